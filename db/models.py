@@ -1,0 +1,151 @@
+"""Typed rows for the tables the bot reads as a whole.
+
+Each model lists the columns it needs; `from_record` picks them out of an asyncpg Record, so
+a query may select more columns than a model holds. Models are plain frozen dataclasses:
+cheap to build, easy to compare in tests.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, Self
+
+from asyncpg import Record
+
+
+class Row:
+    """Mixin: build a dataclass from a Record with the same column names."""
+
+    @classmethod
+    def from_record(cls, record: Record) -> Self:
+        names = [f.name for f in dataclasses.fields(cls)]  # type: ignore[arg-type]
+        return cls(**{n: record[n] for n in names})
+
+    @classmethod
+    def columns(cls) -> str:
+        return ", ".join(f.name for f in dataclasses.fields(cls))  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True, slots=True)
+class UserRow(Row):
+    id: str
+    email: str
+    is_approved: bool
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class TelegramAccountRow(Row):
+    telegram_id: int
+    user_id: str
+    username: str | None
+    first_name: str | None
+    language_code: str | None
+    is_blocked: bool
+
+
+@dataclass(frozen=True, slots=True)
+class StoreRow(Row):
+    id: str
+    name: str
+    owner_id: str
+    api_token: str
+    content_api_token: str | None
+    feedbacks_api_token: str | None
+    chat_api_token: str | None
+    is_auto_no_reply_enabled: bool | None
+    last_product_update_status: str | None
+    last_product_update_date: datetime | None
+    last_product_update_error: str | None
+    last_review_update_status: str | None
+    last_review_update_date: datetime | None
+    last_review_update_error: str | None
+    last_chat_update_status: str | None
+    last_chat_update_date: datetime | None
+    last_chat_update_next: str | None
+    last_chat_update_error: str | None
+    last_question_update_status: str | None
+    last_question_update_date: datetime | None
+    last_question_update_error: str | None
+    total_reviews: int | None
+    total_chats: int | None
+    chat_tag_counts: dict[str, Any] | None
+    ai_instructions: str | None
+    status: str | None
+    created_at: datetime
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == "active"
+
+    def __repr__(self) -> str:  # tokens never reach logs
+        return f"StoreRow(id={self.id!r}, name={self.name!r}, status={self.status!r})"
+
+
+@dataclass(frozen=True, slots=True)
+class ProductRow(Row):
+    id: str
+    store_id: str
+    owner_id: str
+    name: str
+    wb_product_id: str
+    vendor_code: str
+    price: int | None
+    image_url: str | None
+    review_count: int | None
+    is_active: bool | None
+    work_status: str | None
+    wb_api_data: Any
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewRow(Row):
+    id: str
+    product_id: str
+    store_id: str
+    owner_id: str
+    rating: int
+    text: str
+    pros: str | None
+    cons: str | None
+    author: str
+    date: datetime
+    answer: Any
+    photo_links: Any
+    video: Any
+    supplier_feedback_valuation: int | None
+    has_answer: bool | None
+    is_product_active: bool | None
+    review_status_wb: str | None
+    complaint_status: str | None
+    complaint_text: str | None
+    complaint_sent_date: datetime | None
+    draft_reply: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class ComplaintRow(Row):
+    id: str
+    review_id: str
+    store_id: str
+    owner_id: str
+    product_id: str
+    complaint_text: str
+    reason_id: int
+    reason_name: str
+    status: str
+    generated_at: datetime
+    regenerated_count: int | None
+    last_regenerated_at: datetime | None
+    sent_at: datetime | None
+    sent_by_user_id: str | None
+    moderated_at: datetime | None
+    ai_cost_usd: Decimal | None
+    review_rating: int
+    review_text: str
+    review_date: datetime
+    product_name: str | None
+    product_vendor_code: str | None

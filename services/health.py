@@ -1,0 +1,116 @@
+"""What `wbrep check` checks: each outside part, one result each.
+
+A WB host counts as reachable when its base URL answers HTTP at all: `/ping` is limited to
+3 calls per 30 s and needs a seller's token, so it is left to `wbrep store check`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import asyncpg
+import httpx
+
+from db.database import database_dsn
+from db.migrate import migration_files
+from services.settings import Settings
+
+
+@dataclass(frozen=True, slots=True)
+class CheckResult:
+    name: str
+    ok: bool
+    detail: str
+
+
+async def run_checks(settings: Settings, *, timeout: float = 5.0) -> AsyncIterator[CheckResult]:
+    yield CheckResult("settings", True, "loaded")
+    yield await check_database(settings, timeout=timeout)
+    yield await check_redis(settings, timeout=timeout)
+    yield await check_telegram(settings)
+    async with httpx.AsyncClient(timeout=timeout) as http:
+        for name, url in wb_hosts(settings).items():
+            yield await check_http(http, f"wb:{name}", url)
+
+
+def wb_hosts(settings: Settings) -> dict[str, str]:
+    return {
+        "feedbacks": settings.wb_feedbacks_url,
+        "chat": settings.wb_chat_url,
+        "content": settings.wb_content_url,
+        "common": settings.wb_common_url,
+        "prices": settings.wb_prices_url,
+    }
+
+
+async def check_database(settings: Settings, *, timeout: float) -> CheckResult:
+    url = settings.database_url.get_secret_value() if settings.database_url else None
+    where = "DATABASE_URL" if url else f"embedded PostgreSQL in {settings.data_dir}"
+    try:
+        async with database_dsn(url, settings.data_dir) as dsn:
+            conn = await asyncpg.connect(dsn, timeout=timeout)
+            try:
+                version = await conn.fetchval("SHOW server_version")
+                exists = await conn.fetchval("SELECT to_regclass('schema_migrations') IS NOT NULL")
+                applied = (
+                    await conn.fetchval("SELECT count(*) FROM schema_migrations") if exists else 0
+                )
+            finally:
+                await conn.close()
+    except Exception as exc:  # noqa: BLE001 - any failure is the answer here
+        return CheckResult("database", False, f"{where}: {_reason(exc)}")
+    total = len(migration_files())
+    pending = f", {total - applied} pending (run `wbrep migrate`)" if applied < total else ""
+    detail = f"{where}: PostgreSQL {version}, {applied}/{total} migrations applied{pending}"
+    return CheckResult("database", True, detail)
+
+
+async def check_redis(settings: Settings, *, timeout: float) -> CheckResult:
+    if settings.redis_url is None:
+        return CheckResult("redis", True, "not configured: FSM in memory, single instance")
+    from redis.asyncio import Redis
+
+    client = Redis.from_url(
+        settings.redis_url.get_secret_value(),
+        socket_timeout=timeout,
+        socket_connect_timeout=timeout,
+    )
+    try:
+        await client.ping()
+    except Exception as exc:  # noqa: BLE001
+        return CheckResult("redis", False, _reason(exc))
+    finally:
+        await client.aclose()
+    return CheckResult("redis", True, "reachable")
+
+
+async def check_telegram(settings: Settings) -> CheckResult:
+    if settings.bot_token is None:
+        return CheckResult("telegram", False, "BOT_TOKEN is not set")
+    token = settings.bot_token.get_secret_value().strip()
+    base = (settings.telegram_api_base or "https://api.telegram.org").rstrip("/")
+    try:
+        async with httpx.AsyncClient(timeout=10) as http:
+            resp = await http.get(f"{base}/bot{token}/getMe")
+            body = resp.json()
+    except (httpx.HTTPError, ValueError) as exc:
+        return CheckResult("telegram", False, f"{base}: {_reason(exc).replace(token, '***')}")
+    if resp.status_code == 401:
+        return CheckResult("telegram", False, "Telegram rejected BOT_TOKEN")
+    if not body.get("ok"):
+        return CheckResult("telegram", False, f"{base}: {body.get('description', resp.status_code)}")
+    return CheckResult("telegram", True, f"@{body['result'].get('username')}")
+
+
+async def check_http(http: httpx.AsyncClient, name: str, url: str) -> CheckResult:
+    try:
+        resp = await http.get(url)
+    except httpx.HTTPError as exc:
+        return CheckResult(name, False, f"{url}: {_reason(exc)}")
+    return CheckResult(name, True, f"{url}: answers (HTTP {resp.status_code})")
+
+
+def _reason(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
