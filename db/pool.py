@@ -6,6 +6,11 @@ import json
 from typing import Any
 
 import asyncpg
+from asyncpg.pool import PoolConnectionProxy
+
+# What repositories accept: one connection (possibly a pool's proxy) or the pool itself.
+Connection = asyncpg.Connection | PoolConnectionProxy
+Conn = asyncpg.Pool | asyncpg.Connection | PoolConnectionProxy
 
 
 async def _init_connection(conn: asyncpg.Connection) -> None:

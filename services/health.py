@@ -58,7 +58,7 @@ async def check_database(settings: Settings, *, timeout: float) -> CheckResult:
                 )
             finally:
                 await conn.close()
-    except Exception as exc:  # noqa: BLE001 - any failure is the answer here
+    except Exception as exc:
         return CheckResult("database", False, f"{where}: {_reason(exc)}")
     total = len(migration_files())
     pending = f", {total - applied} pending (run `wbrep migrate`)" if applied < total else ""
@@ -78,7 +78,7 @@ async def check_redis(settings: Settings, *, timeout: float) -> CheckResult:
     )
     try:
         await client.ping()
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         return CheckResult("redis", False, _reason(exc))
     finally:
         await client.aclose()
@@ -99,7 +99,9 @@ async def check_telegram(settings: Settings) -> CheckResult:
     if resp.status_code == 401:
         return CheckResult("telegram", False, "Telegram rejected BOT_TOKEN")
     if not body.get("ok"):
-        return CheckResult("telegram", False, f"{base}: {body.get('description', resp.status_code)}")
+        return CheckResult(
+            "telegram", False, f"{base}: {body.get('description', resp.status_code)}"
+        )
     return CheckResult("telegram", True, f"@{body['result'].get('username')}")
 
 

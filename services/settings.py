@@ -7,11 +7,11 @@ names the setting (see `load_settings`), and secrets are `SecretStr` so they nev
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
-from typing_extensions import Annotated
 
 WB_FEEDBACKS_PROD = "https://feedbacks-api.wildberries.ru"
 WB_CHAT_PROD = "https://buyer-chat-api.wildberries.ru"

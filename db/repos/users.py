@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import asyncpg
-
 from db.models import TelegramAccountRow, UserRow
+from db.pool import Conn
 
 _USER = UserRow.columns()
 
 
-async def create_user(
-    conn: asyncpg.Pool | asyncpg.Connection, user_id: str, email: str, *, approved: bool
-) -> UserRow:
+async def create_user(conn: Conn, user_id: str, email: str, *, approved: bool) -> UserRow:
     row = await conn.fetchrow(
         f"INSERT INTO users (id, email, is_approved) VALUES ($1, $2, $3) RETURNING {_USER}",
         user_id,
@@ -22,34 +19,30 @@ async def create_user(
     return UserRow.from_record(row)
 
 
-async def get_user(conn: asyncpg.Pool | asyncpg.Connection, user_id: str) -> UserRow | None:
+async def get_user(conn: Conn, user_id: str) -> UserRow | None:
     row = await conn.fetchrow(f"SELECT {_USER} FROM users WHERE id = $1", user_id)
     return UserRow.from_record(row) if row else None
 
 
-async def get_user_by_email(
-    conn: asyncpg.Pool | asyncpg.Connection, email: str
-) -> UserRow | None:
+async def get_user_by_email(conn: Conn, email: str) -> UserRow | None:
     row = await conn.fetchrow(f"SELECT {_USER} FROM users WHERE email = $1", email)
     return UserRow.from_record(row) if row else None
 
 
-async def set_approved(
-    conn: asyncpg.Pool | asyncpg.Connection, user_id: str, approved: bool
-) -> UserRow | None:
+async def set_approved(conn: Conn, user_id: str, approved: bool) -> UserRow | None:
     row = await conn.fetchrow(
         f"UPDATE users SET is_approved = $2 WHERE id = $1 RETURNING {_USER}", user_id, approved
     )
     return UserRow.from_record(row) if row else None
 
 
-async def delete_user(conn: asyncpg.Pool | asyncpg.Connection, user_id: str) -> bool:
+async def delete_user(conn: Conn, user_id: str) -> bool:
     status = await conn.execute("DELETE FROM users WHERE id = $1", user_id)
     return status == "DELETE 1"
 
 
 async def list_users(
-    conn: asyncpg.Pool | asyncpg.Connection,
+    conn: Conn,
     *,
     approved: bool | None = None,
     after_email: str | None = None,
@@ -75,7 +68,7 @@ _TG = TelegramAccountRow.columns()
 
 
 async def link_telegram(
-    conn: asyncpg.Pool | asyncpg.Connection,
+    conn: Conn,
     telegram_id: int,
     user_id: str,
     *,
@@ -105,25 +98,19 @@ async def link_telegram(
     return TelegramAccountRow.from_record(row)
 
 
-async def get_telegram_account(
-    conn: asyncpg.Pool | asyncpg.Connection, telegram_id: int
-) -> TelegramAccountRow | None:
+async def get_telegram_account(conn: Conn, telegram_id: int) -> TelegramAccountRow | None:
     row = await conn.fetchrow(
         f"SELECT {_TG} FROM telegram_accounts WHERE telegram_id = $1", telegram_id
     )
     return TelegramAccountRow.from_record(row) if row else None
 
 
-async def get_telegram_account_of_user(
-    conn: asyncpg.Pool | asyncpg.Connection, user_id: str
-) -> TelegramAccountRow | None:
+async def get_telegram_account_of_user(conn: Conn, user_id: str) -> TelegramAccountRow | None:
     row = await conn.fetchrow(f"SELECT {_TG} FROM telegram_accounts WHERE user_id = $1", user_id)
     return TelegramAccountRow.from_record(row) if row else None
 
 
-async def set_telegram_blocked(
-    conn: asyncpg.Pool | asyncpg.Connection, telegram_id: int, blocked: bool
-) -> None:
+async def set_telegram_blocked(conn: Conn, telegram_id: int, blocked: bool) -> None:
     await conn.execute(
         "UPDATE telegram_accounts SET is_blocked = $2 WHERE telegram_id = $1", telegram_id, blocked
     )

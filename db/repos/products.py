@@ -1,0 +1,87 @@
+"""Products: sync upserts from WB cards, lookups for people."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from db.models import ProductRow
+from db.pool import Conn
+
+_PRODUCT = ProductRow.columns()
+
+
+@dataclass(frozen=True, slots=True)
+class CardUpsert:
+    wb_product_id: str
+    name: str
+    vendor_code: str
+    image_url: str | None
+    wb_api_data: Any
+
+
+async def upsert_cards(
+    conn: Conn, store_id: str, owner_id: str, cards: Sequence[CardUpsert]
+) -> tuple[int, int]:
+    """Insert new products and refresh WB-owned fields of known ones; (inserted, updated).
+
+    `is_active`, `work_status` and compensation settings belong to the seller and are kept.
+    """
+    if not cards:
+        return 0, 0
+    rows = await conn.fetch(
+        """
+        INSERT INTO products AS p (id, store_id, owner_id, name, wb_product_id, vendor_code,
+                                   image_url, wb_api_data)
+        SELECT gen_random_uuid()::text, $1, $2, c.name, c.nm, c.vc, c.img, c.data
+          FROM unnest($3::text[], $4::text[], $5::text[], $6::text[], $7::jsonb[])
+               AS c(nm, name, vc, img, data)
+        ON CONFLICT (store_id, wb_product_id) DO UPDATE
+           SET name = EXCLUDED.name, vendor_code = EXCLUDED.vendor_code,
+               image_url = EXCLUDED.image_url, wb_api_data = EXCLUDED.wb_api_data
+         WHERE (p.name, p.vendor_code, p.image_url, p.wb_api_data)
+               IS DISTINCT FROM
+               (EXCLUDED.name, EXCLUDED.vendor_code, EXCLUDED.image_url, EXCLUDED.wb_api_data)
+        RETURNING (p.xmax = 0) AS inserted
+        """,
+        store_id,
+        owner_id,
+        [c.wb_product_id for c in cards],
+        [c.name for c in cards],
+        [c.vendor_code for c in cards],
+        [c.image_url for c in cards],
+        [c.wb_api_data for c in cards],
+    )
+    inserted = sum(1 for r in rows if r["inserted"])
+    return inserted, len(rows) - inserted
+
+
+async def set_prices(conn: Conn, store_id: str, prices: dict[str, int]) -> int:
+    if not prices:
+        return 0
+    status = await conn.execute(
+        """
+        UPDATE products p SET price = x.price
+          FROM unnest($2::text[], $3::int[]) AS x(nm, price)
+         WHERE p.store_id = $1 AND p.wb_product_id = x.nm AND p.price IS DISTINCT FROM x.price
+        """,
+        store_id,
+        list(prices),
+        list(prices.values()),
+    )
+    return int(status.split()[-1])
+
+
+async def get_product(conn: Conn, product_id: str) -> ProductRow | None:
+    row = await conn.fetchrow(f"SELECT {_PRODUCT} FROM products WHERE id = $1", product_id)
+    return ProductRow.from_record(row) if row else None
+
+
+async def get_product_by_nm(conn: Conn, store_id: str, nm_id: str) -> ProductRow | None:
+    row = await conn.fetchrow(
+        f"SELECT {_PRODUCT} FROM products WHERE store_id = $1 AND wb_product_id = $2",
+        store_id,
+        nm_id,
+    )
+    return ProductRow.from_record(row) if row else None

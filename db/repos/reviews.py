@@ -1,0 +1,260 @@
+"""Reviews: bulk upsert for sync, keyset pages for people.
+
+Sync writes a page at a time: COPY into a temporary staging table, create the products it
+names that we have not seen, then one INSERT ... ON CONFLICT that only touches rows whose WB
+fields changed (`IS DISTINCT FROM`), so a re-sync of unchanged data writes almost nothing.
+Workflow fields (complaint status, drafts, extension statuses) are never overwritten, with
+one rule from domain-rules.md: WB showing a complaint (`supplierFeedbackValuation`) on a
+review whose complaint is `not_sent` marks it `sent`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from db.pool import Connection
+
+# Staging columns, in the order of the tuples sync hands us.
+STAGE_COLUMNS = (
+    "id",
+    "nm_id",
+    "product_name",
+    "vendor_code",
+    "rating",
+    "text",
+    "pros",
+    "cons",
+    "author",
+    "date",
+    "answer",
+    "photo_links",
+    "video",
+    "sfv",
+    "spv",
+    "has_answer",
+)
+StageRow = tuple[
+    str,
+    str,
+    str,
+    str,
+    int,
+    str,
+    str,
+    str,
+    str,
+    datetime,
+    str | None,
+    str | None,
+    str | None,
+    int | None,
+    int | None,
+    bool,
+]
+
+
+@dataclass(frozen=True, slots=True)
+class UpsertedReview:
+    id: str
+    rating: int
+    date: datetime
+    inserted: bool
+
+
+async def prepare_stage(conn: Connection) -> None:
+    """Create the session's staging tables (idempotent; they live as long as `conn`)."""
+    await conn.execute(
+        """
+        CREATE TEMP TABLE IF NOT EXISTS stage_reviews (
+          id TEXT, nm_id TEXT, product_name TEXT, vendor_code TEXT, rating INT, text TEXT,
+          pros TEXT, cons TEXT, author TEXT, date TIMESTAMPTZ, answer TEXT, photo_links TEXT,
+          video TEXT, sfv INT, spv INT, has_answer BOOLEAN
+        );
+        CREATE TEMP TABLE IF NOT EXISTS seen_reviews (id TEXT PRIMARY KEY);
+        """
+    )
+
+
+async def reset_seen(conn: Connection) -> None:
+    await conn.execute("TRUNCATE seen_reviews")
+
+
+_UPSERT = """
+WITH s AS (
+  SELECT DISTINCT ON (id) * FROM stage_reviews ORDER BY id
+)
+INSERT INTO reviews AS r (
+  id, product_id, store_id, owner_id, rating, text, pros, cons, author, date, answer,
+  photo_links, video, supplier_feedback_valuation, supplier_product_valuation, has_answer,
+  is_product_active, complaint_status
+)
+SELECT s.id, p.id, $1, $2, s.rating, s.text, s.pros, s.cons, s.author, s.date, s.answer::jsonb,
+       s.photo_links::jsonb, s.video::jsonb, s.sfv, s.spv, s.has_answer,
+       COALESCE(p.is_active, TRUE),
+       CASE WHEN s.sfv IS NOT NULL THEN 'sent' ELSE 'not_sent' END::complaint_status
+  FROM s JOIN products p ON p.store_id = $1 AND p.wb_product_id = s.nm_id
+ON CONFLICT (id) DO UPDATE SET
+  product_id = EXCLUDED.product_id,
+  rating = EXCLUDED.rating,
+  text = EXCLUDED.text,
+  pros = EXCLUDED.pros,
+  cons = EXCLUDED.cons,
+  author = EXCLUDED.author,
+  date = EXCLUDED.date,
+  answer = EXCLUDED.answer,
+  photo_links = EXCLUDED.photo_links,
+  video = EXCLUDED.video,
+  supplier_feedback_valuation = EXCLUDED.supplier_feedback_valuation,
+  supplier_product_valuation = EXCLUDED.supplier_product_valuation,
+  has_answer = EXCLUDED.has_answer,
+  is_product_active = EXCLUDED.is_product_active,
+  vanished_at = NULL,
+  complaint_status = CASE
+    WHEN EXCLUDED.supplier_feedback_valuation IS NOT NULL AND r.complaint_status = 'not_sent'
+    THEN 'sent'::complaint_status ELSE r.complaint_status END
+WHERE r.store_id = EXCLUDED.store_id
+  AND (
+    (r.product_id, r.rating, r.text, r.pros, r.cons, r.author, r.date, r.answer, r.photo_links,
+     r.video, r.supplier_feedback_valuation, r.supplier_product_valuation, r.has_answer,
+     r.is_product_active)
+    IS DISTINCT FROM
+    (EXCLUDED.product_id, EXCLUDED.rating, EXCLUDED.text, EXCLUDED.pros, EXCLUDED.cons,
+     EXCLUDED.author, EXCLUDED.date, EXCLUDED.answer, EXCLUDED.photo_links, EXCLUDED.video,
+     EXCLUDED.supplier_feedback_valuation, EXCLUDED.supplier_product_valuation,
+     EXCLUDED.has_answer, EXCLUDED.is_product_active)
+    OR r.vanished_at IS NOT NULL
+    OR (EXCLUDED.supplier_feedback_valuation IS NOT NULL AND r.complaint_status = 'not_sent')
+  )
+RETURNING r.id, r.rating, r.date, (r.xmax = 0) AS inserted
+"""
+
+_NEW_PRODUCTS = """
+INSERT INTO products (id, store_id, owner_id, name, wb_product_id, vendor_code)
+SELECT gen_random_uuid()::text, $1, $2, s.product_name, s.nm_id, s.vendor_code
+  FROM (SELECT DISTINCT ON (nm_id) nm_id, product_name, vendor_code
+          FROM stage_reviews ORDER BY nm_id) s
+ WHERE NOT EXISTS (SELECT 1 FROM products p WHERE p.store_id = $1 AND p.wb_product_id = s.nm_id)
+ON CONFLICT (store_id, wb_product_id) DO NOTHING
+"""
+
+
+async def upsert_page(
+    conn: Connection,
+    store_id: str,
+    owner_id: str,
+    rows: Sequence[StageRow],
+    *,
+    track_seen: bool,
+) -> tuple[list[UpsertedReview], int]:
+    """Write one page; return (inserted or changed reviews, products created)."""
+    if not rows:
+        return [], 0
+    async with conn.transaction():
+        await conn.execute("TRUNCATE stage_reviews")
+        await conn.copy_records_to_table("stage_reviews", records=rows, columns=STAGE_COLUMNS)
+        created = await conn.execute(_NEW_PRODUCTS, store_id, owner_id)
+        result = await conn.fetch(_UPSERT, store_id, owner_id)
+        if track_seen:
+            await conn.execute(
+                "INSERT INTO seen_reviews (id) SELECT id FROM stage_reviews ON CONFLICT DO NOTHING"
+            )
+    changed = [UpsertedReview(r["id"], r["rating"], r["date"], r["inserted"]) for r in result]
+    return changed, int(created.split()[-1])
+
+
+async def count_known(conn: Connection, store_id: str, ids: Sequence[str]) -> int:
+    """How many of these WB ids the store already has."""
+    return int(
+        await conn.fetchval(
+            "SELECT count(*) FROM reviews WHERE store_id = $1 AND id = ANY($2::text[])",
+            store_id,
+            list(ids),
+        )
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class VanishReport:
+    marked: int
+    skipped_windows: int
+    complaints_approved: int
+
+
+async def mark_vanished(
+    conn: Connection,
+    store_id: str,
+    *,
+    now: datetime,
+    max_share: float = 0.3,
+    min_count: int = 3,
+) -> VanishReport:
+    """After a full sync: reviews not seen in it are gone, window by window (calendar month).
+
+    A month where `max_share` or more of its known reviews vanished at once (and at least
+    `min_count` did) is treated as an API fault and left alone. A vanished review with a
+    complaint `sent` or `pending` becomes `approved`: WB removes reviews it upholds
+    complaints against.
+    """
+    async with conn.transaction():
+        windows = await conn.fetch(
+            """
+            SELECT date_trunc('month', r.date) AS win,
+                   count(*) AS total,
+                   count(*) FILTER (WHERE s.id IS NULL) AS missing
+              FROM reviews r LEFT JOIN seen_reviews s ON s.id = r.id
+             WHERE r.store_id = $1 AND r.vanished_at IS NULL
+             GROUP BY 1
+            """,
+            store_id,
+        )
+        ok_windows: list[datetime] = []
+        skipped = 0
+        for w in windows:
+            if not w["missing"]:
+                continue
+            if w["missing"] >= min_count and w["missing"] >= max_share * w["total"]:
+                skipped += 1
+                continue
+            ok_windows.append(w["win"])
+        if not ok_windows:
+            return VanishReport(0, skipped, 0)
+        gone = await conn.fetch(
+            """
+            UPDATE reviews r SET vanished_at = $2
+             WHERE r.store_id = $1 AND r.vanished_at IS NULL
+               AND date_trunc('month', r.date) = ANY($3::timestamptz[])
+               AND NOT EXISTS (SELECT 1 FROM seen_reviews s WHERE s.id = r.id)
+            RETURNING r.id, r.complaint_status
+            """,
+            store_id,
+            now,
+            ok_windows,
+        )
+        upheld = [g["id"] for g in gone if g["complaint_status"] in ("sent", "pending")]
+        if upheld:
+            await conn.execute(
+                """
+                UPDATE reviews SET complaint_status = 'approved'
+                 WHERE id = ANY($1::text[]) AND complaint_status IN ('sent', 'pending')
+                """,
+                upheld,
+            )
+            await conn.execute(
+                """
+                UPDATE review_complaints SET status = 'approved', moderated_at = $2,
+                       wb_response = 'review removed from WB'
+                 WHERE review_id = ANY($1::text[]) AND status IN ('sent', 'pending')
+                """,
+                upheld,
+                now,
+            )
+    return VanishReport(len(gone), skipped, len(upheld))
+
+
+def json_or_none(value: Any) -> str | None:
+    """JSON text for a staging column (cast to jsonb in SQL), or NULL."""
+    return None if value is None else json.dumps(value, ensure_ascii=False)

@@ -1,0 +1,202 @@
+"""Stores (WB seller accounts) and their sync bookkeeping."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+import asyncpg
+
+from db.models import StoreRow
+from db.pool import Conn
+
+SyncKind = Literal["products", "reviews", "questions", "chats"]
+
+_STORE = StoreRow.columns()
+# stores.last_<x>_update_* column stem per sync kind (the seed schema's names).
+_STATUS_STEM: dict[str, str] = {
+    "products": "last_product_update",
+    "reviews": "last_review_update",
+    "questions": "last_question_update",
+    "chats": "last_chat_update",
+}
+
+
+async def create_store(
+    conn: Conn, store_id: str, *, owner_id: str, name: str, api_token: str
+) -> StoreRow:
+    row = await conn.fetchrow(
+        f"""
+        INSERT INTO stores (id, name, owner_id, api_token, status)
+        VALUES ($1, $2, $3, $4, 'active') RETURNING {_STORE}
+        """,
+        store_id,
+        name,
+        owner_id,
+        api_token,
+    )
+    assert row is not None
+    return StoreRow.from_record(row)
+
+
+async def get_store(conn: Conn, store_id: str) -> StoreRow | None:
+    row = await conn.fetchrow(f"SELECT {_STORE} FROM stores WHERE id = $1", store_id)
+    return StoreRow.from_record(row) if row else None
+
+
+async def list_stores(
+    conn: Conn, *, owner_id: str | None = None, only_active: bool = False
+) -> list[StoreRow]:
+    rows = await conn.fetch(
+        f"""
+        SELECT {_STORE} FROM stores
+        WHERE ($1::text IS NULL OR owner_id = $1)
+          AND (NOT $2 OR status = 'active')
+        ORDER BY name, id
+        """,
+        owner_id,
+        only_active,
+    )
+    return [StoreRow.from_record(r) for r in rows]
+
+
+async def rename_store(conn: Conn, store_id: str, name: str) -> bool:
+    return await conn.execute("UPDATE stores SET name = $2 WHERE id = $1", store_id, name) == (
+        "UPDATE 1"
+    )
+
+
+async def set_store_status(conn: Conn, store_id: str, status: str) -> bool:
+    result = await conn.execute("UPDATE stores SET status = $2 WHERE id = $1", store_id, status)
+    return result == "UPDATE 1"
+
+
+async def set_api_token(conn: Conn, store_id: str, api_token: str) -> bool:
+    """Replace the main token; category tokens are cleared so the new one is used everywhere."""
+    result = await conn.execute(
+        """
+        UPDATE stores SET api_token = $2, feedbacks_api_token = NULL,
+               chat_api_token = NULL, content_api_token = NULL
+        WHERE id = $1
+        """,
+        store_id,
+        api_token,
+    )
+    return result == "UPDATE 1"
+
+
+async def delete_store(conn: Conn, store_id: str) -> bool:
+    return await conn.execute("DELETE FROM stores WHERE id = $1", store_id) == "DELETE 1"
+
+
+async def set_sync_status(
+    conn: Conn,
+    store_id: str,
+    kind: SyncKind,
+    status: str,
+    *,
+    at: datetime,
+    error: str | None = None,
+) -> None:
+    """Write `stores.last_<kind>_update_status/date/error` (pending, success, error)."""
+    stem = _STATUS_STEM[kind]
+    await conn.execute(
+        f"UPDATE stores SET {stem}_status = $2, {stem}_date = $3, {stem}_error = $4 WHERE id = $1",
+        store_id,
+        status,
+        at,
+        error,
+    )
+
+
+async def set_chat_cursor(conn: Conn, store_id: str, next_cursor: str) -> None:
+    await conn.execute(
+        "UPDATE stores SET last_chat_update_next = $2 WHERE id = $1", store_id, next_cursor
+    )
+
+
+async def get_sync_state(conn: Conn, store_id: str, kind: SyncKind) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        "SELECT * FROM sync_state WHERE store_id = $1 AND kind = $2", store_id, kind
+    )
+
+
+async def record_sync_success(
+    conn: Conn, store_id: str, kind: SyncKind, *, started_at: datetime, full: bool, new: int
+) -> None:
+    await conn.execute(
+        """
+        INSERT INTO sync_state (store_id, kind, last_success_at, last_full_sync_at, last_run_new)
+        VALUES ($1, $2, $3, CASE WHEN $4 THEN $3 END, $5)
+        ON CONFLICT (store_id, kind) DO UPDATE
+           SET last_success_at = EXCLUDED.last_success_at,
+               last_full_sync_at = COALESCE(EXCLUDED.last_full_sync_at,
+                                            sync_state.last_full_sync_at),
+               last_run_new = EXCLUDED.last_run_new,
+               auth_error = NULL, auth_error_token = NULL, auth_error_notified = FALSE
+        """,
+        store_id,
+        kind,
+        started_at,
+        full,
+        new,
+    )
+
+
+async def record_auth_error(
+    conn: Conn, store_id: str, kind: SyncKind, *, reason: str, token_hash: str
+) -> None:
+    await conn.execute(
+        """
+        INSERT INTO sync_state (store_id, kind, auth_error, auth_error_token)
+        VALUES ($1, $2, $3, $4)
+        ON CONFLICT (store_id, kind) DO UPDATE
+           SET auth_error = EXCLUDED.auth_error,
+               auth_error_notified = sync_state.auth_error_notified
+                                     AND sync_state.auth_error_token = EXCLUDED.auth_error_token,
+               auth_error_token = EXCLUDED.auth_error_token
+        """,
+        store_id,
+        kind,
+        reason,
+        token_hash,
+    )
+
+
+async def refresh_review_counts(conn: Conn, store_id: str) -> None:
+    """Recount `stores.total_reviews` and `products.review_count` for one store."""
+    await conn.execute(
+        """
+        UPDATE products p SET review_count = c.n
+        FROM (SELECT pr.id, count(r.id) AS n
+                FROM products pr LEFT JOIN reviews r ON r.product_id = pr.id
+               WHERE pr.store_id = $1 GROUP BY pr.id) c
+        WHERE p.id = c.id AND p.review_count IS DISTINCT FROM c.n
+        """,
+        store_id,
+    )
+    await conn.execute(
+        """
+        UPDATE stores SET total_reviews = c.n
+        FROM (SELECT count(*) AS n FROM reviews WHERE store_id = $1) c
+        WHERE id = $1 AND total_reviews IS DISTINCT FROM c.n
+        """,
+        store_id,
+    )
+
+
+async def refresh_chat_counts(conn: Conn, store_id: str) -> None:
+    """Recount `stores.total_chats` and `stores.chat_tag_counts`."""
+    await conn.execute(
+        """
+        UPDATE stores s SET total_chats = c.total, chat_tag_counts = c.tags
+        FROM (SELECT COALESCE(sum(n), 0)::int AS total,
+                     COALESCE(jsonb_object_agg(tag, n) FILTER (WHERE tag IS NOT NULL), '{}'::jsonb)
+                       AS tags
+                FROM (SELECT tag, count(*) AS n FROM chats WHERE store_id = $1 GROUP BY tag) t
+             ) c
+        WHERE s.id = $1
+          AND (s.total_chats IS DISTINCT FROM c.total OR s.chat_tag_counts IS DISTINCT FROM c.tags)
+        """,
+        store_id,
+    )

@@ -1,0 +1,126 @@
+"""Adding and managing stores (WB seller accounts).
+
+A token is checked before it is saved: decoded (type, categories, read-only, expiry), then
+pinged on the feedbacks host. Problems come back as stable codes; the bot and the CLI turn
+them into words. One WB seller account is one store here (`stores.wb_seller_id`).
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import asyncpg
+
+from db.models import StoreRow
+from db.repos import stores as stores_repo
+from services.wb.client import StoreTokens
+from services.wb.errors import WBAuthError, WBError
+from services.wb.factory import WBClientFactory
+from services.wb.tokens import TokenFormatError, TokenInfo, inspect_token, warnings
+
+# Problems that stop a token from being saved, and warnings that do not.
+BLOCKING = ("malformed", "expired", "read_only", "test_token", "no_feedbacks_category")
+
+
+class StoreTokenError(Exception):
+    """The token cannot be used; `problems` are codes, `detail` WB's own words if any."""
+
+    def __init__(self, problems: list[str], detail: str | None = None) -> None:
+        super().__init__(", ".join(problems) + (f": {detail}" if detail else ""))
+        self.problems = problems
+        self.detail = detail
+
+
+class StoreError(Exception):
+    """A store request that cannot be done (not found, name empty...)."""
+
+
+@dataclass(frozen=True, slots=True)
+class TokenCheck:
+    info: TokenInfo
+    warnings: list[str] = field(default_factory=list)
+
+
+def check_token_offline(token: str, now: datetime | None = None) -> TokenCheck:
+    """Decode and judge a token without calling WB; raise StoreTokenError when unusable."""
+    token = token.strip()
+    try:
+        info = inspect_token(token)
+    except TokenFormatError:
+        raise StoreTokenError(["malformed"]) from None
+    codes = warnings(info, now)
+    if not info.has("feedbacks"):
+        codes.append("no_feedbacks_category")
+    if not info.has("chat"):
+        codes.append("no_chat_category")
+    if not info.has("content"):
+        codes.append("no_content_category")
+    blocking = [c for c in codes if c in BLOCKING]
+    if blocking:
+        raise StoreTokenError(blocking)
+    return TokenCheck(info=info, warnings=codes)
+
+
+async def check_token(
+    wb: WBClientFactory, token: str, now: datetime | None = None
+) -> TokenCheck:
+    """Offline checks, then one `/ping` on the feedbacks host with this token."""
+    check = check_token_offline(token, now)
+    client = wb.for_tokens(StoreTokens(api_token=token.strip()))
+    try:
+        await client.ping("feedbacks")
+    except WBAuthError as exc:
+        raise StoreTokenError(["rejected_by_wb"], exc.reason) from None
+    except WBError as exc:
+        raise StoreTokenError(["wb_unreachable"], str(exc)) from None
+    return check
+
+
+def _clean_name(name: str) -> str:
+    name = " ".join(name.split())
+    if not name:
+        raise StoreError("store name is empty")
+    return name[:100]
+
+
+async def add_store(
+    pool: asyncpg.Pool,
+    wb: WBClientFactory,
+    *,
+    owner_id: str,
+    name: str,
+    token: str,
+    now: datetime | None = None,
+) -> tuple[StoreRow, TokenCheck]:
+    name = _clean_name(name)
+    check = await check_token(wb, token, now or datetime.now(UTC))
+    seller = check.info.seller_id
+    async with pool.acquire() as conn, conn.transaction():
+        if seller:
+            taken = await conn.fetchval(
+                "SELECT owner_id FROM stores WHERE wb_seller_id = $1", seller
+            )
+            if taken is not None:
+                raise StoreTokenError(["seller_taken" if taken != owner_id else "seller_added"])
+        store = await stores_repo.create_store(
+            conn, str(uuid.uuid4()), owner_id=owner_id, name=name, api_token=token.strip()
+        )
+        await conn.execute("UPDATE stores SET wb_seller_id = $2 WHERE id = $1", store.id, seller)
+    return store, check
+
+
+async def replace_token(
+    pool: asyncpg.Pool, wb: WBClientFactory, store_id: str, token: str
+) -> TokenCheck:
+    """A new token for a store: checked like a new one; must be the same seller account."""
+    check = await check_token(wb, token)
+    store = await stores_repo.get_store(pool, store_id)
+    if store is None:
+        raise StoreError("store not found")
+    seller = await pool.fetchval("SELECT wb_seller_id FROM stores WHERE id = $1", store_id)
+    if seller and check.info.seller_id and seller != check.info.seller_id:
+        raise StoreTokenError(["other_seller"])
+    await stores_repo.set_api_token(pool, store_id, token.strip())
+    return check

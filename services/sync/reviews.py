@@ -1,0 +1,192 @@
+"""Reviews sync: WB feedback lists and the archive into `reviews`.
+
+Plan of a run (domain-rules.md, "Reviews sync" and "Decisions"):
+- both lists (`isAnswered=false` and `true`) are walked oldest first inside a date window;
+  `skip` is capped by WB, so when a window gets close to the cap the walk restarts from the
+  date of the last review seen (the window is split there; upserts absorb the overlap);
+- incremental runs read from the last successful run minus 3 hours; the archive (no date
+  filter) is paged newest first until a page holds reviews we already know;
+- full runs (the first one, and nightly) read all history and the whole archive, remember
+  every id they saw, and afterwards mark what WB no longer shows as vanished.
+Pages are fetched while the previous one is written, through a queue of two.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from db.models import StoreRow
+from db.pool import Connection
+from db.repos import reviews as reviews_repo
+from db.repos import stores as stores_repo
+from services.sync.base import NewReview, Progress, SyncOptions, SyncResult
+from services.wb.client import WBClient
+from services.wb.models import Feedback
+
+RECENT_FOR_ALERTS_HOURS = 48
+
+
+def feedback_row(fb: Feedback) -> reviews_repo.StageRow:
+    """One WB feedback as a staging row; WB's missing fields mapped as domain-rules decides."""
+    pd = fb.product_details
+    raw = fb.raw
+    answer = (
+        raw.get("answer") if raw else (fb.answer.model_dump(by_alias=True) if fb.answer else None)
+    )
+    has_answer = bool(fb.answer is not None and fb.answer.text.strip())
+    return (
+        fb.id,
+        str(pd.nm_id),
+        pd.product_name or f"Товар {pd.nm_id}",
+        pd.supplier_article or "",
+        fb.product_valuation,
+        fb.text,
+        fb.pros,
+        fb.cons,
+        fb.user_name,
+        fb.created_date,
+        reviews_repo.json_or_none(answer) if answer else None,
+        reviews_repo.json_or_none(raw.get("photoLinks") if raw else None),
+        reviews_repo.json_or_none(raw.get("video") if raw else None),
+        fb.supplier_feedback_valuation or None,
+        fb.supplier_product_valuation or None,
+        has_answer,
+    )
+
+
+async def _walk_list(
+    client: WBClient,
+    is_answered: bool,
+    date_from: datetime,
+    date_to: datetime,
+    options: SyncOptions,
+) -> AsyncIterator[list[Feedback]]:
+    """Pages of one list, oldest first, splitting the window before the skip cap."""
+    start = int(date_from.timestamp())
+    end = int(date_to.timestamp())
+    take = options.feedbacks_take
+    while True:
+        skip = 0
+        last_date: int | None = None
+        while True:
+            page = await client.list_feedbacks(
+                is_answered, take, skip, order="dateAsc", date_from=start, date_to=end
+            )
+            items = page.feedbacks
+            if items:
+                yield items
+                last_date = int(items[-1].created_date.timestamp())
+            if len(items) < take:
+                return
+            skip += take
+            if skip + take > options.feedbacks_skip_cap:
+                break
+        # Close to the cap: continue the walk in a new window from the last date seen.
+        if last_date is None or last_date <= start:
+            raise RuntimeError("more reviews in one second than WB lets us page through")
+        start = last_date
+
+
+@dataclass
+class _Page:
+    items: list[Feedback]
+    archive: bool = False
+    known: asyncio.Future[int] | None = None
+    """Set for incremental archive pages: the writer answers how many were already known."""
+
+
+async def _archive_pages(
+    client: WBClient, queue: asyncio.Queue[_Page | None], *, full: bool, options: SyncOptions
+) -> None:
+    """Newest first; an incremental walk stops after a page that holds known reviews."""
+    skip = 0
+    take = options.feedbacks_take
+    loop = asyncio.get_running_loop()
+    while True:
+        page = await client.list_archived_feedbacks(take, skip, order="dateDesc")
+        items = page.feedbacks
+        if items:
+            known = None if full else loop.create_future()
+            await queue.put(_Page(items, archive=True, known=known))
+            if known is not None and await known:
+                return
+        if len(items) < take or skip + take > options.feedbacks_skip_cap:
+            return
+        skip += take
+
+
+async def sync_reviews(
+    conn: Connection,
+    store: StoreRow,
+    result: SyncResult,
+    now: datetime,
+    *,
+    client: WBClient,
+    options: SyncOptions,
+    since: datetime | None,
+    progress: Progress | None = None,
+) -> None:
+    """Run one reviews sync on the claimed connection (see `services.sync.base.run_sync`)."""
+    full = result.full
+    date_from = (
+        options.history_start if full or since is None else since - options.incremental_overlap
+    )
+    await reviews_repo.prepare_stage(conn)
+    if full:
+        await reviews_repo.reset_seen(conn)
+
+    queue: asyncio.Queue[_Page | None] = asyncio.Queue(maxsize=2)
+
+    async def produce() -> None:
+        try:
+            for answered in (False, True):
+                async for items in _walk_list(client, answered, date_from, now, options):
+                    await queue.put(_Page(items))
+            await _archive_pages(client, queue, full=full, options=options)
+        finally:
+            await queue.put(None)
+
+    producer = asyncio.create_task(produce())
+    try:
+        while (page := await queue.get()) is not None:
+            rows = [feedback_row(fb) for fb in page.items]
+            changed, created = await reviews_repo.upsert_page(
+                conn, store.id, store.owner_id, rows, track_seen=full
+            )
+            inserted = sum(1 for r in changed if r.inserted)
+            if page.known is not None:
+                page.known.set_result(len({r[0] for r in rows}) - inserted)
+            result.fetched += len(rows)
+            result.products_created += created
+            result.inserted += inserted
+            result.updated += len(changed) - inserted
+            if not result.backfill:
+                recent = now - timedelta(hours=RECENT_FOR_ALERTS_HOURS)
+                result.new_reviews.extend(
+                    NewReview(r.id, r.rating, r.date)
+                    for r in changed
+                    if r.inserted and r.date >= recent
+                )
+            if progress:
+                progress("reviews", result.fetched)
+        await producer
+    finally:
+        if not producer.done():
+            producer.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await producer
+    if full:
+        report = await reviews_repo.mark_vanished(
+            conn,
+            store.id,
+            now=now,
+            max_share=options.vanish_max_share,
+            min_count=options.vanish_min_count,
+        )
+        result.vanished = report.marked
+        result.vanish_windows_skipped = report.skipped_windows
+    await stores_repo.refresh_review_counts(conn, store.id)

@@ -1,0 +1,111 @@
+"""The entry point for syncing: one call per store and kind, or all kinds in order."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import asyncpg
+
+from db.models import StoreRow
+from db.pool import Connection
+from db.repos import stores as stores_repo
+from services.sync.base import KINDS, Progress, SyncKind, SyncOptions, SyncResult, run_sync
+from services.sync.chats import sync_chats
+from services.sync.products import sync_products
+from services.sync.questions import sync_questions
+from services.sync.reviews import sync_reviews
+from services.wb.factory import WBClientFactory, store_tokens
+
+
+def _token_for(kind: SyncKind) -> object:
+    host = {"products": "content", "reviews": "feedbacks", "questions": "feedbacks"}.get(
+        kind, "chat"
+    )
+
+    def pick(store: StoreRow) -> str:
+        return store_tokens(store).for_host(host)  # type: ignore[arg-type]
+
+    return pick
+
+
+class SyncService:
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        wb: WBClientFactory,
+        options: SyncOptions | None = None,
+    ) -> None:
+        self.pool = pool
+        self.wb = wb
+        self.options = options or SyncOptions()
+
+    async def sync(
+        self,
+        store_id: str,
+        kind: SyncKind,
+        *,
+        full: bool = False,
+        now: datetime | None = None,
+        progress: Progress | None = None,
+    ) -> SyncResult:
+        """Sync one kind of one store; returns what was new (see `SyncResult`)."""
+        options = self.options
+
+        async def runner(
+            conn: Connection, store: StoreRow, result: SyncResult, at: datetime
+        ) -> None:
+            client = self.wb.for_store(store)
+            state = await stores_repo.get_sync_state(conn, store.id, kind)
+            since = state["last_success_at"] if state is not None else None
+            if kind == "reviews":
+                await sync_reviews(
+                    conn,
+                    store,
+                    result,
+                    at,
+                    client=client,
+                    options=options,
+                    since=since,
+                    progress=progress,
+                )
+            elif kind == "questions":
+                await sync_questions(
+                    conn,
+                    store,
+                    result,
+                    at,
+                    client=client,
+                    options=options,
+                    since=since,
+                    progress=progress,
+                )
+            elif kind == "chats":
+                await sync_chats(
+                    conn, store, result, client=client, options=options, progress=progress
+                )
+            else:
+                await sync_products(conn, store, result, client=client, progress=progress)
+
+        return await run_sync(
+            self.pool,
+            store_id,
+            kind,
+            runner,
+            full=full,
+            now=now,
+            token_for_kind=_token_for(kind),  # type: ignore[arg-type]
+        )
+
+    async def sync_all(
+        self,
+        store_id: str,
+        *,
+        kinds: tuple[SyncKind, ...] = KINDS,
+        full: bool = False,
+        now: datetime | None = None,
+        progress: Progress | None = None,
+    ) -> list[SyncResult]:
+        """Products first, so reviews and chats find their products' names."""
+        return [
+            await self.sync(store_id, kind, full=full, now=now, progress=progress) for kind in kinds
+        ]

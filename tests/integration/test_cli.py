@@ -1,0 +1,121 @@
+"""The operator CLI, run as a real process against a real database."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import sys
+from pathlib import Path
+
+import asyncpg
+import pytest
+
+WBREP = [sys.executable, "-m", "bot.cli"]
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+async def wbrep(*args: str, env: dict[str, str], stdin: str | None = None) -> tuple[int, str, str]:
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("WB_", "BOT_", "DATABASE"))}
+    proc = await asyncio.create_subprocess_exec(
+        *WBREP,
+        *args,
+        cwd=ROOT,
+        env={**base, **env},
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(proc.communicate(stdin.encode() if stdin else None), 120)
+    return proc.returncode or 0, out.decode(), err.decode()
+
+
+async def test_migrate_on_empty_database_then_nothing(empty_db_url: str, tmp_path: Path) -> None:
+    env = {"DATABASE_URL": empty_db_url, "DATA_DIR": str(tmp_path)}
+    code, out, err = await wbrep("migrate", env=env)
+    assert code == 0, err
+    assert "applied 3 migration(s)" in out
+    code, out, _ = await wbrep("migrate", env=env)
+    assert code == 0 and "up to date" in out
+    conn = await asyncpg.connect(empty_db_url)
+    try:
+        names = [r["name"] for r in await conn.fetch("SELECT name FROM schema_migrations")]
+    finally:
+        await conn.close()
+    assert names[0] == "0001_schema.sql"
+
+
+async def test_user_add_approve_list(db_url: str, tmp_path: Path) -> None:
+    env = {"DATABASE_URL": db_url, "DATA_DIR": str(tmp_path)}
+    code, out, err = await wbrep(
+        "user", "add", "Seller@Example.com", "--telegram-id", "42", env=env
+    )
+    assert code == 0, err
+    assert "added: seller@example.com" in out and "waiting for approval" in out
+    code, out, _ = await wbrep("user", "list", "--pending", env=env)
+    assert "seller@example.com" in out and "pending" in out
+    code, out, _ = await wbrep("user", "approve", "seller@example.com", env=env)
+    assert code == 0 and "approved" in out
+    code, out, _ = await wbrep("user", "list", "--pending", env=env)
+    assert "no users" in out
+    # The same Telegram id for another email is refused with one clear line.
+    code, _, err = await wbrep("user", "add", "other@example.com", "--telegram-id", "42", env=env)
+    assert code == 1
+    assert "already linked" in err and len(err.strip().splitlines()) == 1
+
+
+async def test_bad_input_gives_one_line_and_exit_1(db_url: str, tmp_path: Path) -> None:
+    env = {"DATABASE_URL": db_url, "DATA_DIR": str(tmp_path)}
+    code, _, err = await wbrep("user", "add", "not-an-email", env=env)
+    assert code == 1 and "not a valid email" in err
+    code, _, err = await wbrep("user", "approve", "ghost@example.com", env=env)
+    assert code == 1 and "no such user" in err
+    code, _, err = await wbrep("user", "list", env={**env, "DB_POOL_MAX": "x"})
+    assert code == 1 and "DB_POOL_MAX" in err
+
+
+async def test_check_explains_each_failing_part(db_url: str, tmp_path: Path) -> None:
+    dead = f"http://127.0.0.1:{free_port()}"
+    env = {
+        "DATABASE_URL": db_url,
+        "DATA_DIR": str(tmp_path),
+        "BOT_TOKEN": "1:x",
+        "TELEGRAM_API_BASE": dead,
+        "REDIS_URL": f"redis://127.0.0.1:{free_port()}/0",
+        **{
+            f"WB_{h}_URL": f"{dead}/{h.lower()}"
+            for h in ("FEEDBACKS", "CHAT", "CONTENT", "COMMON", "PRICES")
+        },
+    }
+    code, out, _ = await wbrep("check", env=env)
+    assert code == 1
+    lines = {line.split()[0]: line for line in out.strip().splitlines()}
+    assert "ok" in lines["settings"]
+    assert "ok" in lines["database"] and "3/3 migrations" in lines["database"]
+    assert "FAIL" in lines["redis"]
+    assert "FAIL" in lines["telegram"] and "1:x" not in lines["telegram"]
+    for host in ("feedbacks", "chat", "content", "common", "prices"):
+        assert "FAIL" in lines[f"wb:{host}"]
+
+
+@pytest.mark.slow
+async def test_run_with_only_bot_token_uses_embedded_postgres(tmp_path: Path) -> None:
+    """`BOT_TOKEN=1:x wbrep run`: embedded PostgreSQL starts, migrates, one line about Telegram."""
+    env = {
+        "BOT_TOKEN": "1:x",
+        "DATA_DIR": str(tmp_path / "data"),
+        "TELEGRAM_API_BASE": f"http://127.0.0.1:{free_port()}",
+        "LOG_LEVEL": "WARNING",
+    }
+    code, out, err = await wbrep("run", env=env)
+    assert code == 1
+    assert err.strip().splitlines()[-1].startswith("error: Telegram cannot be reached")
+    assert (tmp_path / "data" / "postgres" / "PG_VERSION").read_text().strip() == "18"
+    # The server was stopped on exit: no postmaster.pid left behind.
+    assert not (tmp_path / "data" / "postgres" / "postmaster.pid").exists()
