@@ -16,6 +16,9 @@ import asyncpg
 
 Executor = asyncpg.Pool | asyncpg.Connection
 
+# `idx_ai_logs_error` is a btree on the text: a row over ~2700 bytes would fail the insert.
+MAX_ERROR_CHARS = 500
+
 
 @dataclass(frozen=True, slots=True)
 class AILogRow:
@@ -77,7 +80,9 @@ async def insert_ai_log(
     error: str | None = None,
     metadata: dict[str, Any] | None = None,
 ) -> str:
-    """Insert one row; returns its id (UUID as text)."""
+    """Insert one row; returns its id (UUID as text). `error` is cut to 500 characters."""
+    if error is not None and len(error) > MAX_ERROR_CHARS:
+        error = error[: MAX_ERROR_CHARS - 1] + "…"
     meta = None if metadata is None else json.dumps(metadata, ensure_ascii=False, default=str)
     log_id = await db.fetchval(
         """

@@ -127,7 +127,7 @@ async def record_sync_success(
     await conn.execute(
         """
         INSERT INTO sync_state (store_id, kind, last_success_at, last_full_sync_at, last_run_new)
-        VALUES ($1, $2, $3, CASE WHEN $4 THEN $3 END, $5)
+        VALUES ($1, $2, $3::timestamptz, CASE WHEN $4::boolean THEN $3::timestamptz END, $5)
         ON CONFLICT (store_id, kind) DO UPDATE
            SET last_success_at = EXCLUDED.last_success_at,
                last_full_sync_at = COALESCE(EXCLUDED.last_full_sync_at,

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -100,23 +100,64 @@ class _Page:
 
 
 async def _archive_pages(
-    client: WBClient, queue: asyncio.Queue[_Page | None], *, full: bool, options: SyncOptions
+    client: WBClient,
+    queue: asyncio.Queue[_Page | None],
+    *,
+    full: bool,
+    options: SyncOptions,
+    nm_ids: Callable[[], Awaitable[list[int]]],
 ) -> None:
-    """Newest first; an incremental walk stops after a page that holds known reviews."""
+    """Newest first; an incremental walk stops after a page that holds known reviews.
+
+    The archive has no date filter, so a full walk that reaches WB's skip cap starts over
+    product by product (`nmId`), each of which fits under the cap.
+    """
+    if not await _archive_walk(client, queue, full=full, options=options, nm_id=None):
+        for nm_id in await nm_ids():
+            await _archive_walk(client, queue, full=full, options=options, nm_id=nm_id)
+
+
+async def _archive_walk(
+    client: WBClient,
+    queue: asyncio.Queue[_Page | None],
+    *,
+    full: bool,
+    options: SyncOptions,
+    nm_id: int | None,
+) -> bool:
+    """One archive walk; False when it stopped at the skip cap with more to read."""
     skip = 0
     take = options.feedbacks_take
     loop = asyncio.get_running_loop()
     while True:
-        page = await client.list_archived_feedbacks(take, skip, order="dateDesc")
+        page = await client.list_archived_feedbacks(take, skip, nm_id=nm_id, order="dateDesc")
         items = page.feedbacks
         if items:
             known = None if full else loop.create_future()
             await queue.put(_Page(items, archive=True, known=known))
             if known is not None and await known:
-                return
-        if len(items) < take or skip + take > options.feedbacks_skip_cap:
-            return
+                return True
+        if len(items) < take:
+            return True
+        if skip + 2 * take > options.feedbacks_skip_cap:
+            return not full
         skip += take
+
+
+async def _next_page(
+    queue: asyncio.Queue[_Page | None], producer: asyncio.Task[None]
+) -> _Page | None:
+    """The next page, or the producer's error as soon as it fails."""
+    getter = asyncio.ensure_future(queue.get())
+    try:
+        await asyncio.wait({getter, producer}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        if not getter.done():
+            getter.cancel()
+    if getter.done() and not getter.cancelled():
+        return getter.result()
+    producer.result()  # raises what stopped the producer
+    raise RuntimeError("review pages ended without an end marker")
 
 
 async def sync_reviews(
@@ -141,18 +182,30 @@ async def sync_reviews(
 
     queue: asyncio.Queue[_Page | None] = asyncio.Queue(maxsize=2)
 
+    # Products to split the archive by, should it pass WB's skip cap: those we know now and
+    # those met in this run's pages (the writer holds `conn`, so none are read later).
+    known_nm = {
+        int(r["wb_product_id"])
+        for r in await conn.fetch(
+            "SELECT wb_product_id FROM products WHERE store_id = $1", store.id
+        )
+        if r["wb_product_id"].isdigit()
+    }
+
+    async def product_nm_ids() -> list[int]:
+        return sorted(known_nm)
+
     async def produce() -> None:
-        try:
-            for answered in (False, True):
-                async for items in _walk_list(client, answered, date_from, now, options):
-                    await queue.put(_Page(items))
-            await _archive_pages(client, queue, full=full, options=options)
-        finally:
-            await queue.put(None)
+        for answered in (False, True):
+            async for items in _walk_list(client, answered, date_from, now, options):
+                known_nm.update(f.product_details.nm_id for f in items)
+                await queue.put(_Page(items))
+        await _archive_pages(client, queue, full=full, options=options, nm_ids=product_nm_ids)
+        await queue.put(None)
 
     producer = asyncio.create_task(produce())
     try:
-        while (page := await queue.get()) is not None:
+        while (page := await _next_page(queue, producer)) is not None:
             rows = [feedback_row(fb) for fb in page.items]
             changed, created = await reviews_repo.upsert_page(
                 conn, store.id, store.owner_id, rows, track_seen=full

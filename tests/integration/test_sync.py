@@ -1,0 +1,371 @@
+"""The sync engine against the WB emulator and a real database."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+import asyncpg
+import httpx
+import pytest
+
+from services.sync.base import SyncOptions
+from services.sync.service import SyncService
+from services.wb.client import RetryPolicy, WBUrls
+from services.wb.factory import WBClientFactory
+from services.wb.limits import LimitsConfig, MemoryRateLimiter
+from tests.fakes.wb.app import WBEmulator
+from tests.fakes.wb.context import EmulatorConfig
+from tests.fakes.wb.generator import generate_shop
+from tests.support.stores import make_store, make_user
+
+# Small pages and a small skip cap exercise window splitting on a small shop.
+OPTIONS = SyncOptions(
+    feedbacks_take=250,
+    feedbacks_skip_cap=1000,
+    questions_take=100,
+    questions_window_cap=300,
+)
+SCALE = 200.0  # WB's limits, 200 times faster on both sides
+
+
+@pytest.fixture
+async def wb() -> AsyncIterator[WBEmulator]:
+    shop = generate_shop(7, reviews=2500, products=25, questions=300, chats=12)
+    config = EmulatorConfig(limit_scale=SCALE)
+    async with WBEmulator(shop, config=config) as emulator:
+        yield emulator
+
+
+@pytest.fixture
+async def factory(wb: WBEmulator) -> AsyncIterator[WBClientFactory]:
+    http = httpx.AsyncClient(timeout=httpx.Timeout(2.0))
+    limiter = MemoryRateLimiter(LimitsConfig(scale=SCALE))
+    retry = RetryPolicy(max_attempts=6, base_backoff=0.01, max_backoff=0.05, jitter=False)
+    yield WBClientFactory(WBUrls.from_mapping(wb.urls), http, limiter, retry)
+    await http.aclose()
+
+
+@pytest.fixture
+async def store_id(pool: asyncpg.Pool, wb: WBEmulator) -> str:
+    owner = await make_user(pool)
+    return await make_store(pool, owner, wb.token())
+
+
+@pytest.fixture
+def service(pool: asyncpg.Pool, factory: WBClientFactory) -> SyncService:
+    return SyncService(pool, factory, OPTIONS)
+
+
+def wb_review_ids(wb: WBEmulator) -> set[str]:
+    return set(wb.state.feedbacks)
+
+
+async def db_review_ids(pool: asyncpg.Pool, store_id: str) -> set[str]:
+    rows = await pool.fetch("SELECT id FROM reviews WHERE store_id = $1", store_id)
+    return {r["id"] for r in rows}
+
+
+async def test_first_sync_is_full_and_complete(
+    service: SyncService, pool: asyncpg.Pool, wb: WBEmulator, store_id: str
+) -> None:
+    results = await service.sync_all(store_id)
+    assert [r.kind for r in results] == ["products", "reviews", "questions", "chats"]
+    for r in results:
+        assert r.ok, r
+        assert r.full and r.backfill, "the first sync is a full backfill"
+    reviews = results[1]
+    assert await db_review_ids(pool, store_id) == wb_review_ids(wb)
+    assert reviews.inserted == len(wb.state.feedbacks)
+    assert reviews.new_reviews == [], "a backfill reports nothing as new"
+
+    store = await pool.fetchrow("SELECT * FROM stores WHERE id = $1", store_id)
+    assert store["total_reviews"] == len(wb.state.feedbacks)
+    for kind in ("product", "review", "question", "chat"):
+        assert store[f"last_{kind}_update_status"] == "success"
+        assert store[f"last_{kind}_update_error"] is None
+    assert store["last_chat_update_next"]
+    # Reviews of products with no card created their product from productDetails.
+    orphans = await pool.fetchval(
+        "SELECT count(*) FROM reviews r LEFT JOIN products p ON p.id = r.product_id "
+        "WHERE r.store_id = $1 AND p.id IS NULL",
+        store_id,
+    )
+    assert orphans == 0
+    assert await pool.fetchval("SELECT count(*) FROM products WHERE store_id = $1", store_id) > len(
+        wb.state.cards
+    )
+    counted = await pool.fetchval(
+        "SELECT sum(review_count) FROM products WHERE store_id = $1", store_id
+    )
+    assert counted == len(wb.state.feedbacks)
+    assert await pool.fetchval(
+        "SELECT count(*) FROM questions WHERE store_id = $1", store_id
+    ) == len(wb.state.questions)
+    assert await pool.fetchval("SELECT count(*) FROM chats WHERE store_id = $1", store_id) == len(
+        wb.state.chats
+    )
+    assert wb.stats.throttled.total() == 0, "a normal sync never meets a 429"
+
+
+async def test_resync_changes_nothing(
+    service: SyncService, pool: asyncpg.Pool, store_id: str
+) -> None:
+    await service.sync_all(store_id)
+    before = await pool.fetch("SELECT id, updated_at FROM reviews ORDER BY id")
+    again = await service.sync(store_id, "reviews", full=True)
+    assert again.ok and again.fetched > 0
+    assert (again.inserted, again.updated, again.vanished) == (0, 0, 0)
+    assert await pool.fetch("SELECT id, updated_at FROM reviews ORDER BY id") == before
+    incremental = await service.sync(store_id, "reviews")
+    assert incremental.ok and not incremental.full
+    assert (incremental.inserted, incremental.updated) == (0, 0)
+
+
+async def test_incremental_picks_up_only_what_is_new(
+    service: SyncService, pool: asyncpg.Pool, wb: WBEmulator, store_id: str
+) -> None:
+    await service.sync_all(store_id)
+    now = int(datetime.now(UTC).timestamp())
+    landed = [
+        wb.state.land_feedback("Ужасно, <брак> & обман 😡", valuation=1, created=now - 60),
+        wb.state.land_feedback("", valuation=2, created=now - 120, photos=2),
+        wb.state.land_feedback("Хорошо", valuation=5, created=now - 30),
+    ]
+    result = await service.sync(store_id, "reviews")
+    assert result.ok and not result.full and not result.backfill
+    assert result.inserted == 3 and result.updated == 0
+    assert {r.id for r in result.new_reviews} == {f.id for f in landed}
+    assert {r.rating for r in result.new_reviews} == {1, 2, 5}
+    text = await pool.fetchval("SELECT text FROM reviews WHERE id = $1", landed[0].id)
+    assert text == "Ужасно, <брак> & обман 😡"
+
+
+async def test_sync_keeps_workflow_fields(
+    service: SyncService, pool: asyncpg.Pool, wb: WBEmulator, store_id: str
+) -> None:
+    await service.sync(store_id, "reviews")
+    review_id = next(iter(wb.state.feedbacks))
+    await pool.execute(
+        """UPDATE reviews SET complaint_status = 'draft', complaint_text = 'черновик',
+           draft_reply = 'ответ', review_status_wb = 'visible', chat_status_by_review = 'available'
+           WHERE id = $1""",
+        review_id,
+    )
+    wb.state.update_feedback(review_id, text="Покупатель переписал отзыв")
+    result = await service.sync(store_id, "reviews", full=True)
+    assert result.updated == 1
+    row = await pool.fetchrow("SELECT * FROM reviews WHERE id = $1", review_id)
+    assert row["text"] == "Покупатель переписал отзыв"
+    assert row["complaint_status"] == "draft" and row["complaint_text"] == "черновик"
+    assert row["draft_reply"] == "ответ" and row["review_status_wb"] == "visible"
+    assert row["chat_status_by_review"] == "available" and row["has_complaint_draft"]
+
+
+async def test_valuation_from_portal_marks_complaint_sent(
+    service: SyncService, pool: asyncpg.Pool, wb: WBEmulator, store_id: str
+) -> None:
+    await service.sync(store_id, "reviews")
+    review_id = next(
+        f.id for f in wb.state.feedbacks.values() if f.valuation <= 3 and not f.feedback_valuation
+    )
+    wb.state.set_feedback_valuation(review_id, feedback_valuation=3)
+    await service.sync(store_id, "reviews", full=True)
+    row = await pool.fetchrow(
+        "SELECT complaint_status, has_complaint, supplier_feedback_valuation FROM reviews WHERE id = $1",
+        review_id,
+    )
+    assert row["complaint_status"] == "sent" and row["has_complaint"]
+    assert row["supplier_feedback_valuation"] == 3
+
+
+async def test_full_sync_marks_vanished_with_the_30_percent_safeguard(
+    service: SyncService, pool: asyncpg.Pool, wb: WBEmulator, store_id: str
+) -> None:
+    await service.sync(store_id, "reviews")
+    # One month loses a single review (real), another loses nearly everything (a fault).
+    months: dict[tuple[int, int], list[str]] = {}
+    for f in wb.state.feedbacks.values():
+        d = datetime.fromtimestamp(f.created, UTC)
+        months.setdefault((d.year, d.month), []).append(f.id)
+    busy = sorted((ids for ids in months.values() if len(ids) >= 10), key=len)
+    lone_loss = busy[-1][0]
+    await pool.execute("""UPDATE reviews SET complaint_status = 'sent' WHERE id = $1""", lone_loss)
+    await pool.execute(
+        """INSERT INTO review_complaints (review_id, store_id, owner_id, product_id,
+           complaint_text, reason_id, reason_name, status, review_rating, review_text, review_date)
+           SELECT id, store_id, owner_id, product_id, 'т', 20, 'Другое', 'sent', rating, text, date
+             FROM reviews WHERE id = $1""",
+        lone_loss,
+    )
+    faulty_month = busy[0]
+    wb.state.remove_feedback(lone_loss)
+    for fid in faulty_month:
+        wb.state.remove_feedback(fid)
+    result = await service.sync(store_id, "reviews", full=True)
+    assert result.ok
+    assert result.vanished == 1 and result.vanish_windows_skipped == 1
+    row = await pool.fetchrow(
+        "SELECT vanished_at, complaint_status FROM reviews WHERE id = $1", lone_loss
+    )
+    assert row["vanished_at"] is not None
+    assert row["complaint_status"] == "approved", "WB removed the review we complained about"
+    assert (
+        await pool.fetchval("SELECT status FROM review_complaints WHERE review_id = $1", lone_loss)
+        == "approved"
+    )
+    assert (
+        await pool.fetchval(
+            "SELECT count(*) FROM reviews WHERE id = ANY($1::text[]) AND vanished_at IS NOT NULL",
+            faulty_month,
+        )
+        == 0
+    )
+
+
+async def test_vanished_review_that_comes_back_is_cleared(
+    service: SyncService, pool: asyncpg.Pool, wb: WBEmulator, store_id: str
+) -> None:
+    await service.sync(store_id, "reviews")
+    gone = wb.state.remove_feedback(next(iter(wb.state.feedbacks)))
+    assert gone is not None
+    await service.sync(store_id, "reviews", full=True)
+    assert await pool.fetchval("SELECT vanished_at FROM reviews WHERE id = $1", gone.id)
+    wb.state.add_feedback(gone)
+    await service.sync(store_id, "reviews", full=True)
+    assert await pool.fetchval("SELECT vanished_at FROM reviews WHERE id = $1", gone.id) is None
+
+
+async def test_faults_still_give_every_item_exactly_once(
+    service: SyncService, pool: asyncpg.Pool, wb: WBEmulator, store_id: str
+) -> None:
+    wb.faults.error_rate = 0.1
+    wb.faults.hang_rate = 0.1
+    wb.faults.hang_seconds = 5.0  # longer than the client's 2 s timeout
+    wb.faults.reseed(3)
+    results = await service.sync_all(store_id)
+    assert all(r.ok for r in results), [r.error for r in results]
+    assert wb.stats.faults.total() > 0
+    assert await db_review_ids(pool, store_id) == wb_review_ids(wb)
+    assert await pool.fetchval(
+        "SELECT count(*) FROM chat_messages WHERE store_id = $1", store_id
+    ) == sum(1 for e in wb.state.events if e.has_message)
+
+
+async def test_sync_killed_halfway_then_rerun_loses_and_doubles_nothing(
+    service: SyncService, pool: asyncpg.Pool, wb: WBEmulator, store_id: str
+) -> None:
+    pages = 0
+    stopped = asyncio.Event()
+
+    def progress(what: str, count: int) -> None:
+        nonlocal pages
+        pages += 1
+        if pages == 3:
+            stopped.set()
+
+    task = asyncio.create_task(service.sync(store_id, "reviews", progress=progress))
+    await stopped.wait()
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    partial = len(await db_review_ids(pool, store_id))
+    assert 0 < partial < len(wb.state.feedbacks)
+    result = await service.sync(store_id, "reviews")
+    assert result.ok and result.full, "an unfinished first sync is still a first sync"
+    assert await db_review_ids(pool, store_id) == wb_review_ids(wb)
+
+
+async def test_expired_token_gives_clear_status_and_parks_the_store(
+    service: SyncService, pool: asyncpg.Pool, wb: WBEmulator
+) -> None:
+    owner = await make_user(pool)
+    expired = wb.token(expires_at=datetime.now(UTC) - timedelta(days=1))
+    store_id = await make_store(pool, owner, expired)
+    result = await service.sync(store_id, "reviews")
+    assert result.error is not None and "expired" in result.error
+    row = await pool.fetchrow("SELECT * FROM stores WHERE id = $1", store_id)
+    assert row["last_review_update_status"] == "error"
+    assert "expired" in row["last_review_update_error"]
+    requests = wb.stats.requests.total()
+    again = await service.sync(store_id, "reviews")
+    assert again.skipped is not None and "expired" in again.skipped
+    assert wb.stats.requests.total() == requests, "a parked store does not call WB"
+    await pool.execute("UPDATE stores SET api_token = $2 WHERE id = $1", store_id, wb.token())
+    assert (await service.sync(store_id, "reviews")).ok, "a new token un-parks the store"
+
+
+async def test_token_without_chat_category(
+    service: SyncService, pool: asyncpg.Pool, wb: WBEmulator
+) -> None:
+    owner = await make_user(pool)
+    token = wb.token(categories=("feedbacks", "content"))
+    store_id = await make_store(pool, owner, token)
+    result = await service.sync(store_id, "chats")
+    assert result.error is not None and "chat" in result.error.lower()
+    assert (await service.sync(store_id, "reviews")).ok
+
+
+async def test_one_sync_per_store_and_kind_at_a_time(service: SyncService, store_id: str) -> None:
+    first, second = await asyncio.gather(
+        service.sync(store_id, "reviews"), service.sync(store_id, "reviews")
+    )
+    outcomes = sorted([first.skipped or "ran", second.skipped or "ran"])
+    assert outcomes == ["already running", "ran"]
+
+
+async def test_chat_events_move_kanban_and_stop_sequences(
+    service: SyncService, pool: asyncpg.Pool, wb: WBEmulator, store_id: str
+) -> None:
+    await service.sync(store_id, "chats")
+    now_ms = int(datetime.now(UTC).timestamp() * 1000)
+    chat, _ = wb.state.new_chat("Анна", "Здравствуйте, пришёл брак", at_ms=now_ms)
+    result = await service.sync(store_id, "chats")
+    assert result.ok and not result.backfill
+    assert [m.sender for m in result.new_messages] == ["client"]
+    row = await pool.fetchrow("SELECT * FROM chats WHERE id = $1", chat.chat_id)
+    assert row["status"] == "inbox" and row["reply_sign"] == chat.reply_sign
+
+    wb.state.seller_message(chat.chat_id, "Вернём деньги за брак", at_ms=now_ms + 1000)
+    await service.sync(store_id, "chats")
+    row = await pool.fetchrow("SELECT * FROM chats WHERE id = $1", chat.chat_id)
+    assert row["status"] == "in_progress" and row["last_message_sender"] == "seller"
+
+    await pool.execute("UPDATE chats SET status = 'awaiting_reply' WHERE id = $1", chat.chat_id)
+    await pool.execute(
+        "INSERT INTO chat_auto_sequences (chat_id, store_id, owner_id) "
+        "SELECT id, store_id, owner_id FROM chats WHERE id = $1",
+        chat.chat_id,
+    )
+    wb.state.client_message(chat.chat_id, "Спасибо!", at_ms=now_ms + 2000)
+    await service.sync(store_id, "chats")
+    row = await pool.fetchrow("SELECT * FROM chats WHERE id = $1", chat.chat_id)
+    assert row["status"] == "inbox"
+    seq = await pool.fetchrow("SELECT * FROM chat_auto_sequences WHERE chat_id = $1", chat.chat_id)
+    assert (seq["status"], seq["stop_reason"]) == ("stopped", "client_replied")
+    again = await service.sync(store_id, "chats")
+    assert again.new_messages == [], "events are idempotent by eventID"
+
+
+async def test_products_sync_keeps_seller_fields(
+    service: SyncService, pool: asyncpg.Pool, wb: WBEmulator, store_id: str
+) -> None:
+    await service.sync(store_id, "products")
+    nm = next(iter(wb.state.cards))
+    await pool.execute(
+        "UPDATE products SET work_status = 'active', is_active = FALSE WHERE wb_product_id = $1",
+        str(nm),
+    )
+    wb.state.update_card(nm, at_us=int(datetime.now(UTC).timestamp() * 1e6), title="Новое имя")
+    result = await service.sync(store_id, "products")
+    assert result.ok and result.updated >= 1
+    row = await pool.fetchrow("SELECT * FROM products WHERE wb_product_id = $1", str(nm))
+    assert row["name"] == "Новое имя"
+    assert row["work_status"] == "active" and row["is_active"] is False
+    assert row["wb_api_data"]["nmID"] == nm
+
+
+def test_options_are_frozen() -> None:
+    assert replace(OPTIONS, feedbacks_take=10).feedbacks_take == 10
