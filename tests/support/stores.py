@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import UTC, datetime, timedelta
 
 import asyncpg
 
@@ -30,3 +31,66 @@ async def make_store(
         token,
     )
     return store_id
+
+
+async def make_product(
+    pool: asyncpg.Pool,
+    store_id: str,
+    *,
+    nm_id: str | None = None,
+    work_status: str = "active",
+    is_active: bool = True,
+    rules: dict[str, object] | None = None,
+) -> str:
+    """A product, and its rules row when `rules` is given (columns of product_rules)."""
+    product_id = str(uuid.uuid4())
+    await pool.execute(
+        """INSERT INTO products (id, store_id, owner_id, name, wb_product_id, vendor_code,
+                                 work_status, is_active)
+           SELECT $1, $2, owner_id, 'Плед флисовый', $3, 'PL-200', $4::work_status_enum, $5
+             FROM stores WHERE id = $2""",
+        product_id,
+        store_id,
+        nm_id or str(uuid.uuid4().int % 10**9),
+        work_status,
+        is_active,
+    )
+    if rules is not None:
+        cols = ", ".join(rules)
+        marks = ", ".join(f"${i + 3}" for i in range(len(rules)))
+        await pool.execute(
+            f"INSERT INTO product_rules (product_id, store_id, {cols}) VALUES ($1, $2, {marks})",
+            product_id,
+            store_id,
+            *rules.values(),
+        )
+    return product_id
+
+
+async def make_review(
+    pool: asyncpg.Pool,
+    product_id: str,
+    *,
+    rating: int = 1,
+    text: str = "Пришёл брак, продавец обманщик",
+    date: datetime | None = None,
+    review_id: str | None = None,
+    **fields: object,
+) -> str:
+    review_id = review_id or uuid.uuid4().hex[:20]
+    cols = ", ".join(
+        ["id", "product_id", "store_id", "owner_id", "rating", "text", "author", "date", *fields]
+    )
+    extra = ", ".join(f"${i + 6}" for i in range(len(fields)))
+    await pool.execute(
+        f"""INSERT INTO reviews ({cols})
+            SELECT $1, p.id, p.store_id, p.owner_id, $3, $4, 'Иван', $5{", " + extra if extra else ""}
+              FROM products p WHERE p.id = $2""",
+        review_id,
+        product_id,
+        rating,
+        text,
+        date or datetime.now(UTC) - timedelta(days=1),
+        *fields.values(),
+    )
+    return review_id

@@ -1,0 +1,400 @@
+"""The complaint workflow (domain-rules.md, "Complaints").
+
+WB has no API to file complaints: the bot drafts one (LLM or a template), the seller files
+it in the portal and marks it `sent`, then records WB's verdict. Lifecycle:
+`not_sent -> draft -> sent -> pending | approved | rejected`; only a draft changes text.
+
+Gates: a person drafting from a review card passes the manual gates; automatic and batch
+drafting also need the product's rules (active product, `work_status = 'active'`,
+`submit_complaints` and the review's `complaint_rating_N`). A refusal names the gate.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import asyncpg
+
+from db.models import ComplaintRow
+from db.repos import complaints as complaints_repo
+from db.repos.user_settings import get_user_settings
+from services.ai.errors import AIError
+from services.ai.prompting import ProductInfo, ReviewInfo, StoreInfo
+from services.ai.reasons import COMPLAINT_REASONS
+from services.ai.tasks import AITasks, ComplaintDraft
+
+log = logging.getLogger(__name__)
+
+MSK = ZoneInfo("Europe/Moscow")
+COMPLAINT_FLOOR = datetime(2023, 10, 1, tzinfo=MSK)
+"""WB accepts complaints only about reviews from this date on."""
+WB_COMPLAINT_MAX = 1000
+"""WB's hard cap on a complaint's text; drafts aim at 900."""
+
+MANUAL_GATES = ("store_paused", "rating", "too_old", "wb_status", "vanished", "complaint_exists")
+AUTO_GATES = (*MANUAL_GATES, "product_inactive", "product_not_worked", "rules_off", "rating_off")
+
+
+class ComplaintError(Exception):
+    """A complaint action that cannot be done; `code` is stable, for texts elsewhere."""
+
+    def __init__(self, code: str, message: str | None = None) -> None:
+        super().__init__(message or code)
+        self.code = code
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewContext:
+    """A review with what the gates and the prompt need, read in one query."""
+
+    review: dict[str, Any]
+    product: dict[str, Any]
+    rules: dict[str, Any] | None
+    store: dict[str, Any]
+    has_complaint_row: bool
+
+    @property
+    def rating(self) -> int:
+        return int(self.review["rating"])
+
+
+_CONTEXT_SQL = """
+SELECT row_to_json(r.*)::jsonb AS review, row_to_json(p.*)::jsonb AS product,
+       CASE WHEN pr.id IS NULL THEN NULL ELSE row_to_json(pr.*)::jsonb END AS rules,
+       jsonb_build_object('id', s.id, 'owner_id', s.owner_id, 'name', s.name,
+                          'status', s.status, 'ai_instructions', s.ai_instructions) AS store,
+       EXISTS (SELECT 1 FROM review_complaints c WHERE c.review_id = r.id) AS has_complaint_row
+  FROM reviews r
+  JOIN products p ON p.id = r.product_id
+  JOIN stores s ON s.id = r.store_id
+  LEFT JOIN product_rules pr ON pr.product_id = p.id
+ WHERE r.id = $1
+"""
+
+
+def _parse_ts(value: Any) -> datetime:
+    return value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+
+
+def manual_gate(ctx: ReviewContext) -> str | None:
+    """The first manual gate the review fails, or None."""
+    r = ctx.review
+    if ctx.store.get("status") != "active":
+        return "store_paused"
+    if not 1 <= ctx.rating <= 4:
+        return "rating"
+    if _parse_ts(r["date"]) < COMPLAINT_FLOOR:
+        return "too_old"
+    if (r.get("review_status_wb") or "unknown") not in ("visible", "unknown"):
+        return "wb_status"
+    if r.get("vanished_at"):
+        return "vanished"
+    if (r.get("complaint_status") or "not_sent") != "not_sent" or ctx.has_complaint_row:
+        return "complaint_exists"
+    return None
+
+
+def auto_gate(ctx: ReviewContext) -> str | None:
+    """The first gate of automatic and batch drafting the review fails, or None."""
+    gate = manual_gate(ctx)
+    if gate:
+        return gate
+    if not ctx.product.get("is_active", True):
+        return "product_inactive"
+    if ctx.product.get("work_status") != "active":
+        return "product_not_worked"
+    rules = ctx.rules or {}
+    if not rules.get("submit_complaints"):
+        return "rules_off"
+    if not rules.get(f"complaint_rating_{ctx.rating}"):
+        return "rating_off"
+    return None
+
+
+def _new_draft(draft: ComplaintDraft) -> complaints_repo.NewDraft:
+    return complaints_repo.NewDraft(
+        text=draft.text,
+        reason_id=draft.reason_id,
+        reason_name=draft.reason_name,
+        model=draft.model,
+        prompt_tokens=draft.prompt_tokens,
+        completion_tokens=draft.completion_tokens,
+        total_tokens=draft.total_tokens,
+        cost_usd=draft.cost_usd,
+        duration_ms=draft.duration_ms,
+    )
+
+
+@dataclass
+class BatchReport:
+    eligible: int = 0
+    drafted: int = 0
+    from_template: int = 0
+    failed: int = 0
+    skipped_by_gate: Counter[str] = field(default_factory=Counter)
+    failures: Counter[str] = field(default_factory=Counter)
+    cost_usd: Decimal = Decimal(0)
+
+
+BatchProgress = Callable[[BatchReport], None]
+
+# SQL mirror of `auto_gate`, used to count a whole store without loading it.
+_GATE_CASE = """
+CASE
+  WHEN s.status IS DISTINCT FROM 'active' THEN 'store_paused'
+  WHEN r.rating NOT BETWEEN 1 AND 4 THEN 'rating'
+  WHEN r.date < $2 THEN 'too_old'
+  WHEN r.review_status_wb NOT IN ('visible', 'unknown') THEN 'wb_status'
+  WHEN r.vanished_at IS NOT NULL THEN 'vanished'
+  WHEN r.complaint_status <> 'not_sent'
+       OR EXISTS (SELECT 1 FROM review_complaints c WHERE c.review_id = r.id)
+    THEN 'complaint_exists'
+  WHEN NOT COALESCE(p.is_active, TRUE) THEN 'product_inactive'
+  WHEN p.work_status IS DISTINCT FROM 'active' THEN 'product_not_worked'
+  WHEN NOT COALESCE(pr.submit_complaints, FALSE) THEN 'rules_off'
+  WHEN NOT COALESCE(CASE r.rating WHEN 1 THEN pr.complaint_rating_1
+                                  WHEN 2 THEN pr.complaint_rating_2
+                                  WHEN 3 THEN pr.complaint_rating_3
+                                  WHEN 4 THEN pr.complaint_rating_4 END, FALSE)
+    THEN 'rating_off'
+  ELSE 'eligible'
+END
+"""
+
+_FROM = """
+  FROM reviews r
+  JOIN products p ON p.id = r.product_id
+  JOIN stores s ON s.id = r.store_id
+  LEFT JOIN product_rules pr ON pr.product_id = p.id
+"""
+
+
+class ComplaintService:
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        ai: AITasks,
+        *,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.pool = pool
+        self.ai = ai
+        self.clock = clock
+
+    async def context(self, review_id: str) -> ReviewContext:
+        row = await self.pool.fetchrow(_CONTEXT_SQL, review_id)
+        if row is None:
+            raise ComplaintError("review_not_found")
+        return ReviewContext(
+            review=row["review"],
+            product=row["product"],
+            rules=row["rules"],
+            store=row["store"],
+            has_complaint_row=row["has_complaint_row"],
+        )
+
+    async def _generate(self, ctx: ReviewContext) -> ComplaintDraft:
+        review = dict(ctx.review)
+        review["date"] = _parse_ts(review["date"])
+        return await self.ai.draft_complaint(
+            store=StoreInfo.from_record(ctx.store),
+            product=ProductInfo.from_record(ctx.product, ctx.rules),
+            review=ReviewInfo.from_record(review),
+        )
+
+    async def draft(self, review_id: str, *, automatic: bool = False) -> ComplaintRow:
+        """Draft a complaint for one review; ComplaintError(gate) when a gate refuses it."""
+        ctx = await self.context(review_id)
+        gate = auto_gate(ctx) if automatic else manual_gate(ctx)
+        if gate:
+            raise ComplaintError(gate)
+        draft = await self._generate(ctx)
+        async with self.pool.acquire() as conn:
+            row = await complaints_repo.insert_draft(
+                conn, review_id, _new_draft(draft), now=self.clock()
+            )
+        if row is None:  # someone drafted or filed it meanwhile
+            raise ComplaintError("complaint_exists")
+        return row
+
+    async def _complaint(self, complaint_id: str) -> ComplaintRow:
+        row = await complaints_repo.get_complaint(self.pool, complaint_id)
+        if row is None:
+            raise ComplaintError("complaint_not_found")
+        return row
+
+    async def regenerate(self, complaint_id: str) -> ComplaintRow:
+        current = await self._complaint(complaint_id)
+        if current.status != "draft":
+            raise ComplaintError("not_a_draft")
+        draft = await self._generate(await self.context(current.review_id))
+        async with self.pool.acquire() as conn:
+            row = await complaints_repo.replace_draft(
+                conn, complaint_id, _new_draft(draft), now=self.clock(), regenerated=True
+            )
+        if row is None:
+            raise ComplaintError("not_a_draft")
+        return row
+
+    async def edit(self, complaint_id: str, text: str) -> ComplaintRow:
+        """The seller's own text for a draft (kept as typed, within WB's 1000 characters)."""
+        text = text.strip()
+        if not text:
+            raise ComplaintError("empty_text")
+        if len(text) > WB_COMPLAINT_MAX:
+            raise ComplaintError("too_long")
+        current = await self._complaint(complaint_id)
+        edited = complaints_repo.NewDraft(
+            text=text,
+            reason_id=current.reason_id,
+            reason_name=current.reason_name,
+            model=None,
+            prompt_tokens=None,
+            completion_tokens=None,
+            total_tokens=None,
+            cost_usd=None,
+            duration_ms=None,
+        )
+        async with self.pool.acquire() as conn:
+            row = await complaints_repo.replace_draft(
+                conn, complaint_id, edited, now=self.clock(), regenerated=False
+            )
+        if row is None:
+            raise ComplaintError("not_a_draft")
+        return row
+
+    async def set_reason(self, complaint_id: str, reason_id: int) -> ComplaintRow:
+        """The seller picks another WB category for a draft."""
+        if reason_id not in COMPLAINT_REASONS:
+            raise ComplaintError("bad_reason")
+        current = await self._complaint(complaint_id)
+        changed = complaints_repo.NewDraft(
+            text=current.complaint_text,
+            reason_id=reason_id,
+            reason_name=COMPLAINT_REASONS[reason_id],
+            model=None,
+            prompt_tokens=None,
+            completion_tokens=None,
+            total_tokens=None,
+            cost_usd=None,
+            duration_ms=None,
+        )
+        async with self.pool.acquire() as conn:
+            row = await complaints_repo.replace_draft(
+                conn, complaint_id, changed, now=self.clock(), regenerated=False
+            )
+        if row is None:
+            raise ComplaintError("not_a_draft")
+        return row
+
+    async def discard(self, complaint_id: str) -> str:
+        async with self.pool.acquire() as conn:
+            review_id = await complaints_repo.discard_draft(conn, complaint_id)
+        if review_id is None:
+            await self._complaint(complaint_id)  # not found -> its own error
+            raise ComplaintError("not_a_draft")
+        return review_id
+
+    async def mark_sent(self, complaint_id: str, user_id: str) -> ComplaintRow:
+        async with self.pool.acquire() as conn:
+            row = await complaints_repo.mark_sent(conn, complaint_id, user_id, now=self.clock())
+        if row is None:
+            await self._complaint(complaint_id)
+            raise ComplaintError("not_a_draft")
+        return row
+
+    async def mark_outcome(self, complaint_id: str, outcome: str) -> ComplaintRow:
+        if outcome not in complaints_repo.OUTCOMES:
+            raise ComplaintError("bad_outcome")
+        async with self.pool.acquire() as conn:
+            row = await complaints_repo.mark_outcome(conn, complaint_id, outcome, now=self.clock())
+        if row is None:
+            current = await self._complaint(complaint_id)
+            raise ComplaintError("same_outcome" if current.status == outcome else "not_filed")
+        return row
+
+    # --- batch --------------------------------------------------------------------------
+
+    async def gate_counts(self, store_id: str) -> Counter[str]:
+        """Reviews of a store per first failing gate ('eligible' for the rest)."""
+        rows = await self.pool.fetch(
+            f"SELECT {_GATE_CASE} AS gate, count(*) AS n {_FROM} WHERE r.store_id = $1 GROUP BY 1",
+            store_id,
+            COMPLAINT_FLOOR,
+        )
+        return Counter({r["gate"]: int(r["n"]) for r in rows})
+
+    async def _eligible_page(
+        self, store_id: str, after: tuple[datetime, str] | None, size: int
+    ) -> list[asyncpg.Record]:
+        return await self.pool.fetch(
+            f"""
+            SELECT r.id, r.date {_FROM}
+             WHERE r.store_id = $1 AND r.complaint_status = 'not_sent'
+               AND r.rating BETWEEN 1 AND 4
+               AND ($3::timestamptz IS NULL OR (r.date, r.id) < ($3, $4))
+               AND {_GATE_CASE} = 'eligible'
+             ORDER BY r.date DESC, r.id DESC
+             LIMIT $5
+            """,
+            store_id,
+            COMPLAINT_FLOOR,
+            after[0] if after else None,
+            after[1] if after else None,
+            size,
+        )
+
+    async def batch_draft(
+        self,
+        store_id: str,
+        *,
+        limit: int | None = None,
+        progress: BatchProgress | None = None,
+        page_size: int = 50,
+    ) -> BatchReport:
+        """Draft every eligible review of a store, newest first, bounded by `ai_concurrency`."""
+        counts = await self.gate_counts(store_id)
+        report = BatchReport(eligible=counts.pop("eligible", 0), skipped_by_gate=counts)
+        owner = await self.pool.fetchval("SELECT owner_id FROM stores WHERE id = $1", store_id)
+        settings = await get_user_settings(self.pool, owner) if owner else None
+        concurrency = max(1, settings.ai_concurrency if settings else 5)
+        semaphore = asyncio.Semaphore(concurrency)
+        budget = limit if limit is not None else report.eligible
+
+        async def one(review_id: str) -> None:
+            async with semaphore:
+                try:
+                    row = await self.draft(review_id, automatic=True)
+                except ComplaintError as exc:
+                    report.skipped_by_gate[exc.code] += 1
+                except AIError as exc:
+                    report.failed += 1
+                    report.failures[type(exc).__name__] += 1
+                    log.warning("complaint draft for %s failed: %s", review_id, exc)
+                else:
+                    report.drafted += 1
+                    if row.ai_cost_usd:
+                        report.cost_usd += row.ai_cost_usd
+                    else:
+                        report.from_template += 1
+                if progress:
+                    progress(report)
+
+        after: tuple[datetime, str] | None = None
+        done = 0
+        while done < budget:
+            page = await self._eligible_page(store_id, after, min(page_size, budget - done))
+            if not page:
+                break
+            after = (page[-1]["date"], page[-1]["id"])
+            await asyncio.gather(*(one(r["id"]) for r in page))
+            done += len(page)
+        return report
