@@ -34,6 +34,8 @@ user_app = typer.Typer(help="Manage who may use the bot.", no_args_is_help=True)
 app.add_typer(user_app, name="user")
 store_app = typer.Typer(help="Manage WB stores (seller accounts).", no_args_is_help=True)
 app.add_typer(store_app, name="store")
+complaints_app = typer.Typer(help="Complaint drafts.", no_args_is_help=True)
+app.add_typer(complaints_app, name="complaints")
 
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -389,6 +391,63 @@ def sync(
             )
         out.print(f"{r.kind:<10} {line}", markup=False)
     if failed:
+        raise typer.Exit(1)
+
+
+@complaints_app.command("draft")
+def complaints_draft(
+    store_id: str,
+    limit: Annotated[int | None, typer.Option(help="Draft at most this many")] = None,
+) -> None:
+    """Draft complaints for every eligible review of a store, newest first."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from services.ai.client import AIClient, AIConfig
+    from services.ai.pricing import Pricing
+    from services.ai.tasks import AITasks
+    from services.complaints import BatchReport, ComplaintService
+
+    settings = _settings()
+
+    async def go() -> BatchReport:
+        async with _pool(settings) as pool:
+            if await pool.fetchval("SELECT 1 FROM stores WHERE id = $1", store_id) is None:
+                raise CliError(f"no such store: {store_id}")
+            client = AIClient(AIConfig.from_settings(settings))
+            pricing = Pricing.of(settings.ai_price_input_per_m, settings.ai_price_output_per_m)
+            service = ComplaintService(pool, AITasks(client, pool, pricing=pricing))
+            try:
+                counts = await service.gate_counts(store_id)
+                eligible = counts.get("eligible", 0)
+                total = min(eligible, limit) if limit is not None else eligible
+                err.print(f"eligible reviews: {eligible:,}; drafting {total:,}", markup=False)
+                with Progress(
+                    TextColumn("drafting"),
+                    BarColumn(),
+                    MofNCompleteColumn(),
+                    console=err,
+                    transient=True,
+                ) as bar:
+                    task = bar.add_task("drafting", total=total)
+
+                    def progress(report: BatchReport) -> None:
+                        bar.update(task, completed=report.processed)
+
+                    return await service.batch_draft(store_id, limit=limit, progress=progress)
+            finally:
+                await client.aclose()
+
+    report = _run(go)
+    out.print(
+        f"drafted {report.drafted:,} ({report.from_template:,} from templates), "
+        f"failed {report.failed:,}, cost ${report.cost_usd:.4f}",
+        markup=False,
+    )
+    for gate, n in sorted(report.skipped_by_gate.items(), key=lambda kv: -kv[1]):
+        out.print(f"skipped  {gate:<20} {n:,}", markup=False)
+    for reason, n in report.failures.items():
+        out.print(f"failed   {reason:<20} {n:,}", markup=False)
+    if report.failed:
         raise typer.Exit(1)
 
 

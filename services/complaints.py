@@ -136,6 +136,7 @@ def _new_draft(draft: ComplaintDraft) -> complaints_repo.NewDraft:
 @dataclass
 class BatchReport:
     eligible: int = 0
+    processed: int = 0
     drafted: int = 0
     from_template: int = 0
     failed: int = 0
@@ -385,6 +386,7 @@ class ComplaintService:
                         report.cost_usd += row.ai_cost_usd
                     else:
                         report.from_template += 1
+                report.processed += 1
                 if progress:
                     progress(report)
 

@@ -220,3 +220,33 @@ async def test_batch_drafts_eligible_newest_first_and_counts_gates(env: Env) -> 
     assert rest.skipped_by_gate["complaint_exists"] == 3
     drafted = await env.pool.fetchval("SELECT count(*) FROM review_complaints")
     assert drafted == len(eligible)
+
+
+async def test_cli_drafts_a_store_and_prints_a_summary(env: Env, db_url: str) -> None:
+    import os
+    import sys
+
+    for rating in (1, 2, 5):
+        await make_review(env.pool, env.product, rating=rating)
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot.cli",
+        "complaints",
+        "draft",
+        env.store,
+        env={
+            **os.environ,
+            "DATABASE_URL": db_url,
+            "DEEPSEEK_BASE_URL": env.llm.base_url,
+            "DEEPSEEK_API_KEY": "sk-test",
+        },
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(proc.communicate(), 60)
+    assert proc.returncode == 0, err.decode()
+    text = out.decode()
+    assert "drafted 2 " in text and "failed 0" in text
+    assert "rating" in text  # the 5-star review, skipped by its gate
+    assert "eligible reviews: 2" in err.decode()
