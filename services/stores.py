@@ -63,9 +63,7 @@ def check_token_offline(token: str, now: datetime | None = None) -> TokenCheck:
     return TokenCheck(info=info, warnings=codes)
 
 
-async def check_token(
-    wb: WBClientFactory, token: str, now: datetime | None = None
-) -> TokenCheck:
+async def check_token(wb: WBClientFactory, token: str, now: datetime | None = None) -> TokenCheck:
     """Offline checks, then one `/ping` on the feedbacks host with this token."""
     check = check_token_offline(token, now)
     client = wb.for_tokens(StoreTokens(api_token=token.strip()))

@@ -113,7 +113,7 @@ async def test_run_with_only_bot_token_uses_embedded_postgres(tmp_path: Path) ->
         "TELEGRAM_API_BASE": f"http://127.0.0.1:{free_port()}",
         "LOG_LEVEL": "WARNING",
     }
-    code, out, err = await wbrep("run", env=env)
+    code, _, err = await wbrep("run", env=env)
     assert code == 1
     assert err.strip().splitlines()[-1].startswith("error: Telegram cannot be reached")
     assert (tmp_path / "data" / "postgres" / "PG_VERSION").read_text().strip() == "18"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 
 import asyncpg
@@ -40,7 +41,7 @@ async def make_product(
     nm_id: str | None = None,
     work_status: str = "active",
     is_active: bool = True,
-    rules: dict[str, object] | None = None,
+    rules: Mapping[str, object] | None = None,
 ) -> str:
     """A product, and its rules row when `rules` is given (columns of product_rules)."""
     product_id = str(uuid.uuid4())

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from services.settings import Settings, SettingsError, load_settings
 
 
 @pytest.fixture(autouse=True)
-def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: pytest.TempPathFactory) -> None:
+def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     for name in list(Settings.model_fields):
         monkeypatch.delenv(name.upper(), raising=False)
     monkeypatch.chdir(tmp_path)  # no stray .env

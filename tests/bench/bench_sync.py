@@ -1,0 +1,164 @@
+"""Benchmark: sync one store of 200,000 reviews from the WB emulator (`make bench`).
+
+The emulator runs in its own process with limits off; the sync runs as `wbrep sync` in
+another, so its peak memory is its own. Printed, never asserted against a clock:
+- reviews/s for the whole path (HTTP, parsing, database), first (full) sync and a re-sync,
+- reviews/s for the database write alone (the same upsert pages, rows prepared up front),
+- a plain COPY of the same rows into an unindexed temp table (the physical limit),
+- the sync process's peak memory.
+Targets (issue 3): database >= 15,000/s, whole path >= 10,000/s, peak memory < 300 MB.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import resource
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import asyncpg
+import pytest
+
+from db.repos import reviews as reviews_repo
+from services.sync.reviews import feedback_row
+from services.wb.models import FeedbackList
+from tests.support.stores import make_store, make_user
+
+REVIEWS = int(os.environ.get("BENCH_REVIEWS", "200000"))
+ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.bench
+
+
+async def start_emulator() -> tuple[asyncio.subprocess.Process, str, str]:
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "tests.fakes.wb",
+        "--reviews",
+        str(REVIEWS),
+        "--products",
+        "2000",
+        "--questions",
+        "10",
+        "--chats",
+        "5",
+        "--no-limits",
+        cwd=ROOT,
+        stdout=asyncio.subprocess.PIPE,
+    )
+    assert proc.stdout is not None
+    url = token = ""
+    while not (url and token):
+        line = (await asyncio.wait_for(proc.stdout.readline(), 300)).decode()
+        if line.startswith("WB emulator listening on "):
+            url = line.split()[-1]
+        elif line.startswith("sid="):
+            token = line.split("token=")[1].strip()
+    return proc, url, token
+
+
+async def run_sync(db_url: str, url: str, store_id: str, *full: str) -> tuple[float, str]:
+    env = {
+        **os.environ,
+        "DATABASE_URL": db_url,
+        "WB_LIMITS_ENABLED": "false",
+        "LOG_LEVEL": "WARNING",
+        **{
+            f"WB_{h.upper()}_URL": f"{url}/{h}"
+            for h in ("feedbacks", "chat", "content", "common", "prices")
+        },
+    }
+    started = time.perf_counter()
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot.cli",
+        "sync",
+        store_id,
+        "--kind",
+        "reviews",
+        *full,
+        cwd=ROOT,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await proc.communicate()
+    elapsed = time.perf_counter() - started
+    assert proc.returncode == 0, err.decode()
+    return elapsed, out.decode().strip()
+
+
+async def fetch_rows(url: str, token: str) -> list[reviews_repo.StageRow]:
+    """All reviews as staging rows, fetched and parsed before any timing starts."""
+    import httpx
+
+    rows: list[reviews_repo.StageRow] = []
+    async with httpx.AsyncClient(timeout=120, headers={"Authorization": f"Bearer {token}"}) as http:
+        for path, extra in (
+            ("/feedbacks/api/v1/feedbacks", {"isAnswered": "false"}),
+            ("/feedbacks/api/v1/feedbacks", {"isAnswered": "true"}),
+            ("/feedbacks/api/v1/feedbacks/archive", {}),
+        ):
+            skip = 0
+            while True:
+                resp = await http.get(url + path, params={**extra, "take": 5000, "skip": skip})
+                page = FeedbackList.model_validate(resp.json()["data"])
+                rows.extend(feedback_row(f) for f in page.feedbacks)
+                if len(page.feedbacks) < 5000 or skip + 10000 > 199990:
+                    break
+                skip += 5000
+    unique = {r[0]: r for r in rows}
+    return list(unique.values())
+
+
+async def test_bench_sync_200k(pool: asyncpg.Pool, db_url: str) -> None:
+    emulator, url, token = await start_emulator()
+    try:
+        owner = await make_user(pool)
+        store_id = await make_store(pool, owner, token)
+        first, summary = await run_sync(db_url, url, store_id)
+        peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+        stored = await pool.fetchval("SELECT count(*) FROM reviews WHERE store_id = $1", store_id)
+        again, summary2 = await run_sync(db_url, url, store_id, "--full")
+
+        rows = await fetch_rows(url, token)
+    finally:
+        emulator.terminate()
+        await emulator.wait()
+
+    # The database write alone: same pages, into a second store, rows already prepared.
+    owner2 = await make_user(pool)
+    store2 = await make_store(pool, owner2, token + "x")
+    async with pool.acquire() as conn:
+        await reviews_repo.prepare_stage(conn)
+        started = time.perf_counter()
+        for i in range(0, len(rows), 5000):
+            await reviews_repo.upsert_page(
+                conn, store2, owner2, rows[i : i + 5000], track_seen=False
+            )
+        db_write = time.perf_counter() - started
+        await conn.execute("CREATE TEMP TABLE copy_limit (LIKE stage_reviews)")
+        started = time.perf_counter()
+        for i in range(0, len(rows), 5000):
+            await conn.copy_records_to_table(
+                "copy_limit", records=rows[i : i + 5000], columns=reviews_repo.STAGE_COLUMNS
+            )
+        plain_copy = time.perf_counter() - started
+
+    n = len(rows)
+    print()
+    print(f"reviews synced: {stored:,} (of {n:,} served) at {datetime.now(UTC):%Y-%m-%d}")
+    print(
+        f"first full sync, whole path: {first:6.2f} s  {stored / first:10,.0f} reviews/s   [{summary}]"
+    )
+    print(
+        f"re-sync (--full), unchanged: {again:6.2f} s  {stored / again:10,.0f} reviews/s   [{summary2}]"
+    )
+    print(f"database write alone:        {db_write:6.2f} s  {n / db_write:10,.0f} reviews/s")
+    print(f"plain COPY, unindexed:       {plain_copy:6.2f} s  {n / plain_copy:10,.0f} reviews/s")
+    print(f"sync process peak memory:    {peak_kb / 1024:6.0f} MB")
+    assert stored == n

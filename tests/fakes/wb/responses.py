@@ -1,0 +1,125 @@
+"""WB's response shapes: envelopes, gateway problem+json, per-API error bodies (wb-api.md §2.6).
+
+JSON is written the way WB's Go services write it: UTF-8, compact, and with ``<``, ``>``, ``&``
+escaped as ``\\u003c``, ``\\u003e``, ``\\u0026`` (Go's default HTML-safe encoding), so clients must
+decode JSON rather than match raw text.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from datetime import UTC, datetime
+from typing import Any
+
+from aiohttp import web
+
+PROBLEM = "application/problem+json"
+JSON = "application/json"
+
+_STATUS_TEXT = {
+    400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not Found",
+    405: "Method Not Allowed",
+    429: "Too Many Requests",
+    451: "Unavailable for Legal Reasons",
+}
+
+
+def request_id() -> str:
+    return secrets.token_hex(16)
+
+
+def dumps(data: Any) -> bytes:
+    # replacing in bytes: str.replace on non-ASCII text is 20x slower
+    raw = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
+    return raw.replace(b"<", b"\\u003c").replace(b">", b"\\u003e").replace(b"&", b"\\u0026")
+
+
+def json_response(
+    data: Any,
+    status: int = 200,
+    *,
+    content_type: str = JSON,
+    headers: dict[str, str] | None = None,
+) -> web.Response:
+    return web.Response(
+        body=dumps(data),
+        status=status,
+        headers={"Content-Type": f"{content_type}; charset=utf-8", **(headers or {})},
+    )
+
+
+def envelope(data: Any) -> web.Response:
+    """Feedbacks/questions/prices success envelope."""
+    return json_response({"data": data, "error": False, "errorText": "", "additionalErrors": None})
+
+
+def envelope_error(status: int, text: str) -> web.Response:
+    """Feedbacks-API application error (``responseFeedbackQuestionErr``)."""
+    return json_response(
+        {
+            "data": None,
+            "error": True,
+            "errorText": text,
+            "additionalErrors": None,
+            "requestId": request_id(),
+        },
+        status,
+    )
+
+
+def fbapi_error(detail: str) -> web.Response:
+    """The 400 shape of the feedback answer endpoints."""
+    return json_response(
+        {"title": "bad request", "requestId": request_id(), "origin": "fbapi", "detail": detail},
+        400,
+    )
+
+
+def chat_error(
+    status: int, detail: str, *, title: str = "Bad Request", problem: bool = False
+) -> web.Response:
+    """Buyer-chat errors (`proxy-chats`)."""
+    return json_response(
+        {
+            "status": status,
+            "title": title,
+            "origin": "proxy-chats",
+            "detail": detail,
+            "requestId": request_id(),
+            "error": detail,
+        },
+        status,
+        content_type=PROBLEM if problem else JSON,
+    )
+
+
+def problem(
+    status: int,
+    title: str,
+    detail: str,
+    *,
+    origin: str = "s2s-api-auth-catalog",
+    headers: dict[str, str] | None = None,
+    now: datetime | None = None,
+) -> web.Response:
+    """Gateway errors: 401, 403, 404, 429 (application/problem+json)."""
+    moment = now or datetime.now(UTC)
+    return json_response(
+        {
+            "title": title,
+            "detail": detail,
+            "code": f"07e4668e-{secrets.token_hex(6)}-[UK-{secrets.token_urlsafe(8)}]",
+            "requestId": request_id(),
+            "origin": origin,
+            "status": status,
+            "statusText": _STATUS_TEXT.get(status, ""),
+            "timestamp": moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        },
+        status,
+        content_type=PROBLEM,
+        headers=headers,
+    )

@@ -1,0 +1,583 @@
+"""The output guard, table-driven: texts it must block (with the code) and texts it must pass."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+
+from services.ai.guard import Channel, check_text
+
+
+@dataclass(frozen=True)
+class Case:
+    text: str
+    channel: Channel = "review_reply"
+    rating: int | None = 2
+    allowed: bool = False
+    max_comp: str | None = None
+    seller_wrote: bool = False
+    code: str = ""
+
+
+BAD: list[Case] = [
+    # mentions of AI
+    Case("Этот ответ подготовила нейросеть, спасибо за отзыв.", code="mentions_ai"),
+    Case("Спасибо! Ответ сгенерирован автоматически.", code="mentions_ai"),
+    Case(
+        "Я бот магазина и помогу вам с возвратом.", channel="chat", rating=None, code="mentions_ai"
+    ),
+    Case(
+        "С вами на связи ИИ-помощник продавца. Чем помочь?",
+        channel="chat",
+        rating=None,
+        code="mentions_ai",
+    ),
+    Case(
+        "Мы используем искусственный интеллект для ответов. Спасибо за отзыв.", code="mentions_ai"
+    ),
+    Case("Ответ подготовлен ChatGPT. Спасибо за покупку!", code="mentions_ai"),
+    Case(
+        "Как языковая модель, я не могу это проверить. Спасибо за вопрос.",
+        channel="question_reply",
+        rating=None,
+        code="mentions_ai",
+    ),
+    Case(
+        "Просим проверить отзыв. Текст жалобы подготовлен нейросетью DeepSeek.",
+        channel="complaint",
+        rating=2,
+        code="mentions_ai",
+    ),
+    Case(
+        "Ваш виртуальный ассистент на связи. Подскажите, чем помочь?",
+        channel="chat",
+        rating=None,
+        code="mentions_ai",
+    ),
+    # direct requests to delete
+    Case("Пожалуйста, удалите отзыв, мы всё исправим.", code="asks_to_delete"),
+    Case("Просим вас удалить этот отзыв. Спасибо!", code="asks_to_delete"),
+    Case(
+        "Не могли бы вы убрать отзыв? Мы заменим товар.",
+        channel="chat",
+        rating=None,
+        code="asks_to_delete",
+    ),
+    Case(
+        "Уберите, пожалуйста, свой отзыв, если вопрос решён.",
+        channel="chat",
+        rating=3,
+        code="asks_to_delete",
+    ),
+    Case(
+        "Отзыв удалите, пожалуйста, товар мы заменим.",
+        channel="chat",
+        rating=None,
+        code="asks_to_delete",
+    ),
+    Case(
+        "Рассмотрите, пожалуйста, возможность удаления отзыва.",
+        channel="chat",
+        rating=2,
+        code="asks_to_delete",
+    ),
+    Case(
+        "Будем благодарны, если снимете отзыв после замены.",
+        channel="chat",
+        rating=2,
+        code="asks_to_delete",
+    ),
+    Case("Можете стереть отзыв? Заранее спасибо.", channel="chat", rating=2, code="asks_to_delete"),
+    Case(
+        "Удалите, пожалуйста, негативную оценку. Мы разобрались с браком.",
+        channel="chat",
+        rating=1,
+        code="asks_to_delete",
+    ),
+    Case("Пожалуйста, удалите отзыв", channel="chat", rating=1, code="asks_to_delete"),
+    # money or gifts traded for the rating or deleting (even when compensation is allowed)
+    Case(
+        "Вернём 300 рублей, если вы измените оценку на 5 звёзд.",
+        rating=2,
+        allowed=True,
+        max_comp="500",
+        code="money_for_rating",
+    ),
+    Case(
+        "За 5 звёзд отправим вам подарок. Спасибо за покупку!",
+        rating=3,
+        allowed=True,
+        code="money_for_rating",
+    ),
+    Case(
+        "Дарим промокод на скидку за исправление оценки.",
+        channel="chat",
+        rating=2,
+        allowed=True,
+        code="money_for_rating",
+    ),
+    Case(
+        "Готовы выплатить компенсацию за удаление отзыва.",
+        channel="chat",
+        rating=1,
+        allowed=True,
+        code="money_for_rating",
+    ),
+    Case(
+        "Поставьте пятёрку, и мы вернём деньги за товар.",
+        channel="chat",
+        rating=1,
+        allowed=True,
+        code="money_for_rating",
+    ),
+    Case(
+        "Кешбэк 200 ₽ в обмен на обновлённый отзыв.",
+        channel="chat",
+        rating=2,
+        allowed=True,
+        code="money_for_rating",
+    ),
+    Case(
+        "Начислим бонус за отзыв с высокой оценкой.",
+        rating=3,
+        allowed=True,
+        code="money_for_rating",
+    ),
+    Case(
+        "Если поднимете рейтинг, переведём вам 500 рублей.",
+        channel="chat",
+        rating=2,
+        allowed=True,
+        max_comp="1000",
+        code="money_for_rating",
+    ),
+    Case(
+        "Как вопрос решится, пришлём сертификат на 1000 рублей за изменение отзыва.",
+        channel="chat",
+        rating=2,
+        allowed=True,
+        max_comp="1000",
+        code="money_for_rating",
+    ),
+    Case(
+        "Заплатим 100 рублей за удаление вашего отзыва.",
+        channel="question_reply",
+        rating=None,
+        code="money_for_rating",
+    ),
+    # any money at 4 stars
+    Case(
+        "Спасибо за 4 звезды! Вернём часть стоимости за небольшой дефект.",
+        rating=4,
+        allowed=True,
+        code="money_at_4_stars",
+    ),
+    Case(
+        "Предлагаем компенсацию 200 рублей за неудобства.",
+        rating=4,
+        allowed=True,
+        code="money_at_4_stars",
+    ),
+    Case(
+        "Дарим скидку 10% на следующий заказ. Будем рады видеть вас снова.",
+        rating=4,
+        code="money_at_4_stars",
+    ),
+    Case(
+        "Отправим кешбэк на карту. Спасибо за выбор нашего магазина.",
+        channel="chat",
+        rating=4,
+        allowed=True,
+        code="money_at_4_stars",
+    ),
+    # compensation not offered by the product's rules, or above its maximum
+    Case(
+        "Мы вернём вам деньги за брак. Напишите нам в чат заказа.",
+        rating=2,
+        code="compensation_not_allowed",
+    ),
+    Case(
+        "Готовы компенсировать 300 рублей за брак. Пришлите фото дефекта.",
+        channel="chat",
+        rating=1,
+        code="compensation_not_allowed",
+    ),
+    Case(
+        "Вернём 800 рублей за брак. Ещё раз приносим извинения.",
+        rating=1,
+        allowed=True,
+        max_comp="500 руб",
+        code="compensation_over_max",
+    ),
+    Case(
+        "Компенсируем 50% стоимости из-за дефекта.",
+        channel="chat",
+        rating=2,
+        allowed=True,
+        max_comp="30%",
+        code="compensation_over_max",
+    ),
+    # links, phones, contacts, personal data
+    Case("Подробнее на нашем сайте https://shop.example.ru/help.", code="link"),
+    Case("Инструкция есть на www.example.com, загляните.", code="link"),
+    Case(
+        "Пишите нам в t.me/shop_support, ответим быстро.", channel="chat", rating=None, code="link"
+    ),
+    Case(
+        "Смотрите видеообзор на mysite.ru. Спасибо!",
+        channel="question_reply",
+        rating=None,
+        code="link",
+    ),
+    Case("Позвоните нам по номеру +7 (999) 123-45-67, решим вопрос.", code="phone"),
+    Case("Наш телефон 8 800 555 35 35, звоните.", channel="chat", rating=None, code="phone"),
+    Case(
+        "Напишите в WhatsApp, разберёмся. Спасибо за терпение.",
+        channel="chat",
+        rating=None,
+        code="external_contact",
+    ),
+    Case(
+        "Напишите нам на почту support@example.com.",
+        channel="chat",
+        rating=None,
+        code="external_contact",
+    ),
+    Case(
+        "Пришлите, пожалуйста, номер вашей карты для возврата.",
+        channel="chat",
+        rating=2,
+        allowed=True,
+        code="personal_data",
+    ),
+    Case(
+        "Сообщите ваш номер телефона, и менеджер перезвонит.",
+        channel="chat",
+        rating=None,
+        code="personal_data",
+    ),
+    Case(
+        "Укажите, пожалуйста, ваш адрес. Мы отправим замену.",
+        channel="chat",
+        rating=None,
+        code="personal_data",
+    ),
+    Case(
+        "Для проверки нужны паспортные данные покупателя.",
+        channel="chat",
+        rating=None,
+        code="personal_data",
+    ),
+    # markdown
+    Case("**Спасибо** за отзыв! Мы учтём замечания.", code="markdown"),
+    Case("# Ответ продавца\nСпасибо за отзыв.", code="markdown"),
+    Case("Подробности [здесь](https://example.com). Спасибо.", code="markdown"),
+    Case(
+        "Используйте режим `eco` для стирки. Спасибо за вопрос.",
+        channel="question_reply",
+        rating=None,
+        code="markdown",
+    ),
+    Case(
+        "* Размер маломерит\n* Берите на размер больше",
+        channel="question_reply",
+        rating=None,
+        code="markdown",
+    ),
+    # complaints: greeting, review reference, length
+    Case(
+        "Здравствуйте! Отзыв не относится к товару, просим удалить его.",
+        channel="complaint",
+        code="greeting_to_moderator",
+    ),
+    Case(
+        "Уважаемые модераторы, отзыв описывает доставку, а не товар.",
+        channel="complaint",
+        code="greeting_to_moderator",
+    ),
+    Case(
+        "Отзыв Ивана от 12.03.2025 не относится к товару, просим проверить.",
+        channel="complaint",
+        code="review_reference",
+    ),
+    Case(
+        "Отзыв покупателя Анна от 5 марта содержит оскорбления.",
+        channel="complaint",
+        code="review_reference",
+    ),
+    Case("Отзыв не о товаре. " * 60, channel="complaint", code="too_long"),
+    Case("Плохо.", channel="complaint", code="too_short"),
+    # lengths and second greeting in chats
+    Case("Спасибо. " * 130, channel="chat", rating=None, code="too_long"),
+    Case("О", channel="chat", rating=None, code="empty_or_short"),
+    Case(
+        "Здравствуйте, Мария! Удалось ли решить вопрос с размером?",
+        channel="chat",
+        rating=3,
+        seller_wrote=True,
+        code="second_greeting",
+    ),
+    Case("   ", code="empty"),
+    Case("Д", code="too_short"),
+    Case(
+        "Отправим вам второй плед бесплатно, если поменяете оценку.",
+        channel="chat",
+        rating=2,
+        code="money_for_rating",
+    ),
+    Case(
+        "Оставьте отзыв с фото и получите бонус 200 рублей.",
+        channel="question_reply",
+        rating=None,
+        code="money_for_rating",
+    ),
+    Case(
+        "Подарок ждёт каждого, кто исправит отзыв на положительный.",
+        rating=3,
+        code="money_for_rating",
+    ),
+    Case(
+        "Уточните, пожалуйста, номер телефона, указанный при заказе.",
+        channel="chat",
+        rating=None,
+        code="personal_data",
+    ),
+    Case(
+        "Этот ответ написан роботом, не отвечайте на него.",
+        channel="chat",
+        rating=None,
+        code="mentions_ai",
+    ),
+]
+
+GOOD: list[Case] = [
+    Case(
+        "Здравствуйте! Спасибо, что поделились впечатлением. Нам жаль, что размер не подошёл:"
+        " в карточке есть таблица размеров, она поможет с выбором."
+    ),
+    Case(
+        "Спасибо за отзыв! Мы вернём деньги за брак: напишите нам в чат заказа, и мы всё оформим.",
+        rating=2,
+        allowed=True,
+        max_comp="500",
+    ),
+    Case(
+        "Нам очень жаль, что товар пришёл с дефектом. Готовы компенсировать 300 рублей за брак"
+        " или заменить товар.",
+        rating=1,
+        allowed=True,
+        max_comp="500 руб",
+    ),
+    Case(
+        "Спасибо за высокую оценку! Подскажите, что нам улучшить, чтобы товар заслужил пять звёзд?",
+        rating=4,
+    ),
+    Case(
+        "Благодарим за отзыв и за 4 звезды! Будем рады, если после использования вы обновите"
+        " оценку.",
+        rating=4,
+    ),
+    Case("Рады, что товар стоит своих денег! Спасибо, что выбрали наш магазин.", rating=4),
+    Case("Спасибо за отзыв! Рады, что чехол плотно сидит на телефоне и защищает его.", rating=5),
+    Case(
+        "Ботинки сделаны из натуральной кожи, подошва не скользит. Спасибо за вопрос!",
+        channel="question_reply",
+        rating=None,
+    ),
+    Case(
+        "Размер 42 соответствует длине стопы 27 см. Доставка бесплатная при заказе от 1000 рублей.",
+        channel="question_reply",
+        rating=None,
+    ),
+    Case(
+        "Подскажите, пожалуйста, удалось ли решить вопрос с заменой? Мы на связи и готовы помочь.",
+        channel="chat",
+        rating=2,
+        seller_wrote=True,
+    ),
+    Case(
+        "Если вопрос решён, будем благодарны, если вы пересмотрите свой отзыв. Спасибо за"
+        " терпение!",
+        channel="chat",
+        rating=2,
+    ),
+    Case(
+        "Вы можете дополнить или изменить отзыв в личном кабинете. Нам важно ваше мнение.",
+        channel="chat",
+        rating=3,
+    ),
+    Case(
+        "Напишите, пожалуйста, номер заказа, чтобы мы проверили партию. Спасибо!",
+        channel="chat",
+        rating=2,
+    ),
+    Case(
+        "Мы передали замечание на производство. Благодарим, что помогаете нам стать лучше.",
+        rating=3,
+    ),
+    Case("Отличный выбор в подарок! Спасибо, что рекомендуете нас.", rating=5),
+    Case(
+        "Состав ткани: хлопок 95%, эластан 5%. Стирка при 30 градусах.",
+        channel="question_reply",
+        rating=None,
+    ),
+    Case(
+        "Артикул 215845874 есть в размерах S, M и L. Спасибо за вопрос!",
+        channel="question_reply",
+        rating=None,
+    ),
+    Case(
+        "Спасибо за ответ, Мария. Подскажите, подошёл ли новый размер? Если нет, поможем с"
+        " обменом.",
+        channel="chat",
+        rating=3,
+        seller_wrote=True,
+    ),
+    Case(
+        "Готовы предложить возврат денег за бракованный товар. Нам жаль, что так вышло.",
+        channel="chat",
+        rating=1,
+        allowed=True,
+    ),
+    Case(
+        "Отзыв не относится к товару: автор описывает работу пункта выдачи и сроки доставки."
+        " Просим удалить отзыв как не относящийся к товару.",
+        channel="complaint",
+    ),
+    Case(
+        "Отзыв содержит оскорбления в адрес продавца и нецензурную лексику. Просим проверить"
+        " его на соответствие правилам площадки.",
+        channel="complaint",
+    ),
+    Case(
+        "Автор признаёт, что товар не использовал, а оценка поставлена конкурентом: в отзыве"
+        " сравниваются цены другого магазина. Просим удалить отзыв.",
+        channel="complaint",
+    ),
+    Case(
+        "Подобные отзывы оставляют боты конкурентов. Просим проверить отзыв.", channel="complaint"
+    ),
+    Case(
+        "Жаль, что возникли сложности. Удалось ли вам воспользоваться инструкцией из коробки?",
+        channel="chat",
+        rating=3,
+    ),
+    Case(
+        "Паспорт изделия лежит в коробке. Гарантия 12 месяцев.",
+        channel="question_reply",
+        rating=None,
+    ),
+    Case(
+        "Карта памяти на 64 ГБ совместима с этим регистратором. Нужна карта класса 10.",
+        channel="question_reply",
+        rating=None,
+    ),
+    Case("Размеры коробки 180 х 90 х 60 см. Вес 12 кг.", channel="question_reply", rating=None),
+    Case("Ваш заказ уже в пути! Спасибо за оценку, 5 звёзд для нас очень ценны.", rating=5),
+    Case(
+        "Если товар не подошёл, оформите возврат в личном кабинете: деньги вернутся на карту"
+        " автоматически.",
+        rating=2,
+    ),
+    Case(
+        "Спасибо, что нашли время оставить отзыв! Мы вернём деньги за брак, напишите нам в"
+        " чат заказа.",
+        rating=1,
+        allowed=True,
+    ),
+    Case("Рады, что подарок понравился! Спасибо за 5 звёзд.", rating=5),
+    Case(
+        "Доставка бесплатная до пункта выдачи. Спасибо за вопрос!",
+        channel="question_reply",
+        rating=None,
+    ),
+    Case(
+        "Мы заменим товар, а после решения вопроса будем рады, если вы пересмотрите отзыв.",
+        channel="chat",
+        rating=2,
+    ),
+    Case(
+        "Здравствуйте, Анна! Благодарим за отзыв. Сроки доставки зависят от службы доставки"
+        " Wildberries, мы передали замечание.",
+        rating=3,
+    ),
+]
+
+
+@pytest.mark.parametrize("case", BAD, ids=lambda c: f"{c.code}:{c.text[:30]}")
+def test_guard_blocks(case: Case) -> None:
+    result = check_text(
+        case.text,
+        channel=case.channel,
+        rating=case.rating,
+        compensation_allowed=case.allowed,
+        max_compensation=case.max_comp,
+        seller_has_written=case.seller_wrote,
+    )
+    assert not result.ok, result
+    if case.code == "empty_or_short":
+        assert set(result.problems) & {"empty", "too_short"}, result
+    else:
+        assert case.code in result.problems, result
+
+
+@pytest.mark.parametrize("case", GOOD, ids=lambda c: c.text[:40])
+def test_guard_passes(case: Case) -> None:
+    result = check_text(
+        case.text,
+        channel=case.channel,
+        rating=case.rating,
+        compensation_allowed=case.allowed,
+        max_compensation=case.max_comp,
+        seller_has_written=case.seller_wrote,
+    )
+    assert result.ok, result
+
+
+def test_table_is_big_enough() -> None:
+    assert len(BAD) >= 40
+    assert len(GOOD) >= 20
+
+
+def test_problem_codes_are_unique_and_described() -> None:
+    r = check_text(
+        "**Удалите отзыв**, бот вернёт деньги: https://x.ru, +7 999 123 45 67",
+        channel="review_reply",
+        rating=4,
+    )
+    assert len(r.problems) == len(set(r.problems))
+    assert {"markdown", "asks_to_delete", "mentions_ai", "link", "phone"} <= set(r.problems)
+    assert "money_at_4_stars" in r.problems
+    assert all(d and d != p for d, p in zip(r.describe(), r.problems, strict=True))
+
+
+def test_chat_sentence_count_is_a_warning_only() -> None:
+    r = check_text(
+        "Спасибо. Мы рядом. Поможем. Напишите. Ждём. Хорошего дня.", channel="chat", rating=None
+    )
+    assert r.ok and r.warnings == ["too_many_sentences"]
+
+
+def test_e_and_yo_are_the_same_letter() -> None:
+    assert (
+        "money_for_rating"
+        in check_text(
+            "За пятёрку вернём 100 рублей.", channel="chat", rating=2, compensation_allowed=True
+        ).problems
+    )
+    assert (
+        "money_for_rating"
+        in check_text(
+            "За пятерку вернем 100 рублей.", channel="chat", rating=2, compensation_allowed=True
+        ).problems
+    )
+
+
+def test_question_replies_may_mention_prices() -> None:
+    r = check_text(
+        "Цена 1500 рублей, скидка 10% действует до конца недели.",
+        channel="question_reply",
+        rating=None,
+    )
+    assert r.ok, r
