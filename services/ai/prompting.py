@@ -329,10 +329,14 @@ class ChatInfo:
 
 
 def compensation_allowed(rules: ProductRulesInfo | None, rating: int | None) -> bool:
-    """Compensation only where the product's rules offer it and never at 4-5 stars."""
+    """Compensation only where the product's rules offer it, at 1-3 stars.
+
+    An unknown rating (a chat with no linked review) could be 4 stars, where money is never
+    allowed, so it counts as "no": link the review (`ChatInfo.review`) to allow compensation.
+    """
     if rules is None or not rules.offer_compensation:
         return False
-    return rating is None or 1 <= rating <= 3
+    return rating is not None and 1 <= rating <= 3
 
 
 # --- system prompt ----------------------------------------------------------------------------

@@ -242,7 +242,7 @@ def test_compensation_allowed_only_at_one_to_three_with_rules() -> None:
     rules = ProductRulesInfo(offer_compensation=True)
     assert compensation_allowed(rules, 1) and compensation_allowed(rules, 3)
     assert not compensation_allowed(rules, 4) and not compensation_allowed(rules, 5)
-    assert compensation_allowed(rules, None)
+    assert not compensation_allowed(rules, None)  # unknown rating: could be 4 stars
     assert not compensation_allowed(ProductRulesInfo(), 2)
     assert not compensation_allowed(None, 2)
 
