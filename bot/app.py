@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 
-import asyncpg
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
@@ -14,7 +12,12 @@ from aiogram.enums import ParseMode
 from aiogram.exceptions import TelegramNetworkError, TelegramUnauthorizedError
 from aiogram.fsm.storage.base import BaseStorage
 from aiogram.fsm.storage.memory import MemoryStorage
+from aiogram.types import BotCommand, BotCommandScopeDefault
 
+from bot.context import AppServices, build_services
+from bot.i18n import create_core, create_i18n_middleware
+from bot.middlewares.auth import AuthMiddleware
+from bot.middlewares.retry import RetryAfterMiddleware
 from db.database import database_dsn
 from db.migrate import apply_migrations
 from db.pool import create_pool
@@ -31,6 +34,7 @@ def create_bot(token: str, settings: Settings) -> Bot:
     session = AiohttpSession(timeout=30)
     if settings.telegram_api_base:
         session.api = TelegramAPIServer.from_base(settings.telegram_api_base.rstrip("/"))
+    session.middleware(RetryAfterMiddleware())
     return Bot(token, session=session, default=DefaultBotProperties(parse_mode=ParseMode.HTML))
 
 
@@ -43,23 +47,28 @@ def create_storage(settings: Settings) -> BaseStorage:
     return RedisStorage.from_url(settings.redis_url.get_secret_value())
 
 
-@dataclass
-class AppContext:
-    """Long-lived objects handed to handlers through the Dispatcher's workflow data."""
-
-    settings: Settings
-    pool: asyncpg.Pool
-
-
-def create_dispatcher(ctx: AppContext, storage: BaseStorage | None = None) -> Dispatcher:
+def create_dispatcher(services: AppServices, storage: BaseStorage | None = None) -> Dispatcher:
     from bot.routers import setup_routers
 
-    dp = Dispatcher(storage=storage or MemoryStorage())
-    dp["settings"] = ctx.settings
-    dp["pool"] = ctx.pool
-    dp["ctx"] = ctx
+    dp = Dispatcher(storage=storage or MemoryStorage(), **services.workflow_data())
+    dp.update.outer_middleware(AuthMiddleware(services.pool, services.settings.admin_ids))
+    create_i18n_middleware().setup(dp)
     dp.include_router(setup_routers())
+    dp.startup.register(set_commands)
     return dp
+
+
+async def set_commands(bot: Bot) -> None:
+    """The command menu in both languages (Russian is also the default)."""
+    core = create_core()
+    for language in ("ru", "en"):
+        commands = [
+            BotCommand(command=name, description=core.get(f"cmd-{name}", language))
+            for name in ("start", "cancel", "help")
+        ]
+        await bot.set_my_commands(commands, BotCommandScopeDefault(), language_code=language)
+        if language == "ru":
+            await bot.set_my_commands(commands, BotCommandScopeDefault())
 
 
 async def check_telegram(bot: Bot, settings: Settings) -> str:
@@ -82,15 +91,40 @@ async def run_bot(settings: Settings) -> None:
         if applied:
             log.info("applied migrations: %s", ", ".join(applied))
         pool = await create_pool(dsn, max_size=settings.db_pool_max)
+        services = build_services(settings, pool)
         bot = create_bot(token, settings)
         try:
             name = await check_telegram(bot, settings)
-            log.info("bot %s starts polling", name)
-            dp = create_dispatcher(
-                AppContext(settings=settings, pool=pool), create_storage(settings)
-            )
-            await bot.delete_webhook(drop_pending_updates=False)
-            await dp.start_polling(bot, handle_signals=True)
+            dp = create_dispatcher(services, create_storage(settings))
+            if settings.webhook_url:
+                await run_webhook(dp, bot, settings)
+            else:
+                log.info("bot %s starts polling", name)
+                await bot.delete_webhook(drop_pending_updates=False)
+                await dp.start_polling(bot, handle_signals=True)
         finally:
             await bot.session.close()
+            await services.aclose()
             await pool.close()
+
+
+async def run_webhook(dp: Dispatcher, bot: Bot, settings: Settings) -> None:
+    """Serve Telegram's webhook (several replicas behind a load balancer share Redis)."""
+    import asyncio
+
+    from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
+    from aiohttp import web
+
+    assert settings.webhook_url
+    app = web.Application()
+    SimpleRequestHandler(dispatcher=dp, bot=bot).register(app, path="/tg")
+    setup_application(app, dp, bot=bot)
+    await bot.set_webhook(settings.webhook_url.rstrip("/") + "/tg")
+    runner = web.AppRunner(app)
+    await runner.setup()
+    await web.TCPSite(runner, settings.webhook_host, settings.webhook_port).start()
+    log.info("webhook server on %s:%s", settings.webhook_host, settings.webhook_port)
+    try:
+        await asyncio.Event().wait()
+    finally:
+        await runner.cleanup()

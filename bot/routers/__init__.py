@@ -1,13 +1,27 @@
-"""Routers per feature, assembled in one place."""
+"""Routers per feature, assembled in one place. Order matters: access first, fallback last."""
 
 from __future__ import annotations
 
 from aiogram import Router
 
 
+def _adopt(parent: Router, child: Router) -> None:
+    """Include a module-level router, detaching it from a previous Dispatcher's tree.
+
+    Feature routers are module singletons (decorators need them at import); a process that
+    builds a second Dispatcher (tests, a restart in place) must be able to take them over.
+    """
+    old = child.parent_router
+    if old is not None:
+        old.sub_routers.remove(child)
+        child._parent_router = None
+    parent.include_router(child)
+
+
 def setup_routers() -> Router:
-    from bot.routers import start
+    from bot.routers import fallback, menu, start
 
     root = Router(name="root")
-    root.include_router(start.router)
+    for feature in (start.router, menu.router, fallback.router):
+        _adopt(root, feature)
     return root

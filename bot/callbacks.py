@@ -1,0 +1,76 @@
+"""Callback data factories. Telegram allows 64 bytes; ids here are at most 36 characters.
+
+Callback data is never trusted: every handler re-checks that the object belongs to a store
+the person may act on (services/members.py). Values must not contain ':' (aiogram's
+separator); WB chat ids (`1:<uuid>`) go through `encode_id`/`decode_id`.
+"""
+
+from __future__ import annotations
+
+from aiogram.filters.callback_data import CallbackData
+
+
+def encode_id(value: str) -> str:
+    return value.replace(":", "~")
+
+
+def decode_id(value: str) -> str:
+    return value.replace("~", ":")
+
+
+class MenuCb(CallbackData, prefix="m"):
+    """Main menu sections: home, stores, reviews, complaints, settings, help."""
+
+    section: str
+
+
+class AdminCb(CallbackData, prefix="adm"):
+    """Approve ('ok') or reject ('no') a registration."""
+
+    action: str
+    user_id: str
+
+
+class StoreCb(CallbackData, prefix="st"):
+    """A store action; `arg` carries a short extra value (a manager's user id, a kind)."""
+
+    action: str
+    store_id: str
+    arg: str = ""
+
+
+class ListCb(CallbackData, prefix="ls"):
+    """Paging of a list whose filter and cursors live in FSM data under `view`."""
+
+    view: str
+    go: str  # n(ext), p(rev), r(efresh)
+
+
+class FilterCb(CallbackData, prefix="fl"):
+    """Change one filter field of a list view."""
+
+    view: str
+    field: str
+    value: str
+
+
+class ReviewCb(CallbackData, prefix="rv"):
+    action: str
+    review_id: str
+
+
+class ComplaintCb(CallbackData, prefix="cp"):
+    action: str
+    complaint_id: str
+    arg: str = ""
+
+
+class ProductCb(CallbackData, prefix="pr"):
+    action: str
+    product_id: str
+    arg: str = ""
+
+
+class SettingsCb(CallbackData, prefix="se"):
+    action: str
+    value: str = ""

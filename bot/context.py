@@ -1,0 +1,78 @@
+"""Long-lived objects, built once at start-up and handed to handlers as workflow data.
+
+Handlers name what they need as parameters: `settings`, `pool`, `wb`, `sync`, `ai`,
+`complaints`, `services` (this object).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import asyncpg
+
+from services.ai.client import AIClient, AIConfig
+from services.ai.pricing import Pricing
+from services.ai.tasks import AITasks
+from services.complaints import ComplaintService
+from services.settings import Settings
+from services.sync.base import SyncOptions
+from services.sync.service import SyncService
+from services.wb.factory import WBClientFactory
+
+
+@dataclass
+class AppServices:
+    settings: Settings
+    pool: asyncpg.Pool
+    wb: WBClientFactory
+    sync: SyncService
+    ai_client: AIClient
+    ai: AITasks
+    complaints: ComplaintService
+    redis: Any | None = None
+
+    def workflow_data(self) -> dict[str, Any]:
+        return {
+            "settings": self.settings,
+            "pool": self.pool,
+            "wb": self.wb,
+            "sync": self.sync,
+            "ai": self.ai,
+            "complaints": self.complaints,
+            "services": self,
+        }
+
+    async def aclose(self) -> None:
+        await self.wb.aclose()
+        await self.ai_client.aclose()
+        if self.redis is not None:
+            await self.redis.aclose()
+
+
+def build_services(
+    settings: Settings,
+    pool: asyncpg.Pool,
+    *,
+    wb: WBClientFactory | None = None,
+    sync_options: SyncOptions | None = None,
+    ai_config: AIConfig | None = None,
+) -> AppServices:
+    redis = None
+    if settings.redis_url is not None and wb is None:
+        from redis.asyncio import Redis
+
+        redis = Redis.from_url(settings.redis_url.get_secret_value())
+    wb = wb or WBClientFactory.from_settings(settings, redis=redis)
+    ai_client = AIClient(ai_config or AIConfig.from_settings(settings))
+    ai = AITasks(ai_client, pool, pricing=Pricing.from_settings(settings))
+    return AppServices(
+        settings=settings,
+        pool=pool,
+        wb=wb,
+        sync=SyncService(pool, wb, sync_options),
+        ai_client=ai_client,
+        ai=ai,
+        complaints=ComplaintService(pool, ai),
+        redis=redis,
+    )

@@ -1,0 +1,52 @@
+"""Texts: Fluent files per language (`bot/locales/<lang>/*.ftl`), Russian first.
+
+The language is the person's choice (`user_preferences.language`), else English when their
+Telegram speaks English, else Russian. Handlers get `i18n: I18nContext` and call
+`i18n.get("key", **args)`; arguments that carry user or WB text must be escaped first.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from aiogram.types import User
+from aiogram_i18n import I18nMiddleware
+from aiogram_i18n.cores.fluent_runtime_core import FluentRuntimeCore
+from aiogram_i18n.managers.base import BaseManager
+
+LOCALES_DIR = Path(__file__).resolve().parent / "locales"
+LANGUAGES = ("ru", "en")
+DEFAULT_LANGUAGE = "ru"
+
+
+def language_for(prefs: Any, tg_user: User | None) -> str:
+    chosen = prefs["language"] if prefs is not None else None
+    if chosen in LANGUAGES:
+        return str(chosen)
+    code = (tg_user.language_code or "") if tg_user else ""
+    return "en" if code.startswith("en") else DEFAULT_LANGUAGE
+
+
+class PreferencesManager(BaseManager):
+    """Reads the language the auth middleware found; writes go through the settings screen."""
+
+    async def get_locale(self, event_from_user: User | None = None, **data: Any) -> str:
+        return language_for(data.get("prefs"), event_from_user)
+
+    async def set_locale(self, locale: str, **data: Any) -> None:  # the settings router stores it
+        return None
+
+
+def create_core() -> FluentRuntimeCore:
+    core = FluentRuntimeCore(path=LOCALES_DIR / "{locale}", default_locale=DEFAULT_LANGUAGE)
+    core.locales.update(core.find_locales())  # load now so tests and jobs can render too
+    return core
+
+
+def create_i18n_middleware(core: FluentRuntimeCore | None = None) -> I18nMiddleware:
+    return I18nMiddleware(
+        core=core or create_core(),
+        manager=PreferencesManager(default_locale=DEFAULT_LANGUAGE),
+        default_locale=DEFAULT_LANGUAGE,
+    )

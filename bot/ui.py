@@ -1,0 +1,44 @@
+"""Showing a screen: edit the message in place for a button press, send for a command."""
+
+from __future__ import annotations
+
+import contextlib
+
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.types import CallbackQuery, InaccessibleMessage, InlineKeyboardMarkup, Message
+
+from bot.render import fit
+
+
+async def show(
+    target: Message | CallbackQuery,
+    text: str,
+    keyboard: InlineKeyboardMarkup | None = None,
+) -> Message | None:
+    """Edit the pressed message, or answer a command; 'not modified' is not an error."""
+    text = fit(text)
+    if isinstance(target, CallbackQuery):
+        message = target.message
+        if message is not None and not isinstance(message, InaccessibleMessage):
+            try:
+                edited = await message.edit_text(text, reply_markup=keyboard)
+            except TelegramBadRequest as exc:
+                if "message is not modified" in exc.message:
+                    return message
+                if "message to edit not found" not in exc.message and (
+                    "message can't be edited" not in exc.message
+                ):
+                    raise
+            else:
+                return edited if isinstance(edited, Message) else message
+            return await message.answer(text, reply_markup=keyboard)
+        if target.from_user is not None and target.bot is not None:
+            return await target.bot.send_message(target.from_user.id, text, reply_markup=keyboard)
+        return None
+    return await target.answer(text, reply_markup=keyboard)
+
+
+async def answer(query: CallbackQuery, text: str | None = None, *, alert: bool = False) -> None:
+    """Answer a callback once; an expired query is not worth an error."""
+    with contextlib.suppress(TelegramBadRequest):
+        await query.answer(text, show_alert=alert)

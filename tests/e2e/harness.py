@@ -1,0 +1,114 @@
+"""The whole bot against the fakes: real aiogram polling over the fake Telegram Bot API,
+the WB emulator, the LLM stub, a real database.
+
+    async with running_bot(pool) as env:
+        seller = env.user(501)
+        await seller.send("/start")
+        await seller.wait_message("email")
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+
+import asyncpg
+import httpx
+from aiogram import Bot, Dispatcher
+
+from bot.app import create_bot, create_dispatcher
+from bot.context import AppServices, build_services
+from services.ai.client import AIConfig
+from services.settings import Settings
+from services.sync.base import SyncOptions
+from services.wb.client import RetryPolicy, WBUrls
+from services.wb.factory import WBClientFactory
+from services.wb.limits import LimitsConfig, MemoryRateLimiter
+from tests.fakes.llm import LLMStub
+from tests.fakes.telegram import FakeTelegram, FakeUser
+from tests.fakes.wb.app import WBEmulator
+from tests.fakes.wb.context import EmulatorConfig
+from tests.fakes.wb.generator import generate_shop
+from tests.fakes.wb.state import SellerState
+
+ADMIN_ID = 1000
+SCALE = 200.0
+SYNC_OPTIONS = SyncOptions(feedbacks_take=500, questions_take=200)
+
+
+@dataclass
+class BotEnv:
+    tg: FakeTelegram
+    wb: WBEmulator
+    llm: LLMStub
+    pool: asyncpg.Pool
+    services: AppServices
+    dp: Dispatcher
+    bot: Bot
+    settings: Settings
+    users: dict[int, FakeUser] = field(default_factory=dict)
+
+    def user(self, telegram_id: int, **kwargs: object) -> FakeUser:
+        if telegram_id not in self.users:
+            self.users[telegram_id] = self.tg.user(telegram_id, **kwargs)  # type: ignore[arg-type]
+        return self.users[telegram_id]
+
+    @property
+    def admin(self) -> FakeUser:
+        return self.user(ADMIN_ID, first_name="Админ")
+
+
+def small_shop(seed: int = 11) -> SellerState:
+    return generate_shop(seed, reviews=300, products=10, questions=20, chats=5)
+
+
+@contextlib.asynccontextmanager
+async def running_bot(
+    pool: asyncpg.Pool,
+    *,
+    shop: SellerState | None = None,
+    admin_ids: frozenset[int] = frozenset({ADMIN_ID}),
+) -> AsyncIterator[BotEnv]:
+    async with (
+        FakeTelegram() as tg,
+        WBEmulator(shop or small_shop(), config=EmulatorConfig(limit_scale=SCALE)) as wb,
+        LLMStub() as llm,
+    ):
+        settings = Settings(
+            bot_token=tg.token,  # type: ignore[arg-type]
+            telegram_api_base=tg.base_url,
+            admin_ids=admin_ids,
+            deepseek_api_key="sk-test",  # type: ignore[arg-type]
+            deepseek_base_url=llm.base_url,
+            scheduler_enabled=False,
+            **{f"wb_{host}_url": url for host, url in wb.urls.items()},  # type: ignore[arg-type]
+        )
+        http = httpx.AsyncClient(timeout=httpx.Timeout(5.0))
+        factory = WBClientFactory(
+            WBUrls.from_mapping(wb.urls),
+            http,
+            MemoryRateLimiter(LimitsConfig(scale=SCALE)),
+            RetryPolicy(max_attempts=4, base_backoff=0.01, max_backoff=0.05, jitter=False),
+        )
+        services = build_services(
+            settings,
+            pool,
+            wb=factory,
+            sync_options=SYNC_OPTIONS,
+            ai_config=AIConfig(
+                base_url=llm.base_url,
+                default_api_key="sk-test",
+                timeout_seconds=3.0,
+                attempts=2,
+                backoff_base_seconds=0.01,
+                backoff_max_seconds=0.02,
+            ),
+        )
+        dp = create_dispatcher(services)
+        bot = create_bot(tg.token, settings)
+        try:
+            async with tg.polling(dp, bot) as running:
+                yield BotEnv(tg, wb, llm, pool, services, dp, running, settings)
+        finally:
+            await services.aclose()

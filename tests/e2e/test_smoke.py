@@ -1,0 +1,32 @@
+"""The bot runs end to end: polling, commands, the menu for approved users, the gate."""
+
+from __future__ import annotations
+
+from tests.e2e.harness import BotEnv
+from tests.support.stores import make_user
+
+
+async def test_unknown_person_is_sent_to_registration(bot_env: BotEnv) -> None:
+    stranger = bot_env.user(777)
+    await stranger.send("привет")
+    msg = await stranger.wait_message()
+    assert "/start" in msg.text
+
+
+async def test_commands_are_registered_in_both_languages(bot_env: BotEnv) -> None:
+    ru = bot_env.tg.commands(language_code="ru")
+    en = bot_env.tg.commands(language_code="en")
+    assert ru and en and [c for c, _ in ru] == [c for c, _ in en]
+
+
+async def test_approved_user_opens_menu(bot_env: BotEnv) -> None:
+    from services.access import add_user
+
+    await add_user(bot_env.pool, "seller@example.com", telegram_id=501, approve=True)
+    seller = bot_env.user(501)
+    await seller.send("/menu")
+    msg = await seller.wait_message("WB")
+    assert "Магазины" in " ".join(msg.labels)
+    await seller.press("Помощь")
+    assert "Как это работает" in (await seller.wait_message("работает")).text
+    assert await make_user(bot_env.pool)  # the database is shared with the bot
