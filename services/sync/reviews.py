@@ -8,16 +8,18 @@ Plan of a run (domain-rules.md, "Reviews sync" and "Decisions"):
   filter) is paged newest first until a page holds reviews we already know;
 - full runs (the first one, and nightly) read all history and the whole archive, remember
   every id they saw, and afterwards mark what WB no longer shows as vanished.
-Pages are fetched while the previous one is written, through a queue of two.
+Pages are fetched while the previous one is written, through a queue of two; a full run
+fetches both lists and the archive at once (one writer still writes every page).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from db.models import StoreRow
 from db.pool import Connection
@@ -25,7 +27,7 @@ from db.repos import reviews as reviews_repo
 from db.repos import stores as stores_repo
 from services.sync.base import NewReview, Progress, SyncOptions, SyncResult
 from services.wb.client import WBClient
-from services.wb.models import Feedback
+from services.wb.models import Feedback, FeedbackRecords
 
 RECENT_FOR_ALERTS_HOURS = 48
 
@@ -58,13 +60,44 @@ def feedback_row(fb: Feedback) -> reviews_repo.StageRow:
     )
 
 
+def stage_rows(records: FeedbackRecords) -> list[reviews_repo.StageRow]:
+    """A page read for sync as staging rows; the same values `feedback_row` gives."""
+    json_or_none = reviews_repo.json_or_none
+    rows: list[reviews_repo.StageRow] = []
+    for fb, raw in zip(records.fields, records.raw, strict=True):
+        pd = fb.product_details
+        answer = raw.get("answer")
+        has_answer = bool(fb.answer is not None and fb.answer.text and fb.answer.text.strip())
+        rows.append(
+            (
+                fb.id,
+                str(pd.nm_id),
+                pd.product_name or f"Товар {pd.nm_id}",
+                pd.supplier_article or "",
+                fb.product_valuation,
+                "" if fb.text is None else fb.text,
+                "" if fb.pros is None else fb.pros,
+                "" if fb.cons is None else fb.cons,
+                "" if fb.user_name is None else fb.user_name,
+                fb.created_date,
+                json_or_none(answer) if answer else None,
+                json_or_none(raw.get("photoLinks")),
+                json_or_none(raw.get("video")),
+                fb.supplier_feedback_valuation or None,
+                fb.supplier_product_valuation or None,
+                has_answer,
+            )
+        )
+    return rows
+
+
 async def _walk_list(
     client: WBClient,
     is_answered: bool,
     date_from: datetime,
     date_to: datetime,
     options: SyncOptions,
-) -> AsyncIterator[list[Feedback]]:
+) -> AsyncIterator[list[reviews_repo.StageRow]]:
     """Pages of one list, oldest first, splitting the window before the skip cap."""
     start = int(date_from.timestamp())
     end = int(date_to.timestamp())
@@ -73,13 +106,14 @@ async def _walk_list(
         skip = 0
         last_date: int | None = None
         while True:
-            page = await client.list_feedbacks(
+            page = await client.list_feedback_records(
                 is_answered, take, skip, order="dateAsc", date_from=start, date_to=end
             )
-            items = page.feedbacks
+            items = stage_rows(page)
+            del page  # WB's dicts are not needed past this point
             if items:
+                last_date = int(items[-1][9].timestamp())
                 yield items
-                last_date = int(items[-1].created_date.timestamp())
             if len(items) < take:
                 return
             skip += take
@@ -93,8 +127,7 @@ async def _walk_list(
 
 @dataclass
 class _Page:
-    items: list[Feedback]
-    archive: bool = False
+    rows: list[reviews_repo.StageRow]
     known: asyncio.Future[int] | None = None
     """Set for incremental archive pages: the writer answers how many were already known."""
 
@@ -130,11 +163,14 @@ async def _archive_walk(
     take = options.feedbacks_take
     loop = asyncio.get_running_loop()
     while True:
-        page = await client.list_archived_feedbacks(take, skip, nm_id=nm_id, order="dateDesc")
-        items = page.feedbacks
+        page = await client.list_archived_feedback_records(
+            take, skip, nm_id=nm_id, order="dateDesc"
+        )
+        items = stage_rows(page)
+        del page
         if items:
             known = None if full else loop.create_future()
-            await queue.put(_Page(items, archive=True, known=known))
+            await queue.put(_Page(items, known=known))
             if known is not None and await known:
                 return True
         if len(items) < take:
@@ -142,6 +178,23 @@ async def _archive_walk(
         if skip + 2 * take > options.feedbacks_skip_cap:
             return not full
         skip += take
+
+
+async def _all(*coros: Coroutine[Any, Any, None]) -> None:
+    """Run these at once; the first error cancels the rest and is raised as itself."""
+    tasks = [asyncio.create_task(c) for c in coros]
+    try:
+        done, _ = await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
+        for task in done:
+            if task.exception() is not None:
+                task.result()
+        for task in tasks:
+            await task
+    finally:
+        for task in tasks:
+            if not task.done():
+                task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
 
 async def _next_page(
@@ -192,21 +245,39 @@ async def sync_reviews(
         if r["wb_product_id"].isdigit()
     }
 
+    lists_done = asyncio.Event()
+
     async def product_nm_ids() -> list[int]:
+        await lists_done.wait()  # a full run walks the archive alongside the lists
         return sorted(known_nm)
 
-    async def produce() -> None:
-        for answered in (False, True):
-            async for items in _walk_list(client, answered, date_from, now, options):
-                known_nm.update(f.product_details.nm_id for f in items)
-                await queue.put(_Page(items))
+    async def walk(answered: bool) -> None:
+        async for rows in _walk_list(client, answered, date_from, now, options):
+            known_nm.update(int(r[1]) for r in rows)
+            await queue.put(_Page(rows))
+
+    async def lists() -> None:
+        await _all(walk(False), walk(True))
+        lists_done.set()
+
+    async def archive() -> None:
         await _archive_pages(client, queue, full=full, options=options, nm_ids=product_nm_ids)
+
+    async def produce() -> None:
+        # The lists and (in a full run) the archive are fetched at once, so WB serves one
+        # page while the previous is parsed and written. An incremental archive walk stops at
+        # reviews we know, the lists' included, so it waits for the lists as it always did.
+        if full:
+            await _all(lists(), archive())
+        else:
+            await lists()
+            await archive()
         await queue.put(None)
 
     producer = asyncio.create_task(produce())
     try:
         while (page := await _next_page(queue, producer)) is not None:
-            rows = [feedback_row(fb) for fb in page.items]
+            rows = page.rows
             changed, created = await reviews_repo.upsert_page(
                 conn, store.id, store.owner_id, rows, track_seen=full
             )

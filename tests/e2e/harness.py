@@ -76,10 +76,10 @@ async def running_bot(
         LLMStub() as llm,
     ):
         settings = Settings(
-            bot_token=tg.token,  # type: ignore[arg-type]
+            bot_token=tg.token,
             telegram_api_base=tg.base_url,
             admin_ids=admin_ids,
-            deepseek_api_key="sk-test",  # type: ignore[arg-type]
+            deepseek_api_key="sk-test",
             deepseek_base_url=llm.base_url,
             scheduler_enabled=False,
             **{f"wb_{host}_url": url for host, url in wb.urls.items()},  # type: ignore[arg-type]

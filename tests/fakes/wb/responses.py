@@ -12,6 +12,7 @@ import secrets
 from datetime import UTC, datetime
 from typing import Any
 
+import pydantic_core
 from aiohttp import web
 
 PROBLEM = "application/problem+json"
@@ -32,9 +33,18 @@ def request_id() -> str:
     return secrets.token_hex(16)
 
 
-def dumps(data: Any) -> bytes:
-    # replacing in bytes: str.replace on non-ASCII text is 20x slower
-    raw = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
+def dumps(data: Any, *, fast: bool = False) -> bytes:
+    """Compact UTF-8 JSON, HTML-escaped as Go does.
+
+    `fast` encodes with pydantic's Rust encoder (about 3x quicker on feedback pages): the same
+    bytes as `json` for strings, ints, bools, null, lists and dicts, but floats may be spelled
+    differently (``1e16`` for ``1e+16``), so only data without floats should use it.
+    """
+    if fast:
+        raw = pydantic_core.to_json(data)
+    else:
+        # replacing in bytes: str.replace on non-ASCII text is 20x slower
+        raw = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
     return raw.replace(b"<", b"\\u003c").replace(b">", b"\\u003e").replace(b"&", b"\\u0026")
 
 
@@ -44,17 +54,20 @@ def json_response(
     *,
     content_type: str = JSON,
     headers: dict[str, str] | None = None,
+    fast: bool = False,
 ) -> web.Response:
     return web.Response(
-        body=dumps(data),
+        body=dumps(data, fast=fast),
         status=status,
         headers={"Content-Type": f"{content_type}; charset=utf-8", **(headers or {})},
     )
 
 
-def envelope(data: Any) -> web.Response:
-    """Feedbacks/questions/prices success envelope."""
-    return json_response({"data": data, "error": False, "errorText": "", "additionalErrors": None})
+def envelope(data: Any, *, fast: bool = False) -> web.Response:
+    """Feedbacks/questions/prices success envelope (`fast`: see `dumps`)."""
+    return json_response(
+        {"data": data, "error": False, "errorText": "", "additionalErrors": None}, fast=fast
+    )
 
 
 def envelope_error(status: int, text: str) -> web.Response:

@@ -37,6 +37,7 @@ from bisect import bisect_left, bisect_right, insort
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
+from functools import lru_cache
 from typing import Any, Literal
 
 MSK = timezone(timedelta(hours=3))
@@ -48,8 +49,9 @@ FeedbackKind = Literal["unanswered", "answered", "archive"]
 # --------------------------------------------------------------------------- time formats
 
 
+@lru_cache(maxsize=1 << 20)
 def fmt_msk(ts: int) -> str:
-    """Feedback times: ``2024-09-26T10:20:48+03:00``."""
+    """Feedback times: ``2024-09-26T10:20:48+03:00`` (cached: every page repeats them)."""
     return datetime.fromtimestamp(ts, MSK).isoformat()
 
 
