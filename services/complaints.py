@@ -253,34 +253,29 @@ class ComplaintService:
         if len(text) > WB_COMPLAINT_MAX:
             raise ComplaintError("too_long")
         current = await self._complaint(complaint_id)
-        edited = complaints_repo.NewDraft(
-            text=text,
-            reason_id=current.reason_id,
-            reason_name=current.reason_name,
-            model=None,
-            prompt_tokens=None,
-            completion_tokens=None,
-            total_tokens=None,
-            cost_usd=None,
-            duration_ms=None,
-        )
-        async with self.pool.acquire() as conn:
-            row = await complaints_repo.replace_draft(
-                conn, complaint_id, edited, now=self.clock(), regenerated=False
-            )
-        if row is None:
-            raise ComplaintError("not_a_draft")
-        return row
+        return await self._replace_by_hand(complaint_id, current, text=text)
 
     async def set_reason(self, complaint_id: str, reason_id: int) -> ComplaintRow:
         """The seller picks another WB category for a draft."""
         if reason_id not in COMPLAINT_REASONS:
             raise ComplaintError("bad_reason")
         current = await self._complaint(complaint_id)
+        return await self._replace_by_hand(complaint_id, current, reason_id=reason_id)
+
+    async def _replace_by_hand(
+        self,
+        complaint_id: str,
+        current: ComplaintRow,
+        *,
+        text: str | None = None,
+        reason_id: int | None = None,
+    ) -> ComplaintRow:
+        """A person's change to a draft: no AI call, so no tokens or cost are added."""
+        reason = reason_id if reason_id is not None else current.reason_id
         changed = complaints_repo.NewDraft(
-            text=current.complaint_text,
-            reason_id=reason_id,
-            reason_name=COMPLAINT_REASONS[reason_id],
+            text=text if text is not None else current.complaint_text,
+            reason_id=reason,
+            reason_name=COMPLAINT_REASONS.get(reason, current.reason_name),
             model=None,
             prompt_tokens=None,
             completion_tokens=None,

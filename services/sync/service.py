@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 import asyncpg
@@ -15,15 +16,23 @@ from services.sync.products import sync_products
 from services.sync.questions import sync_questions
 from services.sync.reviews import sync_reviews
 from services.wb.factory import WBClientFactory, store_tokens
+from services.wb.models import HostName
 
 
-def _token_for(kind: SyncKind) -> object:
-    host = {"products": "content", "reviews": "feedbacks", "questions": "feedbacks"}.get(
-        kind, "chat"
-    )
+_HOST_OF_KIND: dict[SyncKind, HostName] = {
+    "products": "content",
+    "reviews": "feedbacks",
+    "questions": "feedbacks",
+    "chats": "chat",
+}
+
+
+def _token_for(kind: SyncKind) -> Callable[[StoreRow], str]:
+    """The token a kind's sync uses (a category token if the store has one)."""
+    host = _HOST_OF_KIND[kind]
 
     def pick(store: StoreRow) -> str:
-        return store_tokens(store).for_host(host)  # type: ignore[arg-type]
+        return store_tokens(store).for_host(host)
 
     return pick
 
@@ -93,7 +102,7 @@ class SyncService:
             runner,
             full=full,
             now=now,
-            token_for_kind=_token_for(kind),  # type: ignore[arg-type]
+            token_for_kind=_token_for(kind),
         )
 
     async def sync_all(
