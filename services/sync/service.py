@@ -18,7 +18,6 @@ from services.sync.reviews import sync_reviews
 from services.wb.factory import WBClientFactory, store_tokens
 from services.wb.models import HostName
 
-
 _HOST_OF_KIND: dict[SyncKind, HostName] = {
     "products": "content",
     "reviews": "feedbacks",

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, Any, Literal, Self
+from typing import Annotated, Any, Final, Literal, Self
 
 from pydantic import (
     BaseModel,
@@ -22,6 +22,7 @@ from pydantic import (
     Field,
     ModelWrapValidatorHandler,
     PrivateAttr,
+    TypeAdapter,
     model_validator,
 )
 
@@ -166,8 +167,8 @@ class _Stored(BaseModel):
     model_config = ConfigDict(populate_by_name=True)
 
 
-class _StoredAnswer(_Stored):
-    """`FeedbackAnswer`'s fields and checks, without keeping WB's extra keys."""
+class FeedbackAnswerFields(_Stored):
+    """`FeedbackAnswer`'s fields and checks (a `null` text stays `None`: read it as `""`)."""
 
     text: str | None = ""
     state: str | None = None
@@ -194,9 +195,11 @@ class _StoredProduct(_Stored):
 class FeedbackFields(_Stored):
     """Only what reviews sync stores of a feedback, checked as `Feedback` checks it.
 
-    Sync reads hundreds of thousands of feedbacks; validating just these fields (all in
-    pydantic's core, no Python validators: a `null` string stays `None` here and the caller
-    reads it as `""`, as `Str` does) is several times cheaper than the full `Feedback`.
+    Sync reads hundreds of thousands of feedbacks; reading just these fields straight from
+    the body (pydantic's core skips the rest without building Python objects; no Python
+    validators, so a `null` string stays `None` here and is read as `""`, as `Str` does) is
+    several times cheaper than the full `Feedback`. `answer`, `photo_links` and `video` are
+    kept exactly as WB sent them (sync stores them verbatim); `FEEDBACK_SHAPES` checks them.
     """
 
     id: str
@@ -205,13 +208,22 @@ class FeedbackFields(_Stored):
     cons: str | None = ""
     product_valuation: int = Field(alias="productValuation")
     created_date: datetime = Field(alias="createdDate")
-    answer: _StoredAnswer | None = None
+    answer: Any = None
     product_details: _StoredProduct = Field(alias="productDetails")
-    photo_links: list[_StoredPhoto] | None = Field(default=None, alias="photoLinks")
-    video: _StoredVideo | None = None
+    photo_links: Any = Field(default=None, alias="photoLinks")
+    video: Any = None
     user_name: str | None = Field(default="", alias="userName")
     supplier_feedback_valuation: int | None = Field(default=None, alias="supplierFeedbackValuation")
     supplier_product_valuation: int | None = Field(default=None, alias="supplierProductValuation")
+
+
+#: ``(answer, photoLinks, video)`` of each `FeedbackFields`, checked as `Feedback` types them.
+FEEDBACK_SHAPES: TypeAdapter[
+    list[tuple[FeedbackAnswerFields | None, list[_StoredPhoto] | None, _StoredVideo | None]]
+] = TypeAdapter(
+    list[tuple[FeedbackAnswerFields | None, list[_StoredPhoto] | None, _StoredVideo | None]]
+)
+FEEDBACK_SHAPE_NAMES: Final = ("answer", "photoLinks", "video")
 
 
 class FeedbackFieldsList(_Stored):
@@ -224,12 +236,19 @@ class FeedbackFieldsList(_Stored):
     )
 
 
+class FeedbackFieldsEnvelope(BaseModel):
+    """A successful feedbacks envelope, read in one pass (anything else takes the long way)."""
+
+    data: FeedbackFieldsList
+    error: Any = None
+
+
 @dataclass(slots=True)
 class FeedbackRecords:
-    """A feedbacks page for sync: checked fields and, side by side, the dicts WB sent."""
+    """A feedbacks page for sync, and each one's checked answer (same order)."""
 
-    fields: list[FeedbackFields]
-    raw: list[dict[str, Any]]
+    feedbacks: list[FeedbackFields]
+    answers: list[FeedbackAnswerFields | None]
 
 
 class UnansweredCount(WBModel):

@@ -158,6 +158,68 @@ async def test_list_feedbacks_request_and_parse(make_client: Build) -> None:
     assert page.feedbacks[0].product_details.supplier_article is None
 
 
+async def test_feedback_records_match_the_full_models(make_client: Build) -> None:
+    """Sync's lean read gives the rows the full `Feedback` gives, raw JSON included."""
+    from services.sync.reviews import feedback_row, stage_rows
+
+    answered = {
+        **FEEDBACK,
+        "id": "b",
+        "text": None,
+        "answer": {"text": " thanks ", "state": "wbRu", "editable": False, "x": [1]},
+        "photoLinks": [{"fullSize": "f", "miniSize": "m", "extra": 1}],
+        "video": {"previewImage": "p", "link": "l", "durationSec": 3},
+        "supplierFeedbackValuation": 2,
+        "productDetails": {"nmId": 7, "productName": None, "supplierArticle": "A-1"},
+    }
+    blank = {**FEEDBACK, "id": "c", "answer": {"text": None}, "photoLinks": []}
+    data = {"countUnanswered": 1, "feedbacks": [FEEDBACK, answered, blank]}
+    client, rec, _ = make_client(ok(data), ok(data), ok(data), ok(data))
+    full = await client.list_feedbacks(True, 10, 0, order="dateAsc")
+    lean = await client.list_feedback_records(True, 10, 0, order="dateAsc")
+    full_archive = await client.list_archived_feedbacks(10, 0)
+    lean_archive = await client.list_archived_feedback_records(10, 0)
+    assert rec.requests[0].url.params == rec.requests[1].url.params
+    assert rec.requests[2].url.params == rec.requests[3].url.params
+    for a, b in ((full, lean), (full_archive, lean_archive)):
+        old = [feedback_row(f) for f in a.feedbacks]
+        new = stage_rows(b)
+        assert [r[:10] + r[13:] for r in old] == [r[:10] + r[13:] for r in new]
+        for x, y in zip(old, new, strict=True):  # JSON text may differ in spacing only
+            assert [None if v is None else json.loads(v) for v in x[10:13]] == [
+                None if v is None else json.loads(v) for v in y[10:13]
+            ]
+    assert [r[15] for r in stage_rows(lean)] == [False, True, False]
+
+
+@pytest.mark.parametrize(
+    ("patch", "where"),
+    [
+        ({"answer": "yes"}, "feedbacks.0.answer"),
+        ({"photoLinks": [{"fullSize": 5}]}, "feedbacks.0.photoLinks.0.fullSize"),
+        ({"video": {"durationSec": "long"}}, "feedbacks.0.video.durationSec"),
+        ({"productValuation": "five"}, "feedbacks.0.productValuation"),
+    ],
+)
+async def test_feedback_records_check_the_stored_fields(
+    make_client: Build, patch: dict[str, Any], where: str
+) -> None:
+    items = [{**FEEDBACK, "id": "z"}, {**FEEDBACK, **patch}]
+    client, _, _ = make_client(ok({"feedbacks": items[1:]}))
+    with pytest.raises(WBBadResponse) as exc_info:
+        await client.list_feedback_records(True, 10, 0)
+    assert where in str(exc_info.value)
+
+
+async def test_feedback_records_error_envelope(make_client: Build) -> None:
+    body = {"data": None, "error": True, "errorText": "bad skip"}
+    client, _, _ = make_client(httpx.Response(400, json=body), httpx.Response(200, json=body))
+    with pytest.raises(WBRequestError):
+        await client.list_feedback_records(True, 10, 0)
+    with pytest.raises(WBRequestError):
+        await client.list_archived_feedback_records(10, 0)
+
+
 async def test_category_tokens_are_chosen_per_host(make_client: Build) -> None:
     main, fb, chat, content = (make_token(SID) for _ in range(4))
     tokens = StoreTokens(main, feedbacks=fb, chat=chat, content=content)
