@@ -1,14 +1,161 @@
-"""Placeholder entry until the access flow lands: answers /start."""
+"""/start: registration (email, then wait for an admin), the menu, and invite links.
+
+`/start inv_<token>` opens a store invite. An approved person joins at once; anyone else keeps
+the token in `pending_invites` (services.access.register / remember_invite) and joins when an
+admin approves them (bot.routers.admin.tell_outcome).
+"""
 
 from __future__ import annotations
 
-from aiogram import Router
-from aiogram.filters import CommandStart
-from aiogram.types import Message
+import asyncpg
+from aiogram import Bot, Router
+from aiogram.filters import Command, CommandObject, CommandStart
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, Message, TelegramObject
+from aiogram_i18n import I18nContext
+
+from bot.keyboards.menu import main_menu
+from bot.render import cut, esc
+from bot.routers.admin import admin_name, announce_registration, deliver_invite
+from bot.routers.menu import show_menu
+from bot.ui import answer
+from db.models import UserRow
+from services import access
+from services.access import AccessError
+from services.settings import Settings
 
 router = Router(name="start")
 
+INVITE_PREFIX = "inv_"
+
+
+class Registration(StatesGroup):
+    email = State()
+
+
+def invite_token(args: str | None) -> str | None:
+    payload = (args or "").strip()
+    if payload.startswith(INVITE_PREFIX) and len(payload) > len(INVITE_PREFIX):
+        return payload[len(INVITE_PREFIX) :]
+    return None
+
 
 @router.message(CommandStart())
-async def on_start(message: Message) -> None:
-    await message.answer("WB Reputation Manager")
+async def on_start(
+    message: Message,
+    command: CommandObject,
+    state: FSMContext,
+    i18n: I18nContext,
+    pool: asyncpg.Pool,
+    bot: Bot,
+    user: UserRow | None = None,
+    is_admin: bool = False,
+) -> None:
+    token = invite_token(command.args)
+    await state.clear()
+    if user is None:
+        await state.set_state(Registration.email)
+        await state.update_data(invite=token)
+        await message.answer(i18n.get("reg-ask-email-invite" if token else "reg-ask-email"))
+        return
+    person = await access.get_status(pool, user.id)
+    assert person is not None and message.from_user is not None
+    if person.state != "approved" and is_admin:  # listed in ADMIN_IDS after registering
+        decision = await access.decide(
+            pool,
+            user.id,
+            True,
+            admin_id=message.from_user.id,
+            admin_name=admin_name(message.from_user),
+        )
+        person = decision.status
+    if person.state == "approved":
+        if token:
+            await deliver_invite(bot, pool, i18n, person, token)
+        else:
+            await show_menu(message, i18n)
+    elif person.state == "rejected":
+        await message.answer(i18n.get("access-rejected"))
+    else:
+        if token:
+            await access.remember_invite(pool, user.id, token)
+        await message.answer(i18n.get("access-waiting-invite" if token else "access-waiting"))
+
+
+@router.message(Registration.email, Command("cancel"))
+async def on_cancel_registration(message: Message, state: FSMContext, i18n: I18nContext) -> None:
+    await state.clear()
+    await message.answer(i18n.get("reg-cancelled"))
+
+
+@router.message(Registration.email)
+async def on_email(
+    message: Message,
+    state: FSMContext,
+    i18n: I18nContext,
+    pool: asyncpg.Pool,
+    bot: Bot,
+    settings: Settings,
+    is_admin: bool = False,
+) -> None:
+    if not message.text or message.from_user is None:
+        await message.answer(i18n.get("reg-not-text"))
+        return
+    try:
+        email = access.normalize_email(message.text)
+    except AccessError:
+        await message.answer(i18n.get("reg-bad-email", text=cut(message.text, 80)))
+        return
+    token = (await state.get_data()).get("invite")
+    tg = message.from_user
+    try:
+        person = await access.register(
+            pool,
+            email,
+            telegram_id=tg.id,
+            username=tg.username,
+            first_name=tg.first_name,
+            language_code=tg.language_code,
+            approve=is_admin,
+            invite_token=token,
+        )
+    except AccessError as exc:
+        if exc.code != "linked_elsewhere":
+            raise
+        await message.answer(i18n.get("reg-linked-elsewhere"))
+        return
+    await state.clear()
+    if person.state == "approved":
+        await _welcome(message, i18n)
+        if token:
+            await deliver_invite(bot, pool, i18n, person, token)
+    elif person.state == "rejected":
+        await message.answer(i18n.get("access-rejected"))
+    else:
+        await announce_registration(bot, pool, settings, i18n, person)
+        await message.answer(i18n.get("reg-waiting", email=esc(person.email)))
+
+
+async def refused(event: TelegramObject, pool: asyncpg.Pool, user: UserRow | None = None) -> bool:
+    """A person an admin rejected (looked up only for those not approved)."""
+    if user is None or user.is_approved:
+        return False
+    person = await access.get_status(pool, user.id)
+    return person is not None and person.state == "rejected"
+
+
+@router.message(refused)
+async def on_refused_message(message: Message, i18n: I18nContext) -> None:
+    await message.answer(i18n.get("access-rejected"))
+
+
+@router.callback_query(refused)
+async def on_refused_press(query: CallbackQuery, i18n: I18nContext) -> None:
+    await answer(query, i18n.get("access-rejected"), alert=True)
+
+
+async def _welcome(message: Message, i18n: I18nContext) -> None:
+    """Approved at registration (an admin, or an email the operator pre-approved)."""
+    text = i18n.get("access-approved") + "\n\n" + i18n.get("menu-title")
+    await message.answer(text, reply_markup=main_menu(i18n))

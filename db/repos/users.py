@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from db.models import TelegramAccountRow, UserRow
+from dataclasses import dataclass
+from datetime import datetime
+
+from db.models import Row, TelegramAccountRow, UserRow
 from db.pool import Conn
 
 _USER = UserRow.columns()
@@ -30,8 +33,13 @@ async def get_user_by_email(conn: Conn, email: str) -> UserRow | None:
 
 
 async def set_approved(conn: Conn, user_id: str, approved: bool) -> UserRow | None:
+    """Approving also clears an earlier rejection."""
     row = await conn.fetchrow(
-        f"UPDATE users SET is_approved = $2 WHERE id = $1 RETURNING {_USER}", user_id, approved
+        f"""UPDATE users SET is_approved = $2,
+                  rejected_at = CASE WHEN $2 THEN NULL ELSE rejected_at END
+            WHERE id = $1 RETURNING {_USER}""",
+        user_id,
+        approved,
     )
     return UserRow.from_record(row) if row else None
 
@@ -114,3 +122,130 @@ async def set_telegram_blocked(conn: Conn, telegram_id: int, blocked: bool) -> N
     await conn.execute(
         "UPDATE telegram_accounts SET is_blocked = $2 WHERE telegram_id = $1", telegram_id, blocked
     )
+
+
+# --- access: a user with their decision, Telegram account and language ------------------
+
+
+@dataclass(frozen=True, slots=True)
+class UserStatus(Row):
+    """A user as admins see them: approval, who decided, how to reach them."""
+
+    id: str
+    email: str
+    is_approved: bool
+    rejected_at: datetime | None
+    decided_at: datetime | None
+    decided_by: int | None
+    decided_by_name: str | None
+    created_at: datetime
+    telegram_id: int | None
+    username: str | None
+    first_name: str | None
+    language_code: str | None
+    is_blocked: bool | None
+    language: str | None  # user_preferences.language
+
+    @property
+    def state(self) -> str:
+        """approved | rejected | pending"""
+        if self.is_approved:
+            return "approved"
+        return "rejected" if self.rejected_at is not None else "pending"
+
+
+_STATUS = """
+SELECT u.id, u.email, u.is_approved, u.rejected_at, u.decided_at, u.decided_by,
+       u.decided_by_name, u.created_at, t.telegram_id, t.username, t.first_name,
+       t.language_code, t.is_blocked, p.language
+  FROM users u
+  LEFT JOIN telegram_accounts t ON t.user_id = u.id
+  LEFT JOIN user_preferences p ON p.user_id = u.id
+"""
+
+
+async def get_status(conn: Conn, user_id: str) -> UserStatus | None:
+    row = await conn.fetchrow(_STATUS + " WHERE u.id = $1", user_id)
+    return UserStatus.from_record(row) if row else None
+
+
+async def get_status_by_telegram(conn: Conn, telegram_id: int) -> UserStatus | None:
+    row = await conn.fetchrow(_STATUS + " WHERE t.telegram_id = $1", telegram_id)
+    return UserStatus.from_record(row) if row else None
+
+
+async def decide(
+    conn: Conn,
+    user_id: str,
+    approve: bool,
+    *,
+    admin_id: int | None,
+    admin_name: str | None,
+    only_pending: bool,
+) -> bool:
+    """Record an admin's decision if it changes something; False when it would not.
+
+    `only_pending` (a registration card's button): only a person nobody decided on yet.
+    Otherwise (a command): approve anyone not approved, reject anyone not rejected. The
+    conditions are in the UPDATE, so two admins pressing at once get one change.
+    """
+    if approve:
+        where = "NOT is_approved" + (" AND rejected_at IS NULL" if only_pending else "")
+        sets = "is_approved = TRUE, rejected_at = NULL"
+    else:
+        where = "rejected_at IS NULL" + (" AND NOT is_approved" if only_pending else "")
+        sets = "is_approved = FALSE, rejected_at = NOW()"
+    status = await conn.execute(
+        f"""UPDATE users SET {sets}, decided_at = NOW(), decided_by = $2, decided_by_name = $3
+             WHERE id = $1 AND {where}""",
+        user_id,
+        admin_id,
+        admin_name,
+    )
+    return bool(status == "UPDATE 1")
+
+
+async def list_pending(conn: Conn, *, limit: int = 20) -> list[UserStatus]:
+    """People waiting for a decision, oldest registration first."""
+    rows = await conn.fetch(
+        _STATUS
+        + """ WHERE NOT u.is_approved AND u.rejected_at IS NULL
+              ORDER BY u.created_at, u.id LIMIT $1""",
+        limit,
+    )
+    return [UserStatus.from_record(r) for r in rows]
+
+
+async def count_users(conn: Conn, *, pending: bool = False) -> int:
+    where = "WHERE NOT is_approved AND rejected_at IS NULL" if pending else ""
+    return int(await conn.fetchval(f"SELECT count(*) FROM users {where}"))
+
+
+async def list_statuses(
+    conn: Conn, *, after_email: str | None = None, limit: int = 20
+) -> list[UserStatus]:
+    """All users by email, keyset-paged by the last email seen (idx_users_email)."""
+    rows = await conn.fetch(
+        _STATUS + " WHERE ($1::text IS NULL OR u.email > $1) ORDER BY u.email LIMIT $2",
+        after_email,
+        limit,
+    )
+    return [UserStatus.from_record(r) for r in rows]
+
+
+async def save_pending_invite(conn: Conn, user_id: str, token: str) -> None:
+    """The newest invite link a waiting person opened (one per person)."""
+    await conn.execute(
+        """INSERT INTO pending_invites (user_id, token) VALUES ($1, $2)
+           ON CONFLICT (user_id) DO UPDATE SET token = EXCLUDED.token, created_at = NOW()""",
+        user_id,
+        token,
+    )
+
+
+async def take_pending_invite(conn: Conn, user_id: str) -> str | None:
+    """Remove and return the waiting invite: whoever takes it applies it, once."""
+    token = await conn.fetchval(
+        "DELETE FROM pending_invites WHERE user_id = $1 RETURNING token", user_id
+    )
+    return str(token) if token is not None else None
