@@ -122,3 +122,22 @@ async def replace_token(
         raise StoreTokenError(["other_seller"])
     await stores_repo.set_api_token(pool, store_id, token.strip())
     return check
+
+
+async def rename_store(pool: asyncpg.Pool, store_id: str, name: str) -> str:
+    """Rename a store; returns the cleaned name (raises StoreError when empty or gone)."""
+    name = _clean_name(name)
+    if not await stores_repo.rename_store(pool, store_id, name):
+        raise StoreError("store not found")
+    return name
+
+
+async def set_paused(pool: asyncpg.Pool, store_id: str, paused: bool) -> None:
+    """Pause (`inactive`: every job skips the store) or resume (`active`)."""
+    if not await stores_repo.set_store_status(pool, store_id, "inactive" if paused else "active"):
+        raise StoreError("store not found")
+
+
+async def delete_store(pool: asyncpg.Pool, store_id: str) -> bool:
+    """Delete a store and, by cascade, everything synced or drafted for it."""
+    return await stores_repo.delete_store(pool, store_id)

@@ -1,0 +1,685 @@
+"""Stores: list, card, add (name, then token), rename, replace token, pause, delete, sync now,
+managers and invites.
+
+Callback data is never trusted: every handler asks `services.members.store_role` first. A store
+that does not exist and a store of someone else get the same refusal, so a forged id learns
+nothing. Only the owner changes the store (name, token, status, team); managers view and sync.
+A message carrying a token is deleted before anything else is done with it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Sequence
+
+import asyncpg
+from aiogram import Bot, F, Router
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, Message
+from aiogram_i18n import I18nContext
+
+from bot.callbacks import MenuCb, StoreCb
+from bot.filters import Approved
+from bot.keyboards import stores as kb
+from bot.render import cut, esc, fmt_date
+from bot.ui import answer, show
+from db.models import StoreRow, UserRow
+from db.repos import stores as stores_repo
+from services import members
+from services import stores as stores_svc
+from services.members import Role
+from services.stores import StoreError, StoreTokenError, TokenCheck
+from services.sync.base import KINDS, SyncResult
+from services.sync.service import SyncService
+from services.wb.factory import WBClientFactory
+
+log = logging.getLogger(__name__)
+
+router = Router(name="stores")
+router.message.filter(Approved())
+router.callback_query.filter(Approved())
+
+#: At most one progress edit per this many seconds (Telegram limits edits; tests lower it).
+PROGRESS_INTERVAL = 1.0
+#: Syncs started from this process, per store: a second press waits for the first.
+_RUNNING: dict[str, asyncio.Task[None]] = {}
+
+OWNER_ACTIONS = frozenset({"ren", "tok", "pause", "resume", "del", "delok", "mgrs", "inv", "rmm"})
+
+
+class StoreForm(StatesGroup):
+    name = State()
+    token = State()
+    rename = State()
+    new_token = State()
+
+
+# --- access ---------------------------------------------------------------------------------
+
+
+async def _allowed(
+    query: CallbackQuery, cb: StoreCb, pool: asyncpg.Pool, user: UserRow, i18n: I18nContext
+) -> tuple[StoreRow, Role] | None:
+    """The store and the person's role, or None after answering the press with a refusal."""
+    role = await members.store_role(pool, user.id, cb.store_id) if cb.store_id else None
+    store = await stores_repo.get_store(pool, cb.store_id) if role else None
+    if role is None or store is None:
+        await answer(query, i18n.get("stores-unavailable"), alert=True)
+        return None
+    if cb.action in OWNER_ACTIONS and role != "owner":
+        await answer(query, i18n.get("stores-owner-only"), alert=True)
+        return None
+    return store, role
+
+
+async def _owned(
+    pool: asyncpg.Pool, user: UserRow, state: FSMContext
+) -> tuple[StoreRow | None, str]:
+    """The store an owner-only form is about, re-checked when the answer arrives."""
+    store_id = str((await state.get_data()).get("store_id", ""))
+    if not store_id or await members.store_role(pool, user.id, store_id) != "owner":
+        return None, store_id
+    return await stores_repo.get_store(pool, store_id), store_id
+
+
+# --- rendering ------------------------------------------------------------------------------
+
+
+def _kind(i18n: I18nContext, kind: str) -> str:
+    return i18n.get(f"stores-kind-{kind}")
+
+
+def wb_error_text(i18n: I18nContext, error: str) -> str:
+    """A WB failure (the client's short auth reasons, or any other error) in the user's words."""
+    fixed = {
+        "token expired": "stores-err-token-expired",
+        "token is malformed": "stores-err-token-malformed",
+        "read-only token": "stores-err-read-only",
+        "test token works only on sandbox hosts": "stores-err-test-token",
+        "token scope not allowed": "stores-err-scope",
+    }
+    if error in fixed:
+        return i18n.get(fixed[error])
+    if error.startswith("token has no ") and error.endswith(" category"):
+        category = error.removeprefix("token has no ").removesuffix(" category")
+        return i18n.get("stores-err-no-category", category=_category(i18n, category))
+    return i18n.get("stores-err-other", error=cut(error, 200))
+
+
+def _category(i18n: I18nContext, category: str) -> str:
+    if category in ("feedbacks", "chat", "content"):
+        return i18n.get(f"stores-cat-{category}")
+    return esc(category)
+
+
+def _sync_line(i18n: I18nContext, store: StoreRow, kind: str) -> str:
+    stem = {"products": "product", "reviews": "review", "questions": "question", "chats": "chat"}[
+        kind
+    ]
+    status = getattr(store, f"last_{stem}_update_status")
+    date = fmt_date(getattr(store, f"last_{stem}_update_date"))
+    error = getattr(store, f"last_{stem}_update_error")
+    name = _kind(i18n, kind)
+    if status == "error":
+        text = wb_error_text(i18n, error) if error else "—"
+        return i18n.get("stores-sync-line-error", kind=name, date=date, error=text)
+    if status in ("pending", "success"):
+        return i18n.get(f"stores-sync-line-{status}", kind=name, date=date)
+    return i18n.get("stores-sync-line-never", kind=name)
+
+
+def card_text(i18n: I18nContext, store: StoreRow, role: Role) -> str:
+    return i18n.get(
+        "stores-card",
+        name=esc(store.name),
+        status=i18n.get("stores-status-active" if store.is_active else "stores-status-paused"),
+        role=i18n.get(f"stores-role-{role}"),
+        reviews=i18n.get("stores-reviews", count=store.total_reviews or 0),
+        chats=i18n.get("stores-chats", count=store.total_chats or 0),
+        sync="\n".join(_sync_line(i18n, store, kind) for kind in KINDS),
+    )
+
+
+def token_info_text(i18n: I18nContext, check: TokenCheck) -> str:
+    info = check.info
+    wanted = [c for c in ("feedbacks", "chat", "content") if info.has(c)]
+    categories = ", ".join(_category(i18n, c) for c in wanted) or i18n.get("stores-cat-none")
+    kind = i18n.get(f"stores-type-{info.token_type}")
+    lines = [
+        i18n.get(
+            "stores-token-info",
+            type=kind,
+            categories=categories,
+            expires=fmt_date(info.expires_at, with_time=False),
+        )
+        if info.expires_at
+        else i18n.get("stores-token-info-noexp", type=kind, categories=categories)
+    ]
+    shown = [code for code in check.warnings if code != "no_expiry" or info.expires_at]
+    if shown:
+        lines.append(i18n.get("stores-warnings"))
+        lines += [f"• {_warning(i18n, code)}" for code in shown]
+    return "\n".join(lines)
+
+
+def _warning(i18n: I18nContext, code: str) -> str:
+    try:
+        return i18n.get(f"stores-warn-{code}")
+    except Exception:  # a code added to services later: still say something
+        return esc(code)
+
+
+def token_problems_text(i18n: I18nContext, exc: StoreTokenError) -> str:
+    lines = []
+    for code in exc.problems:
+        try:
+            lines.append("• " + i18n.get(f"stores-problem-{code}"))
+        except Exception:
+            lines.append("• " + i18n.get("stores-problem-other", code=esc(code)))
+    if exc.detail:
+        lines.append(i18n.get("stores-problem-detail", detail=cut(exc.detail, 200)))
+    return "\n".join(lines)
+
+
+def _manager_label(row: asyncpg.Record) -> str:
+    parts = [row["email"]]
+    if row["username"]:
+        parts.append("@" + row["username"])
+    return " ".join(parts)
+
+
+# --- list and card --------------------------------------------------------------------------
+
+
+async def show_list(
+    target: Message | CallbackQuery, pool: asyncpg.Pool, user: UserRow, i18n: I18nContext
+) -> None:
+    stores = await members.user_stores(pool, user.id)
+    if not stores:
+        await show(target, i18n.get("stores-empty"), kb.stores_list(i18n, []))
+        return
+    text = "\n".join(
+        [
+            i18n.get("stores-title"),
+            i18n.get("stores-count", count=len(stores)),
+            i18n.get("stores-legend"),
+        ]
+    )
+    await show(target, text, kb.stores_list(i18n, stores))
+
+
+async def show_card(
+    target: Message | CallbackQuery, store: StoreRow, role: Role, i18n: I18nContext
+) -> None:
+    await show(target, card_text(i18n, store, role), kb.store_card(i18n, store, role))
+
+
+@router.callback_query(MenuCb.filter(F.section == "stores"))
+async def on_list(
+    query: CallbackQuery, state: FSMContext, pool: asyncpg.Pool, user: UserRow, i18n: I18nContext
+) -> None:
+    await state.set_state(None)
+    await show_list(query, pool, user, i18n)
+    await answer(query)
+
+
+@router.callback_query(StoreCb.filter(F.action == "open"))
+async def on_open(
+    query: CallbackQuery,
+    callback_data: StoreCb,
+    state: FSMContext,
+    pool: asyncpg.Pool,
+    user: UserRow,
+    i18n: I18nContext,
+) -> None:
+    found = await _allowed(query, callback_data, pool, user, i18n)
+    if found is None:
+        return
+    await state.set_state(None)
+    await show_card(query, *found, i18n)
+    await answer(query)
+
+
+# --- add ------------------------------------------------------------------------------------
+
+
+@router.callback_query(StoreCb.filter(F.action == "add"))
+async def on_add(query: CallbackQuery, state: FSMContext, i18n: I18nContext) -> None:
+    await state.set_state(StoreForm.name)
+    await state.set_data({})
+    await show(query, i18n.get("stores-ask-name"))
+    await answer(query)
+
+
+@router.message(StoreForm.name, F.text)
+async def on_name(message: Message, state: FSMContext, i18n: I18nContext) -> None:
+    name = " ".join((message.text or "").split())[:100]
+    if not name:
+        await message.answer(i18n.get("stores-bad-name"))
+        return
+    await state.update_data(name=name)
+    await state.set_state(StoreForm.token)
+    await message.answer(i18n.get("stores-ask-token", name=esc(name)))
+
+
+async def _take_token(message: Message, i18n: I18nContext) -> tuple[str, Message]:
+    """Delete the token's message first (whatever comes next), then say we are checking."""
+    token = (message.text or "").strip()
+    with contextlib.suppress(TelegramBadRequest):
+        await message.delete()
+    return token, await message.answer(i18n.get("stores-checking"))
+
+
+@router.message(StoreForm.token, F.text)
+async def on_token(
+    message: Message,
+    state: FSMContext,
+    pool: asyncpg.Pool,
+    wb: WBClientFactory,
+    user: UserRow,
+    i18n: I18nContext,
+) -> None:
+    token, status = await _take_token(message, i18n)
+    name = str((await state.get_data()).get("name", ""))
+    try:
+        store, check = await stores_svc.add_store(
+            pool, wb, owner_id=user.id, name=name, token=token
+        )
+    except StoreTokenError as exc:
+        await status.edit_text(
+            i18n.get("stores-token-bad", problems=token_problems_text(i18n, exc))
+        )
+        return
+    except StoreError:
+        await state.set_state(StoreForm.name)
+        await status.edit_text(i18n.get("stores-bad-name"))
+        return
+    await state.clear()
+    await status.edit_text(
+        i18n.get("stores-added", name=esc(store.name), info=token_info_text(i18n, check)),
+        reply_markup=kb.after_add(i18n, store.id),
+    )
+
+
+# --- owner: rename, token, pause, delete ------------------------------------------------------
+
+
+@router.callback_query(StoreCb.filter(F.action == "ren"))
+async def on_rename(
+    query: CallbackQuery,
+    callback_data: StoreCb,
+    state: FSMContext,
+    pool: asyncpg.Pool,
+    user: UserRow,
+    i18n: I18nContext,
+) -> None:
+    found = await _allowed(query, callback_data, pool, user, i18n)
+    if found is None:
+        return
+    store = found[0]
+    await state.set_state(StoreForm.rename)
+    await state.set_data({"store_id": store.id})
+    await show(
+        query, i18n.get("stores-ask-rename", name=esc(store.name)), kb.to_card(i18n, store.id)
+    )
+    await answer(query)
+
+
+@router.message(StoreForm.rename, F.text)
+async def on_rename_text(
+    message: Message, state: FSMContext, pool: asyncpg.Pool, user: UserRow, i18n: I18nContext
+) -> None:
+    store, _ = await _owned(pool, user, state)
+    if store is None:
+        await state.clear()
+        await message.answer(i18n.get("stores-unavailable"))
+        return
+    try:
+        await stores_svc.rename_store(pool, store.id, message.text or "")
+    except StoreError:
+        await message.answer(i18n.get("stores-bad-name"))
+        return
+    await state.clear()
+    await message.answer(i18n.get("stores-renamed"))
+    fresh = await stores_repo.get_store(pool, store.id)
+    if fresh is not None:
+        await show_card(message, fresh, "owner", i18n)
+
+
+@router.callback_query(StoreCb.filter(F.action == "tok"))
+async def on_replace_token(
+    query: CallbackQuery,
+    callback_data: StoreCb,
+    state: FSMContext,
+    pool: asyncpg.Pool,
+    user: UserRow,
+    i18n: I18nContext,
+) -> None:
+    found = await _allowed(query, callback_data, pool, user, i18n)
+    if found is None:
+        return
+    store = found[0]
+    await state.set_state(StoreForm.new_token)
+    await state.set_data({"store_id": store.id})
+    await show(
+        query, i18n.get("stores-ask-new-token", name=esc(store.name)), kb.to_card(i18n, store.id)
+    )
+    await answer(query)
+
+
+@router.message(StoreForm.new_token, F.text)
+async def on_new_token(
+    message: Message,
+    state: FSMContext,
+    pool: asyncpg.Pool,
+    wb: WBClientFactory,
+    user: UserRow,
+    i18n: I18nContext,
+) -> None:
+    token, status = await _take_token(message, i18n)
+    store, _ = await _owned(pool, user, state)
+    if store is None:
+        await state.clear()
+        await status.edit_text(i18n.get("stores-unavailable"))
+        return
+    try:
+        check = await stores_svc.replace_token(pool, wb, store.id, token)
+    except StoreTokenError as exc:
+        await status.edit_text(
+            i18n.get("stores-token-bad", problems=token_problems_text(i18n, exc))
+        )
+        return
+    except StoreError:
+        await state.clear()
+        await status.edit_text(i18n.get("stores-unavailable"))
+        return
+    await state.clear()
+    await status.edit_text(
+        i18n.get("stores-token-replaced", name=esc(store.name), info=token_info_text(i18n, check)),
+        reply_markup=kb.to_card(i18n, store.id),
+    )
+
+
+@router.callback_query(StoreCb.filter(F.action.in_({"pause", "resume"})))
+async def on_pause(
+    query: CallbackQuery,
+    callback_data: StoreCb,
+    pool: asyncpg.Pool,
+    user: UserRow,
+    i18n: I18nContext,
+) -> None:
+    found = await _allowed(query, callback_data, pool, user, i18n)
+    if found is None:
+        return
+    paused = callback_data.action == "pause"
+    await stores_svc.set_paused(pool, found[0].id, paused)
+    store = await stores_repo.get_store(pool, found[0].id)
+    if store is not None:
+        await show_card(query, store, "owner", i18n)
+    await answer(query, i18n.get("stores-paused" if paused else "stores-resumed"))
+
+
+@router.callback_query(StoreCb.filter(F.action == "del"))
+async def on_delete(
+    query: CallbackQuery,
+    callback_data: StoreCb,
+    pool: asyncpg.Pool,
+    user: UserRow,
+    i18n: I18nContext,
+) -> None:
+    found = await _allowed(query, callback_data, pool, user, i18n)
+    if found is None:
+        return
+    store = found[0]
+    await show(
+        query,
+        i18n.get("stores-delete-confirm", name=esc(store.name)),
+        kb.confirm_delete(i18n, store.id),
+    )
+    await answer(query)
+
+
+@router.callback_query(StoreCb.filter(F.action == "delok"))
+async def on_delete_confirmed(
+    query: CallbackQuery,
+    callback_data: StoreCb,
+    pool: asyncpg.Pool,
+    user: UserRow,
+    i18n: I18nContext,
+) -> None:
+    found = await _allowed(query, callback_data, pool, user, i18n)
+    if found is None:
+        return
+    store = found[0]
+    await stores_svc.delete_store(pool, store.id)
+    await answer(query, i18n.get("stores-deleted", name=store.name))
+    await show_list(query, pool, user, i18n)
+
+
+# --- sync now -------------------------------------------------------------------------------
+
+
+@router.callback_query(StoreCb.filter(F.action == "sync"))
+async def on_sync(
+    query: CallbackQuery,
+    callback_data: StoreCb,
+    bot: Bot,
+    pool: asyncpg.Pool,
+    sync: SyncService,
+    user: UserRow,
+    i18n: I18nContext,
+) -> None:
+    found = await _allowed(query, callback_data, pool, user, i18n)
+    if found is None:
+        return
+    store = found[0]
+    if not store.is_active:
+        await answer(query, i18n.get("stores-sync-paused"), alert=True)
+        return
+    running = _RUNNING.get(store.id)
+    if running is not None and not running.done():
+        await answer(query, i18n.get("stores-sync-busy"), alert=True)
+        return
+    await answer(query, i18n.get("stores-sync-started"))
+    progress = await bot.send_message(
+        user_chat(query), i18n.get("stores-sync-progress", name=esc(store.name))
+    )
+    task = asyncio.create_task(run_sync_now(sync, store, progress, i18n))
+    _RUNNING[store.id] = task
+    task.add_done_callback(lambda done: _forget(store.id, done))
+
+
+def user_chat(query: CallbackQuery) -> int:
+    message = query.message
+    return message.chat.id if message is not None else query.from_user.id
+
+
+def _forget(store_id: str, task: asyncio.Task[None]) -> None:
+    if _RUNNING.get(store_id) is task:
+        del _RUNNING[store_id]
+
+
+async def _edit(message: Message, text: str, **kwargs: object) -> None:
+    try:
+        await message.edit_text(text, **kwargs)  # type: ignore[arg-type]
+    except TelegramBadRequest as exc:
+        if "not modified" not in exc.message:
+            log.warning("sync progress edit failed: %s", exc.message)
+
+
+async def run_sync_now(
+    sync: SyncService, store: StoreRow, message: Message, i18n: I18nContext
+) -> None:
+    """All kinds in order; the progress message is edited at most once per PROGRESS_INTERVAL."""
+    counts: dict[str, int] = {}
+    last = time.monotonic()
+    pending: asyncio.Task[None] | None = None
+    head = i18n.get("stores-sync-progress", name=esc(store.name))
+
+    def progress_text() -> str:
+        lines = [head]
+        for what, count in counts.items():
+            key = f"stores-progress-{what.replace(' ', '-')}"
+            try:
+                label = i18n.get(key)
+            except Exception:
+                label = esc(what)
+            lines.append(i18n.get("stores-sync-progress-what", what=label, count=count))
+        return "\n".join(lines)
+
+    def on_progress(what: str, count: int) -> None:
+        nonlocal last, pending
+        counts[what] = count
+        now = time.monotonic()
+        if now - last < PROGRESS_INTERVAL or (pending is not None and not pending.done()):
+            return
+        last = now
+        pending = asyncio.create_task(_edit(message, progress_text()))
+
+    try:
+        results = await sync.sync_all(store.id, progress=on_progress)
+    except Exception:
+        log.exception("sync now of store %s failed", store.id)
+        results = None
+    if pending is not None:
+        with contextlib.suppress(Exception):
+            await pending
+    if results is None:
+        text = i18n.get("stores-sync-failed", name=esc(store.name))
+    else:
+        text = sync_summary(i18n, store.name, results)
+    await _edit(message, text, reply_markup=kb.to_card(i18n, store.id))
+
+
+def sync_summary(i18n: I18nContext, name: str, results: Sequence[SyncResult]) -> str:
+    lines = [i18n.get("stores-sync-done", name=esc(name))]
+    for result in results:
+        kind = _kind(i18n, result.kind)
+        if result.skipped is not None:
+            lines.append(
+                i18n.get("stores-sync-skip", kind=kind, reason=_skip_text(i18n, result.skipped))
+            )
+        elif result.error is not None:
+            lines.append(
+                i18n.get("stores-sync-err", kind=kind, error=wb_error_text(i18n, result.error))
+            )
+        else:
+            lines.append(
+                i18n.get(
+                    "stores-sync-ok",
+                    kind=kind,
+                    fetched=result.fetched,
+                    new=result.inserted,
+                    changed=result.updated,
+                )
+            )
+    return "\n".join(lines)
+
+
+def _skip_text(i18n: I18nContext, skipped: str) -> str:
+    if skipped == "already running":
+        return i18n.get("stores-skip-running")
+    if skipped == "store is paused":
+        return i18n.get("stores-skip-paused")
+    if skipped == "store not found":
+        return i18n.get("stores-skip-gone")
+    prefix = "token refused by WB: "
+    if skipped.startswith(prefix):
+        reason = wb_error_text(i18n, skipped.removeprefix(prefix))
+        return i18n.get("stores-skip-refused", reason=reason)
+    return esc(skipped)
+
+
+# --- managers -------------------------------------------------------------------------------
+
+
+async def show_managers(
+    target: CallbackQuery, pool: asyncpg.Pool, store: StoreRow, i18n: I18nContext
+) -> None:
+    rows = await members.list_managers(pool, store.id)
+    people = [(row["id"], _manager_label(row)) for row in rows]
+    listed = "\n".join(f"• {esc(label)}" for _, label in people) or i18n.get("stores-managers-none")
+    await show(
+        target,
+        i18n.get("stores-managers", name=esc(store.name), list=listed),
+        kb.managers(i18n, store.id, people),
+    )
+
+
+@router.callback_query(StoreCb.filter(F.action == "mgrs"))
+async def on_managers(
+    query: CallbackQuery,
+    callback_data: StoreCb,
+    pool: asyncpg.Pool,
+    user: UserRow,
+    i18n: I18nContext,
+) -> None:
+    found = await _allowed(query, callback_data, pool, user, i18n)
+    if found is None:
+        return
+    await show_managers(query, pool, found[0], i18n)
+    await answer(query)
+
+
+@router.callback_query(StoreCb.filter(F.action == "rmm"))
+async def on_remove_manager(
+    query: CallbackQuery,
+    callback_data: StoreCb,
+    pool: asyncpg.Pool,
+    user: UserRow,
+    i18n: I18nContext,
+) -> None:
+    found = await _allowed(query, callback_data, pool, user, i18n)
+    if found is None:
+        return
+    store = found[0]
+    rows = await members.list_managers(pool, store.id)
+    match = [r["id"] for r in rows if kb.manager_key(r["id"]) == callback_data.arg]
+    removed = len(match) == 1 and await members.remove_manager(pool, store.id, match[0])
+    await show_managers(query, pool, store, i18n)
+    await answer(query, i18n.get("stores-manager-removed" if removed else "stores-manager-gone"))
+
+
+@router.callback_query(StoreCb.filter(F.action == "inv"))
+async def on_invite(
+    query: CallbackQuery,
+    callback_data: StoreCb,
+    bot: Bot,
+    pool: asyncpg.Pool,
+    user: UserRow,
+    i18n: I18nContext,
+) -> None:
+    found = await _allowed(query, callback_data, pool, user, i18n)
+    if found is None:
+        return
+    store = found[0]
+    token = await members.create_invite(pool, store.id, user.id)
+    me = await bot.me()
+    link = f"https://t.me/{me.username}?start=inv_{token}"
+    await answer(query)
+    # A message of its own, so the owner can forward it; the managers screen stays.
+    await bot.send_message(
+        user_chat(query),
+        i18n.get("stores-invite", name=esc(store.name), link=esc(link)),
+        reply_markup=kb.to_card(i18n, store.id),
+        disable_web_page_preview=True,
+    )
+
+
+# --- a token sent out of the blue -------------------------------------------------------------
+
+# A JWT as WB issues it: base64url header (always `eyJ`), payload and signature.
+_JWT_PATTERN = r"^\s*(?:[Bb]earer\s+)?eyJ[\w-]+\.[\w-]+\.[\w-]+\s*$"
+
+
+@router.message(F.text.regexp(_JWT_PATTERN))
+async def on_stray_token(message: Message, i18n: I18nContext) -> None:
+    """A token outside the add/replace forms (a restart lost the form): never leave it shown."""
+    with contextlib.suppress(TelegramBadRequest):
+        await message.delete()
+    await message.answer(i18n.get("stores-stray-token"), reply_markup=kb.to_list(i18n))
