@@ -93,9 +93,14 @@ async def run_bot(settings: Settings) -> None:
         pool = await create_pool(dsn, max_size=settings.db_pool_max)
         services = build_services(settings, pool)
         bot = create_bot(token, settings)
+        scheduler = None
         try:
             name = await check_telegram(bot, settings)
             dp = create_dispatcher(services, create_storage(settings))
+            if settings.scheduler_enabled:
+                from bot.scheduler import start_scheduler
+
+                scheduler = start_scheduler(services, bot)
             if settings.webhook_url:
                 await run_webhook(dp, bot, settings)
             else:
@@ -103,6 +108,8 @@ async def run_bot(settings: Settings) -> None:
                 await bot.delete_webhook(drop_pending_updates=False)
                 await dp.start_polling(bot, handle_signals=True)
         finally:
+            if scheduler is not None:
+                scheduler.shutdown(wait=False)
             await bot.session.close()
             await services.aclose()
             await pool.close()

@@ -1,0 +1,174 @@
+"""Keyboards of the product list and the product card (rules as toggles and choices)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+from aiogram_i18n import I18nContext
+
+from bot.callbacks import MenuCb, PickStoreCb, ProductCb, ProductListCb
+from db.models import ProductRow, StoreRow
+from services.products import CHOICE_RULES, WORK_STATUSES, ProductCard
+
+# Short codes for rule fields in callback data (64 bytes: `pr:t:<uuid>:<code>`).
+BOOL_CODES: dict[str, str] = {
+    "sc": "submit_complaints",
+    "c1": "complaint_rating_1",
+    "c2": "complaint_rating_2",
+    "c3": "complaint_rating_3",
+    "c4": "complaint_rating_4",
+    "wc": "work_in_chats",
+    "h1": "chat_rating_1",
+    "h2": "chat_rating_2",
+    "h3": "chat_rating_3",
+    "h4": "chat_rating_4",
+    "oc": "offer_compensation",
+}
+CHOICE_CODES: dict[str, str] = {
+    "st": "chat_strategy",
+    "ct": "compensation_type",
+    "mc": "max_compensation",
+    "cb": "compensation_by",
+}
+PICK_SECTION = "pd"
+
+
+def mark(on: Any) -> str:
+    return "✅" if on else "▫️"
+
+
+def store_picker(i18n: I18nContext, stores: Sequence[StoreRow]) -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    for store in stores:
+        kb.button(
+            text=store.name[:60], callback_data=PickStoreCb(section=PICK_SECTION, store_id=store.id)
+        )
+    kb.adjust(1)
+    kb.row(_menu(i18n))
+    return kb.as_markup()
+
+
+def _menu(i18n: I18nContext) -> InlineKeyboardButton:
+    return InlineKeyboardButton(
+        text=i18n.get("btn-menu"), callback_data=MenuCb(section="home").pack()
+    )
+
+
+def product_label(p: ProductRow, *, selected: bool | None) -> str:
+    if selected is None:
+        lead = "✅" if p.work_status == "active" and p.is_active is not False else "⏸"
+    else:
+        lead = "☑️" if selected else "▫️"
+    name = p.name if len(p.name) <= 32 else p.name[:31] + "…"
+    article = f"{p.vendor_code} · " if p.vendor_code else ""
+    return f"{lead} {article}{name}"
+
+
+def list_keyboard(
+    i18n: I18nContext,
+    items: Sequence[ProductRow],
+    *,
+    has_prev: bool,
+    has_next: bool,
+    query: str,
+    select_mode: bool,
+    selected: set[str],
+) -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    for p in items:
+        if select_mode:
+            kb.row(
+                InlineKeyboardButton(
+                    text=product_label(p, selected=p.id in selected),
+                    callback_data=ProductCb(action="sel", product_id=p.id).pack(),
+                )
+            )
+        else:
+            kb.row(
+                InlineKeyboardButton(
+                    text=product_label(p, selected=None),
+                    callback_data=ProductCb(action="o", product_id=p.id).pack(),
+                )
+            )
+    nav = []
+    if has_prev:
+        nav.append(_list_btn(i18n.get("btn-prev"), "p"))
+    if has_next:
+        nav.append(_list_btn(i18n.get("btn-next"), "n"))
+    if nav:
+        kb.row(*nav)
+    if select_mode:
+        count = len(selected)
+        kb.row(_list_btn(i18n.get("pd-btn-select-page"), "sa"))
+        kb.row(
+            _list_btn(i18n.get("pd-btn-bulk-defaults", count=count), "bd"),
+            _list_btn(i18n.get("pd-btn-bulk-stop", count=count), "bs"),
+        )
+        kb.row(_list_btn(i18n.get("pd-btn-select-off"), "m"))
+    else:
+        row = [_list_btn(i18n.get("pd-btn-search"), "q")]
+        if query:
+            row.append(_list_btn(i18n.get("pd-btn-clear"), "qc"))
+        kb.row(*row)
+        kb.row(_list_btn(i18n.get("pd-btn-select"), "m"))
+    kb.row(_menu(i18n))
+    return kb.as_markup()
+
+
+def _list_btn(text: str, action: str) -> InlineKeyboardButton:
+    return InlineKeyboardButton(text=text, callback_data=ProductListCb(action=action).pack())
+
+
+def _btn(text: str, action: str, product_id: str, arg: str = "") -> InlineKeyboardButton:
+    return InlineKeyboardButton(
+        text=text, callback_data=ProductCb(action=action, product_id=product_id, arg=arg).pack()
+    )
+
+
+def card_keyboard(i18n: I18nContext, card: ProductCard) -> InlineKeyboardMarkup:
+    p = card.product
+    r = card.rules
+    kb = InlineKeyboardBuilder()
+    kb.row(
+        *(
+            _btn(("• " if p.work_status == s else "") + i18n.get(f"pd-ws-{s}"), "ws", p.id, s)
+            for s in WORK_STATUSES
+        ),
+        width=4,
+    )
+    kb.row(_btn(f"{mark(p.is_active is not False)} {i18n.get('pd-btn-active')}", "a", p.id))
+    kb.row(_btn(f"{mark(r['submit_complaints'])} {i18n.get('pd-btn-complaints')}", "t", p.id, "sc"))
+    kb.row(
+        *(_btn(f"{n}★ {mark(r[f'complaint_rating_{n}'])}", "t", p.id, f"c{n}") for n in range(1, 5))
+    )
+    kb.row(_btn(f"{mark(r['work_in_chats'])} {i18n.get('pd-btn-chats')}", "t", p.id, "wc"))
+    kb.row(*(_btn(f"{n}★ {mark(r[f'chat_rating_{n}'])}", "t", p.id, f"h{n}") for n in range(1, 5)))
+    kb.row(
+        *(
+            _btn(
+                ("• " if r["chat_strategy"] == s else "") + i18n.get(f"pd-strategy-{s}"),
+                "c",
+                p.id,
+                f"st{i}",
+            )
+            for i, s in enumerate(CHOICE_RULES["chat_strategy"])
+        )
+    )
+    kb.row(
+        _btn(f"{mark(r['offer_compensation'])} {i18n.get('pd-btn-compensation')}", "t", p.id, "oc")
+    )
+    if r["offer_compensation"]:
+        for code in ("ct", "mc", "cb"):
+            field = CHOICE_CODES[code]
+            buttons = [
+                _btn(("• " if r[field] == v else "") + v, "c", p.id, f"{code}{i}")
+                for i, v in enumerate(CHOICE_RULES[field])
+            ]
+            buttons.append(_btn(("• " if r[field] is None else "") + "—", "c", p.id, f"{code}-"))
+            kb.row(*buttons)
+    kb.row(_btn(i18n.get("pd-btn-defaults"), "d", p.id))
+    kb.row(_list_btn(i18n.get("pd-btn-back-list"), "r"))
+    return kb.as_markup()

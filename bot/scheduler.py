@@ -1,0 +1,123 @@
+"""APScheduler wiring: the jobs of services/jobs.py on their intervals, inside the bot process.
+
+Every job gets the current time from `clock` and is safe on several instances at once (the
+work is claimed in PostgreSQL), so two or three bot processes may each run a scheduler.
+`SCHEDULER_ENABLED=false` leaves it off (webhook-only replicas).
+
+Sync ticks run every minute at most and sync the stores that are due: each store's interval
+(SYNC_*_SECONDS) is kept in `sync_schedule`, not in the tick, so instances share it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from aiogram import Bot
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from bot.context import AppServices
+from bot.i18n import create_core
+from bot.notifier import TelegramNotifier
+from services.alerts import AlertService
+from services.jobs import JobConfig, Jobs
+from services.reminders import ReminderService
+from services.settings import Settings
+from services.sync.base import KINDS
+
+log = logging.getLogger(__name__)
+
+TICK_SECONDS = 60
+ALERTS_SECONDS = 30
+AUTO_DRAFT_SECONDS = 120
+REMINDERS_SECONDS = 3600
+MISFIRE_GRACE_SECONDS = 120
+
+Clock = Callable[[], datetime]
+
+
+def build_jobs(services: AppServices, bot: Bot) -> Jobs:
+    notifier = TelegramNotifier(bot, services.pool, create_core())
+    return Jobs(
+        services.pool,
+        services.sync,
+        services.complaints,
+        AlertService(services.pool, notifier),
+        ReminderService(services.pool, notifier),
+        JobConfig.from_settings(services.settings),
+    )
+
+
+def _runner(
+    name: str, job: Callable[..., Awaitable[Any]], clock: Clock, **kwargs: Any
+) -> Callable[[], Awaitable[None]]:
+    async def run() -> None:
+        try:
+            await job(now=clock(), **kwargs)
+        except Exception:
+            log.exception("job %s failed", name)
+
+    run.__name__ = name
+    return run
+
+
+def create_scheduler(
+    jobs: Jobs, settings: Settings, *, clock: Clock = lambda: datetime.now(UTC)
+) -> AsyncIOScheduler:
+    tz = settings.tz
+    scheduler = AsyncIOScheduler(
+        timezone=tz,
+        job_defaults={
+            "coalesce": True,
+            "misfire_grace_time": MISFIRE_GRACE_SECONDS,
+            "max_instances": 1,
+        },
+    )
+    soon = datetime.now(tz) + timedelta(seconds=5)
+    intervals = jobs.config.intervals
+    for kind in KINDS:
+        scheduler.add_job(
+            _runner(f"sync-{kind}", jobs.sync_due, clock, kind=kind),
+            IntervalTrigger(seconds=min(intervals[kind], TICK_SECONDS), timezone=tz),
+            id=f"sync-{kind}",
+            next_run_time=soon,
+            replace_existing=True,
+        )
+    scheduler.add_job(
+        _runner("full-sync", jobs.full_sync, clock),
+        CronTrigger(hour=settings.full_sync_hour, minute=0, timezone=tz),
+        id="full-sync",
+        replace_existing=True,
+    )
+    scheduler.add_job(
+        _runner("alerts", jobs.deliver_alerts, clock),
+        IntervalTrigger(seconds=ALERTS_SECONDS, timezone=tz),
+        id="alerts",
+        next_run_time=soon,
+        replace_existing=True,
+    )
+    scheduler.add_job(
+        _runner("auto-draft", jobs.auto_draft_all, clock),
+        IntervalTrigger(seconds=AUTO_DRAFT_SECONDS, timezone=tz),
+        id="auto-draft",
+        replace_existing=True,
+    )
+    scheduler.add_job(
+        _runner("token-reminders", jobs.token_reminders, clock),
+        IntervalTrigger(seconds=REMINDERS_SECONDS, timezone=tz),
+        id="token-reminders",
+        next_run_time=soon + timedelta(seconds=30),
+        replace_existing=True,
+    )
+    return scheduler
+
+
+def start_scheduler(services: AppServices, bot: Bot) -> AsyncIOScheduler:
+    scheduler = create_scheduler(build_jobs(services, bot), services.settings)
+    scheduler.start()
+    log.info("scheduler started: %s", ", ".join(j.id for j in scheduler.get_jobs()))
+    return scheduler

@@ -1,0 +1,206 @@
+"""Alerts on new negative reviews (domain-rules "Alerts and people", "Delivery").
+
+The path of a review: an incremental sync finds it new -> `enqueue` puts it in the durable
+queue (`new_reviews`) -> auto-drafting decides its complaint -> `dispatch` writes one
+`review_alerts` row per recipient (the owner and managers who want alerts, rating at or
+below their threshold) and sends the rows it wrote. The row is the claim: written before the
+send, marked sent after it; a claim older than `stale` without a send is sent again. People
+in quiet hours get 'held' rows, delivered as one digest once their quiet hours end.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import asyncpg
+
+from db.repos import alerts as alerts_repo
+from services.notifier import Delivery, Notifier, Recipient, ReviewCard
+from services.sync.base import SyncResult
+
+log = logging.getLogger(__name__)
+
+MSK = ZoneInfo("Europe/Moscow")
+
+
+@dataclass(frozen=True, slots=True)
+class AlertConfig:
+    stale: timedelta = timedelta(minutes=10)
+    """A claim this old without a send is sent again (domain-rules "Delivery")."""
+    draft_wait: timedelta = timedelta(minutes=10)
+    """How long an alert waits for its review's auto-drafting to be decided."""
+    max_attempts: int = 5
+    quiet_tz: ZoneInfo = MSK
+    """Quiet hours are MSK hours (user_preferences, migration 0005)."""
+    people_at_once: int = 20
+
+
+@dataclass
+class DispatchReport:
+    sent: int = 0
+    held: int = 0
+    failed: int = 0
+    digests: int = 0
+
+
+def _card(row: asyncpg.Record) -> ReviewCard:
+    return ReviewCard(
+        review_id=row["review_id"],
+        store_id=row["store_id"],
+        store_name=row["store_name"],
+        product_id=row["product_id"],
+        product_name=row["product_name"],
+        vendor_code=row["vendor_code"],
+        nm_id=row["nm_id"],
+        rating=row["rating"],
+        text=row["text"] or "",
+        pros=row["pros"] or "",
+        cons=row["cons"] or "",
+        author=row["author"] or "",
+        date=row["date"],
+        complaint_id=row["complaint_id"],
+        complaint_status=row["complaint_status"],
+        complaint_text=row["complaint_text"],
+        reason_name=row["reason_name"],
+    )
+
+
+class AlertService:
+    def __init__(
+        self, pool: asyncpg.Pool, notifier: Notifier, config: AlertConfig | None = None
+    ) -> None:
+        self.pool = pool
+        self.notifier = notifier
+        self.config = config or AlertConfig()
+
+    def _hour(self, now: datetime) -> int:
+        return now.astimezone(self.config.quiet_tz).hour
+
+    async def enqueue(self, result: SyncResult, *, now: datetime) -> int:
+        """Queue what an incremental reviews sync found new (backfill queues nothing).
+
+        A run that failed half-way still queues the reviews it stored: the next run will
+        not see them as new again.
+        """
+        if result.kind != "reviews" or result.backfill or not result.new_reviews:
+            return 0
+        return await alerts_repo.enqueue_new_reviews(
+            self.pool, result.store_id, [r.id for r in result.new_reviews], now=now
+        )
+
+    async def dispatch(self, *, now: datetime, store_id: str | None = None) -> DispatchReport:
+        """Write and send new alerts, resend stale claims, deliver digests of ended quiet hours."""
+        report = DispatchReport()
+        hour = self._hour(now)
+        cfg = self.config
+        while True:
+            fresh = await alerts_repo.fan_out(
+                self.pool, now=now, hour=hour, draft_wait=cfg.draft_wait, store_id=store_id
+            )
+            if not fresh:
+                break
+            await self._send_single(fresh, now, report)
+        async with self.pool.acquire() as conn:
+            again = await alerts_repo.reclaim_stale(
+                conn, now=now, hour=hour, stale=cfg.stale, max_attempts=cfg.max_attempts
+            )
+        if again:
+            await self._send_single(again, now, report)
+        async with self.pool.acquire() as conn:
+            digest_rows = await alerts_repo.claim_digests(conn, now=now, hour=hour)
+        if digest_rows:
+            await self._send_digests(digest_rows, now, report)
+        report.held = await self.pool.fetchval(
+            "SELECT count(*) FROM review_alerts WHERE status = 'held'"
+        )
+        return report
+
+    async def _lookup(
+        self, rows: Sequence[asyncpg.Record]
+    ) -> tuple[dict[str, ReviewCard], dict[str, Recipient]]:
+        async with self.pool.acquire() as conn:
+            cards = {
+                r["review_id"]: _card(r)
+                for r in await alerts_repo.review_cards(conn, list({x["review_id"] for x in rows}))
+            }
+            people = {
+                r["user_id"]: Recipient(r["user_id"], r["telegram_id"], r["language"])
+                for r in await alerts_repo.recipients(conn, list({x["user_id"] for x in rows}))
+                if not r["is_blocked"]
+            }
+        return cards, people
+
+    async def _record(
+        self,
+        pairs: list[tuple[str, str]],
+        claimed_at: datetime,
+        outcome: Delivery | None,
+        now: datetime,
+        report: DispatchReport,
+    ) -> None:
+        if outcome == "sent":
+            await alerts_repo.mark_sent(self.pool, pairs, claimed_at=claimed_at, now=now)
+            report.sent += len(pairs)
+            return
+        final = outcome != "failed"  # blocked, or nobody to send to
+        await alerts_repo.mark_failed(
+            self.pool,
+            pairs,
+            claimed_at=claimed_at,
+            error="blocked" if outcome == "blocked" else ("no chat" if final else "send failed"),
+            final=final,
+        )
+        report.failed += len(pairs)
+
+    async def _send_single(
+        self, rows: Sequence[asyncpg.Record], now: datetime, report: DispatchReport
+    ) -> None:
+        cards, people = await self._lookup(rows)
+        by_user: dict[str, list[asyncpg.Record]] = defaultdict(list)
+        for row in rows:
+            by_user[row["user_id"]].append(row)
+        gate = asyncio.Semaphore(self.config.people_at_once)
+
+        async def one_person(user_id: str, mine: list[asyncpg.Record]) -> None:
+            async with gate:
+                to = people.get(user_id)
+                for row in sorted(mine, key=lambda r: cards[r["review_id"]].date):
+                    pair = [(row["review_id"], user_id)]
+                    outcome: Delivery | None = None
+                    if to is not None:
+                        try:
+                            outcome = await self.notifier.review_alert(to, cards[row["review_id"]])
+                        except Exception:
+                            log.exception("alert for review %s failed", row["review_id"])
+                            outcome = "failed"
+                    await self._record(pair, row["claimed_at"], outcome, now, report)
+
+        await asyncio.gather(*(one_person(u, mine) for u, mine in by_user.items()))
+
+    async def _send_digests(
+        self, rows: Sequence[asyncpg.Record], now: datetime, report: DispatchReport
+    ) -> None:
+        cards, people = await self._lookup(rows)
+        by_user: dict[str, list[asyncpg.Record]] = defaultdict(list)
+        for row in rows:
+            by_user[row["user_id"]].append(row)
+        for user_id, mine in by_user.items():
+            to = people.get(user_id)
+            pairs = [(r["review_id"], user_id) for r in mine]
+            outcome: Delivery | None = None
+            if to is not None:
+                listed = sorted((cards[r["review_id"]] for r in mine), key=lambda c: c.date)
+                try:
+                    outcome = await self.notifier.review_digest(to, listed)
+                except Exception:
+                    log.exception("digest for user %s failed", user_id)
+                    outcome = "failed"
+            await self._record(pairs, mine[0]["claimed_at"], outcome, now, report)
+            if outcome == "sent":
+                report.digests += 1

@@ -1,0 +1,225 @@
+"""What the scheduler runs. Every job takes the current time (`now`) as a parameter, so tests
+run them under a controlled clock, and every job is safe on several instances at once:
+
+- a store's sync slot is claimed in `sync_schedule` (a conditional upsert moves it forward),
+  and the sync itself holds an advisory lock per store and kind (`run_sync`);
+- new reviews go to the durable `new_reviews` queue; drafting claims queue rows with
+  FOR UPDATE SKIP LOCKED; alerts are claimed by their `review_alerts` row (services/alerts.py);
+- owner notices are claimed by a row or flag before the send (services/reminders.py).
+
+Paused stores (`status = 'inactive'`) are skipped by every job.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import asyncpg
+
+from db.repos import alerts as alerts_repo
+from db.repos import stores as stores_repo
+from db.repos.user_settings import get_user_settings
+from services.ai.errors import AIError
+from services.alerts import AlertService, DispatchReport
+from services.complaints import ComplaintError, ComplaintService
+from services.reminders import ReminderReport, ReminderService
+from services.settings import Settings
+from services.sync.base import KINDS, SyncKind, SyncResult
+from services.sync.service import SyncService
+
+log = logging.getLogger(__name__)
+
+MSK = ZoneInfo("Europe/Moscow")
+FULL_KINDS: tuple[SyncKind, ...] = ("reviews", "questions")
+"""Kinds the nightly full sync re-reads (products are read whole every run; chats follow
+WB's event cursor)."""
+
+
+@dataclass(frozen=True, slots=True)
+class JobConfig:
+    intervals: dict[str, int] = field(
+        default_factory=lambda: {"reviews": 300, "questions": 600, "chats": 300, "products": 21600}
+    )
+    full_sync_hour: int = 3
+    tz: ZoneInfo = MSK
+    stores_at_once: int = 4
+    drafts_per_run: int = 20
+    """Auto-drafts per store and run; the rest wait for the next run."""
+    drafts_at_once: int = 3
+    draft_attempts: int = 3
+    draft_stale: timedelta = timedelta(minutes=10)
+
+    @classmethod
+    def from_settings(cls, s: Settings) -> JobConfig:
+        return cls(
+            intervals={
+                "reviews": s.sync_reviews_seconds,
+                "questions": s.sync_questions_seconds,
+                "chats": s.sync_chats_seconds,
+                "products": s.sync_products_seconds,
+            },
+            full_sync_hour=s.full_sync_hour,
+            tz=s.tz,
+        )
+
+
+@dataclass
+class DraftReport:
+    drafted: int = 0
+    refused: int = 0
+    failed: int = 0
+
+
+class Jobs:
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        sync: SyncService,
+        complaints: ComplaintService,
+        alerts: AlertService,
+        reminders: ReminderService,
+        config: JobConfig | None = None,
+    ) -> None:
+        self.pool = pool
+        self.sync = sync
+        self.complaints = complaints
+        self.alerts = alerts
+        self.reminders = reminders
+        self.config = config or JobConfig()
+
+    # --- syncs ------------------------------------------------------------------------------
+
+    async def sync_due(self, kind: SyncKind, *, now: datetime) -> list[SyncResult]:
+        """Sync every active store whose `kind` is due; a slot goes to one instance only."""
+        interval = timedelta(seconds=self.config.intervals[kind])
+        stores = await stores_repo.list_stores(self.pool, only_active=True)
+        gate = asyncio.Semaphore(self.config.stores_at_once)
+        results: list[SyncResult] = []
+
+        async def one(store_id: str) -> None:
+            async with gate:
+                if not await alerts_repo.claim_slot(
+                    self.pool, store_id, kind, now=now, next_run_at=now + interval
+                ):
+                    return
+                results.append(await self.sync_store(store_id, kind, now=now))
+
+        await asyncio.gather(*(one(s.id) for s in stores))
+        return results
+
+    async def full_sync(self, *, now: datetime) -> list[SyncResult]:
+        """The nightly full sync (vanished reviews, answers given in the portal): backfill only."""
+        stores = await stores_repo.list_stores(self.pool, only_active=True)
+        results: list[SyncResult] = []
+        gate = asyncio.Semaphore(self.config.stores_at_once)
+
+        async def one(store_id: str) -> None:
+            async with gate:
+                if not await alerts_repo.claim_slot(
+                    self.pool, store_id, "full", now=now, next_run_at=now + timedelta(hours=20)
+                ):
+                    return
+                for kind in FULL_KINDS:
+                    results.append(await self.sync_store(store_id, kind, now=now, full=True))
+
+        await asyncio.gather(*(one(s.id) for s in stores))
+        return results
+
+    async def sync_store(
+        self, store_id: str, kind: SyncKind, *, now: datetime, full: bool = False
+    ) -> SyncResult:
+        """One sync and what follows it: queue new reviews, draft, alert, tell the owner
+        once if WB refused the token."""
+        try:
+            result = await self.sync.sync(store_id, kind, full=full, now=now)
+        except Exception:
+            log.exception("sync %s of store %s failed", kind, store_id)
+            return SyncResult(store_id=store_id, kind=kind, error="internal error")
+        if result.skipped:
+            log.debug("sync %s of %s skipped: %s", kind, store_id, result.skipped)
+            return result
+        await self.alerts.enqueue(result, now=now)
+        if result.error:
+            await self.reminders.auth_failures(store_id)
+        if kind == "reviews":
+            await self.auto_draft(store_id, now=now)
+            await self.alerts.dispatch(now=now, store_id=store_id)
+        return result
+
+    # --- auto-drafting ------------------------------------------------------------------------
+
+    async def auto_draft(self, store_id: str, *, now: datetime) -> DraftReport:
+        """Draft complaints for queued new reviews that pass the automatic gates (product
+        rules included), at most `drafts_per_run`; the rest wait for the next run."""
+        report = DraftReport()
+        cfg = self.config
+        store = await stores_repo.get_store(self.pool, store_id)
+        if store is None or not store.is_active:
+            return report
+        ids = await alerts_repo.claim_drafting(
+            self.pool, store_id, now=now, limit=cfg.drafts_per_run, stale=cfg.draft_stale
+        )
+        if not ids:
+            return report
+        owner_settings = await get_user_settings(self.pool, store.owner_id)
+        concurrency = owner_settings.ai_concurrency if owner_settings else cfg.drafts_at_once
+        at_once = max(1, min(cfg.drafts_at_once, concurrency))
+        gate = asyncio.Semaphore(at_once)
+
+        async def one(review_id: str) -> None:
+            async with gate:
+                try:
+                    await self.complaints.draft(review_id, automatic=True)
+                except ComplaintError:
+                    report.refused += 1
+                except (AIError, Exception) as exc:
+                    if not isinstance(exc, AIError):
+                        log.exception("auto-draft of %s failed", review_id)
+                    report.failed += 1
+                    await alerts_repo.release_drafting(
+                        self.pool, review_id, now=now, max_attempts=cfg.draft_attempts
+                    )
+                    return
+                else:
+                    report.drafted += 1
+                await alerts_repo.finish_drafting(self.pool, review_id, now=now)
+
+        await asyncio.gather(*(one(r) for r in ids))
+        return report
+
+    async def auto_draft_all(self, *, now: datetime) -> DraftReport:
+        """Sweep: queued reviews left by a bounded run or a process that died."""
+        total = DraftReport()
+        rows = await self.pool.fetch(
+            """SELECT DISTINCT n.store_id FROM new_reviews n JOIN stores s ON s.id = n.store_id
+                WHERE n.draft_done_at IS NULL AND s.status = 'active'"""
+        )
+        for row in rows:
+            part = await self.auto_draft(row["store_id"], now=now)
+            total.drafted += part.drafted
+            total.refused += part.refused
+            total.failed += part.failed
+        return total
+
+    # --- alerts and reminders -----------------------------------------------------------------
+
+    async def deliver_alerts(self, *, now: datetime) -> DispatchReport:
+        return await self.alerts.dispatch(now=now)
+
+    async def token_reminders(self, *, now: datetime) -> ReminderReport:
+        return await self.reminders.token_expiry(now=now)
+
+    # --- helpers for the scheduler ------------------------------------------------------------
+
+    def next_full_sync(self, now: datetime) -> datetime:
+        """The next FULL_SYNC_HOUR in the configured time zone (for logs and tests)."""
+        local = now.astimezone(self.config.tz)
+        at = datetime.combine(local.date(), time(self.config.full_sync_hour), self.config.tz)
+        return at if at > local else at + timedelta(days=1)
+
+
+__all__ = ["KINDS", "DraftReport", "JobConfig", "Jobs"]

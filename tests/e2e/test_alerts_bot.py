@@ -1,0 +1,121 @@
+"""Alerts through the real bot: a new negative review on the WB emulator reaches the owner as
+a card with buttons; an auto-drafted one carries its draft; a block is recorded; a 429 is
+waited out (on a controlled pacer, no real waiting)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from bot.i18n import create_core
+from bot.notifier import Pacer, TelegramNotifier
+from services import products as products_service
+from services.access import add_user
+from services.alerts import AlertService
+from services.jobs import Jobs
+from services.notifier import Recipient, ReviewCard
+from services.reminders import ReminderService
+from tests.e2e.harness import BotEnv
+from tests.support.stores import make_store
+
+OWNER_TG = 701
+
+
+def jobs_for(env: BotEnv) -> Jobs:
+    notifier = TelegramNotifier(env.bot, env.pool, create_core(), pacer=Pacer(per_chat=0.0))
+    s = env.services
+    return Jobs(
+        env.pool,
+        s.sync,
+        s.complaints,
+        AlertService(env.pool, notifier),
+        ReminderService(env.pool, notifier),
+    )
+
+
+async def test_new_review_alert_card_and_draft_buttons(bot_env: BotEnv) -> None:
+    env = bot_env
+    reg = await add_user(env.pool, "owner@example.com", telegram_id=OWNER_TG, approve=True)
+    store = await make_store(env.pool, reg.user.id, env.wb.token(), name="Пледы <&>")
+    owner = env.user(OWNER_TG)
+    jobs = jobs_for(env)
+    now = datetime.now(UTC).replace(microsecond=0)
+    await jobs.sync_store(store, "products", now=now)
+    await jobs.sync_store(store, "reviews", now=now)
+    assert owner.messages == [], "backfill sends nothing"
+
+    created = int((now - timedelta(minutes=2)).timestamp())
+    env.wb.state.land_feedback("Пришёл брак, <b>ужас</b>", valuation=1, created=created)
+    env.wb.state.land_feedback("Супер", valuation=5, created=created)
+    await jobs.sync_store(store, "reviews", now=now + timedelta(minutes=5))
+    alert = await owner.wait_message("Новый отзыв")
+    assert "Пледы <&>" in alert.text and "★☆☆☆☆" in alert.text
+    assert "<b>ужас</b>" in alert.text, "review text is escaped, shown as typed"
+    assert {"📝 Составить жалобу", "💬 Черновик ответа", "⭐ Все отзывы"} <= set(alert.labels)
+    assert len(owner.messages) == 1, "the 5-star review is not alerted"
+
+    # Work every product by default: the next review is auto-drafted before the alert.
+    ids = [
+        r["id"] for r in await env.pool.fetch("SELECT id FROM products WHERE store_id = $1", store)
+    ]
+    await products_service.apply_defaults(env.pool, store, ids)
+    env.wb.state.land_feedback("Ткань порвалась", valuation=2, created=created + 60)
+    await jobs.sync_store(store, "reviews", now=now + timedelta(minutes=10))
+    drafted = await owner.wait_message("Черновик жалобы")
+    assert {"✅ Подал(а) в WB", "🔄 Перегенерировать", "✏️ Изменить"} <= set(drafted.labels)
+    assert len(owner.messages) == 2
+
+    # The owner blocks the bot: the next alert marks the account and is not retried.
+    owner.block_bot()
+    env.wb.state.land_feedback("Плохо", valuation=1, created=created + 120)
+    await jobs.sync_store(store, "reviews", now=now + timedelta(minutes=15))
+    blocked = await env.pool.fetchval(
+        "SELECT is_blocked FROM telegram_accounts WHERE telegram_id = $1", OWNER_TG
+    )
+    assert blocked is True
+    assert (
+        await env.pool.fetchval(
+            "SELECT count(*) FROM review_alerts WHERE status = 'failed' AND error = 'blocked'"
+        )
+        == 1
+    )
+
+
+async def test_notifier_waits_out_429_and_paces_per_chat(bot_env: BotEnv) -> None:
+    env = bot_env
+    waits: list[float] = []
+    clock = [0.0]
+
+    async def fake_sleep(seconds: float) -> None:
+        waits.append(seconds)
+        clock[0] += seconds
+
+    bot = env.tg.make_bot()  # no session middleware: the notifier meets the 429 itself
+    pacer = Pacer(per_second=25, per_chat=1.0, clock=lambda: clock[0], sleep=fake_sleep)
+    notifier = TelegramNotifier(bot, env.pool, create_core(), pacer=pacer)
+    user = env.user(702)
+    to = Recipient("u", 702, "en")
+    card = ReviewCard(
+        review_id="r1",
+        store_id="s",
+        store_name="Shop",
+        product_id="p",
+        product_name="Blanket",
+        vendor_code="PL",
+        nm_id="1",
+        rating=2,
+        text="Bad",
+        pros="",
+        cons="",
+        author="Ann",
+        date=datetime.now(UTC),
+    )
+    try:
+        env.tg.flood("sendMessage", times=1, retry_after=7)
+        assert await notifier.review_alert(to, card) == "sent"
+        assert 7.0 in waits, "the 429's retry_after was waited (on the fake clock)"
+        assert await notifier.review_alert(to, card) == "sent"
+        assert waits[-1] == 1.0, "one message a second per chat"
+        msg = await user.wait_message("New review")
+        assert "Open review" in " ".join(msg.labels)
+    finally:
+        await bot.session.close()

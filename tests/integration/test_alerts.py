@@ -1,0 +1,325 @@
+"""Alerts on new reviews: one per review and person, quiet-hours digests, retries, blocks.
+
+The jobs run against the WB emulator, the LLM stub and a real database, under a controlled
+clock (`now` is a parameter); the notifier is a recorder, so no Telegram is involved.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+import asyncpg
+import httpx
+import pytest
+
+from db.repos import users as users_repo
+from services.ai.client import AIClient, AIConfig
+from services.ai.pricing import Pricing
+from services.ai.tasks import AITasks
+from services.alerts import MSK, AlertConfig, AlertService
+from services.complaints import ComplaintService
+from services.jobs import JobConfig, Jobs
+from services.notifier import Delivery, Notice, Recipient, ReviewCard
+from services.reminders import ReminderService
+from services.sync.base import SyncOptions
+from services.sync.service import SyncService
+from services.wb.client import RetryPolicy, WBUrls
+from services.wb.factory import WBClientFactory
+from services.wb.limits import LimitsConfig, MemoryRateLimiter
+from tests.fakes.llm import LLMStub
+from tests.fakes.wb.app import WBEmulator
+from tests.fakes.wb.context import EmulatorConfig
+from tests.fakes.wb.generator import generate_shop
+from tests.support.stores import make_store, make_user
+
+SCALE = 200.0
+OPTIONS = SyncOptions(feedbacks_take=200, questions_take=100)
+
+
+@dataclass
+class RecordingNotifier:
+    """Keeps what would have been sent; `blocked` people answer 'blocked', `failing` 'failed'."""
+
+    alerts: list[tuple[str, str]] = field(default_factory=list)  # (user_id, review_id)
+    cards: list[ReviewCard] = field(default_factory=list)
+    digests: list[tuple[str, list[str]]] = field(default_factory=list)
+    notices: list[tuple[str, Notice]] = field(default_factory=list)
+    blocked: set[str] = field(default_factory=set)
+    failing: set[str] = field(default_factory=set)
+
+    def _outcome(self, to: Recipient) -> Delivery | None:
+        if to.user_id in self.blocked:
+            return "blocked"
+        if to.user_id in self.failing:
+            return "failed"
+        return None
+
+    async def review_alert(self, to: Recipient, card: ReviewCard) -> Delivery:
+        if (bad := self._outcome(to)) is not None:
+            return bad
+        self.alerts.append((to.user_id, card.review_id))
+        self.cards.append(card)
+        return "sent"
+
+    async def review_digest(self, to: Recipient, cards: list[ReviewCard]) -> Delivery:
+        if (bad := self._outcome(to)) is not None:
+            return bad
+        self.digests.append((to.user_id, [c.review_id for c in cards]))
+        return "sent"
+
+    async def notice(self, to: Recipient, notice: Notice) -> Delivery:
+        if (bad := self._outcome(to)) is not None:
+            return bad
+        self.notices.append((to.user_id, notice))
+        return "sent"
+
+
+@dataclass
+class World:
+    pool: asyncpg.Pool
+    wb: WBEmulator
+    llm: LLMStub
+    factory: WBClientFactory
+    ai: AITasks
+    owner: str
+    store: str
+    notifier: RecordingNotifier = field(default_factory=RecordingNotifier)
+
+    def jobs(
+        self,
+        pool: asyncpg.Pool | None = None,
+        notifier: RecordingNotifier | None = None,
+        config: JobConfig | None = None,
+    ) -> Jobs:
+        pool = pool or self.pool
+        notifier = notifier or self.notifier
+        return Jobs(
+            pool,
+            SyncService(pool, self.factory, OPTIONS),
+            ComplaintService(pool, self.ai),
+            AlertService(pool, notifier, AlertConfig()),
+            ReminderService(pool, notifier),
+            config or JobConfig(),
+        )
+
+
+async def person(
+    pool: asyncpg.Pool, telegram_id: int, *, threshold: int | None = None, **prefs: object
+) -> str:
+    user = await make_user(pool)
+    await users_repo.link_telegram(pool, telegram_id, user)
+    if threshold is not None or prefs:
+        values = {"alert_threshold": threshold or 3, **prefs}
+        cols = ", ".join(values)
+        marks = ", ".join(f"${i + 2}" for i in range(len(values)))
+        await pool.execute(
+            f"INSERT INTO user_preferences (user_id, {cols}) VALUES ($1, {marks})",
+            user,
+            *values.values(),
+        )
+    return user
+
+
+async def add_manager(pool: asyncpg.Pool, store: str, user: str, *, alerts: bool = True) -> None:
+    await pool.execute(
+        "INSERT INTO store_members (store_id, user_id, alerts_enabled) VALUES ($1, $2, $3)",
+        store,
+        user,
+        alerts,
+    )
+
+
+@pytest.fixture
+async def world(pool: asyncpg.Pool) -> AsyncIterator[World]:
+    shop = generate_shop(5, reviews=60, products=5, questions=5, chats=2)
+    async with (
+        WBEmulator(shop, config=EmulatorConfig(limit_scale=SCALE)) as wb,
+        LLMStub() as llm,
+    ):
+        http = httpx.AsyncClient(timeout=httpx.Timeout(5.0))
+        factory = WBClientFactory(
+            WBUrls.from_mapping(wb.urls),
+            http,
+            MemoryRateLimiter(LimitsConfig(scale=SCALE)),
+            RetryPolicy(max_attempts=4, base_backoff=0.01, max_backoff=0.05, jitter=False),
+        )
+        client = AIClient(
+            AIConfig(
+                base_url=llm.base_url,
+                default_api_key="sk-test",
+                timeout_seconds=3.0,
+                attempts=2,
+                backoff_base_seconds=0.01,
+                backoff_max_seconds=0.02,
+            )
+        )
+        ai = AITasks(client, pool, pricing=Pricing.of("0.27", "1.10"))
+        owner = await person(pool, 9001)
+        store = await make_store(pool, owner, wb.token())
+        yield World(pool, wb, llm, factory, ai, owner, store)
+        await client.aclose()
+        await http.aclose()
+
+
+def now_utc() -> datetime:
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+def land(w: World, now: datetime, valuation: int, text: str = "Брак, не рекомендую") -> str:
+    created = int((now - timedelta(minutes=5)).timestamp())
+    return w.wb.state.land_feedback(text, valuation=valuation, created=created).id
+
+
+async def test_new_reviews_alert_each_recipient_exactly_once(world: World) -> None:
+    w = world
+    jobs = w.jobs()
+    manager = await person(w.pool, 9002)
+    quiet_manager = await person(w.pool, 9003)
+    strict = await person(w.pool, 9004, threshold=1)
+    await add_manager(w.pool, w.store, manager)
+    await add_manager(w.pool, w.store, quiet_manager, alerts=False)
+    await add_manager(w.pool, w.store, strict)
+    outsider = await person(w.pool, 9005)
+
+    now = now_utc()
+    first = await jobs.sync_store(w.store, "reviews", now=now)
+    assert first.backfill and w.notifier.alerts == [], "the first sync only backfills"
+
+    one_star = land(w, now, 1)
+    two_star = land(w, now, 2)
+    five_star = land(w, now, 5, "Отлично")
+    later = now + timedelta(minutes=5)
+    result = await jobs.sync_store(w.store, "reviews", now=later)
+    assert {r.id for r in result.new_reviews} == {one_star, two_star, five_star}
+
+    got = Counter(w.notifier.alerts)
+    assert got == Counter(
+        {
+            (w.owner, one_star): 1,
+            (w.owner, two_star): 1,
+            (manager, one_star): 1,
+            (manager, two_star): 1,
+            (strict, one_star): 1,  # threshold 1: only 1 star
+        }
+    )
+    assert not any(u in (quiet_manager, outsider) for u, _ in w.notifier.alerts)
+
+    # Again, and after a "restart" (a fresh Jobs): nothing more goes out.
+    await jobs.sync_store(w.store, "reviews", now=later + timedelta(minutes=5))
+    await w.jobs().deliver_alerts(now=later + timedelta(minutes=30))
+    assert Counter(w.notifier.alerts) == got
+    rows = await w.pool.fetch("SELECT status FROM review_alerts")
+    assert [r["status"] for r in rows] == ["sent"] * 5
+
+
+async def test_queue_survives_a_crash_between_sync_and_alert(world: World) -> None:
+    w = world
+    jobs = w.jobs()
+    now = now_utc()
+    await jobs.sync_store(w.store, "reviews", now=now)
+    review = land(w, now, 1)
+    # The sync ran and queued, then the process died before alerting.
+    result = await jobs.sync.sync(w.store, "reviews", now=now + timedelta(minutes=1))
+    await jobs.alerts.enqueue(result, now=now + timedelta(minutes=1))
+    assert w.notifier.alerts == []
+    # Another instance's sweep drafts and alerts it.
+    other = w.jobs()
+    await other.auto_draft_all(now=now + timedelta(minutes=2))
+    await other.deliver_alerts(now=now + timedelta(minutes=2))
+    assert w.notifier.alerts == [(w.owner, review)]
+
+
+async def test_quiet_hours_hold_alerts_and_deliver_one_digest(world: World) -> None:
+    w = world
+    now = now_utc()
+    hour = now.astimezone(MSK).hour
+    # Two hours, so that `now` and a minute later are both inside whatever the clock says.
+    sleepy = await person(w.pool, 9010, quiet_start=hour, quiet_end=(hour + 2) % 24)
+    await add_manager(w.pool, w.store, sleepy)
+    jobs = w.jobs()
+    await jobs.sync_store(w.store, "reviews", now=now)
+    reviews = {land(w, now, 1), land(w, now, 2), land(w, now, 3)}
+    await jobs.sync_store(w.store, "reviews", now=now + timedelta(minutes=1))
+
+    assert {r for u, r in w.notifier.alerts if u == w.owner} == reviews
+    assert not [a for a in w.notifier.alerts if a[0] == sleepy]
+    held = await w.pool.fetchval(
+        "SELECT count(*) FROM review_alerts WHERE user_id = $1 AND status = 'held'", sleepy
+    )
+    assert held == 3
+    # Still quiet half an hour later; the hour after the window: one digest with all three.
+    in_window = now + timedelta(minutes=30)
+    await jobs.deliver_alerts(now=in_window)
+    assert w.notifier.digests == []
+    after = now.replace(minute=0, second=0) + timedelta(hours=2, minutes=1)
+    await jobs.deliver_alerts(now=after)
+    await w.jobs().deliver_alerts(now=after + timedelta(minutes=1))
+    assert len(w.notifier.digests) == 1
+    user, listed = w.notifier.digests[0]
+    assert user == sleepy and set(listed) == reviews
+    assert not [a for a in w.notifier.alerts if a[0] == sleepy], "no single alerts as well"
+
+
+async def test_failed_send_is_retried_after_ten_minutes_and_block_is_final(
+    world: World,
+) -> None:
+    w = world
+    jobs = w.jobs()
+    blocker = await person(w.pool, 9020)
+    await add_manager(w.pool, w.store, blocker)
+    now = now_utc()
+    await jobs.sync_store(w.store, "reviews", now=now)
+    review = land(w, now, 1)
+    w.notifier.failing.add(w.owner)
+    w.notifier.blocked.add(blocker)
+    await jobs.sync_store(w.store, "reviews", now=now + timedelta(minutes=1))
+    assert w.notifier.alerts == []
+    status = {
+        r["user_id"]: r["status"]
+        for r in await w.pool.fetch("SELECT user_id, status FROM review_alerts")
+    }
+    assert status == {w.owner: "claimed", blocker: "failed"}
+
+    w.notifier.failing.clear()
+    await jobs.deliver_alerts(now=now + timedelta(minutes=5))
+    assert w.notifier.alerts == [], "a claim is retried only after 10 minutes"
+    await jobs.deliver_alerts(now=now + timedelta(minutes=12))
+    await jobs.deliver_alerts(now=now + timedelta(minutes=13))
+    assert w.notifier.alerts == [(w.owner, review)]
+
+
+async def test_alert_of_auto_drafted_review_carries_the_draft(world: World) -> None:
+    w = world
+    jobs = w.jobs()
+    now = now_utc()
+    await jobs.sync_store(w.store, "reviews", now=now)
+    await w.pool.execute("UPDATE products SET work_status = 'active' WHERE store_id = $1", w.store)
+    from services.products import apply_defaults
+
+    ids = [
+        r["id"] for r in await w.pool.fetch("SELECT id FROM products WHERE store_id = $1", w.store)
+    ]
+    await apply_defaults(w.pool, w.store, ids)
+    review = land(w, now, 1)
+    await jobs.sync_store(w.store, "reviews", now=now + timedelta(minutes=1))
+    (card,) = w.notifier.cards
+    assert card.review_id == review and card.has_draft and card.complaint_text
+
+
+async def test_quiet_hours_window_may_wrap_midnight(pool: asyncpg.Pool) -> None:
+    async def quiet(start: int | None, end: int | None, hour: int) -> bool:
+        return bool(await pool.fetchval("SELECT in_quiet_hours($1, $2, $3)", start, end, hour))
+
+    assert [await quiet(22, 8, h) for h in (21, 22, 23, 0, 7, 8)] == [
+        False,
+        True,
+        True,
+        True,
+        True,
+        False,
+    ]
+    assert [await quiet(13, 15, h) for h in (12, 13, 14, 15)] == [False, True, True, False]
+    assert not await quiet(None, None, 3) and not await quiet(5, 5, 5)

@@ -1,0 +1,274 @@
+"""Scheduler jobs under a controlled clock: several instances, auth failures, product rules,
+token reminders, and the APScheduler wiring."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from db.pool import create_pool
+from db.repos import stores as stores_repo
+from services import products as products_service
+from services.alerts import DispatchReport
+from services.jobs import JobConfig
+from services.settings import Settings
+from tests.integration.test_alerts import (
+    RecordingNotifier,
+    World,
+    add_manager,
+    land,
+    now_utc,
+    person,
+    world,
+)
+
+__all__ = ["world"]
+
+
+async def test_three_instances_never_run_a_sync_twice_or_send_an_alert_twice(
+    world: World, db_url: str
+) -> None:
+    w = world
+    manager = await person(w.pool, 9101)
+    await add_manager(w.pool, w.store, manager)
+    # Three processes: their own pools (small: 3 x 50 would pass PostgreSQL's 100), their own
+    # notifiers, one database.
+    pools = [await create_pool(db_url, max_size=4) for _ in range(3)]
+    notifiers = [RecordingNotifier() for _ in range(3)]
+    config = JobConfig(
+        intervals={"reviews": 300, "questions": 600, "chats": 300, "products": 21600}
+    )
+    instances = [w.jobs(p, n, config) for p, n in zip(pools, notifiers, strict=True)]
+    try:
+        now = now_utc()
+        landed: list[str] = []
+        runs: Counter[int] = Counter()
+        for step in range(4):
+            at = now + timedelta(seconds=301 * step)
+            if step:
+                landed += [land(w, at, 1), land(w, at, 2)]
+            batches, _ = await asyncio.gather(
+                asyncio.gather(*(j.sync_due("reviews", now=at) for j in instances)),
+                asyncio.gather(*(j.deliver_alerts(now=at) for j in instances)),
+            )
+            results = [r for batch in batches for r in batch]
+            runs[step] = sum(1 for r in results if not r.skipped)
+            # Between ticks of one interval nothing is due.
+            again = await asyncio.gather(
+                *(j.sync_due("reviews", now=at + timedelta(seconds=60)) for j in instances)
+            )
+            assert [r for batch in again for r in batch] == []
+        assert runs == Counter({0: 1, 1: 1, 2: 1, 3: 1}), "each due slot synced exactly once"
+
+        sent = Counter(a for n in notifiers for a in n.alerts)
+        assert set(sent) == {(u, r) for u in (w.owner, manager) for r in landed}
+        assert max(sent.values()) == 1, "no alert sent twice"
+        assert await w.pool.fetchval(
+            "SELECT count(*) FROM review_alerts WHERE status = 'sent'"
+        ) == 2 * len(landed)
+    finally:
+        for p in pools:
+            await p.close()
+
+
+async def test_auth_failure_parks_the_store_and_tells_the_owner_once(world: World) -> None:
+    w = world
+    jobs = w.jobs()
+    expired = w.wb.token(expires_at=datetime.now(UTC) - timedelta(days=1))
+    await stores_repo.set_api_token(w.pool, w.store, expired)
+    now = now_utc()
+    first = await jobs.sync_store(w.store, "reviews", now=now)
+    assert first.error
+    await jobs.sync_store(w.store, "chats", now=now)  # the same token, another kind
+    for minute in (5, 10, 15):
+        later = await jobs.sync_store(w.store, "reviews", now=now + timedelta(minutes=minute))
+        assert later.skipped and "token refused" in later.skipped
+    assert [(u, n.key) for u, n in w.notifier.notices] == [(w.owner, "auth_failed")]
+    state = await w.pool.fetchrow(
+        "SELECT auth_error, auth_error_notified FROM sync_state WHERE store_id = $1 AND kind = 'reviews'",
+        w.store,
+    )
+    assert state is not None and state["auth_error"] and state["auth_error_notified"]
+
+    # A new token: retried at once; refused again -> the owner hears about the new one.
+    await stores_repo.set_api_token(
+        w.pool, w.store, w.wb.token(expires_at=datetime.now(UTC) - timedelta(hours=1))
+    )
+    again = await jobs.sync_store(w.store, "reviews", now=now + timedelta(minutes=20))
+    assert again.error and not again.skipped
+    assert len(w.notifier.notices) == 2
+    # A good token: sync works, nothing more is said.
+    await stores_repo.set_api_token(w.pool, w.store, w.wb.token())
+    ok = await jobs.sync_store(w.store, "reviews", now=now + timedelta(minutes=25))
+    assert ok.ok and len(w.notifier.notices) == 2
+
+
+async def test_paused_store_is_skipped_by_every_job(world: World) -> None:
+    w = world
+    jobs = w.jobs()
+    now = now_utc()
+    await jobs.sync_due("reviews", now=now)
+    land(w, now, 1)
+    await stores_repo.set_store_status(w.pool, w.store, "inactive")
+    assert await jobs.sync_due("reviews", now=now + timedelta(minutes=6)) == []
+    assert await jobs.full_sync(now=now + timedelta(hours=12)) == []
+    await jobs.deliver_alerts(now=now + timedelta(minutes=7))
+    assert w.notifier.alerts == []
+
+
+async def test_product_rules_decide_what_is_auto_drafted(world: World) -> None:
+    w = world
+    jobs = w.jobs(config=JobConfig(drafts_per_run=2))
+    now = now_utc()
+    await jobs.sync_store(w.store, "reviews", now=now)
+    products = [
+        r["id"]
+        for r in await w.pool.fetch(
+            "SELECT p.id FROM products p WHERE p.store_id = $1 AND p.wb_product_id = ANY($2::text[])",
+            w.store,
+            [str(nm) for nm in list(w.wb.state.cards)[:2]],
+        )
+    ]
+    nms = {
+        r["id"]: int(r["wb_product_id"])
+        for r in await w.pool.fetch(
+            "SELECT id, wb_product_id FROM products WHERE id = ANY($1::text[])", products
+        )
+    }
+    worked, other = products
+    await products_service.apply_defaults(w.pool, w.store, [worked])
+
+    def land_on(product: str, valuation: int, at: datetime) -> str:
+        created = int((at - timedelta(minutes=5)).timestamp())
+        return w.wb.state.land_feedback(
+            "Брак", valuation=valuation, created=created, nm_id=nms[product]
+        ).id
+
+    t1 = now + timedelta(minutes=5)
+    on1, on3, on4, off1 = (
+        land_on(worked, 1, t1),
+        land_on(worked, 3, t1),
+        land_on(worked, 4, t1),
+        land_on(other, 1, t1),
+    )
+    await jobs.sync_store(w.store, "reviews", now=t1)
+    await jobs.auto_draft_all(now=t1 + timedelta(minutes=1))  # the bound left some for later
+    drafted = {
+        r["review_id"]
+        for r in await w.pool.fetch(
+            "SELECT review_id FROM review_complaints WHERE status = 'draft'"
+        )
+    }
+    assert drafted == {on1, on3}, "rating 4 is off by default; the other product is not worked"
+    assert on4 not in drafted and off1 not in drafted
+
+    # Toggle: rating 4 on for the worked product, complaints on for the other.
+    await products_service.toggle_rule(w.pool, worked, "complaint_rating_4")
+    await products_service.apply_defaults(w.pool, w.store, [other])
+    card = await products_service.product_card(w.pool, other)
+    assert card.product.work_status == "active" and card.rules["complaint_rating_1"]
+    t2 = t1 + timedelta(minutes=5)
+    new4, new_other = land_on(worked, 4, t2), land_on(other, 2, t2)
+    await jobs.sync_store(w.store, "reviews", now=t2)
+    await jobs.auto_draft_all(now=t2 + timedelta(minutes=1))
+    drafted = {
+        r["review_id"]
+        for r in await w.pool.fetch(
+            "SELECT review_id FROM review_complaints WHERE status = 'draft'"
+        )
+    }
+    assert {new4, new_other} <= drafted
+    assert on4 not in drafted, "a rule change does not reach back to decided reviews"
+    # Switching the product off stops drafting its new reviews.
+    await products_service.toggle_rule(w.pool, worked, "submit_complaints")
+    t3 = t2 + timedelta(minutes=5)
+    off = land_on(worked, 1, t3)
+    await jobs.sync_store(w.store, "reviews", now=t3)
+    assert (
+        await w.pool.fetchval("SELECT count(*) FROM review_complaints WHERE review_id = $1", off)
+        == 0
+    )
+
+
+async def test_empty_review_gets_a_template_draft(world: World) -> None:
+    w = world
+    jobs = w.jobs()
+    now = now_utc()
+    await jobs.sync_store(w.store, "reviews", now=now)
+    ids = [
+        r["id"] for r in await w.pool.fetch("SELECT id FROM products WHERE store_id = $1", w.store)
+    ]
+    await products_service.apply_defaults(w.pool, w.store, ids)
+    review = land(w, now, 2, "")
+    await jobs.sync_store(w.store, "reviews", now=now + timedelta(minutes=1))
+    row = await w.pool.fetchrow(
+        "SELECT ai_model, ai_cost_usd FROM review_complaints WHERE review_id = $1", review
+    )
+    assert row is not None and row["ai_model"] == "template"
+
+
+async def test_token_expiry_reminders_go_out_once_each(world: World) -> None:
+    w = world
+    jobs = w.jobs()
+    now = now_utc()
+    token = w.wb.token(expires_at=now + timedelta(days=20))
+    await stores_repo.set_api_token(w.pool, w.store, token)
+    for day in range(0, 20):
+        await jobs.token_reminders(now=now + timedelta(days=day))
+        await w.jobs().token_reminders(now=now + timedelta(days=day, hours=1))
+    keys = [(u, n.key, n.args["days"]) for u, n in w.notifier.notices]
+    assert keys == [(w.owner, "token_expiring", 14), (w.owner, "token_expiring", 3)]
+
+    # A token first seen 2 days before expiry: only the 3-day reminder.
+    w.notifier.notices.clear()
+    await stores_repo.set_api_token(w.pool, w.store, w.wb.token(expires_at=now + timedelta(days=2)))
+    for hour in range(0, 48, 6):
+        await jobs.token_reminders(now=now + timedelta(hours=hour))
+    assert [n.args["days"] for _, n in w.notifier.notices] == [2]
+
+
+async def test_scheduler_wiring(world: World) -> None:
+    from bot.scheduler import MISFIRE_GRACE_SECONDS, create_scheduler
+
+    settings = Settings(timezone="Asia/Yekaterinburg", full_sync_hour=4, sync_chats_seconds=30)
+    jobs = world.jobs(config=JobConfig.from_settings(settings))
+    seen: list[datetime] = []
+    fixed = datetime(2025, 1, 1, tzinfo=UTC)
+
+    async def fake_deliver(*, now: datetime) -> DispatchReport:
+        seen.append(now)
+        return DispatchReport()
+
+    jobs.deliver_alerts = fake_deliver  # type: ignore[method-assign]
+    scheduler = create_scheduler(jobs, settings, clock=lambda: fixed)
+    scheduler.start(paused=True)  # job defaults are applied when the scheduler starts
+    ids = {j.id for j in scheduler.get_jobs()}
+    assert ids == {
+        "sync-products",
+        "sync-reviews",
+        "sync-questions",
+        "sync-chats",
+        "full-sync",
+        "alerts",
+        "auto-draft",
+        "token-reminders",
+    }
+    assert str(scheduler.timezone) == "Asia/Yekaterinburg"
+    for job in scheduler.get_jobs():
+        assert job.coalesce and job.misfire_grace_time == MISFIRE_GRACE_SECONDS
+        assert job.max_instances == 1
+    chats = scheduler.get_job("sync-chats").trigger
+    assert isinstance(chats, IntervalTrigger) and chats.interval == timedelta(seconds=30)
+    reviews = scheduler.get_job("sync-reviews").trigger
+    assert isinstance(reviews, IntervalTrigger) and reviews.interval == timedelta(seconds=60)
+    full = scheduler.get_job("full-sync").trigger
+    assert isinstance(full, CronTrigger) and str(full.timezone) == "Asia/Yekaterinburg"
+    assert "hour='4'" in str(full)
+    # The job function gets the scheduler's clock.
+    await scheduler.get_job("alerts").func()
+    assert seen == [fixed]
+    scheduler.shutdown(wait=False)
