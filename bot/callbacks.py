@@ -74,3 +74,25 @@ class ProductCb(CallbackData, prefix="pr"):
 class SettingsCb(CallbackData, prefix="se"):
     action: str
     value: str = ""
+
+
+class PickStoreCb(CallbackData, prefix="ps"):
+    """Choose the store a section works on (`section`: rv reviews, cq complaints)."""
+
+    section: str
+    store_id: str
+
+
+class BatchCb(CallbackData, prefix="bd"):
+    """Batch complaint drafting for a store: 'ask' (count and cost first), 'go' (confirmed)."""
+
+    action: str
+    store_id: str
+
+
+class ProductListCb(CallbackData, prefix="pl"):
+    """The product list of a store (view in FSM data `products`): n(ext), p(rev), r(efresh),
+    q (search), qc (clear search), m (select mode), sa (select the page), bd/bs (defaults or
+    stop work for the selected)."""
+
+    action: str

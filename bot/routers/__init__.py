@@ -19,9 +19,29 @@ def _adopt(parent: Router, child: Router) -> None:
 
 
 def setup_routers() -> Router:
-    from bot.routers import fallback, menu, start
+    from bot.routers import (
+        admin,
+        complaints,
+        fallback,
+        menu,
+        products,
+        reviews,
+        settings,
+        start,
+        stores,
+    )
 
     root = Router(name="root")
-    for feature in (start.router, menu.router, fallback.router):
+    for feature in (
+        start.router,
+        admin.router,
+        settings.router,
+        menu.router,
+        stores.router,
+        reviews.router,
+        complaints.router,
+        products.router,
+        fallback.router,
+    ):
         _adopt(root, feature)
     return root

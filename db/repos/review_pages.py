@@ -1,4 +1,5 @@
-"""Keyset pages of a store's reviews for people (never OFFSET, never a whole store).
+"""Keyset pages of a store's reviews (and complaints) for people (never OFFSET, never a whole
+store).
 
 Pages are ordered newest first by `(date, id)`; the caller passes the last row's pair to get
 the next page. The default filter is the schema's own (`idx_reviews_default_filter`):
@@ -9,8 +10,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 
-from db.models import ReviewRow
+from asyncpg import Record
+
+from db.models import ComplaintRow, ReviewRow
 from db.pool import Conn
 
 _REVIEW = ", ".join(f"r.{c.strip()}" for c in ReviewRow.columns().split(","))
@@ -83,3 +87,191 @@ async def count(conn: Conn, store_id: str, f: ReviewFilter = DEFAULT_FILTER) -> 
     return int(
         await conn.fetchval(f"SELECT count(*) FROM reviews r WHERE {_WHERE}", *_args(store_id, f))
     )
+
+
+# --- cards and card pages (the bot's lists) --------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewCard:
+    """A review with what its card shows: the product and the complaint row, if any."""
+
+    review: ReviewRow
+    product_name: str
+    vendor_code: str
+    nm_id: str | None
+    complaint_id: str | None
+    complaint_row_status: str | None
+
+    @property
+    def cursor(self) -> tuple[datetime, str]:
+        return self.review.date, self.review.id
+
+
+_CARD_SELECT = f"""
+SELECT {_REVIEW}, p.name AS product_name, p.vendor_code, p.wb_product_id AS nm_id,
+       c.id AS complaint_id, c.status AS complaint_row_status
+  FROM reviews r
+  JOIN products p ON p.id = r.product_id
+  LEFT JOIN review_complaints c ON c.review_id = r.id
+"""
+
+
+def _card(row: Record) -> ReviewCard:
+    return ReviewCard(
+        review=ReviewRow.from_record(row),
+        product_name=row["product_name"] or "",
+        vendor_code=row["vendor_code"] or "",
+        nm_id=row["nm_id"],
+        complaint_id=row["complaint_id"],
+        complaint_row_status=row["complaint_row_status"],
+    )
+
+
+async def card(conn: Conn, review_id: str) -> ReviewCard | None:
+    row = await conn.fetchrow(f"{_CARD_SELECT} WHERE r.id = $1", review_id)
+    return _card(row) if row else None
+
+
+async def card_page(
+    conn: Conn,
+    store_id: str,
+    f: ReviewFilter = DEFAULT_FILTER,
+    *,
+    after: tuple[datetime, str] | None = None,
+    limit: int = 10,
+) -> list[ReviewCard]:
+    """Like `page`, with each review's product and complaint for the list's lines."""
+    rows = await conn.fetch(
+        f"""
+        {_CARD_SELECT}
+         WHERE {_WHERE}
+           AND ($9::timestamptz IS NULL OR (r.date, r.id) < ($9, $10))
+         ORDER BY r.date DESC, r.id DESC
+         LIMIT $11
+        """,
+        *_args(store_id, f),
+        after[0] if after else None,
+        after[1] if after else None,
+        limit,
+    )
+    return [_card(r) for r in rows]
+
+
+async def filter_products(conn: Conn, store_id: str, *, limit: int = 8) -> list[Record]:
+    """Products to pick for the product filter: the most negative reviews first."""
+    return await conn.fetch(
+        """
+        SELECT p.id, p.name, p.vendor_code, count(r.id) AS negatives
+          FROM products p
+          LEFT JOIN reviews r ON r.product_id = p.id AND r.rating <= 3
+         WHERE p.store_id = $1
+         GROUP BY p.id
+         ORDER BY count(r.id) DESC, p.name, p.id
+         LIMIT $2
+        """,
+        store_id,
+        limit,
+    )
+
+
+async def product_label(conn: Conn, product_id: str) -> str | None:
+    return await conn.fetchval(  # type: ignore[no-any-return]
+        "SELECT name || CASE WHEN vendor_code <> '' THEN ' · ' || vendor_code ELSE '' END"
+        " FROM products WHERE id = $1",
+        product_id,
+    )
+
+
+# --- complaints (the queue per store) --------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ComplaintCard:
+    """A complaint with what the seller needs to find its review in the WB portal."""
+
+    complaint: ComplaintRow
+    created_at: datetime
+    author: str
+    nm_id: str | None
+    review_pros: str | None
+    review_cons: str | None
+    store_name: str
+
+    @property
+    def cursor(self) -> tuple[datetime, str]:
+        return self.created_at, self.complaint.id
+
+
+_C_COLS = ", ".join(f"c.{c.strip()}" for c in ComplaintRow.columns().split(","))
+_COMPLAINT_SELECT = f"""
+SELECT {_C_COLS}, c.created_at, r.author, r.pros AS review_pros, r.cons AS review_cons,
+       p.wb_product_id AS nm_id, s.name AS store_name
+  FROM review_complaints c
+  JOIN reviews r ON r.id = c.review_id
+  JOIN products p ON p.id = c.product_id
+  JOIN stores s ON s.id = c.store_id
+"""
+
+
+def _complaint_card(row: Record) -> ComplaintCard:
+    return ComplaintCard(
+        complaint=ComplaintRow.from_record(row),
+        created_at=row["created_at"],
+        author=row["author"] or "",
+        nm_id=row["nm_id"],
+        review_pros=row["review_pros"],
+        review_cons=row["review_cons"],
+        store_name=row["store_name"] or "",
+    )
+
+
+async def complaint_card(conn: Conn, complaint_id: str) -> ComplaintCard | None:
+    row = await conn.fetchrow(f"{_COMPLAINT_SELECT} WHERE c.id = $1", complaint_id)
+    return _complaint_card(row) if row else None
+
+
+async def complaint_page(
+    conn: Conn,
+    store_id: str,
+    statuses: tuple[str, ...],
+    *,
+    after: tuple[datetime, str] | None = None,
+    limit: int = 10,
+) -> list[ComplaintCard]:
+    """Newest first by `(created_at, id)` (idx_complaints_store_status)."""
+    rows = await conn.fetch(
+        f"""
+        {_COMPLAINT_SELECT}
+         WHERE c.store_id = $1 AND c.status = ANY($2::text[])
+           AND ($3::timestamptz IS NULL OR (c.created_at, c.id) < ($3, $4))
+         ORDER BY c.created_at DESC, c.id DESC
+         LIMIT $5
+        """,
+        store_id,
+        list(statuses),
+        after[0] if after else None,
+        after[1] if after else None,
+        limit,
+    )
+    return [_complaint_card(r) for r in rows]
+
+
+async def complaint_count(conn: Conn, store_id: str, statuses: tuple[str, ...]) -> int:
+    return int(
+        await conn.fetchval(
+            "SELECT count(*) FROM review_complaints"
+            " WHERE store_id = $1 AND status = ANY($2::text[])",
+            store_id,
+            list(statuses),
+        )
+    )
+
+
+async def average_complaint_cost(conn: Conn, store_id: str) -> Decimal | None:
+    """What an AI-drafted complaint of this store has cost so far (for batch estimates)."""
+    value = await conn.fetchval(
+        "SELECT avg(ai_cost_usd) FROM review_complaints WHERE store_id = $1 AND ai_cost_usd > 0",
+        store_id,
+    )
+    return Decimal(value) if value is not None else None

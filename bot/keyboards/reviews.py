@@ -1,0 +1,188 @@
+"""Keyboards of the review list, its filters and the review card."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+from asyncpg import Record
+
+from bot.callbacks import ComplaintCb, FilterCb, ListCb, MenuCb, PickStoreCb, ReviewCb
+from bot.views.common import Texts
+from db.models import StoreRow
+from db.repos.review_pages import ReviewCard
+
+# Filter options: field -> values in button order (labels are `rv-f-<field>-<value>`).
+FILTER_OPTIONS: dict[str, tuple[str, ...]] = {
+    "r": ("le3", "1", "2", "3", "4", "5", "all"),
+    "a": ("any", "no", "yes"),
+    "c": ("open", "not_sent", "draft", "sent", "approved", "rejected", "all"),
+    "d": ("0", "7", "30", "90"),
+    "act": ("on", "off"),
+}
+
+
+def store_picker(
+    t: Texts, section: str, stores: Sequence[StoreRow], back: InlineKeyboardButton
+) -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    for store in stores:
+        label = store.name if store.is_active else t.get("rv-store-paused", name=store.name)
+        kb.button(text=label[:60], callback_data=PickStoreCb(section=section, store_id=store.id))
+    kb.adjust(1)
+    kb.row(back)
+    return kb.as_markup()
+
+
+def nav_row(
+    t: Texts, view: str, page: int, pages: int, has_next: bool
+) -> list[InlineKeyboardButton]:
+    row = []
+    if page > 0:
+        row.append(
+            InlineKeyboardButton(
+                text=t.get("btn-prev"), callback_data=ListCb(view=view, go="p").pack()
+            )
+        )
+    row.append(
+        InlineKeyboardButton(
+            text=t.get("rv-page", page=page + 1, pages=max(pages, page + 1)),
+            callback_data=ListCb(view=view, go="c").pack(),  # a refresh that counts again
+        )
+    )
+    if has_next:
+        row.append(
+            InlineKeyboardButton(
+                text=t.get("btn-next"), callback_data=ListCb(view=view, go="n").pack()
+            )
+        )
+    return row
+
+
+def review_list_keyboard(
+    t: Texts,
+    view: str,
+    cards: Sequence[ReviewCard],
+    *,
+    page: int,
+    pages: int,
+    has_next: bool,
+    first_index: int,
+    back: InlineKeyboardButton,
+) -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    for i, card in enumerate(cards):
+        kb.button(
+            text=str(first_index + i), callback_data=ReviewCb(action="o", review_id=card.review.id)
+        )
+    kb.adjust(5)
+    if cards or page:
+        kb.row(*nav_row(t, view, page, pages, has_next))
+    kb.row(
+        InlineKeyboardButton(
+            text=t.get("rv-btn-filter"),
+            callback_data=FilterCb(view=view, field="menu", value="-").pack(),
+        )
+    )
+    kb.row(back)
+    return kb.as_markup()
+
+
+def filter_keyboard(t: Texts, view: str, current: dict[str, str]) -> InlineKeyboardMarkup:
+    """Every option of every filter; the current ones marked. A press applies and shows the list."""
+    kb = InlineKeyboardBuilder()
+    for field, values in FILTER_OPTIONS.items():
+        buttons = []
+        for value in values:
+            label = t.get(f"rv-f-{field}-{value}")
+            if current.get(field) == value:
+                label = "• " + label
+            buttons.append(
+                InlineKeyboardButton(
+                    text=label, callback_data=FilterCb(view=view, field=field, value=value).pack()
+                )
+            )
+        for start in range(0, len(buttons), 4):
+            kb.row(*buttons[start : start + 4])
+    kb.row(
+        InlineKeyboardButton(
+            text=t.get("rv-btn-product"),
+            callback_data=FilterCb(view=view, field="pm", value="-").pack(),
+        ),
+        InlineKeyboardButton(
+            text=t.get("rv-btn-reset"),
+            callback_data=FilterCb(view=view, field="reset", value="-").pack(),
+        ),
+    )
+    kb.row(
+        InlineKeyboardButton(text=t.get("btn-back"), callback_data=ListCb(view=view, go="r").pack())
+    )
+    return kb.as_markup()
+
+
+def product_keyboard(
+    t: Texts, view: str, products: Sequence[Record], current: str | None
+) -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    all_label = t.get("rv-f-p-all")
+    kb.row(
+        InlineKeyboardButton(
+            text=("• " if current is None else "") + all_label,
+            callback_data=FilterCb(view=view, field="p", value="all").pack(),
+        )
+    )
+    for p in products:
+        label = f"{p['name']} · {p['vendor_code']}" if p["vendor_code"] else p["name"]
+        label = ("• " if current == p["id"] else "") + f"{label[:48]} ({p['negatives']})"
+        kb.row(
+            InlineKeyboardButton(
+                text=label, callback_data=FilterCb(view=view, field="p", value=p["id"]).pack()
+            )
+        )
+    kb.row(
+        InlineKeyboardButton(text=t.get("btn-back"), callback_data=ListCb(view=view, go="r").pack())
+    )
+    return kb.as_markup()
+
+
+def review_card_keyboard(
+    t: Texts,
+    card: ReviewCard,
+    *,
+    can_publish: bool,
+    back: InlineKeyboardButton | None = None,
+) -> InlineKeyboardMarkup:
+    """Reply actions (draft, edit, regenerate, publish) and the complaint's button."""
+    r = card.review
+    kb = InlineKeyboardBuilder()
+    rid = r.id
+    if not r.has_answer:
+        if r.draft_reply:
+            if can_publish:
+                kb.row(_btn(t.get("rv-btn-publish"), ReviewCb(action="rp", review_id=rid)))
+            kb.row(
+                _btn(t.get("rv-btn-edit"), ReviewCb(action="re", review_id=rid)),
+                _btn(t.get("rv-btn-regen"), ReviewCb(action="rg", review_id=rid)),
+            )
+        else:
+            kb.row(
+                _btn(t.get("rv-btn-draft"), ReviewCb(action="rd", review_id=rid)),
+                _btn(t.get("rv-btn-write"), ReviewCb(action="re", review_id=rid)),
+            )
+    if card.complaint_id:
+        status = t.get(f"cp-status-{card.complaint_row_status or 'draft'}")
+        kb.row(
+            _btn(
+                t.get("rv-btn-complaint-open", status=status),
+                ComplaintCb(action="o", complaint_id=card.complaint_id),
+            )
+        )
+    elif (r.complaint_status or "not_sent") == "not_sent" and r.rating < 5:
+        kb.row(_btn(t.get("rv-btn-complaint"), ReviewCb(action="cd", review_id=rid)))
+    kb.row(back or _btn(t.get("btn-menu"), MenuCb(section="home")))
+    return kb.as_markup()
+
+
+def _btn(text: str, data: ReviewCb | ComplaintCb | MenuCb) -> InlineKeyboardButton:
+    return InlineKeyboardButton(text=text, callback_data=data.pack())

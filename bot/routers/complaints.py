@@ -1,0 +1,504 @@
+"""Complaints: the queue per store, the complaint card and its lifecycle, batch drafting.
+
+The state machine is ComplaintService's; here a refusal becomes a text, and a press that no
+longer fits the complaint's state (twice, or an old button) shows the card as it is now.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from decimal import Decimal
+from typing import Any
+
+import asyncpg
+from aiogram import F, Router
+from aiogram.exceptions import TelegramBadRequest
+from aiogram.filters import StateFilter
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
+from aiogram_i18n import I18nContext
+
+from bot.callbacks import BatchCb, ComplaintCb, FilterCb, ListCb, MenuCb, PickStoreCb
+from bot.filters import Approved
+from bot.keyboards.complaints import (
+    QUEUE_TABS,
+    batch_confirm_keyboard,
+    queue_keyboard,
+    reason_keyboard,
+)
+from bot.keyboards.menu import back_to_menu, only_menu
+from bot.keyboards.reviews import store_picker
+from bot.render import esc
+from bot.ui import answer, show
+from bot.views.common import clip, may_act, store_access
+from bot.views.complaints import render_complaint_line
+from bot.views.lists import (
+    ViewOf,
+    dump_cursor,
+    load_cursor,
+    new_view,
+    pages,
+    put_view,
+    reset_pages,
+    turn,
+)
+from bot.views.screens import list_back, show_complaint, show_review
+from db.models import UserRow
+from db.repos import review_pages
+from services.ai.errors import AIError
+from services.ai.pricing import Pricing
+from services.ai.tasks import AITasks
+from services.complaints import BatchReport, ComplaintError, ComplaintService
+from services.members import user_stores
+from services.settings import Settings
+from services.wb.factory import WBClientFactory
+
+log = logging.getLogger(__name__)
+
+router = Router(name="complaints")
+router.message.filter(Approved())
+router.callback_query.filter(Approved())
+
+PAGE_SIZE = 5
+TAB_STATUSES = {"draft": ("draft",), "sent": ("sent", "pending"), "done": ("approved", "rejected")}
+PROGRESS_EVERY = 1.0
+"""Seconds between edits of the batch progress message (Telegram limits edits)."""
+ESTIMATE_TOKENS = (1500, 300)
+"""Prompt and completion tokens of one complaint, for the estimate before any was drafted."""
+
+_running: set[str] = set()
+"""Stores with a batch running in this process."""
+_busy: set[str] = set()
+
+
+class ComplaintStates(StatesGroup):
+    text = State()
+
+
+def _home(i18n: I18nContext) -> InlineKeyboardButton:
+    return back_to_menu(i18n)
+
+
+# --- the queue -----------------------------------------------------------------------------
+
+
+async def open_queue(
+    query: CallbackQuery, state: FSMContext, i18n: I18nContext, pool: asyncpg.Pool, store_id: str
+) -> None:
+    tab = "draft"
+    count = await review_pages.complaint_count(pool, store_id, TAB_STATUSES[tab])
+    view = {"k": "cq", "s": store_id, "t": tab, "n": count}
+    view_id = await new_view(state, view)
+    await show_queue(query, state, i18n, pool, view_id, view)
+
+
+async def show_queue(
+    target: CallbackQuery,
+    state: FSMContext,
+    i18n: I18nContext,
+    pool: asyncpg.Pool,
+    view_id: str,
+    view: dict[str, Any],
+) -> None:
+    store_id, tab = view["s"], view["t"]
+    found = await review_pages.complaint_page(
+        pool,
+        store_id,
+        TAB_STATUSES[tab],
+        after=load_cursor(view["starts"][view["pg"]]),
+        limit=PAGE_SIZE + 1,
+    )
+    has_next = len(found) > PAGE_SIZE
+    cards = found[:PAGE_SIZE]
+    view["next"] = dump_cursor(cards[-1].cursor) if has_next else None
+    await put_view(state, view_id, view)
+    store_name = await pool.fetchval("SELECT name FROM stores WHERE id = $1", store_id)
+    total, page = int(view["n"]), int(view["pg"])
+    first = page * PAGE_SIZE + 1
+    lines = [
+        i18n.get("cp-queue-title", store=esc(store_name)),
+        i18n.get(f"cp-queue-count-{tab}", count=total),
+    ]
+    if cards:
+        lines.append("")
+        lines.extend(render_complaint_line(i18n, first + i, c) for i, c in enumerate(cards))
+    else:
+        lines.append(i18n.get(f"cp-queue-empty-{tab}"))
+    keyboard = queue_keyboard(
+        i18n,
+        view_id,
+        store_id,
+        tab,
+        cards,
+        page=page,
+        pages=pages(total, PAGE_SIZE),
+        has_next=has_next,
+        first_index=first,
+        back=_home(i18n),
+    )
+    await show(target, "\n".join(lines), keyboard)
+
+
+@router.callback_query(MenuCb.filter(F.section == "complaints"))
+async def on_complaints(
+    query: CallbackQuery, state: FSMContext, i18n: I18nContext, pool: asyncpg.Pool, user: UserRow
+) -> None:
+    await state.set_state(None)
+    stores = [s for s, _ in await user_stores(pool, user.id)]
+    if not stores:
+        await show(query, i18n.get("rv-no-stores"), only_menu(i18n))
+    elif len(stores) == 1:
+        await open_queue(query, state, i18n, pool, stores[0].id)
+    else:
+        await show(query, i18n.get("cp-pick-store"), store_picker(i18n, "cq", stores, _home(i18n)))
+    await answer(query)
+
+
+@router.callback_query(PickStoreCb.filter(F.section == "cq"))
+async def on_pick_store(
+    query: CallbackQuery,
+    callback_data: PickStoreCb,
+    state: FSMContext,
+    i18n: I18nContext,
+    pool: asyncpg.Pool,
+    user: UserRow,
+) -> None:
+    if not await store_access(pool, user, callback_data.store_id):
+        await answer(query, i18n.get("rv-unavailable"), alert=True)
+        return
+    await open_queue(query, state, i18n, pool, callback_data.store_id)
+    await answer(query)
+
+
+@router.callback_query(ListCb.filter(), ViewOf("cq"))
+async def on_page(
+    query: CallbackQuery,
+    callback_data: ListCb,
+    view: dict[str, Any],
+    view_id: str,
+    state: FSMContext,
+    i18n: I18nContext,
+    pool: asyncpg.Pool,
+    user: UserRow,
+) -> None:
+    if not await store_access(pool, user, view["s"]):
+        await answer(query, i18n.get("rv-unavailable"), alert=True)
+        return
+    await state.set_state(None)
+    turn(view, callback_data.go)
+    if callback_data.go == "c":  # the counter button, or back after a batch: count again
+        view["n"] = await review_pages.complaint_count(pool, view["s"], TAB_STATUSES[view["t"]])
+    await show_queue(query, state, i18n, pool, view_id, view)
+    await answer(query)
+
+
+@router.callback_query(FilterCb.filter(F.field == "t"), ViewOf("cq"))
+async def on_tab(
+    query: CallbackQuery,
+    callback_data: FilterCb,
+    view: dict[str, Any],
+    view_id: str,
+    state: FSMContext,
+    i18n: I18nContext,
+    pool: asyncpg.Pool,
+    user: UserRow,
+) -> None:
+    if not await store_access(pool, user, view["s"]) or callback_data.value not in QUEUE_TABS:
+        await answer(query, i18n.get("rv-unavailable"), alert=True)
+        return
+    if view["t"] != callback_data.value:
+        view["t"] = callback_data.value
+        view["n"] = await review_pages.complaint_count(pool, view["s"], TAB_STATUSES[view["t"]])
+        reset_pages(view)
+    await show_queue(query, state, i18n, pool, view_id, view)
+    await answer(query)
+
+
+# --- the card ------------------------------------------------------------------------------
+
+
+async def _allowed(
+    query: CallbackQuery, i18n: I18nContext, pool: asyncpg.Pool, user: UserRow, complaint_id: str
+) -> bool:
+    if await may_act(pool, user, "complaint", complaint_id) is None:
+        await answer(query, i18n.get("rv-unavailable"), alert=True)
+        return False
+    return True
+
+
+def error_note(i18n: I18nContext, exc: ComplaintError) -> str:
+    if exc.code in ("not_a_draft", "same_outcome", "not_filed"):
+        return i18n.get("cp-state-changed")
+    return i18n.get(f"cp-err-{exc.code}")
+
+
+@router.callback_query(ComplaintCb.filter(F.action == "o"))
+async def on_open(
+    query: CallbackQuery,
+    callback_data: ComplaintCb,
+    state: FSMContext,
+    i18n: I18nContext,
+    pool: asyncpg.Pool,
+    user: UserRow,
+) -> None:
+    if not await _allowed(query, i18n, pool, user, callback_data.complaint_id):
+        return
+    await state.set_state(None)
+    await show_complaint(query, state, i18n, pool, callback_data.complaint_id)
+    await answer(query)
+
+
+@router.callback_query(ComplaintCb.filter(F.action.in_({"s", "g", "m", "rs"})))
+async def on_change(
+    query: CallbackQuery,
+    callback_data: ComplaintCb,
+    state: FSMContext,
+    i18n: I18nContext,
+    pool: asyncpg.Pool,
+    complaints: ComplaintService,
+    user: UserRow,
+) -> None:
+    """Filed, regenerate, outcome, reason: one service call; a refusal shows the card as is."""
+    cid, action = callback_data.complaint_id, callback_data.action
+    if not await _allowed(query, i18n, pool, user, cid):
+        return
+    if cid in _busy:
+        await answer(query, i18n.get("rv-busy"))
+        return
+    _busy.add(cid)
+    answered = False
+    try:
+        note = ""
+        try:
+            if action == "s":
+                await complaints.mark_sent(cid, user.id)
+                note = i18n.get("cp-marked-sent")
+            elif action == "g":
+                answered = True
+                await answer(query, i18n.get("cp-drafting"))
+                await complaints.regenerate(cid)
+                note = i18n.get("cp-regenerated")
+            elif action == "m":
+                await complaints.mark_outcome(cid, callback_data.arg)
+                note = i18n.get(f"cp-marked-{callback_data.arg}")
+            else:
+                await complaints.set_reason(cid, int(callback_data.arg or 0))
+        except ComplaintError as exc:
+            note = error_note(i18n, exc)
+        except (AIError, ValueError):
+            note = i18n.get("cp-ai-failed" if action == "g" else "error-generic")
+        await show_complaint(query, state, i18n, pool, cid, note=note)
+    finally:
+        _busy.discard(cid)
+    if not answered:
+        await answer(query)
+
+
+@router.callback_query(ComplaintCb.filter(F.action == "rl"))
+async def on_reasons(
+    query: CallbackQuery,
+    callback_data: ComplaintCb,
+    state: FSMContext,
+    i18n: I18nContext,
+    pool: asyncpg.Pool,
+    user: UserRow,
+) -> None:
+    cid = callback_data.complaint_id
+    if not await _allowed(query, i18n, pool, user, cid):
+        return
+    card = await review_pages.complaint_card(pool, cid)
+    if card is None or card.complaint.status != "draft":
+        await show_complaint(query, state, i18n, pool, cid, note=i18n.get("cp-state-changed"))
+    else:
+        await show(query, i18n.get("cp-pick-reason"), reason_keyboard(i18n, card.complaint))
+    await answer(query)
+
+
+@router.callback_query(ComplaintCb.filter(F.action == "d"))
+async def on_discard(
+    query: CallbackQuery,
+    callback_data: ComplaintCb,
+    state: FSMContext,
+    i18n: I18nContext,
+    pool: asyncpg.Pool,
+    ai: AITasks,
+    wb: WBClientFactory,
+    complaints: ComplaintService,
+    user: UserRow,
+) -> None:
+    cid = callback_data.complaint_id
+    if not await _allowed(query, i18n, pool, user, cid):
+        return
+    try:
+        review_id = await complaints.discard(cid)
+    except ComplaintError as exc:
+        await show_complaint(query, state, i18n, pool, cid, note=error_note(i18n, exc))
+    else:
+        note = i18n.get("cp-discarded")
+        await show_review(query, state, i18n, pool, ai, wb, review_id, note=note)
+    await answer(query)
+
+
+@router.callback_query(ComplaintCb.filter(F.action == "e"))
+async def on_edit(
+    query: CallbackQuery,
+    callback_data: ComplaintCb,
+    state: FSMContext,
+    i18n: I18nContext,
+    pool: asyncpg.Pool,
+    user: UserRow,
+) -> None:
+    cid = callback_data.complaint_id
+    if not await _allowed(query, i18n, pool, user, cid):
+        return
+    card = await review_pages.complaint_card(pool, cid)
+    if card is None or card.complaint.status != "draft":
+        await show_complaint(query, state, i18n, pool, cid, note=i18n.get("cp-state-changed"))
+        await answer(query)
+        return
+    await state.set_state(ComplaintStates.text)
+    await state.update_data(edit_complaint=cid)
+    text = (
+        i18n.get("cp-edit-prompt") + f"\n\n<code>{clip(card.complaint.complaint_text, 1200)}</code>"
+    )
+    await show(query, text)
+    await answer(query)
+
+
+@router.message(StateFilter(ComplaintStates.text), F.text)
+async def on_edit_text(
+    message: Message,
+    state: FSMContext,
+    i18n: I18nContext,
+    pool: asyncpg.Pool,
+    complaints: ComplaintService,
+    user: UserRow,
+) -> None:
+    cid = str((await state.get_data()).get("edit_complaint") or "")
+    if await may_act(pool, user, "complaint", cid) is None:
+        await state.set_state(None)
+        await message.answer(i18n.get("rv-unavailable"))
+        return
+    try:
+        await complaints.edit(cid, message.text or "")
+    except ComplaintError as exc:
+        if exc.code in ("empty_text", "too_long"):  # stay in the state: try again or /cancel
+            await message.answer(i18n.get(f"cp-err-{exc.code}"))
+            return
+        note = error_note(i18n, exc)
+    else:
+        note = i18n.get("cp-edited")
+    await state.set_state(None)
+    await show_complaint(message, state, i18n, pool, cid, note=note)
+
+
+# --- batch ---------------------------------------------------------------------------------
+
+
+async def estimate(pool: asyncpg.Pool, settings: Settings, store_id: str, count: int) -> Decimal:
+    per = await review_pages.average_complaint_cost(pool, store_id)
+    if per is None:
+        per = Pricing.from_settings(settings).cost(*ESTIMATE_TOKENS)
+    return (per * count).quantize(Decimal("0.01"))
+
+
+@router.callback_query(BatchCb.filter(F.action == "ask"))
+async def on_batch_ask(
+    query: CallbackQuery,
+    callback_data: BatchCb,
+    state: FSMContext,
+    i18n: I18nContext,
+    pool: asyncpg.Pool,
+    complaints: ComplaintService,
+    settings: Settings,
+    user: UserRow,
+) -> None:
+    store_id = callback_data.store_id
+    if not await store_access(pool, user, store_id):
+        await answer(query, i18n.get("rv-unavailable"), alert=True)
+        return
+    back = await _queue_back(i18n, state)
+    if store_id in _running:
+        await answer(query, i18n.get("cp-batch-running"), alert=True)
+        return
+    counts = await complaints.gate_counts(store_id)
+    eligible = counts.get("eligible", 0)
+    if not eligible:
+        await show(query, i18n.get("cp-batch-none"), _one(back))
+    else:
+        cost = await estimate(pool, settings, store_id, eligible)
+        await show(
+            query,
+            i18n.get("cp-batch-ask", count=eligible, cost=f"{cost}"),
+            batch_confirm_keyboard(i18n, store_id, back),
+        )
+    await answer(query)
+
+
+@router.callback_query(BatchCb.filter(F.action == "go"))
+async def on_batch_go(
+    query: CallbackQuery,
+    callback_data: BatchCb,
+    state: FSMContext,
+    i18n: I18nContext,
+    pool: asyncpg.Pool,
+    complaints: ComplaintService,
+    user: UserRow,
+) -> None:
+    store_id = callback_data.store_id
+    if not await store_access(pool, user, store_id):
+        await answer(query, i18n.get("rv-unavailable"), alert=True)
+        return
+    if store_id in _running:
+        await answer(query, i18n.get("cp-batch-running"))
+        return
+    _running.add(store_id)
+    try:
+        await answer(query, i18n.get("cp-batch-started"))
+        back = await _queue_back(i18n, state)
+        message = await show(query, i18n.get("cp-batch-progress", done=0, total="…"))
+        latest: list[BatchReport] = []
+        task = asyncio.create_task(complaints.batch_draft(store_id, progress=latest.append))
+        shown = -1
+        while not task.done():
+            await asyncio.wait({task}, timeout=PROGRESS_EVERY)
+            if latest and latest[-1].processed != shown and message is not None:
+                report = latest[-1]
+                shown = report.processed
+                with contextlib.suppress(TelegramBadRequest):
+                    await message.edit_text(
+                        i18n.get("cp-batch-progress", done=report.processed, total=report.eligible)
+                    )
+            del latest[:-1]
+        try:
+            report = task.result()
+        except Exception:
+            log.exception("batch drafting for store %s failed", store_id)
+            await show(query, i18n.get("cp-batch-failed"), _one(back))
+            return
+        text = i18n.get(
+            "cp-batch-done",
+            drafted=report.drafted,
+            failed=report.failed,
+            templates=report.from_template,
+            cost=f"{report.cost_usd.quantize(Decimal('0.0001'))}",
+        )
+        await show(query, text, _one(back))
+    finally:
+        _running.discard(store_id)
+
+
+async def _queue_back(i18n: I18nContext, state: FSMContext) -> InlineKeyboardButton:
+    """Back to the queue, counted again (a batch changes what it holds)."""
+    button = await list_back(i18n, state, "cq")
+    if button is None or button.callback_data is None:
+        return _home(i18n)
+    view = ListCb.unpack(button.callback_data).view
+    return InlineKeyboardButton(text=button.text, callback_data=ListCb(view=view, go="c").pack())
+
+
+def _one(button: InlineKeyboardButton) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(inline_keyboard=[[button]])

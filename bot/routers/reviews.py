@@ -1,0 +1,483 @@
+"""Reviews: a store's list with filters and keyset pages, the review card, replies, and the
+first step of a complaint. Handlers are thin: access check, one service call, one screen.
+
+Every handler re-checks access (`may_act` / `store_access`); a forged or vanished id gets
+one refusal that says nothing about whose it is.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import asyncpg
+from aiogram import F, Router
+from aiogram.filters import StateFilter
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, InlineKeyboardButton, Message
+from aiogram_i18n import I18nContext
+
+from bot.callbacks import FilterCb, ListCb, MenuCb, PickStoreCb, ReviewCb
+from bot.filters import Approved
+from bot.keyboards.menu import back_to_menu, only_menu
+from bot.keyboards.reviews import (
+    FILTER_OPTIONS,
+    filter_keyboard,
+    product_keyboard,
+    review_list_keyboard,
+    store_picker,
+)
+from bot.render import esc
+from bot.ui import answer, show
+from bot.views.common import clip, may_act, store_access
+from bot.views.lists import (
+    ViewOf,
+    dump_cursor,
+    load_cursor,
+    new_view,
+    pages,
+    put_view,
+    reset_pages,
+    turn,
+)
+from bot.views.reviews import render_review_line
+from bot.views.screens import show_complaint, show_review
+from db.models import UserRow
+from db.repos import review_pages
+from db.repos.review_pages import ReviewFilter
+from services.ai.errors import AIError
+from services.ai.tasks import AITasks
+from services.complaints import ComplaintError, ComplaintService
+from services.members import user_stores
+from services.reviews import ReplyError, ReviewService
+from services.wb.factory import WBClientFactory
+
+router = Router(name="reviews")
+router.message.filter(Approved())
+router.callback_query.filter(Approved())
+
+PAGE_SIZE = 5
+DEFAULT_FILTER = {"r": "le3", "a": "any", "c": "open", "d": "0", "act": "on", "p": None}
+
+_busy: set[str] = set()
+"""Reviews with an action in flight in this process (a second press waits for the first)."""
+
+
+@contextlib.contextmanager
+def busy(key: str) -> Iterator[bool]:
+    if key in _busy:
+        yield False
+        return
+    _busy.add(key)
+    try:
+        yield True
+    finally:
+        _busy.discard(key)
+
+
+class ReviewStates(StatesGroup):
+    reply = State()
+
+
+# --- filters -------------------------------------------------------------------------------
+
+
+def to_filter(f: dict[str, Any]) -> ReviewFilter:
+    r = f.get("r", "le3")
+    ratings = (1, 2, 3) if r == "le3" else None if r == "all" else (int(r),)
+    answered = {"any": None, "no": False, "yes": True}[f.get("a", "any")]
+    c = f.get("c", "open")
+    statuses: tuple[str, ...] | None = {
+        "open": ("not_sent", "draft"),
+        "sent": ("sent", "pending"),
+        "all": None,
+    }.get(c, (c,))
+    since = f.get("since")
+    return ReviewFilter(
+        ratings=ratings,
+        answered=answered,
+        complaint_statuses=statuses,
+        product_id=f.get("p"),
+        active_products_only=f.get("act", "on") == "on",
+        date_from=datetime.fromisoformat(since) if since else None,
+    )
+
+
+def describe_filter(i18n: I18nContext, f: dict[str, Any], product: str | None) -> str:
+    parts = [i18n.get(f"rv-f-{key}-{f.get(key, DEFAULT_FILTER[key])}") for key in FILTER_OPTIONS]
+    if product:
+        parts.append(clip(product, 60))
+    return " · ".join(parts)
+
+
+# --- the list ------------------------------------------------------------------------------
+
+
+def _home(i18n: I18nContext) -> InlineKeyboardButton:
+    return back_to_menu(i18n)
+
+
+async def open_store_list(
+    query: CallbackQuery, state: FSMContext, i18n: I18nContext, pool: asyncpg.Pool, store_id: str
+) -> None:
+    f = dict(DEFAULT_FILTER)
+    view = {"k": "rv", "s": store_id, "f": f, "n": await review_pages.count(pool, store_id)}
+    view_id = await new_view(state, view)
+    await show_list(query, state, i18n, pool, view_id, view)
+
+
+async def show_list(
+    target: CallbackQuery,
+    state: FSMContext,
+    i18n: I18nContext,
+    pool: asyncpg.Pool,
+    view_id: str,
+    view: dict[str, Any],
+) -> None:
+    f = view["f"]
+    store_id = view["s"]
+    after = load_cursor(view["starts"][view["pg"]])
+    found = await review_pages.card_page(
+        pool, store_id, to_filter(f), after=after, limit=PAGE_SIZE + 1
+    )
+    has_next = len(found) > PAGE_SIZE
+    cards = found[:PAGE_SIZE]
+    view["next"] = dump_cursor(cards[-1].cursor) if has_next else None
+    await put_view(state, view_id, view)
+    store_name = await pool.fetchval("SELECT name FROM stores WHERE id = $1", store_id)
+    product = await review_pages.product_label(pool, f["p"]) if f.get("p") else None
+    total, page = int(view["n"]), int(view["pg"])
+    first = page * PAGE_SIZE + 1
+    lines = [
+        i18n.get("rv-list-title", store=esc(store_name)),
+        i18n.get("rv-list-filter", filter=describe_filter(i18n, f, product)),
+        i18n.get("rv-list-found", count=total),
+    ]
+    if cards:
+        lines.append("")
+        lines.extend(render_review_line(i18n, first + i, c) for i, c in enumerate(cards))
+    else:
+        lines.append(i18n.get("rv-list-empty"))
+    keyboard = review_list_keyboard(
+        i18n,
+        view_id,
+        cards,
+        page=page,
+        pages=pages(total, PAGE_SIZE),
+        has_next=has_next,
+        first_index=first,
+        back=_home(i18n),
+    )
+    await show(target, "\n".join(lines), keyboard)
+
+
+@router.callback_query(MenuCb.filter(F.section == "reviews"))
+async def on_reviews(
+    query: CallbackQuery, state: FSMContext, i18n: I18nContext, pool: asyncpg.Pool, user: UserRow
+) -> None:
+    await state.set_state(None)
+    stores = [s for s, _ in await user_stores(pool, user.id)]
+    if not stores:
+        await show(query, i18n.get("rv-no-stores"), only_menu(i18n))
+    elif len(stores) == 1:
+        await open_store_list(query, state, i18n, pool, stores[0].id)
+    else:
+        await show(query, i18n.get("rv-pick-store"), store_picker(i18n, "rv", stores, _home(i18n)))
+    await answer(query)
+
+
+@router.callback_query(PickStoreCb.filter(F.section == "rv"))
+async def on_pick_store(
+    query: CallbackQuery,
+    callback_data: PickStoreCb,
+    state: FSMContext,
+    i18n: I18nContext,
+    pool: asyncpg.Pool,
+    user: UserRow,
+) -> None:
+    if not await store_access(pool, user, callback_data.store_id):
+        await answer(query, i18n.get("rv-unavailable"), alert=True)
+        return
+    await open_store_list(query, state, i18n, pool, callback_data.store_id)
+    await answer(query)
+
+
+@router.callback_query(ListCb.filter(), ViewOf("rv"))
+async def on_page(
+    query: CallbackQuery,
+    callback_data: ListCb,
+    view: dict[str, Any],
+    view_id: str,
+    state: FSMContext,
+    i18n: I18nContext,
+    pool: asyncpg.Pool,
+    user: UserRow,
+) -> None:
+    if not await store_access(pool, user, view["s"]):
+        await answer(query, i18n.get("rv-unavailable"), alert=True)
+        return
+    turn(view, callback_data.go)
+    if callback_data.go == "c":  # the counter button: an explicit refresh counts again
+        view["n"] = await review_pages.count(pool, view["s"], to_filter(view["f"]))
+    await state.set_state(None)
+    await show_list(query, state, i18n, pool, view_id, view)
+    await answer(query)
+
+
+@router.callback_query(FilterCb.filter(), ViewOf("rv"))
+async def on_filter(
+    query: CallbackQuery,
+    callback_data: FilterCb,
+    view: dict[str, Any],
+    view_id: str,
+    state: FSMContext,
+    i18n: I18nContext,
+    pool: asyncpg.Pool,
+    user: UserRow,
+) -> None:
+    if not await store_access(pool, user, view["s"]):
+        await answer(query, i18n.get("rv-unavailable"), alert=True)
+        return
+    field, value = callback_data.field, callback_data.value
+    f: dict[str, Any] = dict(view["f"])
+    if field == "menu":
+        product = await review_pages.product_label(pool, f["p"]) if f.get("p") else None
+        await show(
+            query,
+            i18n.get("rv-filter-title", filter=describe_filter(i18n, f, product)),
+            filter_keyboard(i18n, view_id, f),
+        )
+        await answer(query)
+        return
+    if field == "pm":
+        products = await review_pages.filter_products(pool, view["s"])
+        await show(
+            query,
+            i18n.get("rv-filter-product"),
+            product_keyboard(i18n, view_id, products, f.get("p")),
+        )
+        await answer(query)
+        return
+    if field == "reset":
+        f = dict(DEFAULT_FILTER)
+    elif field == "p":
+        if value != "all" and await may_act(pool, user, "product", value) != view["s"]:
+            await answer(query, i18n.get("rv-unavailable"), alert=True)
+            return
+        f["p"] = None if value == "all" else value
+    elif field in FILTER_OPTIONS and value in FILTER_OPTIONS[field]:
+        f[field] = value
+        if field == "d":
+            days = int(value)
+            f["since"] = (datetime.now(UTC) - timedelta(days=days)).isoformat() if days else None
+    else:
+        await answer(query, i18n.get("error-stale"))
+        return
+    if f != view["f"]:  # a new filter: count it once, start from its first page
+        view["f"] = f
+        view["n"] = await review_pages.count(pool, view["s"], to_filter(f))
+        reset_pages(view)
+    await show_list(query, state, i18n, pool, view_id, view)
+    await answer(query)
+
+
+# --- the card ------------------------------------------------------------------------------
+
+
+async def _allowed(
+    query: CallbackQuery, i18n: I18nContext, pool: asyncpg.Pool, user: UserRow, review_id: str
+) -> bool:
+    if await may_act(pool, user, "review", review_id) is None:
+        await answer(query, i18n.get("rv-unavailable"), alert=True)
+        return False
+    return True
+
+
+@router.callback_query(ReviewCb.filter(F.action == "o"))
+async def on_open(
+    query: CallbackQuery,
+    callback_data: ReviewCb,
+    state: FSMContext,
+    i18n: I18nContext,
+    pool: asyncpg.Pool,
+    ai: AITasks,
+    wb: WBClientFactory,
+    user: UserRow,
+) -> None:
+    if not await _allowed(query, i18n, pool, user, callback_data.review_id):
+        return
+    await state.set_state(None)
+    await show_review(query, state, i18n, pool, ai, wb, callback_data.review_id)
+    await answer(query)
+
+
+@router.callback_query(ReviewCb.filter(F.action.in_({"rd", "rg"})))
+async def on_draft_reply(
+    query: CallbackQuery,
+    callback_data: ReviewCb,
+    state: FSMContext,
+    i18n: I18nContext,
+    pool: asyncpg.Pool,
+    ai: AITasks,
+    wb: WBClientFactory,
+    user: UserRow,
+) -> None:
+    review_id = callback_data.review_id
+    if not await _allowed(query, i18n, pool, user, review_id):
+        return
+    current = await review_pages.card(pool, review_id)
+    assert current is not None
+    again = callback_data.action == "rg"
+    if current.review.has_answer or (not again and current.review.draft_reply):
+        await show_review(query, state, i18n, pool, ai, wb, review_id)  # the state as it is
+        await answer(query)
+        return
+    with busy(f"reply:{review_id}") as mine:
+        if not mine:
+            await answer(query, i18n.get("rv-busy"))
+            return
+        await answer(query, i18n.get("rv-drafting"))
+        note = ""
+        try:
+            await ReviewService(pool, ai, wb).draft_reply(review_id)
+        except ReplyError as exc:
+            note = reply_error_text(i18n, exc)
+        except AIError:
+            note = i18n.get("rv-ai-failed")
+        await show_review(query, state, i18n, pool, ai, wb, review_id, note=note)
+
+
+@router.callback_query(ReviewCb.filter(F.action == "re"))
+async def on_edit_reply(
+    query: CallbackQuery,
+    callback_data: ReviewCb,
+    state: FSMContext,
+    i18n: I18nContext,
+    pool: asyncpg.Pool,
+    ai: AITasks,
+    wb: WBClientFactory,
+    user: UserRow,
+) -> None:
+    review_id = callback_data.review_id
+    if not await _allowed(query, i18n, pool, user, review_id):
+        return
+    card = await review_pages.card(pool, review_id)
+    assert card is not None
+    if card.review.has_answer:
+        await show_review(query, state, i18n, pool, ai, wb, review_id)
+        await answer(query)
+        return
+    await state.set_state(ReviewStates.reply)
+    await state.update_data(edit_review=review_id)
+    current = card.review.draft_reply
+    text = i18n.get("rv-edit-prompt")
+    if current:
+        text += "\n\n" + i18n.get("rv-edit-current") + f"\n<code>{clip(current, 3500)}</code>"
+    await show(query, text)
+    await answer(query)
+
+
+@router.message(StateFilter(ReviewStates.reply), F.text)
+async def on_reply_text(
+    message: Message,
+    state: FSMContext,
+    i18n: I18nContext,
+    pool: asyncpg.Pool,
+    ai: AITasks,
+    wb: WBClientFactory,
+    user: UserRow,
+) -> None:
+    review_id = str((await state.get_data()).get("edit_review") or "")
+    await state.set_state(None)
+    if await may_act(pool, user, "review", review_id) is None:
+        await message.answer(i18n.get("rv-unavailable"))
+        return
+    note = i18n.get("rv-edit-saved")
+    try:
+        verdict = await ReviewService(pool, ai, wb).save_draft(review_id, message.text or "")
+    except ReplyError as exc:
+        note = reply_error_text(i18n, exc)
+    else:
+        if not verdict.ok:
+            note = i18n.get("rv-edit-guard")
+    await show_review(message, state, i18n, pool, ai, wb, review_id, note=note)
+
+
+@router.callback_query(ReviewCb.filter(F.action == "rp"))
+async def on_publish(
+    query: CallbackQuery,
+    callback_data: ReviewCb,
+    state: FSMContext,
+    i18n: I18nContext,
+    pool: asyncpg.Pool,
+    ai: AITasks,
+    wb: WBClientFactory,
+    user: UserRow,
+) -> None:
+    review_id = callback_data.review_id
+    if not await _allowed(query, i18n, pool, user, review_id):
+        return
+    with busy(f"reply:{review_id}") as mine:
+        if not mine:
+            await answer(query, i18n.get("rv-busy"))
+            return
+        await answer(query, i18n.get("rv-publishing"))
+        try:
+            await ReviewService(pool, ai, wb).publish(review_id)
+        except ReplyError as exc:
+            note = reply_error_text(i18n, exc)
+        else:
+            note = i18n.get("rv-published")
+        await show_review(query, state, i18n, pool, ai, wb, review_id, note=note)
+
+
+def reply_error_text(i18n: I18nContext, exc: ReplyError) -> str:
+    return i18n.get(f"rv-err-{exc.code}", detail=esc(exc.detail or "—"))
+
+
+# --- complaint from the card ---------------------------------------------------------------
+
+
+@router.callback_query(ReviewCb.filter(F.action == "cd"))
+async def on_draft_complaint(
+    query: CallbackQuery,
+    callback_data: ReviewCb,
+    state: FSMContext,
+    i18n: I18nContext,
+    pool: asyncpg.Pool,
+    ai: AITasks,
+    wb: WBClientFactory,
+    complaints: ComplaintService,
+    user: UserRow,
+) -> None:
+    review_id = callback_data.review_id
+    if not await _allowed(query, i18n, pool, user, review_id):
+        return
+    with busy(f"complaint:{review_id}") as mine:
+        if not mine:
+            await answer(query, i18n.get("rv-busy"))
+            return
+        existing = await review_pages.card(pool, review_id)
+        if existing is not None and existing.complaint_id:
+            await show_complaint(query, state, i18n, pool, existing.complaint_id)
+            await answer(query)
+            return
+        await answer(query, i18n.get("cp-drafting"))
+        try:
+            row = await complaints.draft(review_id)
+        except ComplaintError as exc:
+            card = await review_pages.card(pool, review_id)
+            if exc.code == "complaint_exists" and card is not None and card.complaint_id:
+                await show_complaint(query, state, i18n, pool, card.complaint_id)
+                return
+            note = i18n.get(f"cp-gate-{exc.code}")
+            await show_review(query, state, i18n, pool, ai, wb, review_id, note=note)
+            return
+        except AIError:
+            note = i18n.get("cp-ai-failed")
+            await show_review(query, state, i18n, pool, ai, wb, review_id, note=note)
+            return
+        await show_complaint(query, state, i18n, pool, row.id, note=i18n.get("cp-drafted"))

@@ -1,0 +1,87 @@
+"""Pieces the cards share: the text source, cutting escaped text to a budget, access checks."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+from aiogram_i18n.cores.base import BaseCore
+
+from bot.render import MESSAGE_LIMIT, esc
+from db.models import UserRow
+from db.pool import Conn
+from services.members import Role, store_of, store_role
+
+
+class Texts(Protocol):
+    """What a card needs from i18n: `I18nContext` fits, and so does `LocaleTexts`."""
+
+    def get(self, key: str, locale: str | None = None, /, **kwargs: Any) -> str: ...
+
+
+class LocaleTexts:
+    """Texts in a fixed language, for jobs (alerts) that have no update to take it from."""
+
+    def __init__(self, core: BaseCore[Any], locale: str) -> None:
+        self.core = core
+        self.locale = locale
+
+    def get(self, key: str, locale: str | None = None, /, **kwargs: Any) -> str:
+        return self.core.get(key, locale or self.locale, **kwargs)
+
+
+CARD_BUDGET = MESSAGE_LIMIT - 96
+"""What a card may take; the rest is slack for a note above it."""
+
+
+def size(html: str) -> int:
+    """Telegram counts UTF-16 units of the visible text; escaped HTML is never shorter."""
+    return len(html.encode("utf-16-le")) // 2
+
+
+def clip(value: str | None, budget: int) -> str:
+    """Escape `value` and cut it (with "…") so the escaped text takes at most `budget`."""
+    text = (value or "").strip()
+    escaped = esc(text)
+    if size(escaped) <= budget:
+        return escaped
+    out: list[str] = []
+    used = 0
+    for ch in text:
+        piece = esc(ch)
+        cost = size(piece)
+        if used + cost > budget - 1:
+            break
+        out.append(piece)
+        used += cost
+    return "".join(out).rstrip() + "…"
+
+
+def share(needs: Sequence[int], budget: int) -> list[int]:
+    """Split `budget` among parts that need `needs`: small parts get all they need, the big
+    ones split the rest evenly (so a long text never pushes pros and cons off the card)."""
+    result = [0] * len(needs)
+    left = max(0, budget)
+    order = sorted(range(len(needs)), key=lambda i: needs[i])
+    for pos, i in enumerate(order):
+        fair = left // (len(needs) - pos)
+        result[i] = min(needs[i], fair)
+        left -= result[i]
+    return result
+
+
+async def may_act(conn: Conn, user: UserRow | None, entity: str, entity_id: str) -> str | None:
+    """The store of the object if this person may act on it, else None (unknown or not theirs:
+    the caller shows one refusal for both, so a forged id learns nothing)."""
+    if user is None or not entity_id:
+        return None
+    store_id = await store_of(conn, entity, entity_id)
+    if store_id is None:
+        return None
+    return store_id if await store_role(conn, user.id, store_id) else None
+
+
+async def store_access(conn: Conn, user: UserRow | None, store_id: str) -> Role | None:
+    if user is None or not store_id:
+        return None
+    return await store_role(conn, user.id, store_id)

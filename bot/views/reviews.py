@@ -1,0 +1,114 @@
+"""The review card and the compact lines of a review list."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from bot.render import fmt_date, stars
+from bot.views.common import CARD_BUDGET, Texts, clip, share, size
+from db.repos.review_pages import ReviewCard
+from services.ai.guard import describe_problems
+
+
+def media_counts(photo_links: Any, video: Any) -> tuple[int, bool]:
+    photos = len(photo_links) if isinstance(photo_links, list) else 0
+    return photos, bool(video)
+
+
+def answer_text(answer: Any) -> str:
+    if isinstance(answer, dict):
+        return str(answer.get("text") or "")
+    return str(answer or "")
+
+
+def complaint_label(t: Texts, status: str | None) -> str:
+    return t.get(f"cp-status-{status or 'not_sent'}")
+
+
+def status_line(t: Texts, card: ReviewCard) -> str:
+    r = card.review
+    parts = [t.get("rv-answered") if r.has_answer else t.get("rv-not-answered")]
+    parts.append(t.get("rv-complaint", status=complaint_label(t, r.complaint_status)))
+    if r.review_status_wb and r.review_status_wb != "unknown":
+        parts.append(t.get(f"rv-wb-{r.review_status_wb}"))
+    photos, video = media_counts(r.photo_links, r.video)
+    if photos:
+        parts.append(t.get("rv-photos", count=photos))
+    if video:
+        parts.append(t.get("rv-video"))
+    return " · ".join(parts)
+
+
+def render_review_card(
+    t: Texts,
+    card: ReviewCard,
+    *,
+    problems: Sequence[str] = (),
+    note: str = "",
+    budget: int = CARD_BUDGET,
+) -> str:
+    """The whole review, cut to fit one message with its keyboard; `problems` are the guard's
+    objections to the draft reply (shown under it); `note` goes on top (an error, a result)."""
+    r = card.review
+    head = [
+        f"{stars(r.rating)} · {fmt_date(r.date)}",
+        t.get(
+            "rv-card-product",
+            name=clip(card.product_name, 200),
+            article=clip(card.vendor_code or "—", 60),
+            nm=clip(card.nm_id or "—", 20),
+        ),
+        t.get("rv-card-author", author=clip(r.author or "—", 100)),
+        status_line(t, card),
+    ]
+    if note:
+        head.insert(0, note + "\n")
+    labels = {
+        "text": t.get("rv-card-text"),
+        "pros": t.get("rv-card-pros"),
+        "cons": t.get("rv-card-cons"),
+        "answer": t.get("rv-card-answer"),
+        "draft": t.get("rv-card-draft"),
+    }
+    bodies = {
+        "text": r.text,
+        "pros": r.pros or "",
+        "cons": r.cons or "",
+        "answer": answer_text(r.answer) if r.has_answer else "",
+        "draft": "" if r.has_answer else (r.draft_reply or ""),
+    }
+    tail: list[str] = []
+    if bodies["draft"] and problems:
+        tail.append(t.get("rv-draft-problems"))
+        tail.extend(f"• {clip(p, 200)}" for p in describe_problems(list(problems)))
+        tail.append(t.get("rv-draft-fix"))
+    if not r.text and not r.pros and not r.cons:
+        head.append(t.get("rv-card-no-text"))
+    names = [k for k, v in bodies.items() if v.strip()]
+    fixed = "\n".join(head + tail) + "".join(f"\n\n<b>{labels[k]}</b>\n" for k in names)
+    room = budget - size(fixed) - 2 * len(names)
+    parts = share([size(clip(bodies[k], 10**6)) for k in names], room)
+    sections = [
+        f"<b>{labels[k]}</b>\n{clip(bodies[k], n)}" for k, n in zip(names, parts, strict=True)
+    ]
+    return "\n\n".join(["\n".join(head), *sections]) + ("\n" + "\n".join(tail) if tail else "")
+
+
+def render_review_line(t: Texts, index: int, card: ReviewCard) -> str:
+    """One compact line of a list: number, stars, date, product, the start of the text."""
+    r = card.review
+    text = r.text or r.cons or r.pros or ""
+    marks = []
+    if r.has_answer:
+        marks.append("💬")
+    if r.complaint_status and r.complaint_status != "not_sent":
+        marks.append(t.get(f"cp-mark-{r.complaint_status}"))
+    photos, _ = media_counts(r.photo_links, r.video)
+    if photos:
+        marks.append(f"📷{photos}")
+    return (
+        f"<b>{index}.</b> {stars(r.rating)} {fmt_date(r.date, with_time=False)}"
+        f" · {clip(card.product_name, 40)}{' ' + ' '.join(marks) if marks else ''}\n"
+        f"<i>{clip(text, 120) or '—'}</i>"
+    )

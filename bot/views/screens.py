@@ -1,0 +1,79 @@
+"""Showing a review card or a complaint card as a screen (both routers open both)."""
+
+from __future__ import annotations
+
+import asyncpg
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, InlineKeyboardButton, Message
+from aiogram_i18n import I18nContext
+
+from bot.callbacks import ListCb
+from bot.keyboards.complaints import complaint_card_keyboard
+from bot.keyboards.menu import only_menu
+from bot.keyboards.reviews import review_card_keyboard
+from bot.ui import show
+from bot.views.complaints import render_complaint_card
+from bot.views.lists import last_view
+from bot.views.reviews import render_review_card
+from db.repos import review_pages
+from services.ai.tasks import AITasks
+from services.reviews import ReviewService
+from services.wb.factory import WBClientFactory
+
+
+async def list_back(i18n: I18nContext, state: FSMContext, kind: str) -> InlineKeyboardButton | None:
+    """Back to the person's last list of this kind, if it is still kept."""
+    view_id = await last_view(state, kind)
+    if view_id is None:
+        return None
+    return InlineKeyboardButton(
+        text=i18n.get(f"{kind}-btn-list"), callback_data=ListCb(view=view_id, go="r").pack()
+    )
+
+
+async def show_review(
+    target: CallbackQuery | Message,
+    state: FSMContext,
+    i18n: I18nContext,
+    pool: asyncpg.Pool,
+    ai: AITasks,
+    wb: WBClientFactory,
+    review_id: str,
+    *,
+    note: str = "",
+) -> None:
+    card = await review_pages.card(pool, review_id)
+    if card is None:
+        await show(target, i18n.get("rv-unavailable"), only_menu(i18n))
+        return
+    problems: list[str] = []
+    draft = card.review.draft_reply
+    if draft and not card.review.has_answer:
+        service = ReviewService(pool, ai, wb)
+        problems = list(service.check(await service.context(review_id), draft).problems)
+    text = render_review_card(i18n, card, problems=problems, note=note)
+    keyboard = review_card_keyboard(
+        i18n, card, can_publish=not problems, back=await list_back(i18n, state, "rv")
+    )
+    await show(target, text, keyboard)
+
+
+async def show_complaint(
+    target: CallbackQuery | Message,
+    state: FSMContext,
+    i18n: I18nContext,
+    pool: asyncpg.Pool,
+    complaint_id: str,
+    *,
+    note: str = "",
+) -> None:
+    card = await review_pages.complaint_card(pool, complaint_id)
+    if card is None:
+        await show(
+            target, (note + "\n\n" if note else "") + i18n.get("rv-unavailable"), only_menu(i18n)
+        )
+        return
+    keyboard = complaint_card_keyboard(
+        i18n, card.complaint, back=await list_back(i18n, state, "cq")
+    )
+    await show(target, render_complaint_card(i18n, card, note=note), keyboard)

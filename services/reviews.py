@@ -1,0 +1,197 @@
+"""Replies to reviews: an AI draft kept in `reviews.draft_reply`, edited by a person, published
+to WB. One place writes `answer`, `has_answer` and `draft_reply` after a publish.
+
+A reply the guard objects to is never published, whoever wrote it: the AI's draft with
+problems and a person's edit that still breaks WB's rules both wait for a better text.
+A publish holds the review's row lock across the WB call, so two presses (or two people)
+never answer one review twice; a failed publish keeps the text as the draft.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import asyncpg
+
+from db.models import StoreRow
+from services.ai.guard import GuardResult, check_text
+from services.ai.prompting import (
+    ProductInfo,
+    ProductRulesInfo,
+    ReviewInfo,
+    StoreInfo,
+    compensation_allowed,
+)
+from services.ai.tasks import AITasks, ReplyDraft
+from services.wb.client import ANSWER_MAX, ANSWER_MIN
+from services.wb.errors import (
+    WBAuthError,
+    WBError,
+    WBRateLimited,
+    WBRequestError,
+)
+from services.wb.factory import WBClientFactory
+
+
+class ReplyError(Exception):
+    """A reply action that cannot be done. `code`: not_found, already_answered, empty,
+    too_long, guard (see `problems`), auth, outcome_unknown, rate_limited, wb_refused,
+    wb_unavailable."""
+
+    def __init__(self, code: str, *, problems: list[str] | None = None, detail: str = "") -> None:
+        super().__init__(code)
+        self.code = code
+        self.problems = problems or []
+        self.detail = detail
+
+
+@dataclass(frozen=True, slots=True)
+class ReplyContext:
+    review: dict[str, Any]
+    product: dict[str, Any]
+    rules: dict[str, Any] | None
+    store: StoreRow
+
+    @property
+    def rating(self) -> int:
+        return int(self.review["rating"])
+
+    def product_info(self) -> ProductInfo:
+        return ProductInfo.from_record(self.product, self.rules)
+
+
+_CONTEXT_SQL = """
+SELECT row_to_json(r.*)::jsonb AS review, row_to_json(p.*)::jsonb AS product,
+       CASE WHEN pr.id IS NULL THEN NULL ELSE row_to_json(pr.*)::jsonb END AS rules,
+       r.date AS review_date
+  FROM reviews r
+  JOIN products p ON p.id = r.product_id
+  LEFT JOIN product_rules pr ON pr.product_id = p.id
+ WHERE r.id = $1
+"""
+
+
+def guard_reply(ctx: ReplyContext, text: str) -> GuardResult:
+    """The guard as it applies to a reply to this review (the product's compensation rules)."""
+    rules = ProductRulesInfo.from_record(ctx.rules) if ctx.rules else None
+    return check_text(
+        text,
+        channel="review_reply",
+        rating=ctx.rating,
+        compensation_allowed=compensation_allowed(rules, ctx.rating),
+        max_compensation=rules.max_compensation if rules else None,
+    )
+
+
+class ReviewService:
+    """Cheap to build (handlers make one per press); holds no state of its own."""
+
+    def __init__(self, pool: asyncpg.Pool, ai: AITasks, wb: WBClientFactory) -> None:
+        self.pool = pool
+        self.ai = ai
+        self.wb = wb
+
+    async def context(self, review_id: str) -> ReplyContext:
+        row = await self.pool.fetchrow(_CONTEXT_SQL, review_id)
+        if row is None:
+            raise ReplyError("not_found")
+        store = await self.pool.fetchrow(
+            f"SELECT {StoreRow.columns()} FROM stores WHERE id = $1", row["review"]["store_id"]
+        )
+        if store is None:
+            raise ReplyError("not_found")
+        review = dict(row["review"])
+        review["date"] = row["review_date"]
+        return ReplyContext(review, row["product"], row["rules"], StoreRow.from_record(store))
+
+    def check(self, ctx: ReplyContext, text: str) -> GuardResult:
+        return guard_reply(ctx, text)
+
+    async def draft_reply(self, review_id: str) -> ReplyDraft:
+        """A new AI draft, stored as the review's `draft_reply` (problems and all)."""
+        ctx = await self.context(review_id)
+        if ctx.review.get("has_answer"):
+            raise ReplyError("already_answered")
+        store = ctx.store
+        draft = await self.ai.draft_review_reply(
+            store=StoreInfo(store.id, store.owner_id, store.name, store.ai_instructions),
+            product=ctx.product_info(),
+            review=ReviewInfo.from_record(ctx.review),
+        )
+        await self.pool.execute(
+            "UPDATE reviews SET draft_reply = $2 WHERE id = $1 AND has_answer IS NOT TRUE",
+            review_id,
+            draft.text,
+        )
+        return draft
+
+    async def save_draft(self, review_id: str, text: str) -> GuardResult:
+        """A person's own reply text; the guard's verdict says whether it may be published."""
+        text = _checked_length(text)
+        ctx = await self.context(review_id)
+        if ctx.review.get("has_answer"):
+            raise ReplyError("already_answered")
+        await self.pool.execute(
+            "UPDATE reviews SET draft_reply = $2 WHERE id = $1 AND has_answer IS NOT TRUE",
+            review_id,
+            text,
+        )
+        return guard_reply(ctx, text)
+
+    async def publish(self, review_id: str) -> str:
+        """Send the stored draft to WB; on success the review is answered. Returns the text."""
+        ctx = await self.context(review_id)
+        error: ReplyError | None = None
+        async with self.pool.acquire() as conn, conn.transaction():
+            row = await conn.fetchrow(
+                "SELECT has_answer, draft_reply FROM reviews WHERE id = $1 FOR UPDATE", review_id
+            )
+            if row is None:
+                raise ReplyError("not_found")
+            if row["has_answer"]:
+                raise ReplyError("already_answered")
+            text = _checked_length(row["draft_reply"] or "")
+            verdict = guard_reply(ctx, text)
+            if not verdict.ok:
+                raise ReplyError("guard", problems=list(verdict.problems))
+            try:
+                await self.wb.for_store(ctx.store).answer_feedback(review_id, text)
+            except WBError as exc:
+                error = _reply_error(exc)
+            else:
+                await conn.execute(
+                    """
+                    UPDATE reviews
+                       SET answer = jsonb_build_object('text', $2::text, 'state', 'wbRu',
+                                                       'editable', TRUE),
+                           has_answer = TRUE, draft_reply = NULL
+                     WHERE id = $1
+                    """,
+                    review_id,
+                    text,
+                )
+        if error is not None:
+            raise error
+        return text
+
+
+def _checked_length(text: str) -> str:
+    text = text.strip()
+    if len(text) < ANSWER_MIN:
+        raise ReplyError("empty")
+    if len(text) > ANSWER_MAX:
+        raise ReplyError("too_long")
+    return text
+
+
+def _reply_error(exc: WBError) -> ReplyError:
+    if isinstance(exc, WBAuthError):
+        return ReplyError("auth", detail=exc.reason)
+    if exc.outcome_unknown:
+        return ReplyError("outcome_unknown")
+    if isinstance(exc, WBRateLimited):
+        return ReplyError("rate_limited")
+    if isinstance(exc, WBRequestError):
+        return ReplyError("wb_refused", detail=exc.detail)
+    return ReplyError("wb_unavailable")

@@ -1,0 +1,176 @@
+"""Reviews in the bot, end to end: the list with filters and keyset pages, the card, replies
+published to the WB emulator, access checks on forged buttons."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from bot.callbacks import ReviewCb
+from db.repos import review_pages
+from services.access import add_user
+from tests.e2e.harness import BotEnv
+from tests.fakes.telegram import FakeUser
+from tests.support.stores import make_product, make_review, make_store, make_user
+
+
+async def seller(env: BotEnv, tg_id: int = 501) -> tuple[FakeUser, str, str]:
+    """An approved seller with one store on the emulator's token."""
+    reg = await add_user(env.pool, f"s{tg_id}@example.com", telegram_id=tg_id, approve=True)
+    store_id = await make_store(env.pool, reg.user.id, env.wb.token())
+    return env.user(tg_id), reg.user.id, store_id
+
+
+async def open_reviews(user: FakeUser) -> None:
+    await user.send("/menu")
+    await user.wait_message("WB")
+    await user.press("Отзывы")
+
+
+async def test_browse_pages_and_filters(bot_env: BotEnv, monkeypatch: pytest.MonkeyPatch) -> None:
+    user, _, store = await seller(bot_env)
+    product = await make_product(bot_env.pool, store)
+    now = datetime.now(UTC)
+    for i in range(12):  # 12 negatives: 3 pages of 5
+        await make_review(
+            bot_env.pool,
+            product,
+            rating=1 + i % 3,
+            text=f"плохо {i}",
+            date=now - timedelta(hours=i),
+        )
+    await make_review(bot_env.pool, product, rating=5, text="отлично", date=now)
+
+    counts: list[object] = []
+    real_count = review_pages.count
+
+    async def counting(*args: object, **kwargs: object) -> int:
+        counts.append(args[2] if len(args) > 2 else None)
+        return await real_count(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(review_pages, "count", counting)
+
+    await open_reviews(user)
+    first = await user.wait_message("Найдено 12 отзывов")
+    assert "стр. 1 из 3" in first.labels
+    assert "плохо 0" in first.text and "отлично" not in first.text
+    await user.press("Далее »")
+    second = await user.wait_message("плохо 5")
+    assert "стр. 2 из 3" in second.labels
+    await user.press("Далее »")
+    third = await user.wait_message("плохо 10")
+    assert "стр. 3 из 3" in third.labels and "Далее »" not in third.labels
+    await user.press("« Назад")
+    back = await user.wait_message("плохо 5")
+    assert "стр. 2 из 3" in back.labels
+    assert len(counts) == 1  # counted once for the filter, never while paging
+
+    await user.press("🔎 Фильтр")
+    await user.wait_message("Фильтр")
+    await user.press("5 ★")
+    fives = await user.wait_message("Найден 1 отзыв")
+    assert "отлично" in fives.text and "плохо" not in fives.text
+    assert len(counts) == 2  # a new filter is counted once
+
+
+async def test_long_review_with_markup_renders(bot_env: BotEnv) -> None:
+    user, _, store = await seller(bot_env)
+    product = await make_product(bot_env.pool, store)
+    text = ("<b>ужас</b> & 😡 " * 400)[:5000]
+    await make_review(
+        bot_env.pool, product, rating=1, text=text, pros="<pros> & 👍" * 50, cons="<cons> & 👎" * 50
+    )
+    await open_reviews(user)
+    await user.wait_message("Найден 1 отзыв")
+    await user.press("1")
+    card = await user.wait_message("Недостатки")
+    assert "<b>ужас</b> & 😡" in card.text  # shown as text, not markup
+    assert "Достоинства" in card.text and "…" in card.text
+    assert "Ответ (ИИ)" in " ".join(card.labels)
+
+
+async def test_reply_draft_edit_publish(bot_env: BotEnv) -> None:
+    user, _, store = await seller(bot_env)
+    await bot_env.services.sync.sync_all(store, kinds=("products", "reviews"))
+    review_id = await bot_env.pool.fetchval(
+        """SELECT id FROM reviews WHERE store_id = $1 AND NOT has_answer AND rating <= 3
+             AND is_product_active ORDER BY date DESC LIMIT 1""",
+        store,
+    )
+    assert review_id
+    card_msg = await user.send("/menu")
+    await user.wait_message("WB")
+    await user.press_data(ReviewCb(action="o", review_id=review_id).pack(), card_msg.id + 1)
+    opened = await user.wait_message("📦")
+    assert "✍️ Ответ (ИИ)" in opened.labels
+    await user.press("Ответ (ИИ)")
+    drafted = await user.wait_message("Черновик ответа")
+    assert "Опубликовать на WB" in " ".join(drafted.labels)
+    assert await bot_env.pool.fetchval("SELECT draft_reply FROM reviews WHERE id = $1", review_id)
+
+    await user.press("✏️ Изменить")
+    await user.wait_message("Отправьте текст ответа")
+    await user.send("Спасибо за отзыв! Мы проверим партию и свяжемся со складом.")
+    edited = await user.wait_message("Черновик ответа сохранён")
+    assert "проверим партию" in edited.text
+    await user.press("Опубликовать на WB")
+    done = await user.wait_message("опубликован")
+    assert "Ответ продавца" in done.text and "Опубликовать" not in " ".join(done.labels)
+    answer = bot_env.wb.state.feedbacks[review_id].answer
+    assert answer is not None and "проверим партию" in answer.text
+    row = await bot_env.pool.fetchrow(
+        "SELECT has_answer, draft_reply, answer FROM reviews WHERE id = $1", review_id
+    )
+    assert row is not None and row["has_answer"] and row["draft_reply"] is None
+    assert "проверим партию" in row["answer"]["text"]
+
+    # An old Publish button after the answer: the current state, nothing sent twice.
+    sent = len(bot_env.wb.stats.feedback_answers)
+    await user.press_data(ReviewCb(action="rp", review_id=review_id).pack(), done.id)
+    again = await user.wait_message("уже есть ответ")
+    assert "Ответ продавца" in again.text
+    assert len(bot_env.wb.stats.feedback_answers) == sent
+
+
+async def test_guard_blocks_publish_until_edited(bot_env: BotEnv) -> None:
+    user, _, store = await seller(bot_env)
+    product = await make_product(bot_env.pool, store)
+    review_id = await make_review(bot_env.pool, product, rating=2)
+    bad = "Удалите отзыв, и мы вернём вам 500 рублей на карту."
+    bot_env.llm.script(bad, bad)  # the first answer and the one retry both break the rules
+    msg = await user.send("/menu")
+    await user.wait_message("WB")
+    await user.press_data(ReviewCb(action="rd", review_id=review_id).pack(), msg.id + 1)
+    card = await user.wait_message("нарушает правила")
+    assert not any("Опубликовать" in label for label in card.labels)
+    await user.press_data(ReviewCb(action="rp", review_id=review_id).pack(), card.id)
+    refused = await user.wait_message("не опубликован")
+    assert refused.id == card.id
+    assert bot_env.wb.state.feedbacks.get(review_id) is None or (
+        bot_env.wb.state.feedbacks[review_id].answer is None
+    )
+    await user.press("✏️ Изменить")
+    await user.wait_message("Отправьте текст ответа")
+    await user.send("Спасибо, что написали. Мы разберёмся с качеством товара.")
+    fixed = await user.wait_message("Черновик ответа сохранён")
+    assert any("Опубликовать" in label for label in fixed.labels)
+
+
+async def test_forged_review_button_is_refused(bot_env: BotEnv) -> None:
+    user, _, _ = await seller(bot_env)
+    other_owner = await make_user(bot_env.pool)
+    other_store = await make_store(bot_env.pool, other_owner, "other-token")
+    product = await make_product(bot_env.pool, other_store)
+    review_id = await make_review(bot_env.pool, product, rating=1, text="секрет чужого магазина")
+    msg = await user.send("/menu")
+    menu = await user.wait_message("WB")
+    for action in ("o", "rd", "rp", "cd"):
+        query = await user.press_data(ReviewCb(action=action, review_id=review_id).pack(), menu.id)
+        refusal = await user.wait_answer(query)
+        assert refusal.show_alert and "недоступна" in (refusal.text or "")
+    unknown = await user.press_data(ReviewCb(action="o", review_id="x" * 20).pack(), menu.id)
+    assert (await user.wait_answer(unknown)).text == refusal.text  # the same words: no hint
+    assert all("секрет" not in m.text for m in user.messages)
+    assert not bot_env.llm.requests
+    assert msg

@@ -1,0 +1,131 @@
+"""Replies to reviews (services/reviews.py) against the WB emulator and the LLM stub."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import asyncpg
+import httpx
+import pytest
+
+from services.ai.client import AIClient, AIConfig
+from services.ai.tasks import AITasks
+from services.reviews import ReplyError, ReviewService
+from services.sync.base import SyncOptions
+from services.sync.service import SyncService
+from services.wb.client import RetryPolicy, WBUrls
+from services.wb.factory import WBClientFactory
+from services.wb.limits import LimitsConfig, MemoryRateLimiter
+from tests.fakes.llm import LLMStub
+from tests.fakes.wb.app import WBEmulator
+from tests.fakes.wb.context import EmulatorConfig
+from tests.fakes.wb.generator import generate_shop
+from tests.support.stores import make_store, make_user
+
+SCALE = 200.0
+
+
+@dataclass
+class Env:
+    pool: asyncpg.Pool
+    wb: WBEmulator
+    llm: LLMStub
+    service: ReviewService
+    store: str
+    review: str
+
+
+@pytest.fixture
+async def env(pool: asyncpg.Pool) -> AsyncIterator[Env]:
+    shop = generate_shop(5, reviews=120, products=3, questions=0, chats=0)
+    async with (
+        WBEmulator(shop, config=EmulatorConfig(limit_scale=SCALE)) as wb,
+        LLMStub() as llm,
+        httpx.AsyncClient(timeout=httpx.Timeout(5.0)) as http,
+    ):
+        factory = WBClientFactory(
+            WBUrls.from_mapping(wb.urls),
+            http,
+            MemoryRateLimiter(LimitsConfig(scale=SCALE)),
+            RetryPolicy(max_attempts=2, base_backoff=0.01, max_backoff=0.02, jitter=False),
+        )
+        owner = await make_user(pool)
+        store = await make_store(pool, owner, wb.token())
+        await SyncService(pool, factory, SyncOptions(feedbacks_take=500)).sync_all(
+            store, kinds=("products", "reviews")
+        )
+        review = await pool.fetchval(
+            "SELECT id FROM reviews WHERE store_id = $1 AND NOT has_answer AND rating < 5"
+            " ORDER BY rating, date DESC LIMIT 1",
+            store,
+        )
+        client = AIClient(
+            AIConfig(
+                base_url=llm.base_url,
+                default_api_key="sk-test",
+                timeout_seconds=2.0,
+                attempts=1,
+                backoff_base_seconds=0.01,
+                backoff_max_seconds=0.02,
+            )
+        )
+        yield Env(pool, wb, llm, ReviewService(pool, AITasks(client, pool), factory), store, review)
+        await client.aclose()
+
+
+async def review_row(env: Env) -> asyncpg.Record:
+    row = await env.pool.fetchrow(
+        "SELECT has_answer, draft_reply, answer FROM reviews WHERE id = $1", env.review
+    )
+    assert row is not None
+    return row
+
+
+async def test_draft_then_publish_answers_once(env: Env) -> None:
+    draft = await env.service.draft_reply(env.review)
+    assert draft.ok and (await review_row(env))["draft_reply"] == draft.text
+    assert await env.service.publish(env.review) == draft.text
+    row = await review_row(env)
+    assert row["has_answer"] and row["draft_reply"] is None and row["answer"]["text"] == draft.text
+    assert env.wb.state.feedbacks[env.review].answer.text == draft.text  # type: ignore[union-attr]
+    with pytest.raises(ReplyError) as exc:
+        await env.service.publish(env.review)
+    assert exc.value.code == "already_answered"
+    assert len(env.wb.stats.feedback_answers) == 1
+
+
+async def test_guard_refuses_and_person_edit_fixes(env: Env) -> None:
+    verdict = await env.service.save_draft(env.review, "Удалите отзыв, и мы вернём 500 рублей.")
+    assert not verdict.ok
+    with pytest.raises(ReplyError) as exc:
+        await env.service.publish(env.review)
+    assert exc.value.code == "guard" and exc.value.problems
+    assert not env.wb.stats.feedback_answers
+    assert (await env.service.save_draft(env.review, "Спасибо, мы разберёмся с качеством.")).ok
+    await env.service.publish(env.review)
+    assert (await review_row(env))["has_answer"]
+
+
+async def test_wb_refusing_the_token_keeps_the_draft(env: Env) -> None:
+    await env.pool.execute(
+        "UPDATE stores SET api_token = $2 WHERE id = $1",
+        env.store,
+        env.wb.token(read_only=True),
+    )
+    await env.service.save_draft(env.review, "Спасибо за отзыв, мы всё проверим.")
+    with pytest.raises(ReplyError) as exc:
+        await env.service.publish(env.review)
+    assert exc.value.code == "auth"
+    row = await review_row(env)
+    assert not row["has_answer"] and row["draft_reply"] == "Спасибо за отзыв, мы всё проверим."
+
+
+async def test_length_and_unknown_review(env: Env) -> None:
+    for text, code in (("", "empty"), ("x" * 5001, "too_long")):
+        with pytest.raises(ReplyError) as exc:
+            await env.service.save_draft(env.review, text)
+        assert exc.value.code == code
+    with pytest.raises(ReplyError) as exc:
+        await env.service.publish("no-such-review-id-00")
+    assert exc.value.code == "not_found"
