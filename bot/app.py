@@ -15,6 +15,7 @@ from aiogram.fsm.storage.memory import MemoryStorage
 from aiogram.types import BotCommand, BotCommandScopeDefault
 
 from bot.context import AppServices, build_services
+from bot.errors import on_error
 from bot.i18n import create_core, create_i18n_middleware
 from bot.middlewares.auth import AuthMiddleware
 from bot.middlewares.retry import RetryAfterMiddleware
@@ -54,6 +55,7 @@ def create_dispatcher(services: AppServices, storage: BaseStorage | None = None)
     dp.update.outer_middleware(AuthMiddleware(services.pool, services.settings.admin_ids))
     create_i18n_middleware().setup(dp)
     dp.include_router(setup_routers())
+    dp.errors.register(on_error)
     dp.startup.register(set_commands)
     return dp
 
@@ -85,6 +87,8 @@ async def check_telegram(bot: Bot, settings: Settings) -> str:
 
 async def run_bot(settings: Settings) -> None:
     token = settings.require_bot_token()
+    if settings.webhook_url:
+        settings.require_webhook_secret()  # fail before starting anything
     db_url = settings.database_url.get_secret_value() if settings.database_url else None
     async with database_dsn(db_url, settings.data_dir) as dsn:
         applied = await apply_migrations(dsn)
@@ -123,10 +127,11 @@ async def run_webhook(dp: Dispatcher, bot: Bot, settings: Settings) -> None:
     from aiohttp import web
 
     assert settings.webhook_url
+    secret = settings.require_webhook_secret()
     app = web.Application()
-    SimpleRequestHandler(dispatcher=dp, bot=bot).register(app, path="/tg")
+    SimpleRequestHandler(dispatcher=dp, bot=bot, secret_token=secret).register(app, path="/tg")
     setup_application(app, dp, bot=bot)
-    await bot.set_webhook(settings.webhook_url.rstrip("/") + "/tg")
+    await bot.set_webhook(settings.webhook_url.rstrip("/") + "/tg", secret_token=secret)
     runner = web.AppRunner(app)
     await runner.setup()
     await web.TCPSite(runner, settings.webhook_host, settings.webhook_port).start()

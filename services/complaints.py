@@ -12,9 +12,10 @@ drafting also need the product's rules (active product, `work_status = 'active'`
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -38,6 +39,9 @@ COMPLAINT_FLOOR = datetime(2023, 10, 1, tzinfo=MSK)
 """WB accepts complaints only about reviews from this date on."""
 WB_COMPLAINT_MAX = 1000
 """WB's hard cap on a complaint's text; drafts aim at 900."""
+
+_DRAFT_LOCK = 71101
+"""Advisory lock class for "an LLM is drafting this review" (see `ComplaintService.draft`)."""
 
 MANUAL_GATES = ("store_paused", "rating", "too_old", "wb_status", "vanished", "complaint_exists")
 AUTO_GATES = (*MANUAL_GATES, "product_inactive", "product_not_worked", "rules_off", "rating_off")
@@ -212,19 +216,37 @@ class ComplaintService:
         )
 
     async def draft(self, review_id: str, *, automatic: bool = False) -> ComplaintRow:
-        """Draft a complaint for one review; ComplaintError(gate) when a gate refuses it."""
-        ctx = await self.context(review_id)
-        gate = auto_gate(ctx) if automatic else manual_gate(ctx)
-        if gate:
-            raise ComplaintError(gate)
-        draft = await self._generate(ctx)
-        async with self.pool.acquire() as conn:
-            row = await complaints_repo.insert_draft(
-                conn, review_id, _new_draft(draft), now=self.clock()
-            )
+        """Draft a complaint for one review; ComplaintError(gate) when a gate refuses it.
+
+        One draft per review at a time across processes: the LLM is paid for once even when
+        a batch, auto-drafting and a person's press meet on the same review.
+        """
+        async with self._drafting(review_id):
+            ctx = await self.context(review_id)
+            gate = auto_gate(ctx) if automatic else manual_gate(ctx)
+            if gate:
+                raise ComplaintError(gate)
+            draft = await self._generate(ctx)
+            async with self.pool.acquire() as conn:
+                row = await complaints_repo.insert_draft(
+                    conn, review_id, _new_draft(draft), now=self.clock()
+                )
         if row is None:  # someone drafted or filed it meanwhile
             raise ComplaintError("complaint_exists")
         return row
+
+    @contextlib.asynccontextmanager
+    async def _drafting(self, key: str) -> AsyncIterator[None]:
+        """A session advisory lock on one review or complaint while the LLM works on it."""
+        async with self.pool.acquire() as conn:
+            if not await conn.fetchval(
+                "SELECT pg_try_advisory_lock($1, hashtext($2))", _DRAFT_LOCK, key
+            ):
+                raise ComplaintError("in_progress")
+            try:
+                yield
+            finally:
+                await conn.execute("SELECT pg_advisory_unlock($1, hashtext($2))", _DRAFT_LOCK, key)
 
     async def _complaint(self, complaint_id: str) -> ComplaintRow:
         row = await complaints_repo.get_complaint(self.pool, complaint_id)
@@ -236,11 +258,12 @@ class ComplaintService:
         current = await self._complaint(complaint_id)
         if current.status != "draft":
             raise ComplaintError("not_a_draft")
-        draft = await self._generate(await self.context(current.review_id))
-        async with self.pool.acquire() as conn:
-            row = await complaints_repo.replace_draft(
-                conn, complaint_id, _new_draft(draft), now=self.clock(), regenerated=True
-            )
+        async with self._drafting(current.review_id):
+            draft = await self._generate(await self.context(current.review_id))
+            async with self.pool.acquire() as conn:
+                row = await complaints_repo.replace_draft(
+                    conn, complaint_id, _new_draft(draft), now=self.clock(), regenerated=True
+                )
         if row is None:
             raise ComplaintError("not_a_draft")
         return row
@@ -375,6 +398,10 @@ class ComplaintService:
                     report.failed += 1
                     report.failures[type(exc).__name__] += 1
                     log.warning("complaint draft for %s failed: %s", review_id, exc)
+                except Exception as exc:  # one review's failure must not abandon the others
+                    report.failed += 1
+                    report.failures[type(exc).__name__] += 1
+                    log.exception("complaint draft for %s failed", review_id)
                 else:
                     report.drafted += 1
                     if row.ai_cost_usd:

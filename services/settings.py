@@ -6,6 +6,7 @@ names the setting (see `load_settings`), and secrets are `SecretStr` so they nev
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -52,6 +53,7 @@ class Settings(BaseSettings):
 
     telegram_api_base: str | None = None
     webhook_url: str | None = None
+    webhook_secret: SecretStr | None = None
     webhook_host: str = "0.0.0.0"  # noqa: S104 - the webhook server listens in its container
     webhook_port: int = Field(default=8080, ge=1, le=65535)
 
@@ -103,6 +105,15 @@ class Settings(BaseSettings):
         if self.bot_token is None or not self.bot_token.get_secret_value().strip():
             raise SettingsError("BOT_TOKEN is not set: get one from @BotFather and put it in .env")
         return self.bot_token.get_secret_value().strip()
+
+    def require_webhook_secret(self) -> str:
+        """Webhook mode needs a secret: without it anyone could post forged updates."""
+        secret = self.webhook_secret.get_secret_value().strip() if self.webhook_secret else ""
+        if not re.fullmatch(r"[A-Za-z0-9_-]{16,256}", secret):
+            raise SettingsError(
+                "WEBHOOK_SECRET must be set with WEBHOOK_URL: 16-256 characters of A-Z, a-z, 0-9, _ or -"
+            )
+        return secret
 
 
 def load_settings(**overrides: object) -> Settings:

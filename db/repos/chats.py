@@ -172,11 +172,11 @@ async def apply_last_messages(
     )
 
 
-async def move_on_buyer_message(conn: Conn, store_id: str, chat_ids: Sequence[str]) -> int:
-    """A buyer wrote: the chat goes to `inbox` and its running sequence stops."""
+async def stop_sequences_on_reply(conn: Conn, store_id: str, chat_ids: Sequence[str]) -> int:
+    """The buyer wrote: their chats' running sequences stop at once (`client_replied`)."""
     if not chat_ids:
         return 0
-    await conn.execute(
+    status = await conn.execute(
         """
         UPDATE chat_auto_sequences SET status = 'stopped', stop_reason = 'client_replied'
          WHERE chat_id = ANY($2::text[]) AND store_id = $1 AND status = 'active'
@@ -184,6 +184,13 @@ async def move_on_buyer_message(conn: Conn, store_id: str, chat_ids: Sequence[st
         store_id,
         list(chat_ids),
     )
+    return int(status.split()[-1])
+
+
+async def move_on_buyer_message(conn: Conn, store_id: str, chat_ids: Sequence[str]) -> int:
+    """The buyer has the last word: the chat goes to `inbox`."""
+    if not chat_ids:
+        return 0
     status = await conn.execute(
         """
         UPDATE chats SET status = 'inbox', completion_reason = NULL

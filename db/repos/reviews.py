@@ -5,7 +5,8 @@ names that we have not seen, then one INSERT ... ON CONFLICT that only touches r
 fields changed (`IS DISTINCT FROM`), so a re-sync of unchanged data writes almost nothing.
 Workflow fields (complaint status, drafts, extension statuses) are never overwritten, with
 one rule from domain-rules.md: WB showing a complaint (`supplierFeedbackValuation`) on a
-review whose complaint is `not_sent` marks it `sent`.
+review whose complaint is `not_sent` or only a bot draft marks it `sent` (WB takes one
+complaint per review, so the draft must not be filed again).
 """
 
 from __future__ import annotations
@@ -114,7 +115,8 @@ ON CONFLICT (id) DO UPDATE SET
   is_product_active = EXCLUDED.is_product_active,
   vanished_at = NULL,
   complaint_status = CASE
-    WHEN EXCLUDED.supplier_feedback_valuation IS NOT NULL AND r.complaint_status = 'not_sent'
+    WHEN EXCLUDED.supplier_feedback_valuation IS NOT NULL
+         AND r.complaint_status IN ('not_sent', 'draft')
     THEN 'sent'::complaint_status ELSE r.complaint_status END
 WHERE r.store_id = EXCLUDED.store_id
   AND (
@@ -127,9 +129,19 @@ WHERE r.store_id = EXCLUDED.store_id
      EXCLUDED.supplier_feedback_valuation, EXCLUDED.supplier_product_valuation,
      EXCLUDED.has_answer, EXCLUDED.is_product_active)
     OR r.vanished_at IS NOT NULL
-    OR (EXCLUDED.supplier_feedback_valuation IS NOT NULL AND r.complaint_status = 'not_sent')
+    OR (EXCLUDED.supplier_feedback_valuation IS NOT NULL
+        AND r.complaint_status IN ('not_sent', 'draft'))
   )
 RETURNING r.id, r.rating, r.date, (r.xmax = 0) AS inserted
+"""
+
+# A bot draft whose review WB now shows a complaint for was filed in the portal meanwhile.
+_FILED_IN_PORTAL = """
+UPDATE review_complaints c
+   SET status = 'sent', sent_at = COALESCE(c.sent_at, NOW()),
+       wb_response = 'complaint seen on WB (filed in the seller portal)'
+  FROM stage_reviews s
+ WHERE c.review_id = s.id AND s.sfv IS NOT NULL AND c.status = 'draft'
 """
 
 _NEW_PRODUCTS = """
@@ -158,6 +170,7 @@ async def upsert_page(
         await conn.copy_records_to_table("stage_reviews", records=rows, columns=STAGE_COLUMNS)
         created = await conn.execute(_NEW_PRODUCTS, store_id, owner_id)
         result = await conn.fetch(_UPSERT, store_id, owner_id)
+        await conn.execute(_FILED_IN_PORTAL)
         if track_seen:
             await conn.execute(
                 "INSERT INTO seen_reviews (id) SELECT id FROM stage_reviews ON CONFLICT DO NOTHING"

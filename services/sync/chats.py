@@ -89,6 +89,11 @@ async def store_events_page(
         await chats_repo.apply_last_messages(
             conn, store.id, [(m.chat_id, m.timestamp, m.text, m.sender) for m in latest.values()]
         )
+        # Any buyer message stops a sequence, even when the seller wrote after it; the Kanban
+        # column follows whoever wrote last.
+        await chats_repo.stop_sequences_on_reply(
+            conn, store.id, sorted({m.chat_id for m in new if m.sender == "client"})
+        )
         await chats_repo.move_on_buyer_message(
             conn, store.id, [c for c, m in latest_person.items() if m.sender == "client"]
         )

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import pytest
+
+from bot.routers import menu as menu_router
 from tests.e2e.harness import BotEnv
 from tests.support.stores import make_user
 
@@ -30,3 +33,22 @@ async def test_approved_user_opens_menu(bot_env: BotEnv) -> None:
     await seller.press("Помощь")
     assert "Как это работает" in (await seller.wait_message("работает")).text
     assert await make_user(bot_env.pool)  # the database is shared with the bot
+
+
+async def test_an_unexpected_error_still_answers_the_button(
+    bot_env: BotEnv, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from services.access import add_user
+
+    await add_user(bot_env.pool, "err@example.com", telegram_id=502, approve=True)
+    seller = bot_env.user(502)
+    await seller.send("/menu")
+    await seller.wait_message("WB")
+
+    async def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(menu_router, "show", broken)
+    query = await seller.press("Помощь")
+    answer = await seller.wait_answer(query)
+    assert answer.show_alert and "не так" in (answer.text or "")

@@ -376,3 +376,53 @@ async def test_products_sync_keeps_seller_fields(
 
 def test_options_are_frozen() -> None:
     assert replace(OPTIONS, feedbacks_take=10).feedbacks_take == 10
+
+
+async def test_buyer_reply_stops_the_sequence_even_if_the_seller_wrote_after(
+    service: SyncService, pool: asyncpg.Pool, wb: WBEmulator, store_id: str
+) -> None:
+    await service.sync(store_id, "chats")
+    now_ms = int(datetime.now(UTC).timestamp() * 1000)
+    chat, _ = wb.state.new_chat("Ира", "Добрый день", at_ms=now_ms)
+    await service.sync(store_id, "chats")
+    await pool.execute("UPDATE chats SET status = 'awaiting_reply' WHERE id = $1", chat.chat_id)
+    await pool.execute(
+        "INSERT INTO chat_auto_sequences (chat_id, store_id, owner_id) "
+        "SELECT id, store_id, owner_id FROM chats WHERE id = $1",
+        chat.chat_id,
+    )
+    wb.state.client_message(chat.chat_id, "Я вернула товар", at_ms=now_ms + 1000)
+    wb.state.seller_message(chat.chat_id, "Спасибо, видим возврат", at_ms=now_ms + 2000)
+    await service.sync(store_id, "chats")
+    seq = await one(pool, "SELECT * FROM chat_auto_sequences WHERE chat_id = $1", chat.chat_id)
+    assert (seq["status"], seq["stop_reason"]) == ("stopped", "client_replied")
+    row = await one(pool, "SELECT status FROM chats WHERE id = $1", chat.chat_id)
+    assert row["status"] == "in_progress", "the seller wrote last and no sequence runs now"
+
+
+async def test_valuation_on_a_drafted_review_freezes_the_draft_as_sent(
+    service: SyncService, pool: asyncpg.Pool, wb: WBEmulator, store_id: str
+) -> None:
+    await service.sync(store_id, "reviews")
+    review_id = next(
+        f.id for f in wb.state.feedbacks.values() if f.valuation <= 3 and not f.feedback_valuation
+    )
+    await pool.execute(
+        "UPDATE reviews SET complaint_status = 'draft', complaint_text = 'т' WHERE id = $1",
+        review_id,
+    )
+    await pool.execute(
+        """INSERT INTO review_complaints (review_id, store_id, owner_id, product_id,
+           complaint_text, reason_id, reason_name, status, review_rating, review_text, review_date)
+           SELECT id, store_id, owner_id, product_id, 'т', 20, 'Другое', 'draft', rating, text, date
+             FROM reviews WHERE id = $1""",
+        review_id,
+    )
+    wb.state.set_feedback_valuation(review_id, feedback_valuation=2)
+    await service.sync(store_id, "reviews", full=True)
+    row = await one(pool, "SELECT complaint_status FROM reviews WHERE id = $1", review_id)
+    assert row["complaint_status"] == "sent"
+    complaint = await one(
+        pool, "SELECT status, sent_at FROM review_complaints WHERE review_id = $1", review_id
+    )
+    assert complaint["status"] == "sent" and complaint["sent_at"] is not None

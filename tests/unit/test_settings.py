@@ -76,3 +76,14 @@ def test_secrets_never_print(monkeypatch: pytest.MonkeyPatch) -> None:
     dumped = repr(s) + str(s) + s.model_dump_json()
     for secret in ("very-secret-bot", "sk-very-secret", "hunter2"):
         assert secret not in dumped
+
+
+def test_webhook_mode_requires_a_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WEBHOOK_URL", "https://bot.example.com")
+    with pytest.raises(SettingsError, match="WEBHOOK_SECRET"):
+        load_settings().require_webhook_secret()
+    monkeypatch.setenv("WEBHOOK_SECRET", "short")
+    with pytest.raises(SettingsError, match="WEBHOOK_SECRET"):
+        load_settings().require_webhook_secret()
+    monkeypatch.setenv("WEBHOOK_SECRET", "a-long-enough_secret-0123456789")
+    assert load_settings().require_webhook_secret() == "a-long-enough_secret-0123456789"

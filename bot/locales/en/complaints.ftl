@@ -102,3 +102,5 @@ cp-batch-done = ✅ Done. { $drafted ->
    *[other] { $drafted } drafts made
 } (templates: { $templates }), errors: { $failed }. AI cost: ${ $cost }.
     Find them under "Drafts".
+cp-err-in_progress = A complaint for this review is being drafted right now: wait a few seconds.
+cp-gate-in_progress = ⏳ A complaint for this review is being drafted right now: wait a few seconds.
