@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
+import functools
+from collections.abc import AsyncIterator, Awaitable, Callable, Container, Coroutine
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -136,6 +137,8 @@ class _Page:
     rows: list[reviews_repo.StageRow]
     known: asyncio.Future[int] | None = None
     """Set for incremental archive pages: the writer answers how many were already known."""
+    served: int = -1
+    """How many reviews WB served in the page (rows skipped as already written included)."""
 
 
 async def _archive_pages(
@@ -145,15 +148,21 @@ async def _archive_pages(
     full: bool,
     options: SyncOptions,
     nm_ids: Callable[[], Awaitable[list[int]]],
+    written: Container[str] | None = None,
 ) -> None:
     """Newest first; an incremental walk stops after a page that holds known reviews.
 
     The archive has no date filter, so a full walk that reaches WB's skip cap starts over
-    product by product (`nmId`), each of which fits under the cap.
+    product by product (`nmId`), each of which fits under the cap. A full walk skips, before
+    they are even checked, the reviews this run has already `written` (the archive repeats
+    every answered review of the answered list).
     """
-    if not await _archive_walk(client, queue, full=full, options=options, nm_id=None):
+    walk = functools.partial(
+        _archive_walk, client, queue, full=full, options=options, exclude=written
+    )
+    if not await walk(nm_id=None):
         for nm_id in await nm_ids():
-            await _archive_walk(client, queue, full=full, options=options, nm_id=nm_id)
+            await walk(nm_id=nm_id)
 
 
 async def _archive_walk(
@@ -163,6 +172,7 @@ async def _archive_walk(
     full: bool,
     options: SyncOptions,
     nm_id: int | None,
+    exclude: Container[str] | None = None,
 ) -> bool:
     """One archive walk; False when it stopped at the skip cap with more to read."""
     skip = 0
@@ -170,16 +180,17 @@ async def _archive_walk(
     loop = asyncio.get_running_loop()
     while True:
         page = await client.list_archived_feedback_records(
-            take, skip, nm_id=nm_id, order="dateDesc"
+            take, skip, nm_id=nm_id, order="dateDesc", exclude=exclude if full else None
         )
+        served = page.page_size
         items = stage_rows(page)
         del page
-        if items:
+        if served:
             known = None if full else loop.create_future()
-            await queue.put(_Page(items, known=known))
+            await queue.put(_Page(items, known=known, served=served))
             if known is not None and await known:
                 return True
-        if len(items) < take:
+        if served < take:
             return True
         if skip + 2 * take > options.feedbacks_skip_cap:
             return not full
@@ -276,7 +287,9 @@ async def sync_reviews(
         lists_done.set()
 
     async def archive() -> None:
-        await _archive_pages(client, queue, full=full, options=options, nm_ids=product_nm_ids)
+        await _archive_pages(
+            client, queue, full=full, options=options, nm_ids=product_nm_ids, written=written
+        )
 
     async def produce() -> None:
         # The lists and (in a full run) the archive are fetched at once, so WB serves one
@@ -314,7 +327,7 @@ async def sync_reviews(
             inserted = sum(1 for r in changed if r.inserted)
             if page.known is not None:
                 page.known.set_result(len(hashes) - inserted)
-            result.fetched += len(rows)
+            result.fetched += page.served if page.served >= 0 else len(rows)
             result.products_created += created
             result.inserted += inserted
             result.updated += len(changed) - inserted

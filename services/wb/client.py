@@ -35,7 +35,7 @@ import logging
 import random
 import re
 import time
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Container, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Final, Literal, TypeVar
@@ -276,6 +276,15 @@ _EP: Final[Mapping[str, _Endpoint]] = {
     "prices": _Endpoint("prices", "GET", "/api/v2/list/goods/filter", "prices"),
     "seller_info": _Endpoint("common", "GET", "/api/v1/seller-info", "common"),
 }
+
+
+def _drop_excluded(body: Any, exclude: Container[str]) -> int:
+    """Remove excluded feedbacks from a parsed page in place; how many the page had."""
+    data = body.get("data") if isinstance(body, dict) else None
+    if not isinstance(data, dict) or not isinstance(items := data.get("feedbacks"), list):
+        return -1
+    data["feedbacks"] = [f for f in items if not (isinstance(f, dict) and f.get("id") in exclude)]
+    return len(items)
 
 
 def _ping_endpoint(host: HostName) -> _Endpoint:
@@ -648,14 +657,24 @@ class WBClient:
             errors = [str(errors)]
         return body["result"], [self._scrub(str(e)) for e in errors]
 
-    def _data_records(self, ep: _Endpoint) -> Callable[[httpx.Response], FeedbackRecords]:
-        """A feedbacks page as sync reads it: the stored fields, checked, straight from JSON."""
+    def _data_records(
+        self, ep: _Endpoint, exclude: Container[str] | None = None
+    ) -> Callable[[httpx.Response], FeedbackRecords]:
+        """A feedbacks page as sync reads it: the stored fields, checked, straight from JSON.
+
+        Feedbacks whose id is in `exclude` are dropped before they are checked (sync passes
+        the ids it has already stored in this run: the archive repeats answered reviews).
+        """
 
         def parse(response: httpx.Response) -> FeedbackRecords:
             # pydantic's JSON parser then a validation of Python objects is about twice as
             # fast here as validating the JSON in one pass (which walks every skipped field).
+            served = -1
             try:
-                envelope = FeedbackFieldsEnvelope.model_validate(from_json(response.content))
+                body = from_json(response.content)
+                if exclude is not None:
+                    served = _drop_excluded(body, exclude)
+                envelope = FeedbackFieldsEnvelope.model_validate(body)
             except (ValidationError, ValueError):
                 envelope = None
             if envelope is not None and envelope.error is not True:
@@ -690,7 +709,7 @@ class WBClient:
             answers: list[FeedbackAnswerFields | None] = [None] * len(items)
             for i, shape in zip(at, shapes, strict=True):
                 answers[i] = shape[0]
-            return FeedbackRecords(items, answers)
+            return FeedbackRecords(items, answers, served if envelope is not None else -1)
 
         return parse
 
@@ -813,6 +832,7 @@ class WBClient:
         order: Order | None = None,
         date_from: DateArg = None,
         date_to: DateArg = None,
+        exclude: Container[str] | None = None,
     ) -> FeedbackRecords:
         """`list_feedbacks` for sync: only the stored fields are read (`FeedbackFields`)."""
         if not 1 <= take <= FEEDBACK_TAKE_MAX:
@@ -821,7 +841,7 @@ class WBClient:
             raise ValueError(f"skip must be 0..{FEEDBACK_SKIP_MAX}")
         ep = _EP["feedbacks"]
         params = self._list_params(is_answered, take, skip, nm_id, order, date_from, date_to)
-        return await self._call(ep, self._data_records(ep), params=params)
+        return await self._call(ep, self._data_records(ep, exclude), params=params)
 
     async def count_feedbacks(
         self,
@@ -864,11 +884,12 @@ class WBClient:
         *,
         nm_id: int | None = None,
         order: Order | None = "dateDesc",
+        exclude: Container[str] | None = None,
     ) -> FeedbackRecords:
         """`list_archived_feedbacks` for sync: only the stored fields are read."""
         ep = _EP["feedbacks_archive"]
         params = self._archive_params(take, skip, nm_id, order)
-        return await self._call(ep, self._data_records(ep), params=params)
+        return await self._call(ep, self._data_records(ep, exclude), params=params)
 
     @staticmethod
     def _archive_params(

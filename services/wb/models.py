@@ -249,6 +249,13 @@ class FeedbackRecords:
 
     feedbacks: list[FeedbackFields]
     answers: list[FeedbackAnswerFields | None]
+    served: int = -1
+    """How many feedbacks WB sent in the page, the excluded ones too (-1: as `feedbacks`)."""
+
+    @property
+    def page_size(self) -> int:
+        """What paging compares with `take`: the page as WB served it."""
+        return self.served if self.served >= 0 else len(self.feedbacks)
 
 
 class UnansweredCount(WBModel):
