@@ -2,7 +2,9 @@
 
 Pacing keeps within Telegram's limits: about 25 messages a second overall and one a second
 per chat. A 429 (`TelegramRetryAfter`) pauses every send for the time Telegram asks, then the
-message is tried again; a person who blocked the bot (`TelegramForbiddenError`) is marked in
+message is tried again. This loop is the only retry layer for the notifier's sends: they go
+straight to the session's `make_request`, past the session middlewares (RetryAfterMiddleware
+retries the interactive screens only), so a 429 always reaches the pacer's global pause; a person who blocked the bot (`TelegramForbiddenError`) is marked in
 `telegram_accounts.is_blocked` and skipped from then on.
 
 The alert card is rendered here (compact, one message); its buttons lead into the review and
@@ -20,18 +22,22 @@ from typing import Any
 import asyncpg
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError, TelegramForbiddenError, TelegramRetryAfter
+from aiogram.methods import SendMessage
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from aiogram_i18n.cores.base import BaseCore
 
 from bot.callbacks import ComplaintCb, MenuCb, ReviewCb
-from bot.render import cut, esc, fit, fmt_date, stars
+from bot.render import MESSAGE_LIMIT, clip, fit, fmt_date, size, stars
+from bot.views.common import share
 from db.repos import users as users_repo
 from services.notifier import Delivery, Notice, Recipient, ReviewCard
 
 log = logging.getLogger(__name__)
 
 DIGEST_MAX_ITEMS = 15
+ALERT_BUDGET = MESSAGE_LIMIT - 96
+"""What an alert or digest may take (as the review cards: slack for the i18n isolation marks)."""
 
 
 class Pacer:
@@ -95,7 +101,9 @@ class TelegramNotifier:
         for _ in range(self.retries + 1):
             await self.pacer.wait(to.telegram_id)
             try:
-                await self.bot.send_message(to.telegram_id, fit(text), reply_markup=keyboard)
+                # Past the session middlewares: this loop is the one retry layer (see above).
+                method = SendMessage(chat_id=to.telegram_id, text=fit(text), reply_markup=keyboard)
+                await self.bot.session.make_request(self.bot, method)
             except TelegramRetryAfter as exc:
                 wait = float(exc.retry_after)
                 if wait > self.max_retry_wait:
@@ -115,31 +123,44 @@ class TelegramNotifier:
     # --- alerts -----------------------------------------------------------------------------
 
     def render_alert(self, lang: str, card: ReviewCard) -> str:
+        """The compact card; each text is clipped to its UTF-16 budget, and the long ones share
+        what the message has left, so the card always fits one message."""
         t = self._t
         lines = [
-            t(lang, "alert-title", store=esc(card.store_name)),
+            t(lang, "alert-title", store=clip(card.store_name, 100)),
             f"{stars(card.rating)} · {fmt_date(card.date)}",
             t(
                 lang,
                 "alert-product",
-                name=cut(card.product_name, 120),
-                article=cut(card.vendor_code or "—", 60),
-                nm=esc(card.nm_id),
+                name=clip(card.product_name, 120),
+                article=clip(card.vendor_code or "—", 60),
+                nm=clip(card.nm_id, 20),
             ),
         ]
         if card.author:
-            lines.append(t(lang, "alert-author", author=cut(card.author, 60)))
+            lines.append(t(lang, "alert-author", author=clip(card.author, 60)))
         body = card.text.strip()
+        draft = card.complaint_text if card.has_draft and card.complaint_text else ""
+        texts = [body, card.pros.strip(), card.cons.strip(), draft]
+        caps = [1200, 400, 400, 1000]
+        fixed = "\n".join(lines) + "\n\n<i></i>"
+        fixed += t(lang, "alert-pros", text="") + t(lang, "alert-cons", text="")
+        if draft:
+            fixed += "\n\n" + t(lang, "alert-draft", reason=clip(card.reason_name, 200))
+            fixed += "\n<code></code>"
+        room = ALERT_BUDGET - size(fixed) - 8
+        needs = [min(cap, size(clip(x, 10**6))) for x, cap in zip(texts, caps, strict=True)]
+        body_n, pros_n, cons_n, draft_n = share(needs, room)
         lines.append("")
-        lines.append(f"<i>{cut(body, 1200)}</i>" if body else t(lang, "alert-no-text"))
+        lines.append(f"<i>{clip(body, body_n)}</i>" if body else t(lang, "alert-no-text"))
         if card.pros.strip():
-            lines.append(t(lang, "alert-pros", text=cut(card.pros, 400)))
+            lines.append(t(lang, "alert-pros", text=clip(card.pros, pros_n)))
         if card.cons.strip():
-            lines.append(t(lang, "alert-cons", text=cut(card.cons, 400)))
-        if card.has_draft and card.complaint_text:
+            lines.append(t(lang, "alert-cons", text=clip(card.cons, cons_n)))
+        if draft:
             lines.append("")
-            lines.append(t(lang, "alert-draft", reason=esc(card.reason_name or "")))
-            lines.append(f"<code>{cut(card.complaint_text, 1000)}</code>")
+            lines.append(t(lang, "alert-draft", reason=clip(card.reason_name, 200)))
+            lines.append(f"<code>{clip(draft, draft_n)}</code>")
         return "\n".join(lines)
 
     def alert_keyboard(self, lang: str, card: ReviewCard) -> InlineKeyboardMarkup:
@@ -176,31 +197,55 @@ class TelegramNotifier:
         return await self._send(to, self.render_alert(lang, card), self.alert_keyboard(lang, card))
 
     async def review_digest(self, to: Recipient, cards: list[ReviewCard]) -> Delivery:
-        lang = to.language
-        lines = [self._t(lang, "alert-digest-title", count=len(cards)), ""]
-        for i, card in enumerate(cards[:DIGEST_MAX_ITEMS], 1):
-            text = card.text.strip() or card.cons.strip() or card.pros.strip()
-            lines.append(
-                f"{i}. {stars(card.rating)} {esc(card.store_name)} · {cut(card.product_name, 60)}"
-                + (f" · {cut(card.vendor_code, 30)}" if card.vendor_code else "")
+        return await self._send(to, self.render_digest(to.language, cards), self._digest_kb(to))
+
+    def render_digest(self, lang: str, cards: list[ReviewCard]) -> str:
+        """One line per review and the start of its text; the texts share what is left."""
+        shown = cards[:DIGEST_MAX_ITEMS]
+        heads: list[str] = []
+        for i, card in enumerate(shown, 1):
+            heads.append(
+                f"{i}. {stars(card.rating)} {clip(card.store_name, 60)}"
+                f" · {clip(card.product_name, 60)}"
+                + (f" · {clip(card.vendor_code, 30)}" if card.vendor_code else "")
             )
+        texts = [c.text.strip() or c.cons.strip() or c.pros.strip() for c in shown]
+        drafted = self._t(lang, "alert-digest-drafted")
+        more = (
+            self._t(lang, "alert-digest-more", count=len(cards) - DIGEST_MAX_ITEMS)
+            if len(cards) > DIGEST_MAX_ITEMS
+            else ""
+        )
+        title = self._t(lang, "alert-digest-title", count=len(cards))
+        fixed = size("\n".join([title, "", *heads, more])) + sum(
+            (size("\n   <i></i>") if x else 0) + (4 + size(drafted) if c.has_draft else 0)
+            for x, c in zip(texts, shown, strict=True)
+        )
+        room = ALERT_BUDGET - fixed
+        needs = [min(160, size(clip(x, 10**6))) for x in texts]
+        lines = [title, ""]
+        for head, text, card, n in zip(heads, texts, shown, share(needs, room), strict=True):
+            lines.append(head)
             if text:
-                lines.append(f"   <i>{cut(text, 160)}</i>")
+                lines.append(f"   <i>{clip(text, n)}</i>")
             if card.has_draft:
-                lines.append("   " + self._t(lang, "alert-digest-drafted"))
-        if len(cards) > DIGEST_MAX_ITEMS:
-            lines.append(self._t(lang, "alert-digest-more", count=len(cards) - DIGEST_MAX_ITEMS))
+                lines.append("   " + drafted)
+        if more:
+            lines.append(more)
+        return "\n".join(lines)
+
+    def _digest_kb(self, to: Recipient) -> InlineKeyboardMarkup:
         kb = InlineKeyboardBuilder()
         kb.row(
             InlineKeyboardButton(
-                text=self._t(lang, "alert-btn-reviews"),
+                text=self._t(to.language, "alert-btn-reviews"),
                 callback_data=MenuCb(section="reviews").pack(),
             )
         )
-        return await self._send(to, "\n".join(lines), kb.as_markup())
+        return kb.as_markup()
 
     async def notice(self, to: Recipient, notice: Notice) -> Delivery:
-        args = {k: esc(v) if isinstance(v, str) else v for k, v in notice.args.items()}
+        args = {k: clip(v, 500) if isinstance(v, str) else v for k, v in notice.args.items()}
         key = {"auth_failed": "notice-auth-failed", "token_expiring": "notice-token-expiring"}[
             notice.key
         ]

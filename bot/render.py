@@ -1,12 +1,13 @@
 """Small pieces of every screen: escaping, cutting to Telegram's limits, stars, dates.
 
-Every text that comes from a user or from WB goes through `esc` (or `cut`, which escapes)
-before it reaches Telegram.
+Every text that comes from a user or from WB goes through `esc` (or `clip`, which escapes and
+cuts to a UTF-16 budget) before it reaches Telegram; `fit` is the last guard on a message.
 """
 
 from __future__ import annotations
 
 import html
+import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -18,12 +19,32 @@ def esc(value: object) -> str:
     return html.escape("" if value is None else str(value), quote=False)
 
 
-def cut(value: str | None, limit: int) -> str:
-    """At most `limit` characters of plain text (an ellipsis marks a cut), then escaped."""
+def size(html_text: str) -> int:
+    """Telegram counts UTF-16 units of the visible text; escaped HTML is never shorter."""
+    return len(html_text.encode("utf-16-le")) // 2
+
+
+def clip(value: str | None, budget: int) -> str:
+    """Escape `value` and cut it (with "…") so the escaped text takes at most `budget`
+    UTF-16 units: the one way to put a bounded piece of plain text into a message."""
     text = (value or "").strip()
-    if len(text) > limit:
-        text = text[: max(0, limit - 1)].rstrip() + "…"
-    return esc(text)
+    escaped = esc(text)
+    if size(escaped) <= budget:
+        return escaped
+    out: list[str] = []
+    used = 0
+    for ch in text:
+        piece = esc(ch)
+        cost = size(piece)
+        if used + cost > budget - 1:
+            break
+        out.append(piece)
+        used += cost
+    return "".join(out).rstrip() + "…" if budget > 0 else ""
+
+
+cut = clip
+"""The old name of `clip` (a few screens still call it); new code calls `clip`."""
 
 
 def stars(rating: int) -> str:
@@ -38,14 +59,35 @@ def fmt_date(value: datetime | None, tz: ZoneInfo = MSK, *, with_time: bool = Tr
     return local.strftime("%d.%m.%Y %H:%M" if with_time else "%d.%m.%Y")
 
 
+_TAG = re.compile(r"<(/?)[a-zA-Z][^>]*>")
+
+
+def visible(html_text: str) -> str:
+    """The text Telegram shows for our HTML (tags dropped, entities decoded)."""
+    return html.unescape(_TAG.sub("", html_text))
+
+
 def fit(text: str, limit: int = MESSAGE_LIMIT) -> str:
-    """A final guard on already-escaped HTML: never send more than Telegram accepts."""
-    if len(text) <= limit:
+    """A final guard on already-escaped HTML: never send more than Telegram accepts.
+
+    Measures the visible text in UTF-16 units. When it must cut, it keeps whole lines up to
+    a point where every tag is closed (a tag or entity is never split); if no such point
+    exists (one long tagged block), the markup is dropped and the plain text is clipped."""
+    if size(visible(text)) <= limit:
         return text
-    # Cut at a line break so no tag or entity is split (screens close tags per line).
-    head = text[: limit - 2]
-    return (
-        head[: head.rfind("\n")] + "\n…"
-        if "\n" in head
-        else esc(html.unescape(text))[: limit - 1] + "…"
-    )
+    tail = "\n…"
+    best = -1
+    depth = 0
+    pos = 0
+    for line in text.split("\n"):
+        for match in _TAG.finditer(line):
+            depth += -1 if match.group(1) else 1
+        pos += len(line)
+        if depth == 0 and size(visible(text[:pos])) + len(tail) <= limit:
+            best = pos
+        elif size(visible(text[:pos])) > limit:
+            break
+        pos += 1  # the "\n"
+    if best > 0:
+        return text[:best].rstrip() + tail
+    return clip(visible(text), limit)

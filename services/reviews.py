@@ -3,13 +3,18 @@ to WB. One place writes `answer`, `has_answer` and `draft_reply` after a publish
 
 A reply the guard objects to is never published, whoever wrote it: the AI's draft with
 problems and a person's edit that still breaks WB's rules both wait for a better text.
-A publish holds the review's row lock across the WB call, so two presses (or two people)
-never answer one review twice; a failed publish keeps the text as the draft.
+A publish first claims the review in `review_publishes` (a short committed insert), then calls
+WB holding no lock and no connection, then records the result: two presses (or two people)
+never answer one review twice, and the sync keeps upserting the review meanwhile. When WB did
+not confirm (outcome unknown) the claim stays as 'unknown': no new publish until a sync shows
+the answer or a person confirms (`publish(..., confirm=True)`). A failed publish keeps the text
+as the draft.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import asyncpg
@@ -36,8 +41,8 @@ from services.wb.factory import WBClientFactory
 
 class ReplyError(Exception):
     """A reply action that cannot be done. `code`: not_found, already_answered, empty,
-    too_long, guard (see `problems`), auth, outcome_unknown, rate_limited, wb_refused,
-    wb_unavailable."""
+    too_long, guard (see `problems`), busy (a publish is in flight), auth, outcome_unknown
+    (also: an earlier publish is unconfirmed), rate_limited, wb_refused, wb_unavailable."""
 
     def __init__(self, code: str, *, problems: list[str] | None = None, detail: str = "") -> None:
         super().__init__(code)
@@ -69,6 +74,19 @@ SELECT row_to_json(r.*)::jsonb AS review, row_to_json(p.*)::jsonb AS product,
   JOIN products p ON p.id = r.product_id
   LEFT JOIN product_rules pr ON pr.product_id = p.id
  WHERE r.id = $1
+"""
+
+
+STALE_PUBLISH = timedelta(minutes=10)
+"""A 'publishing' claim this old lost its process: treated like an unknown outcome."""
+
+_CLAIM_SQL = """
+INSERT INTO review_publishes AS p (review_id, state, text, started_at)
+VALUES ($1, 'publishing', $2, now())
+ON CONFLICT (review_id) DO UPDATE
+   SET state = 'publishing', text = EXCLUDED.text, started_at = now()
+ WHERE $3 AND (p.state = 'unknown' OR p.started_at < now() - $4::interval)
+RETURNING p.review_id
 """
 
 
@@ -139,13 +157,23 @@ class ReviewService:
         )
         return guard_reply(ctx, text)
 
-    async def publish(self, review_id: str) -> str:
-        """Send the stored draft to WB; on success the review is answered. Returns the text."""
+    async def pending_publish(self, review_id: str) -> str | None:
+        """'publishing' or 'unknown' while a publish of this unanswered review is in flight or
+        unconfirmed (the card offers no Publish button then), else None."""
+        state: str | None = await self.pool.fetchval(
+            "SELECT p.state FROM review_publishes p JOIN reviews r ON r.id = p.review_id"
+            " WHERE p.review_id = $1 AND r.has_answer IS NOT TRUE",
+            review_id,
+        )
+        return state
+
+    async def publish(self, review_id: str, *, confirm: bool = False) -> str:
+        """Send the stored draft to WB; on success the review is answered. Returns the text.
+        `confirm`: a person checked WB after an unconfirmed publish and wants to send again."""
         ctx = await self.context(review_id)
-        error: ReplyError | None = None
         async with self.pool.acquire() as conn, conn.transaction():
             row = await conn.fetchrow(
-                "SELECT has_answer, draft_reply FROM reviews WHERE id = $1 FOR UPDATE", review_id
+                "SELECT has_answer, draft_reply FROM reviews WHERE id = $1", review_id
             )
             if row is None:
                 raise ReplyError("not_found")
@@ -155,25 +183,48 @@ class ReviewService:
             verdict = guard_reply(ctx, text)
             if not verdict.ok:
                 raise ReplyError("guard", problems=list(verdict.problems))
-            try:
-                await self.wb.for_store(ctx.store).answer_feedback(review_id, text)
-            except WBError as exc:
-                error = _reply_error(exc)
-            else:
-                await conn.execute(
-                    """
-                    UPDATE reviews
-                       SET answer = jsonb_build_object('text', $2::text, 'state', 'wbRu',
-                                                       'editable', TRUE),
-                           has_answer = TRUE, draft_reply = NULL
-                     WHERE id = $1
-                    """,
+            if await conn.fetchval(_CLAIM_SQL, review_id, text, confirm, STALE_PUBLISH) is None:
+                state = await conn.fetchval(
+                    "SELECT state FROM review_publishes WHERE review_id = $1"
+                    " AND (state = 'unknown' OR started_at < now() - $2::interval)",
                     review_id,
-                    text,
+                    STALE_PUBLISH,
                 )
-        if error is not None:
-            raise error
+                raise ReplyError("busy" if state is None else "outcome_unknown")
+        # The claim is committed: no lock and no connection is held across the WB call.
+        try:
+            await self.wb.for_store(ctx.store).answer_feedback(review_id, text)
+        except WBError as exc:
+            error = _reply_error(exc)
+            if error.code == "outcome_unknown":
+                await self._mark_unknown(review_id)
+            else:  # WB surely did not take it: the next press may try again
+                await self.pool.execute(
+                    "DELETE FROM review_publishes WHERE review_id = $1", review_id
+                )
+            raise error from exc
+        except BaseException:
+            await self._mark_unknown(review_id)
+            raise
+        async with self.pool.acquire() as conn, conn.transaction():
+            await conn.execute(
+                """
+                UPDATE reviews
+                   SET answer = jsonb_build_object('text', $2::text, 'state', 'wbRu',
+                                                   'editable', TRUE),
+                       has_answer = TRUE, draft_reply = NULL
+                 WHERE id = $1
+                """,
+                review_id,
+                text,
+            )
+            await conn.execute("DELETE FROM review_publishes WHERE review_id = $1", review_id)
         return text
+
+    async def _mark_unknown(self, review_id: str) -> None:
+        await self.pool.execute(
+            "UPDATE review_publishes SET state = 'unknown' WHERE review_id = $1", review_id
+        )
 
 
 def _checked_length(text: str) -> str:

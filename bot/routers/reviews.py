@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 import asyncpg
@@ -30,7 +30,7 @@ from bot.keyboards.reviews import (
     review_list_keyboard,
     store_picker,
 )
-from bot.render import esc
+from bot.render import MSK, esc
 from bot.ui import answer, show
 from bot.views.common import clip, may_act, store_access
 from bot.views.lists import (
@@ -85,7 +85,7 @@ class ReviewStates(StatesGroup):
 # --- filters -------------------------------------------------------------------------------
 
 
-def to_filter(f: dict[str, Any]) -> ReviewFilter:
+def to_filter(f: dict[str, Any], now: datetime | None = None) -> ReviewFilter:
     r = f.get("r", "le3")
     ratings = (1, 2, 3) if r == "le3" else None if r == "all" else (int(r),)
     answered = {"any": None, "no": False, "yes": True}[f.get("a", "any")]
@@ -95,15 +95,24 @@ def to_filter(f: dict[str, Any]) -> ReviewFilter:
         "sent": ("sent", "pending"),
         "all": None,
     }.get(c, (c,))
-    since = f.get("since")
     return ReviewFilter(
         ratings=ratings,
         answered=answered,
         complaint_statuses=statuses,
         product_id=f.get("p"),
         active_products_only=f.get("act", "on") == "on",
-        date_from=datetime.fromisoformat(since) if since else None,
+        date_from=days_back(int(f.get("d") or 0), now),
     )
+
+
+def days_back(days: int, now: datetime | None = None) -> datetime | None:
+    """ "The last N days": from Moscow midnight N days back, computed when the page is fetched
+    (a list kept open past midnight moves with the date)."""
+    if not days:
+        return None
+    today = (now or datetime.now(UTC)).astimezone(MSK).date()
+    start = today - timedelta(days=days)
+    return datetime.combine(start, time(), tzinfo=MSK)
 
 
 def describe_filter(i18n: I18nContext, f: dict[str, Any], product: str | None) -> str:
@@ -270,9 +279,7 @@ async def on_filter(
         f["p"] = None if value == "all" else value
     elif field in FILTER_OPTIONS and value in FILTER_OPTIONS[field]:
         f[field] = value
-        if field == "d":
-            days = int(value)
-            f["since"] = (datetime.now(UTC) - timedelta(days=days)).isoformat() if days else None
+        f.pop("since", None)  # older views kept a frozen start; it is computed per fetch now
     else:
         await answer(query, i18n.get("error-stale"))
         return
@@ -406,7 +413,7 @@ async def on_reply_text(
     await show_review(message, state, i18n, pool, ai, wb, review_id, note=note)
 
 
-@router.callback_query(ReviewCb.filter(F.action == "rp"))
+@router.callback_query(ReviewCb.filter(F.action.in_({"rp", "rpc"})))
 async def on_publish(
     query: CallbackQuery,
     callback_data: ReviewCb,
@@ -426,7 +433,9 @@ async def on_publish(
             return
         await answer(query, i18n.get("rv-publishing"))
         try:
-            await ReviewService(pool, ai, wb).publish(review_id)
+            await ReviewService(pool, ai, wb).publish(
+                review_id, confirm=callback_data.action == "rpc"
+            )
         except ReplyError as exc:
             note = reply_error_text(i18n, exc)
         else:
@@ -435,6 +444,8 @@ async def on_publish(
 
 
 def reply_error_text(i18n: I18nContext, exc: ReplyError) -> str:
+    if exc.code == "busy":
+        return i18n.get("rv-busy")
     return i18n.get(f"rv-err-{exc.code}", detail=esc(exc.detail or "—"))
 
 

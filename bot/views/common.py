@@ -7,7 +7,9 @@ from typing import Any, Protocol
 
 from aiogram_i18n.cores.base import BaseCore
 
-from bot.render import MESSAGE_LIMIT, esc
+from bot.render import MESSAGE_LIMIT
+from bot.render import clip as clip  # re-exported: the cards' one clipping helper
+from bot.render import size as size
 from db.models import UserRow
 from db.pool import Conn
 from services.members import Role, store_of, store_role
@@ -32,29 +34,6 @@ class LocaleTexts:
 
 CARD_BUDGET = MESSAGE_LIMIT - 96
 """What a card may take; the rest is slack for a note above it."""
-
-
-def size(html: str) -> int:
-    """Telegram counts UTF-16 units of the visible text; escaped HTML is never shorter."""
-    return len(html.encode("utf-16-le")) // 2
-
-
-def clip(value: str | None, budget: int) -> str:
-    """Escape `value` and cut it (with "…") so the escaped text takes at most `budget`."""
-    text = (value or "").strip()
-    escaped = esc(text)
-    if size(escaped) <= budget:
-        return escaped
-    out: list[str] = []
-    used = 0
-    for ch in text:
-        piece = esc(ch)
-        cost = size(piece)
-        if used + cost > budget - 1:
-            break
-        out.append(piece)
-        used += cost
-    return "".join(out).rstrip() + "…"
 
 
 def share(needs: Sequence[int], budget: int) -> list[int]:

@@ -47,13 +47,18 @@ async def show_review(
         await show(target, i18n.get("rv-unavailable"), only_menu(i18n))
         return
     problems: list[str] = []
+    pending: str | None = None
     draft = card.review.draft_reply
     if draft and not card.review.has_answer:
         service = ReviewService(pool, ai, wb)
         problems = list(service.check(await service.context(review_id), draft).problems)
+        pending = await service.pending_publish(review_id)  # in flight or unconfirmed
     text = render_review_card(i18n, card, problems=problems, note=note)
     keyboard = review_card_keyboard(
-        i18n, card, can_publish=not problems, back=await list_back(i18n, state, "rv")
+        i18n,
+        card,
+        can_publish=not problems and pending is None,
+        back=await list_back(i18n, state, "rv"),
     )
     await show(target, text, keyboard)
 

@@ -4,6 +4,7 @@ waited out (on a controlled pacer, no real waiting)."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 from bot.i18n import create_core
@@ -119,3 +120,82 @@ async def test_notifier_waits_out_429_and_paces_per_chat(bot_env: BotEnv) -> Non
         assert "Open review" in " ".join(msg.labels)
     finally:
         await bot.session.close()
+
+
+def long_card(i: int, text: str, **kwargs: object) -> ReviewCard:
+    fields: dict[str, object] = {
+        "review_id": f"r{i}",
+        "store_id": "s",
+        "store_name": "Пледы <&> 🧶" * 5,
+        "product_id": "p",
+        "product_name": "Плед & <покрывало> 🛏" * 20,
+        "vendor_code": "PL&<1>" * 10,
+        "nm_id": "1",
+        "rating": 1,
+        "text": text,
+        "pros": text,
+        "cons": text,
+        "author": "Аня <&> 😀" * 10,
+        "date": datetime.now(UTC),
+    }
+    fields.update(kwargs)
+    return ReviewCard(**fields)  # type: ignore[arg-type]
+
+
+async def test_long_alert_and_digest_fit_one_message(bot_env: BotEnv) -> None:
+    """Emoji count double, `&` is five characters escaped, review texts have newlines: the
+    alert and the digest are still accepted (the fake checks HTML and the UTF-16 length)."""
+    env = bot_env
+    notifier = TelegramNotifier(
+        env.tg.make_bot(), env.pool, create_core(), pacer=Pacer(per_chat=0.0)
+    )
+    user = env.user(703)
+    to = Recipient("u", 703, "ru")
+    text = (("😡" * 30 + " <b>брак</b> & возврат\n" * 2) * 100)[:5000]
+    card = long_card(
+        0,
+        text,
+        complaint_id="c1",
+        complaint_status="draft",
+        complaint_text=text,
+        reason_name="Причина <&>",
+    )
+    try:
+        assert await notifier.review_alert(to, card) == "sent"
+        alert = await user.wait_message("Новый отзыв")
+        assert "😡😡 <b>брак</b> & возврат" in alert.text
+        cards = [
+            long_card(i, text, complaint_id=f"c{i}", complaint_status="draft") for i in range(20)
+        ]
+        assert await notifier.review_digest(to, cards) == "sent"
+        assert len(user.messages) == 2
+        assert all(call.ok for call in env.tg.calls_to("sendMessage"))
+    finally:
+        await notifier.bot.session.close()
+
+
+async def test_notifier_is_the_only_retry_layer(bot_env: BotEnv) -> None:
+    """The app's bot carries RetryAfterMiddleware; the notifier's sends pass it by, so each 429
+    pauses the pacer (on the fake clock, no real sleep) and is tried once per pause."""
+    env = bot_env
+    waits: list[float] = []
+    clock = [0.0]
+
+    async def fake_sleep(seconds: float) -> None:
+        waits.append(seconds)
+        clock[0] += seconds
+
+    pacer = Pacer(per_second=25, per_chat=0.0, clock=lambda: clock[0], sleep=fake_sleep)
+    notifier = TelegramNotifier(env.bot, env.pool, create_core(), pacer=pacer, retries=3)
+    env.user(704)
+    to = Recipient("u", 704, "en")
+    before = len(env.tg.calls_to("sendMessage"))
+    started = asyncio.get_running_loop().time()
+    env.tg.flood("sendMessage", times=2, retry_after=1)
+    assert await notifier.review_alert(to, long_card(0, "Bad")) == "sent"
+    assert asyncio.get_running_loop().time() - started < 0.9, "no real sleep in a middleware"
+    assert waits.count(1.0) == 2, "both 429s reached the pacer"
+    assert len(env.tg.calls_to("sendMessage")) - before == 3
+    env.tg.flood("sendMessage", times=5, retry_after=1)
+    assert await notifier.review_alert(to, long_card(1, "Bad")) == "failed"
+    assert len(env.tg.calls_to("sendMessage")) - before == 3 + 4, "retries + 1 tries, no more"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
@@ -14,7 +15,8 @@ from services.ai.tasks import AITasks
 from services.reviews import ReplyError, ReviewService
 from services.sync.base import SyncOptions
 from services.sync.service import SyncService
-from services.wb.client import RetryPolicy, WBUrls
+from services.wb.client import RetryPolicy, WBClient, WBUrls
+from services.wb.errors import WBNetworkError
 from services.wb.factory import WBClientFactory
 from services.wb.limits import LimitsConfig, MemoryRateLimiter
 from tests.fakes.llm import LLMStub
@@ -129,3 +131,56 @@ async def test_length_and_unknown_review(env: Env) -> None:
     with pytest.raises(ReplyError) as exc:
         await env.service.publish("no-such-review-id-00")
     assert exc.value.code == "not_found"
+
+
+async def test_publish_claims_without_holding_the_review(
+    env: Env, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """While WB is slow to answer: a second publish sends nothing, and the sync still upserts
+    the review's row (the publish holds no row lock across the WB call)."""
+    release = asyncio.Event()
+    entered = asyncio.Event()
+    original = WBClient.answer_feedback
+
+    async def slow_answer(self: WBClient, feedback_id: str, text: str) -> None:
+        entered.set()
+        await release.wait()
+        await original(self, feedback_id, text)
+
+    monkeypatch.setattr(WBClient, "answer_feedback", slow_answer)
+    await env.service.save_draft(env.review, "Спасибо за отзыв, мы всё проверим.")
+    first = asyncio.create_task(env.service.publish(env.review))
+    await asyncio.wait_for(entered.wait(), 5)
+    with pytest.raises(ReplyError) as exc:
+        await env.service.publish(env.review)
+    assert exc.value.code == "busy"
+    assert await env.service.pending_publish(env.review) == "publishing"
+    await asyncio.wait_for(
+        env.pool.execute(
+            "UPDATE reviews SET text = text WHERE id = $1", env.review
+        ),  # what the sync's page upsert does to the row
+        2,
+    )
+    release.set()
+    assert await first == "Спасибо за отзыв, мы всё проверим."
+    assert len(env.wb.stats.feedback_answers) == 1
+    assert await env.service.pending_publish(env.review) is None
+
+
+async def test_outcome_unknown_keeps_a_marker_until_confirmed(
+    env: Env, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def lost(self: WBClient, feedback_id: str, text: str) -> None:
+        raise WBNetworkError("reset", endpoint="answer", outcome_unknown=True)
+
+    monkeypatch.setattr(WBClient, "answer_feedback", lost)
+    await env.service.save_draft(env.review, "Спасибо за отзыв, мы всё проверим.")
+    for _ in range(2):  # the first press, then a second one: no new send
+        with pytest.raises(ReplyError) as exc:
+            await env.service.publish(env.review)
+        assert exc.value.code == "outcome_unknown"
+    assert await env.service.pending_publish(env.review) == "unknown"
+    monkeypatch.undo()
+    await env.service.publish(env.review, confirm=True)  # the person checked WB
+    assert len(env.wb.stats.feedback_answers) == 1
+    assert (await review_row(env))["has_answer"]
