@@ -151,9 +151,14 @@ def review_card_keyboard(
     card: ReviewCard,
     *,
     can_publish: bool,
+    unconfirmed: bool = False,
     back: InlineKeyboardButton | None = None,
 ) -> InlineKeyboardMarkup:
-    """Reply actions (draft, edit, regenerate, publish) and the complaint's button."""
+    """Reply actions (draft, edit, regenerate, publish) and the complaint's button.
+
+    `unconfirmed`: WB did not confirm the last publish; instead of Publish the person gets
+    "checked the portal, send again", so nothing is re-sent without a look first.
+    """
     r = card.review
     kb = InlineKeyboardBuilder()
     rid = r.id
@@ -161,6 +166,8 @@ def review_card_keyboard(
         if r.draft_reply:
             if can_publish:
                 kb.row(_btn(t.get("rv-btn-publish"), ReviewCb(action="rp", review_id=rid)))
+            elif unconfirmed:
+                kb.row(_btn(t.get("rv-btn-publish-again"), ReviewCb(action="rpc", review_id=rid)))
             kb.row(
                 _btn(t.get("rv-btn-edit"), ReviewCb(action="re", review_id=rid)),
                 _btn(t.get("rv-btn-regen"), ReviewCb(action="rg", review_id=rid)),

@@ -58,6 +58,7 @@ async def show_review(
         i18n,
         card,
         can_publish=not problems and pending is None,
+        unconfirmed=not problems and pending == "unknown",
         back=await list_back(i18n, state, "rv"),
     )
     await show(target, text, keyboard)

@@ -174,3 +174,42 @@ async def test_forged_review_button_is_refused(bot_env: BotEnv) -> None:
     assert all("секрет" not in m.text for m in user.messages)
     assert not bot_env.llm.requests
     assert msg
+
+
+async def test_unconfirmed_publish_offers_only_a_checked_resend(
+    bot_env: BotEnv, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from services.wb.client import WBClient
+    from services.wb.errors import WBNetworkError
+
+    user, _, store = await seller(bot_env)
+    await bot_env.services.sync.sync_all(store, kinds=("products", "reviews"))
+    review_id = await bot_env.pool.fetchval(
+        """SELECT id FROM reviews WHERE store_id = $1 AND NOT has_answer AND rating <= 3
+             AND is_product_active ORDER BY date DESC LIMIT 1""",
+        store,
+    )
+    await bot_env.pool.execute(
+        "UPDATE reviews SET draft_reply = 'Спасибо за отзыв, мы всё проверим.' WHERE id = $1",
+        review_id,
+    )
+    real_answer = WBClient.answer_feedback
+
+    async def lost(self: WBClient, feedback_id: str, text: str) -> None:
+        raise WBNetworkError("reset", endpoint="answer", outcome_unknown=True)
+
+    monkeypatch.setattr(WBClient, "answer_feedback", lost)
+    menu = await user.send("/menu")
+    await user.wait_message("WB")
+    await user.press_data(ReviewCb(action="o", review_id=review_id).pack(), menu.id + 1)
+    await user.wait_message("📦")
+    await user.press("Опубликовать на WB")
+    warned = await user.wait_message("не подтвердил")
+    labels = " ".join(warned.labels)
+    assert "Опубликовать на WB" not in labels and "отправить снова" in labels
+
+    monkeypatch.setattr(WBClient, "answer_feedback", real_answer)
+    await user.press("отправить снова")
+    done = await user.wait_message("опубликован")
+    assert "Ответ продавца" in done.text
+    assert len(bot_env.wb.stats.feedback_answers) == 1

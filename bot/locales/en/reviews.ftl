@@ -69,6 +69,7 @@ rv-draft-fix = Fix the text ("Edit") or ask for a new variant.
 rv-btn-draft = ✍️ Reply (AI)
 rv-btn-write = ✏️ Write a reply
 rv-btn-publish = ✅ Publish to WB
+rv-btn-publish-again = ↻ Checked WB: send again
 rv-btn-edit = ✏️ Edit
 rv-btn-regen = 🔄 New variant
 rv-btn-complaint = ⚠️ Draft a complaint

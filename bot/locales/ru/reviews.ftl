@@ -71,6 +71,7 @@ rv-draft-fix = Исправьте текст («Изменить») или по�
 rv-btn-draft = ✍️ Ответ (ИИ)
 rv-btn-write = ✏️ Написать ответ
 rv-btn-publish = ✅ Опубликовать на WB
+rv-btn-publish-again = ↻ Проверил(а) на WB — отправить снова
 rv-btn-edit = ✏️ Изменить
 rv-btn-regen = 🔄 Новый вариант
 rv-btn-complaint = ⚠️ Составить жалобу
