@@ -1,11 +1,14 @@
 """Alerts on new negative reviews (domain-rules "Alerts and people", "Delivery").
 
-The path of a review: an incremental sync finds it new -> `enqueue` puts it in the durable
-queue (`new_reviews`) -> auto-drafting decides its complaint -> `dispatch` writes one
-`review_alerts` row per recipient (the owner and managers who want alerts, rating at or
-below their threshold) and sends the rows it wrote. The row is the claim: written before the
+The path of a review: an incremental sync finds it new and puts it in the durable queue
+(`new_reviews`, services/sync/service.py) -> auto-drafting decides its complaint ->
+`dispatch` writes one `review_alerts` row per recipient (the owner and managers who want
+alerts, rating at or below their threshold) and sends the rows it wrote. The row is the claim: written before the
 send, marked sent after it; a claim older than `stale` without a send is sent again. People
-in quiet hours get 'held' rows, delivered as one digest once their quiet hours end.
+in quiet hours get 'held' rows, delivered as one digest once their quiet hours end. Access
+is checked again at delivery (a digest or a retry may come long after the row was written):
+a person no longer on the store, or a paused store, gets nothing ('failed', 'no access' or
+'store paused').
 """
 
 from __future__ import annotations
@@ -22,7 +25,6 @@ import asyncpg
 
 from db.repos import alerts as alerts_repo
 from services.notifier import Delivery, Notifier, Recipient, ReviewCard
-from services.sync.base import SyncResult
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +41,8 @@ class AlertConfig:
     quiet_tz: ZoneInfo = MSK
     """Quiet hours are MSK hours (user_preferences, migration 0005)."""
     people_at_once: int = 20
+    batch: int = 200
+    """Queue rows fanned out per transaction; `dispatch` drains the queue batch by batch."""
 
 
 @dataclass
@@ -82,30 +86,24 @@ class AlertService:
     def _hour(self, now: datetime) -> int:
         return now.astimezone(self.config.quiet_tz).hour
 
-    async def enqueue(self, result: SyncResult, *, now: datetime) -> int:
-        """Queue what an incremental reviews sync found new (backfill queues nothing).
-
-        A run that failed half-way still queues the reviews it stored: the next run will
-        not see them as new again.
-        """
-        if result.kind != "reviews" or result.backfill or not result.new_reviews:
-            return 0
-        return await alerts_repo.enqueue_new_reviews(
-            self.pool, result.store_id, [r.id for r in result.new_reviews], now=now
-        )
-
     async def dispatch(self, *, now: datetime, store_id: str | None = None) -> DispatchReport:
         """Write and send new alerts, resend stale claims, deliver digests of ended quiet hours."""
         report = DispatchReport()
         hour = self._hour(now)
         cfg = self.config
         while True:
-            fresh = await alerts_repo.fan_out(
-                self.pool, now=now, hour=hour, draft_wait=cfg.draft_wait, store_id=store_id
+            done, fresh = await alerts_repo.fan_out(
+                self.pool,
+                now=now,
+                hour=hour,
+                draft_wait=cfg.draft_wait,
+                store_id=store_id,
+                limit=cfg.batch,
             )
-            if not fresh:
+            if not done:
                 break
-            await self._send_single(fresh, now, report)
+            if fresh:
+                await self._send_single(fresh, now, report)
         async with self.pool.acquire() as conn:
             again = await alerts_repo.reclaim_stale(
                 conn, now=now, hour=hour, stale=cfg.stale, max_attempts=cfg.max_attempts
@@ -120,6 +118,30 @@ class AlertService:
             "SELECT count(*) FROM review_alerts WHERE status = 'held'"
         )
         return report
+
+    async def _refuse(
+        self, rows: Sequence[asyncpg.Record], report: DispatchReport
+    ) -> list[asyncpg.Record]:
+        """Close the rows whose person lost access (or whose store is paused); the rest."""
+        async with self.pool.acquire() as conn:
+            refused = await alerts_repo.access(
+                conn, list({(r["store_id"], r["user_id"]) for r in rows})
+            )
+            keep: list[asyncpg.Record] = []
+            for row in rows:
+                why = refused.get((row["store_id"], row["user_id"]), "no access")
+                if why is None:
+                    keep.append(row)
+                    continue
+                await alerts_repo.mark_failed(
+                    conn,
+                    [(row["review_id"], row["user_id"])],
+                    claimed_at=row["claimed_at"],
+                    error=why,
+                    final=True,
+                )
+                report.failed += 1
+        return keep
 
     async def _lookup(
         self, rows: Sequence[asyncpg.Record]
@@ -161,6 +183,9 @@ class AlertService:
     async def _send_single(
         self, rows: Sequence[asyncpg.Record], now: datetime, report: DispatchReport
     ) -> None:
+        rows = await self._refuse(rows, report)
+        if not rows:
+            return
         cards, people = await self._lookup(rows)
         by_user: dict[str, list[asyncpg.Record]] = defaultdict(list)
         for row in rows:
@@ -186,6 +211,9 @@ class AlertService:
     async def _send_digests(
         self, rows: Sequence[asyncpg.Record], now: datetime, report: DispatchReport
     ) -> None:
+        rows = await self._refuse(rows, report)
+        if not rows:
+            return
         cards, people = await self._lookup(rows)
         by_user: dict[str, list[asyncpg.Record]] = defaultdict(list)
         for row in rows:

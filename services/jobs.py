@@ -3,8 +3,9 @@ run them under a controlled clock, and every job is safe on several instances at
 
 - a store's sync slot is claimed in `sync_schedule` (a conditional upsert moves it forward),
   and the sync itself holds an advisory lock per store and kind (`run_sync`);
-- new reviews go to the durable `new_reviews` queue; drafting claims queue rows with
-  FOR UPDATE SKIP LOCKED; alerts are claimed by their `review_alerts` row (services/alerts.py);
+- new reviews go to the durable `new_reviews` queue (the sync writes it); drafting claims
+  queue rows with FOR UPDATE SKIP LOCKED; alerts are claimed by their `review_alerts` row
+  (services/alerts.py);
 - owner notices are claimed by a row or flag before the send (services/reminders.py).
 
 Paused stores (`status = 'inactive'`) are skipped by every job.
@@ -14,8 +15,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import asyncpg
@@ -83,6 +85,8 @@ class Jobs:
         alerts: AlertService,
         reminders: ReminderService,
         config: JobConfig | None = None,
+        *,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.pool = pool
         self.sync = sync
@@ -90,11 +94,19 @@ class Jobs:
         self.alerts = alerts
         self.reminders = reminders
         self.config = config or JobConfig()
+        self.clock = clock
+        """Real time: a tick's `now` is moved forward by the time its work took, so claims
+        written after a long sync are not born stale (another instance would take them over)."""
+
+    def _later(self, now: datetime, started: datetime) -> datetime:
+        """`now` plus the time spent since `started` (both by `clock`)."""
+        return now + max(self.clock() - started, timedelta(0))
 
     # --- syncs ------------------------------------------------------------------------------
 
     async def sync_due(self, kind: SyncKind, *, now: datetime) -> list[SyncResult]:
         """Sync every active store whose `kind` is due; a slot goes to one instance only."""
+        started = self.clock()
         interval = timedelta(seconds=self.config.intervals[kind])
         stores = await stores_repo.list_stores(self.pool, only_active=True)
         gate = asyncio.Semaphore(self.config.stores_at_once)
@@ -106,13 +118,14 @@ class Jobs:
                     self.pool, store_id, kind, now=now, next_run_at=now + interval
                 ):
                     return
-                results.append(await self.sync_store(store_id, kind, now=now))
+                results.append(await self.sync_store(store_id, kind, now=now, started=started))
 
         await asyncio.gather(*(one(s.id) for s in stores))
         return results
 
     async def full_sync(self, *, now: datetime) -> list[SyncResult]:
         """The nightly full sync (vanished reviews, answers given in the portal): backfill only."""
+        started = self.clock()
         stores = await stores_repo.list_stores(self.pool, only_active=True)
         results: list[SyncResult] = []
         gate = asyncio.Semaphore(self.config.stores_at_once)
@@ -124,16 +137,26 @@ class Jobs:
                 ):
                     return
                 for kind in FULL_KINDS:
-                    results.append(await self.sync_store(store_id, kind, now=now, full=True))
+                    results.append(
+                        await self.sync_store(store_id, kind, now=now, full=True, started=started)
+                    )
 
         await asyncio.gather(*(one(s.id) for s in stores))
         return results
 
     async def sync_store(
-        self, store_id: str, kind: SyncKind, *, now: datetime, full: bool = False
+        self,
+        store_id: str,
+        kind: SyncKind,
+        *,
+        now: datetime,
+        full: bool = False,
+        started: datetime | None = None,
     ) -> SyncResult:
-        """One sync and what follows it: queue new reviews, draft, alert, tell the owner
-        once if WB refused the token."""
+        """One sync and what follows it: draft, alert, tell the owner once if WB refused the
+        token. The sync queues its new reviews itself (even when it fails half-way; the
+        sweeps pick them up then). What follows uses the time after the sync, not `now`."""
+        started = started or self.clock()
         try:
             result = await self.sync.sync(store_id, kind, full=full, now=now)
         except Exception:
@@ -142,12 +165,11 @@ class Jobs:
         if result.skipped:
             log.debug("sync %s of %s skipped: %s", kind, store_id, result.skipped)
             return result
-        await self.alerts.enqueue(result, now=now)
         if result.error:
             await self.reminders.auth_failures(store_id)
         if kind == "reviews":
-            await self.auto_draft(store_id, now=now)
-            await self.alerts.dispatch(now=now, store_id=store_id)
+            await self.auto_draft(store_id, now=self._later(now, started))
+            await self.alerts.dispatch(now=self._later(now, started), store_id=store_id)
         return result
 
     # --- auto-drafting ------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import asyncpg
 
@@ -20,6 +21,10 @@ from db.repos import stores as stores_repo
 from services.notifier import Delivery, Notice, Notifier, Recipient
 from services.sync.base import token_fingerprint
 from services.wb.tokens import TokenFormatError, inspect_token
+
+MSK = ZoneInfo("Europe/Moscow")
+"""The expiry date is shown as a Moscow date (a token expiring 01:00 MSK is 22:00 UTC the day
+before)."""
 
 log = logging.getLogger(__name__)
 
@@ -125,7 +130,7 @@ class ReminderService:
                         {
                             "store": store.name,
                             "days": max(1, int(left.total_seconds() // 86400)),
-                            "date": expires.date().isoformat(),
+                            "date": expires.astimezone(MSK).date().isoformat(),
                         },
                     ),
                 )

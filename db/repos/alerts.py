@@ -36,10 +36,37 @@ async def enqueue_new_reviews(
     return int(status.split()[-1])
 
 
+NEW_FOR = timedelta(hours=48)
+"""Domain-rules "What counts as new": a queue row older than this (found, or the review
+dated, that long ago; a store paused and resumed) is closed without drafting or alerting."""
+
+_OLD = "({n}.found_at < $2::timestamptz - {age} OR r.date < $2::timestamptz - {age})"
+
+
 async def claim_drafting(
-    conn: Conn, store_id: str, *, now: datetime, limit: int, stale: timedelta
+    conn: Conn,
+    store_id: str,
+    *,
+    now: datetime,
+    limit: int,
+    stale: timedelta,
+    max_age: timedelta = NEW_FOR,
 ) -> list[str]:
-    """Queued reviews of a store whose auto-drafting is not decided yet, oldest first."""
+    """Queued reviews of a store whose auto-drafting is not decided yet, oldest first.
+    Rows past `max_age` are closed (decided: nothing to draft) and not returned."""
+    await conn.execute(
+        f"""
+        UPDATE new_reviews n SET draft_done_at = $2
+         WHERE n.review_id IN (
+               SELECT q.review_id FROM new_reviews q JOIN reviews r ON r.id = q.review_id
+                WHERE q.store_id = $1 AND q.draft_done_at IS NULL
+                  AND {_OLD.format(n="q", age="$3::interval")}
+                  FOR UPDATE OF q SKIP LOCKED)
+        """,
+        store_id,
+        now,
+        max_age,
+    )
     rows = await conn.fetch(
         """
         UPDATE new_reviews n SET draft_claimed_at = $2, draft_attempts = n.draft_attempts + 1
@@ -94,33 +121,46 @@ async def fan_out(
     draft_wait: timedelta,
     store_id: str | None = None,
     limit: int = 200,
-) -> list[asyncpg.Record]:
-    """Write the alert rows of queued reviews; returns the rows this call claimed to send.
+    max_age: timedelta = NEW_FOR,
+) -> tuple[int, list[asyncpg.Record]]:
+    """Write the alert rows of queued reviews; returns how many queue rows this call
+    finished and the alert rows it claimed to send (none when everyone is in quiet hours or
+    above their threshold, though more queue rows may wait: drain by the count).
 
     A review waits for its auto-drafting to be decided (so the alert carries the draft), but
-    no longer than `draft_wait`. Rows for people in quiet hours are written 'held'.
+    no longer than `draft_wait`. Rows for people in quiet hours are written 'held'. Queue
+    rows past `max_age` are closed without alerts.
     """
     async with pool.acquire() as conn, conn.transaction():
-        ids = [
-            r["review_id"]
-            for r in await conn.fetch(
-                """
-                SELECT n.review_id FROM new_reviews n JOIN stores s ON s.id = n.store_id
-                 WHERE n.alerts_done_at IS NULL AND s.status = 'active'
-                   AND ($1::text IS NULL OR n.store_id = $1)
-                   AND (n.draft_done_at IS NOT NULL OR n.found_at < $2::timestamptz - $3::interval)
-                 ORDER BY n.found_at
-                 LIMIT $4
-                   FOR UPDATE OF n SKIP LOCKED
-                """,
-                store_id,
-                now,
-                draft_wait,
-                limit,
-            )
-        ]
+        picked = await conn.fetch(
+            f"""
+            SELECT n.review_id, {_OLD.format(n="n", age="$5::interval")} AS old
+              FROM new_reviews n JOIN stores s ON s.id = n.store_id
+              JOIN reviews r ON r.id = n.review_id
+             WHERE n.alerts_done_at IS NULL AND s.status = 'active'
+               AND ($1::text IS NULL OR n.store_id = $1)
+               AND (n.draft_done_at IS NOT NULL OR n.found_at < $2::timestamptz - $3::interval
+                    OR {_OLD.format(n="n", age="$5::interval")})
+             ORDER BY n.found_at
+             LIMIT $4
+               FOR UPDATE OF n SKIP LOCKED
+            """,
+            store_id,
+            now,
+            draft_wait,
+            limit,
+            max_age,
+        )
+        if not picked:
+            return 0, []
+        await conn.execute(
+            "UPDATE new_reviews SET alerts_done_at = $2 WHERE review_id = ANY($1::text[])",
+            [r["review_id"] for r in picked],
+            now,
+        )
+        ids = [r["review_id"] for r in picked if not r["old"]]
         if not ids:
-            return []
+            return len(picked), []
         rows = await conn.fetch(
             """
             WITH people AS (
@@ -145,18 +185,13 @@ async def fan_out(
               LEFT JOIN user_preferences p ON p.user_id = u.id
              WHERE r.id = ANY($1::text[]) AND r.rating <= COALESCE(p.alert_threshold, 3)
             ON CONFLICT (review_id, user_id) DO NOTHING
-            RETURNING a.review_id, a.user_id, a.status, a.claimed_at
+            RETURNING a.review_id, a.user_id, a.store_id, a.status, a.claimed_at
             """,
             ids,
             now,
             hour,
         )
-        await conn.execute(
-            "UPDATE new_reviews SET alerts_done_at = $2 WHERE review_id = ANY($1::text[])",
-            ids,
-            now,
-        )
-    return [r for r in rows if r["status"] == "claimed"]
+    return len(picked), [r for r in rows if r["status"] == "claimed"]
 
 
 async def reclaim_stale(
@@ -189,7 +224,7 @@ async def reclaim_stale(
                 WHERE q.status = 'claimed' AND q.claimed_at < $1::timestamptz - $3::interval
                 ORDER BY q.claimed_at LIMIT $5
                   FOR UPDATE SKIP LOCKED)
-        RETURNING a.review_id, a.user_id, a.status, a.claimed_at
+        RETURNING a.review_id, a.user_id, a.store_id, a.status, a.claimed_at
         """,
         now,
         hour,
@@ -210,7 +245,7 @@ async def claim_digests(conn: Conn, *, now: datetime, hour: int) -> list[asyncpg
                SELECT q.review_id, q.user_id FROM review_alerts q
                 WHERE q.status = 'held' FOR UPDATE SKIP LOCKED)
            AND a.status = 'held' AND NOT {_QUIET.format(hour="$2")}
-        RETURNING a.review_id, a.user_id, a.status, a.claimed_at
+        RETURNING a.review_id, a.user_id, a.store_id, a.status, a.claimed_at
         """,
         now,
         hour,
@@ -281,6 +316,31 @@ async def review_cards(conn: Conn, review_ids: Sequence[str]) -> list[asyncpg.Re
         """,
         list(review_ids),
     )
+
+
+async def access(conn: Conn, pairs: Sequence[tuple[str, str]]) -> dict[tuple[str, str], str | None]:
+    """Checked at delivery time, per (store_id, user_id): None if the person may still get
+    the store's alerts (the owner, or a member with alerts on; approved; the store active),
+    else why not ('store paused' or 'no access'). A held digest or a stale claim may be
+    delivered long after its row was written."""
+    rows = await conn.fetch(
+        """
+        SELECT x.store_id, x.user_id,
+               CASE WHEN s.id IS NULL OR s.status <> 'active' THEN 'store paused'
+                    WHEN u.id IS NULL OR NOT u.is_approved THEN 'no access'
+                    WHEN s.owner_id = x.user_id THEN NULL
+                    WHEN EXISTS (SELECT 1 FROM store_members m
+                                  WHERE m.store_id = x.store_id AND m.user_id = x.user_id
+                                    AND m.alerts_enabled) THEN NULL
+                    ELSE 'no access' END AS refused
+          FROM unnest($1::text[], $2::text[]) AS x(store_id, user_id)
+          LEFT JOIN stores s ON s.id = x.store_id
+          LEFT JOIN users u ON u.id = x.user_id
+        """,
+        [p[0] for p in pairs],
+        [p[1] for p in pairs],
+    )
+    return {(r["store_id"], r["user_id"]): r["refused"] for r in rows}
 
 
 async def recipients(conn: Conn, user_ids: Sequence[str]) -> list[asyncpg.Record]:

@@ -1,14 +1,21 @@
-"""The entry point for syncing: one call per store and kind, or all kinds in order."""
+"""The entry point for syncing: one call per store and kind, or all kinds in order.
+
+An incremental reviews run queues what it found new (`new_reviews`, the queue alerts and
+auto-drafting work from) on its claimed connection before it returns or fails, so every
+caller (the scheduler, "sync now", the CLI) gets the alerts.
+"""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 import asyncpg
 
 from db.models import StoreRow
 from db.pool import Connection
+from db.repos import alerts as alerts_repo
 from db.repos import stores as stores_repo
 from services.sync.base import KINDS, Progress, SyncKind, SyncOptions, SyncResult, run_sync
 from services.sync.chats import sync_chats
@@ -17,6 +24,10 @@ from services.sync.questions import sync_questions
 from services.sync.reviews import sync_reviews
 from services.wb.factory import WBClientFactory, store_tokens
 from services.wb.models import HostName
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
 
 _HOST_OF_KIND: dict[SyncKind, HostName] = {
     "products": "content",
@@ -42,10 +53,26 @@ class SyncService:
         pool: asyncpg.Pool,
         wb: WBClientFactory,
         options: SyncOptions | None = None,
+        *,
+        clock: Clock = lambda: datetime.now(UTC),
     ) -> None:
         self.pool = pool
         self.wb = wb
         self.options = options or SyncOptions()
+        self.clock = clock
+        """Real time, to date the queue rows when the run ends (a run may take minutes)."""
+
+    async def _queue_new(
+        self, conn: Connection, result: SyncResult, at: datetime, started: datetime
+    ) -> None:
+        """Put what an incremental run stored as new in the durable queue; `found_at` is
+        the run's `at` moved forward by the time the run took."""
+        if result.backfill or not result.new_reviews:
+            return
+        found_at = at + max(self.clock() - started, timedelta(0))
+        await alerts_repo.enqueue_new_reviews(
+            conn, result.store_id, [r.id for r in result.new_reviews], now=found_at
+        )
 
     async def sync(
         self,
@@ -66,16 +93,27 @@ class SyncService:
             state = await stores_repo.get_sync_state(conn, store.id, kind)
             since = state["last_success_at"] if state is not None else None
             if kind == "reviews":
-                await sync_reviews(
-                    conn,
-                    store,
-                    result,
-                    at,
-                    client=client,
-                    options=options,
-                    since=since,
-                    progress=progress,
-                )
+                started = self.clock()
+                try:
+                    await sync_reviews(
+                        conn,
+                        store,
+                        result,
+                        at,
+                        client=client,
+                        options=options,
+                        since=since,
+                        progress=progress,
+                    )
+                except BaseException:
+                    # Reviews stored before the failure are queued too: the next run will
+                    # not report them as new again.
+                    try:
+                        await self._queue_new(conn, result, at, started)
+                    except Exception:
+                        log.exception("queueing new reviews of store %s failed", store.id)
+                    raise
+                await self._queue_new(conn, result, at, started)
             elif kind == "questions":
                 await sync_questions(
                     conn,

@@ -15,6 +15,7 @@ import asyncpg
 import httpx
 import pytest
 
+from db.repos import stores as stores_repo
 from db.repos import users as users_repo
 from services.ai.client import AIClient, AIConfig
 from services.ai.pricing import Pricing
@@ -25,7 +26,7 @@ from services.jobs import JobConfig, Jobs
 from services.notifier import Delivery, Notice, Recipient, ReviewCard
 from services.reminders import ReminderService
 from services.sync.base import SyncOptions
-from services.sync.service import SyncService
+from services.sync.service import Clock, SyncService
 from services.wb.client import RetryPolicy, WBUrls
 from services.wb.factory import WBClientFactory
 from services.wb.limits import LimitsConfig, MemoryRateLimiter
@@ -93,16 +94,21 @@ class World:
         pool: asyncpg.Pool | None = None,
         notifier: RecordingNotifier | None = None,
         config: JobConfig | None = None,
+        *,
+        clock: Clock | None = None,
+        alert_config: AlertConfig | None = None,
     ) -> Jobs:
         pool = pool or self.pool
         notifier = notifier or self.notifier
+        clock = clock or (lambda: datetime.now(UTC))
         return Jobs(
             pool,
-            SyncService(pool, self.factory, OPTIONS),
+            SyncService(pool, self.factory, OPTIONS, clock=clock),
             ComplaintService(pool, self.ai),
-            AlertService(pool, notifier, AlertConfig()),
+            AlertService(pool, notifier, alert_config or AlertConfig()),
             ReminderService(pool, notifier),
             config or JobConfig(),
+            clock=clock,
         )
 
 
@@ -222,8 +228,7 @@ async def test_queue_survives_a_crash_between_sync_and_alert(world: World) -> No
     await jobs.sync_store(w.store, "reviews", now=now)
     review = land(w, now, 1)
     # The sync ran and queued, then the process died before alerting.
-    result = await jobs.sync.sync(w.store, "reviews", now=now + timedelta(minutes=1))
-    await jobs.alerts.enqueue(result, now=now + timedelta(minutes=1))
+    await jobs.sync.sync(w.store, "reviews", now=now + timedelta(minutes=1))
     assert w.notifier.alerts == []
     # Another instance's sweep drafts and alerts it.
     other = w.jobs()
@@ -323,3 +328,148 @@ async def test_quiet_hours_window_may_wrap_midnight(pool: asyncpg.Pool) -> None:
     ]
     assert [await quiet(13, 15, h) for h in (12, 13, 14, 15)] == [False, True, True, False]
     assert not await quiet(None, None, 3) and not await quiet(5, 5, 5)
+
+
+async def _statuses(w: World) -> dict[str, tuple[str, str | None]]:
+    return {
+        r["user_id"]: (r["status"], r["error"])
+        for r in await w.pool.fetch("SELECT user_id, status, error FROM review_alerts")
+    }
+
+
+async def test_sync_now_queues_new_reviews_and_the_alert_job_sends_them(world: World) -> None:
+    """The "sync now" button and the CLI call SyncService directly; the sync queues."""
+    w = world
+    now = now_utc()
+    service = SyncService(w.pool, w.factory, OPTIONS)
+    await service.sync_all(w.store, kinds=("products", "reviews"), now=now)
+    review = land(w, now, 1)
+    results = await service.sync_all(w.store, kinds=("reviews",), now=now + timedelta(minutes=1))
+    assert [r.id for r in results[0].new_reviews] == [review]
+    assert await w.pool.fetchval("SELECT count(*) FROM new_reviews") == 1
+    jobs = w.jobs()
+    await jobs.auto_draft_all(now=now + timedelta(minutes=2))
+    await jobs.deliver_alerts(now=now + timedelta(minutes=2))
+    assert w.notifier.alerts == [(w.owner, review)]
+
+
+async def test_reviews_stored_before_a_failure_are_still_queued_and_alerted(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    w = world
+    jobs = w.jobs()
+    now = now_utc()
+    await jobs.sync_store(w.store, "reviews", now=now)
+    review = land(w, now, 1)
+
+    async def boom(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("database went away")
+
+    # The pages are written, then the run fails (a bug or the database).
+    monkeypatch.setattr(stores_repo, "refresh_review_counts", boom)
+    failed = await jobs.sync_store(w.store, "reviews", now=now + timedelta(minutes=1))
+    assert failed.error == "internal error"
+    monkeypatch.undo()
+    assert await w.pool.fetchval("SELECT review_id FROM new_reviews") == review
+    await jobs.auto_draft_all(now=now + timedelta(minutes=2))
+    await jobs.deliver_alerts(now=now + timedelta(minutes=2))
+    assert w.notifier.alerts == [(w.owner, review)]
+
+
+async def test_people_who_lost_access_and_paused_stores_get_no_digest_or_retry(
+    world: World,
+) -> None:
+    w = world
+    now = now_utc()
+    hour = now.astimezone(MSK).hour
+    sleepy = await person(w.pool, 9030, quiet_start=hour, quiet_end=(hour + 2) % 24)
+    flaky = await person(w.pool, 9031)
+    await add_manager(w.pool, w.store, sleepy)
+    await add_manager(w.pool, w.store, flaky)
+    jobs = w.jobs()
+    await jobs.sync_store(w.store, "reviews", now=now)
+    land(w, now, 1)
+    w.notifier.failing.add(flaky)
+    await jobs.sync_store(w.store, "reviews", now=now + timedelta(minutes=1))
+    assert await _statuses(w) == {
+        w.owner: ("sent", None),
+        sleepy: ("held", None),
+        flaky: ("claimed", "send failed"),
+    }
+    # Both managers are removed while the digest is held and the retry is pending.
+    await w.pool.execute("DELETE FROM store_members WHERE store_id = $1", w.store)
+    w.notifier.failing.clear()
+    after = now.replace(minute=0, second=0) + timedelta(hours=2, minutes=1)
+    await jobs.deliver_alerts(now=after)
+    assert w.notifier.digests == [] and len(w.notifier.alerts) == 1
+    assert await _statuses(w) == {
+        w.owner: ("sent", None),
+        sleepy: ("failed", "no access"),
+        flaky: ("failed", "no access"),
+    }
+
+    # The owner in quiet hours, then the store is paused: the held alerts are not sent.
+    await w.pool.execute(
+        "INSERT INTO user_preferences (user_id, quiet_start, quiet_end) VALUES ($1, $2, $3)",
+        w.owner,
+        after.astimezone(MSK).hour,
+        (after.astimezone(MSK).hour + 2) % 24,
+    )
+    land(w, after, 2)
+    await jobs.sync_store(w.store, "reviews", now=after + timedelta(minutes=1))
+    held = await w.pool.fetchval("SELECT count(*) FROM review_alerts WHERE status = 'held'")
+    assert held == 1
+    await stores_repo.set_store_status(w.pool, w.store, "inactive")
+    await jobs.deliver_alerts(now=after.replace(minute=0) + timedelta(hours=2, minutes=1))
+    assert w.notifier.digests == []
+    assert (
+        await w.pool.fetchval(
+            "SELECT error FROM review_alerts WHERE status = 'failed' AND user_id = $1", w.owner
+        )
+        == "store paused"
+    )
+
+
+async def test_queue_rows_older_than_48_hours_are_closed_after_a_pause(world: World) -> None:
+    """Pause, then resume days later: the old queue is neither drafted nor alerted."""
+    from services.products import apply_defaults
+
+    w = world
+    jobs = w.jobs()
+    now = now_utc()
+    await jobs.sync_store(w.store, "reviews", now=now)
+    ids = [
+        r["id"] for r in await w.pool.fetch("SELECT id FROM products WHERE store_id = $1", w.store)
+    ]
+    await apply_defaults(w.pool, w.store, ids)
+    land(w, now, 1)
+    await jobs.sync.sync(w.store, "reviews", now=now + timedelta(minutes=1))  # queued
+    await stores_repo.set_store_status(w.pool, w.store, "inactive")
+    resumed = now + timedelta(days=3)
+    await stores_repo.set_store_status(w.pool, w.store, "active")
+    await jobs.auto_draft_all(now=resumed)
+    await jobs.deliver_alerts(now=resumed)
+    assert w.notifier.alerts == []
+    assert await w.pool.fetchval("SELECT count(*) FROM review_complaints") == 0
+    row = await w.pool.fetchrow("SELECT draft_done_at, alerts_done_at FROM new_reviews")
+    assert row is not None and row["draft_done_at"] == resumed == row["alerts_done_at"]
+
+
+async def test_dispatch_drains_the_queue_past_batches_that_alert_nobody(world: World) -> None:
+    w = world
+    jobs = w.jobs(alert_config=AlertConfig(batch=2))
+    now = now_utc()
+    await jobs.sync_store(w.store, "reviews", now=now)
+    # Queued first (found earlier): five-star reviews, above everyone's threshold.
+    land(w, now, 5, "Отлично")
+    land(w, now, 5, "Отлично")
+    land(w, now, 4, "Хорошо")
+    await jobs.sync.sync(w.store, "reviews", now=now + timedelta(minutes=1))
+    bad = land(w, now, 1)
+    await jobs.sync.sync(w.store, "reviews", now=now + timedelta(minutes=2))
+    assert await w.pool.fetchval("SELECT count(*) FROM new_reviews") == 4
+    await jobs.deliver_alerts(now=now + timedelta(minutes=15))
+    assert w.notifier.alerts == [(w.owner, bad)]
+    assert (
+        await w.pool.fetchval("SELECT count(*) FROM new_reviews WHERE alerts_done_at IS NULL") == 0
+    )

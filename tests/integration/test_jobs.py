@@ -6,7 +6,10 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 from datetime import UTC, datetime, timedelta
+from datetime import time as dtime
+from typing import Any
 
+import pytest
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
@@ -272,3 +275,62 @@ async def test_scheduler_wiring(world: World) -> None:
     await scheduler.get_job("alerts").func()
     assert seen == [fixed]
     scheduler.shutdown(wait=False)
+
+
+class FakeClock:
+    def __init__(self, at: datetime) -> None:
+        self.at = at
+
+    def __call__(self) -> datetime:
+        return self.at
+
+
+async def test_work_after_a_long_sync_is_dated_when_the_sync_ends(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A sync that takes 30 minutes: the queue row, the drafting claim and the alert claim
+    are dated when it ends, so another instance does not take the claim over as stale."""
+    import services.sync.service as sync_service
+
+    w = world
+    now = now_utc()
+    clock = FakeClock(now)
+    jobs = w.jobs(clock=clock)
+    await jobs.sync_store(w.store, "reviews", now=now)
+    review = land(w, now, 1)
+    real = sync_service.sync_reviews  # type: ignore[attr-defined]
+
+    async def slow(*args: Any, **kwargs: Any) -> None:
+        await real(*args, **kwargs)
+        clock.at += timedelta(minutes=30)
+
+    monkeypatch.setattr(sync_service, "sync_reviews", slow)
+    w.notifier.failing.add(w.owner)
+    tick = now + timedelta(minutes=5)
+    clock.at = tick
+    await jobs.sync_store(w.store, "reviews", now=tick)
+    ended = tick + timedelta(minutes=30)
+    queued = await w.pool.fetchrow("SELECT found_at, draft_claimed_at FROM new_reviews")
+    assert queued is not None and queued["found_at"] == ended
+    assert queued["draft_claimed_at"] == ended
+    alert = await w.pool.fetchrow("SELECT status, claimed_at, attempts FROM review_alerts")
+    assert alert is not None and alert["claimed_at"] == ended and alert["status"] == "claimed"
+
+    # Another instance a minute after the sync ended: the claim is fresh, not resent.
+    w.notifier.failing.clear()
+    await w.jobs().deliver_alerts(now=ended + timedelta(minutes=1))
+    assert w.notifier.alerts == []
+    assert await w.pool.fetchval("SELECT attempts FROM review_alerts") == 1
+    await w.jobs().deliver_alerts(now=ended + timedelta(minutes=11))
+    assert w.notifier.alerts == [(w.owner, review)]
+
+
+async def test_token_expiry_date_is_shown_in_moscow_time(world: World) -> None:
+    w = world
+    now = now_utc()
+    # 22:30 UTC is 01:30 MSK the next day.
+    expires = datetime.combine((now + timedelta(days=10)).date(), dtime(22, 30), UTC)
+    await stores_repo.set_api_token(w.pool, w.store, w.wb.token(expires_at=expires))
+    await w.jobs().token_reminders(now=now)
+    ((_, notice),) = w.notifier.notices
+    assert notice.args["date"] == (expires.date() + timedelta(days=1)).isoformat()
