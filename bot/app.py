@@ -66,7 +66,7 @@ async def set_commands(bot: Bot) -> None:
     for language in ("ru", "en"):
         commands = [
             BotCommand(command=name, description=core.get(f"cmd-{name}", language))
-            for name in ("start", "cancel", "help")
+            for name in ("start", "products", "settings", "cancel", "help")
         ]
         await bot.set_my_commands(commands, BotCommandScopeDefault(), language_code=language)
         if language == "ru":

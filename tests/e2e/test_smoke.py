@@ -20,6 +20,7 @@ async def test_commands_are_registered_in_both_languages(bot_env: BotEnv) -> Non
     ru = bot_env.tg.commands(language_code="ru")
     en = bot_env.tg.commands(language_code="en")
     assert ru and en and [c for c, _ in ru] == [c for c, _ in en]
+    assert {"start", "products", "settings", "help", "cancel"} <= {c for c, _ in ru}
 
 
 async def test_approved_user_opens_menu(bot_env: BotEnv) -> None:
@@ -29,7 +30,7 @@ async def test_approved_user_opens_menu(bot_env: BotEnv) -> None:
     seller = bot_env.user(501)
     await seller.send("/menu")
     msg = await seller.wait_message("WB")
-    assert "Магазины" in " ".join(msg.labels)
+    assert "Магазины" in " ".join(msg.labels) and "Товары" in " ".join(msg.labels)
     await seller.press("Помощь")
     assert "Как это работает" in (await seller.wait_message("работает")).text
     assert await make_user(bot_env.pool)  # the database is shared with the bot
