@@ -9,8 +9,8 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from aiogram_i18n import I18nContext
 
-from bot.callbacks import MenuCb, PickStoreCb, ProductCb, ProductListCb
-from db.models import ProductRow, StoreRow
+from bot.callbacks import MenuCb, ProductCb, ProductListCb
+from db.models import ProductRow
 from services.products import CHOICE_RULES, WORK_STATUSES, ProductCard
 
 # Short codes for rule fields in callback data (64 bytes: `pr:t:<uuid>:<code>`).
@@ -38,17 +38,6 @@ PICK_SECTION = "pd"
 
 def mark(on: Any) -> str:
     return "✅" if on else "▫️"
-
-
-def store_picker(i18n: I18nContext, stores: Sequence[StoreRow]) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
-    for store in stores:
-        kb.button(
-            text=store.name[:60], callback_data=PickStoreCb(section=PICK_SECTION, store_id=store.id)
-        )
-    kb.adjust(1)
-    kb.row(_menu(i18n))
-    return kb.as_markup()
 
 
 def _menu(i18n: I18nContext) -> InlineKeyboardButton:

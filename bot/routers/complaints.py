@@ -29,8 +29,7 @@ from bot.keyboards.complaints import (
     queue_keyboard,
     reason_keyboard,
 )
-from bot.keyboards.menu import back_to_menu, only_menu
-from bot.keyboards.reviews import store_picker
+from bot.keyboards.menu import back_to_menu
 from bot.render import esc
 from bot.ui import answer, show
 from bot.views.common import clip, may_act, store_access
@@ -46,13 +45,13 @@ from bot.views.lists import (
     turn,
 )
 from bot.views.screens import list_back, show_complaint, show_review
+from bot.views.sections import enter_section
 from db.models import UserRow
 from db.repos import review_pages
 from services.ai.errors import AIError
 from services.ai.pricing import Pricing
 from services.ai.tasks import AITasks
 from services.complaints import BatchReport, ComplaintError, ComplaintService
-from services.members import user_stores
 from services.settings import Settings
 from services.wb.factory import WBClientFactory
 
@@ -147,13 +146,16 @@ async def on_complaints(
     query: CallbackQuery, state: FSMContext, i18n: I18nContext, pool: asyncpg.Pool, user: UserRow
 ) -> None:
     await state.set_state(None)
-    stores = [s for s, _ in await user_stores(pool, user.id)]
-    if not stores:
-        await show(query, i18n.get("rv-no-stores"), only_menu(i18n))
-    elif len(stores) == 1:
-        await open_queue(query, state, i18n, pool, stores[0].id)
-    else:
-        await show(query, i18n.get("cp-pick-store"), store_picker(i18n, "cq", stores, _home(i18n)))
+    await enter_section(
+        query,
+        i18n,
+        pool,
+        user,
+        section="cq",
+        pick_text="cp-pick-store",
+        no_stores_text="rv-no-stores",
+        open_store=lambda store_id: open_queue(query, state, i18n, pool, store_id),
+    )
     await answer(query)
 
 

@@ -27,13 +27,13 @@ from bot.keyboards.products import (
     PICK_SECTION,
     card_keyboard,
     list_keyboard,
-    store_picker,
 )
 from bot.render import cut, esc
 from bot.ui import answer, show
+from bot.views.sections import enter_section
 from db.models import UserRow
 from services import products as svc
-from services.members import store_of, store_role, user_stores
+from services.members import store_of, store_role
 
 router = Router(name="products")
 router.message.filter(Approved())
@@ -131,13 +131,16 @@ async def _entry(
     state: FSMContext,
     user: UserRow,
 ) -> None:
-    stores = [s for s, _ in await user_stores(pool, user.id)]
-    if not stores:
-        await show(target, i18n.get("pd-no-stores"))
-    elif len(stores) == 1:
-        await _open_store(target, i18n, pool, state, stores[0].id)
-    else:
-        await show(target, i18n.get("pd-pick-store"), store_picker(i18n, stores))
+    await enter_section(
+        target,
+        i18n,
+        pool,
+        user,
+        section=PICK_SECTION,
+        pick_text="pd-pick-store",
+        no_stores_text="pd-no-stores",
+        open_store=lambda store_id: _open_store(target, i18n, pool, state, store_id),
+    )
 
 
 @router.message(Command("products"))

@@ -22,13 +22,12 @@ from aiogram_i18n import I18nContext
 
 from bot.callbacks import FilterCb, ListCb, MenuCb, PickStoreCb, ReviewCb
 from bot.filters import Approved
-from bot.keyboards.menu import back_to_menu, only_menu
+from bot.keyboards.menu import back_to_menu
 from bot.keyboards.reviews import (
     FILTER_OPTIONS,
     filter_keyboard,
     product_keyboard,
     review_list_keyboard,
-    store_picker,
 )
 from bot.render import MSK, esc
 from bot.ui import answer, show
@@ -45,13 +44,13 @@ from bot.views.lists import (
 )
 from bot.views.reviews import render_review_line
 from bot.views.screens import show_complaint, show_review
+from bot.views.sections import enter_section
 from db.models import UserRow
 from db.repos import review_pages
 from db.repos.review_pages import ReviewFilter
 from services.ai.errors import AIError
 from services.ai.tasks import AITasks
 from services.complaints import ComplaintError, ComplaintService
-from services.members import user_stores
 from services.reviews import ReplyError, ReviewService
 from services.wb.factory import WBClientFactory
 
@@ -188,13 +187,16 @@ async def on_reviews(
     query: CallbackQuery, state: FSMContext, i18n: I18nContext, pool: asyncpg.Pool, user: UserRow
 ) -> None:
     await state.set_state(None)
-    stores = [s for s, _ in await user_stores(pool, user.id)]
-    if not stores:
-        await show(query, i18n.get("rv-no-stores"), only_menu(i18n))
-    elif len(stores) == 1:
-        await open_store_list(query, state, i18n, pool, stores[0].id)
-    else:
-        await show(query, i18n.get("rv-pick-store"), store_picker(i18n, "rv", stores, _home(i18n)))
+    await enter_section(
+        query,
+        i18n,
+        pool,
+        user,
+        section="rv",
+        pick_text="rv-pick-store",
+        no_stores_text="rv-no-stores",
+        open_store=lambda store_id: open_store_list(query, state, i18n, pool, store_id),
+    )
     await answer(query)
 
 
