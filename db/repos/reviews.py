@@ -18,6 +18,7 @@ from datetime import datetime
 from typing import Any
 
 from db.pool import Connection
+from db.repos import alerts as alerts_repo
 
 # Staging columns, in the order of the tuples sync hands us.
 STAGE_COLUMNS = (
@@ -161,8 +162,14 @@ async def upsert_page(
     rows: Sequence[StageRow],
     *,
     track_seen: bool,
+    queue_new: tuple[datetime, datetime] | None = None,
 ) -> tuple[list[UpsertedReview], int]:
-    """Write one page; return (inserted or changed reviews, products created)."""
+    """Write one page; return (inserted or changed reviews, products created).
+
+    `queue_new = (dated_since, found_at)`: reviews this page inserts that are dated on or
+    after `dated_since` go into the `new_reviews` queue in the same transaction, so a run
+    that dies after this page still alerts and drafts them.
+    """
     if not rows:
         return [], 0
     async with conn.transaction():
@@ -171,6 +178,10 @@ async def upsert_page(
         created = await conn.execute(_NEW_PRODUCTS, store_id, owner_id)
         result = await conn.fetch(_UPSERT, store_id, owner_id)
         await conn.execute(_FILED_IN_PORTAL)
+        if queue_new is not None:
+            since, found_at = queue_new
+            fresh = [r["id"] for r in result if r["inserted"] and r["date"] >= since]
+            await alerts_repo.enqueue_new_reviews(conn, store_id, fresh, now=found_at)
         if track_seen:
             await conn.execute(
                 "INSERT INTO seen_reviews (id) SELECT id FROM stage_reviews ON CONFLICT DO NOTHING"

@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Container, Coroutine
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -255,6 +256,7 @@ async def sync_reviews(
     date_from = (
         options.history_start if full or since is None else since - options.incremental_overlap
     )
+    started = time.monotonic()
     await reviews_repo.prepare_stage(conn)
     if full:
         await reviews_repo.reset_seen(conn)
@@ -312,8 +314,12 @@ async def sync_reviews(
             rows = page.rows
             hashes = {r[0]: hash(r) for r in rows}
             fresh = [r for r in rows if written.get(r[0]) != hashes[r[0]]]
+            queue_new = None
+            if not result.backfill:
+                found_at = now + timedelta(seconds=time.monotonic() - started)
+                queue_new = (now - timedelta(hours=RECENT_FOR_ALERTS_HOURS), found_at)
             changed, created = await reviews_repo.upsert_page(
-                conn, store.id, store.owner_id, fresh, track_seen=full
+                conn, store.id, store.owner_id, fresh, track_seen=full, queue_new=queue_new
             )
             if len(hashes) == len(rows):
                 written.update(hashes)

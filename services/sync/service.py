@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import asyncpg
 
 from db.models import StoreRow
 from db.pool import Connection
-from db.repos import alerts as alerts_repo
 from db.repos import stores as stores_repo
 from services.sync.base import KINDS, Progress, SyncKind, SyncOptions, SyncResult, run_sync
 from services.sync.chats import sync_chats
@@ -62,18 +61,6 @@ class SyncService:
         self.clock = clock
         """Real time, to date the queue rows when the run ends (a run may take minutes)."""
 
-    async def _queue_new(
-        self, conn: Connection, result: SyncResult, at: datetime, started: datetime
-    ) -> None:
-        """Put what an incremental run stored as new in the durable queue; `found_at` is
-        the run's `at` moved forward by the time the run took."""
-        if result.backfill or not result.new_reviews:
-            return
-        found_at = at + max(self.clock() - started, timedelta(0))
-        await alerts_repo.enqueue_new_reviews(
-            conn, result.store_id, [r.id for r in result.new_reviews], now=found_at
-        )
-
     async def sync(
         self,
         store_id: str,
@@ -93,27 +80,16 @@ class SyncService:
             state = await stores_repo.get_sync_state(conn, store.id, kind)
             since = state["last_success_at"] if state is not None else None
             if kind == "reviews":
-                started = self.clock()
-                try:
-                    await sync_reviews(
-                        conn,
-                        store,
-                        result,
-                        at,
-                        client=client,
-                        options=options,
-                        since=since,
-                        progress=progress,
-                    )
-                except BaseException:
-                    # Reviews stored before the failure are queued too: the next run will
-                    # not report them as new again.
-                    try:
-                        await self._queue_new(conn, result, at, started)
-                    except Exception:
-                        log.exception("queueing new reviews of store %s failed", store.id)
-                    raise
-                await self._queue_new(conn, result, at, started)
+                await sync_reviews(
+                    conn,
+                    store,
+                    result,
+                    at,
+                    client=client,
+                    options=options,
+                    since=since,
+                    progress=progress,
+                )
             elif kind == "questions":
                 await sync_questions(
                     conn,

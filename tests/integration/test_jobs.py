@@ -288,8 +288,8 @@ class FakeClock:
 async def test_work_after_a_long_sync_is_dated_when_the_sync_ends(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """A sync that takes 30 minutes: the queue row, the drafting claim and the alert claim
-    are dated when it ends, so another instance does not take the claim over as stale."""
+    """A sync that takes 30 minutes: the drafting claim and the alert claim are dated when it
+    ends, so another instance does not take the claim over as stale."""
     import services.sync.service as sync_service
 
     w = world
@@ -311,7 +311,9 @@ async def test_work_after_a_long_sync_is_dated_when_the_sync_ends(
     await jobs.sync_store(w.store, "reviews", now=tick)
     ended = tick + timedelta(minutes=30)
     queued = await w.pool.fetchrow("SELECT found_at, draft_claimed_at FROM new_reviews")
-    assert queued is not None and queued["found_at"] == ended
+    # The queue row is written with the page that found the review (so a run that dies
+    # later still alerts it); the claims that follow the sync are dated when it ends.
+    assert queued is not None and tick <= queued["found_at"] < ended
     assert queued["draft_claimed_at"] == ended
     alert = await w.pool.fetchrow("SELECT status, claimed_at, attempts FROM review_alerts")
     assert alert is not None and alert["claimed_at"] == ended and alert["status"] == "claimed"

@@ -426,3 +426,17 @@ async def test_valuation_on_a_drafted_review_freezes_the_draft_as_sent(
         pool, "SELECT status, sent_at FROM review_complaints WHERE review_id = $1", review_id
     )
     assert complaint["status"] == "sent" and complaint["sent_at"] is not None
+
+
+async def test_new_reviews_are_queued_even_if_the_run_fails_later(
+    service: SyncService, pool: asyncpg.Pool, wb: WBEmulator, store_id: str
+) -> None:
+    await service.sync(store_id, "reviews")
+    now = int(datetime.now(UTC).timestamp())
+    landed = wb.state.land_feedback("Брак", valuation=1, created=now - 60)
+    wb.faults.path_prefix = "/feedbacks/api/v1/feedbacks/archive"
+    wb.faults.error_rate = 1.0  # the lists are read, then the archive fails for good
+    result = await service.sync(store_id, "reviews")
+    assert result.error is not None
+    queued = await pool.fetchval("SELECT count(*) FROM new_reviews WHERE review_id = $1", landed.id)
+    assert queued == 1, "the page that stored the review queued it in the same transaction"
