@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 
 import asyncpg
 
@@ -52,14 +52,10 @@ class SyncService:
         pool: asyncpg.Pool,
         wb: WBClientFactory,
         options: SyncOptions | None = None,
-        *,
-        clock: Clock = lambda: datetime.now(UTC),
     ) -> None:
         self.pool = pool
         self.wb = wb
         self.options = options or SyncOptions()
-        self.clock = clock
-        """Real time, to date the queue rows when the run ends (a run may take minutes)."""
 
     async def sync(
         self,

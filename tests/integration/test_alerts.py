@@ -103,7 +103,7 @@ class World:
         clock = clock or (lambda: datetime.now(UTC))
         return Jobs(
             pool,
-            SyncService(pool, self.factory, OPTIONS, clock=clock),
+            SyncService(pool, self.factory, OPTIONS),
             ComplaintService(pool, self.ai),
             AlertService(pool, notifier, alert_config or AlertConfig()),
             ReminderService(pool, notifier),
