@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 
 from aiogram import Bot, Dispatcher
@@ -9,10 +10,15 @@ from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
-from aiogram.exceptions import TelegramNetworkError, TelegramUnauthorizedError
+from aiogram.exceptions import (
+    TelegramBadRequest,
+    TelegramForbiddenError,
+    TelegramNetworkError,
+    TelegramUnauthorizedError,
+)
 from aiogram.fsm.storage.base import BaseStorage
 from aiogram.fsm.storage.memory import MemoryStorage
-from aiogram.types import BotCommand, BotCommandScopeDefault
+from aiogram.types import BotCommand, BotCommandScopeChat, BotCommandScopeDefault
 
 from bot.context import AppServices, build_services
 from bot.errors import on_error
@@ -60,17 +66,28 @@ def create_dispatcher(services: AppServices, storage: BaseStorage | None = None)
     return dp
 
 
-async def set_commands(bot: Bot) -> None:
-    """The command menu in both languages (Russian is also the default)."""
+USER_COMMANDS = ("start", "products", "settings", "cancel", "help")
+ADMIN_COMMANDS = ("pending", "users")
+
+
+async def set_commands(bot: Bot, settings: Settings) -> None:
+    """The command menu in both languages (Russian is also the default); admins also see
+    theirs in their own chat (an admin who never opened the bot is skipped)."""
     core = create_core()
+
+    def menu(names: tuple[str, ...], language: str) -> list[BotCommand]:
+        return [BotCommand(command=n, description=core.get(f"cmd-{n}", language)) for n in names]
+
     for language in ("ru", "en"):
-        commands = [
-            BotCommand(command=name, description=core.get(f"cmd-{name}", language))
-            for name in ("start", "products", "settings", "cancel", "help")
-        ]
+        commands = menu(USER_COMMANDS, language)
         await bot.set_my_commands(commands, BotCommandScopeDefault(), language_code=language)
         if language == "ru":
             await bot.set_my_commands(commands, BotCommandScopeDefault())
+    for admin_id in sorted(settings.admin_ids):
+        with contextlib.suppress(TelegramBadRequest, TelegramForbiddenError):
+            await bot.set_my_commands(
+                menu(USER_COMMANDS + ADMIN_COMMANDS, "ru"), BotCommandScopeChat(chat_id=admin_id)
+            )
 
 
 async def check_telegram(bot: Bot, settings: Settings) -> str:

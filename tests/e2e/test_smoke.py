@@ -21,6 +21,8 @@ async def test_commands_are_registered_in_both_languages(bot_env: BotEnv) -> Non
     en = bot_env.tg.commands(language_code="en")
     assert ru and en and [c for c, _ in ru] == [c for c, _ in en]
     assert {"start", "products", "settings", "help", "cancel"} <= {c for c, _ in ru}
+    admin = bot_env.tg.commands(scope={"type": "chat", "chat_id": 1000})
+    assert admin is not None and {"pending", "users"} <= {c for c, _ in admin}
 
 
 async def test_approved_user_opens_menu(bot_env: BotEnv) -> None:

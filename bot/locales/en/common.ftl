@@ -28,6 +28,7 @@ cmd-start = Main menu
 cmd-cancel = Cancel input
 cmd-help = Help
 cmd-settings = Settings: language, alerts
+cmd-users = Users (admin)
 cmd-pending = Pending approvals (admin)
 access-start-first = Press /start to register.
 access-not-approved = Your request is waiting for an admin's approval.

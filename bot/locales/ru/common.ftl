@@ -28,6 +28,7 @@ cmd-start = Главное меню
 cmd-cancel = Отменить ввод
 cmd-help = Помощь
 cmd-settings = Настройки: язык, оповещения
+cmd-users = Пользователи (админ)
 cmd-pending = Ожидают одобрения (админ)
 access-start-first = Нажмите /start, чтобы зарегистрироваться.
 access-not-approved = Ваша заявка ждёт одобрения администратора.
