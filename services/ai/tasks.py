@@ -681,24 +681,8 @@ class AITasks:
         chat: ChatInfo,
         settings: SettingsArg = LOAD_SETTINGS,
     ) -> ReplyDraft:
-        call = _Call(
-            store=store,
-            settings=await self._settings(store, settings),
-            entity_type="chat",
-            entity_id=chat.id,
-            action="generate_chat_reply",
-            task="chat_reply",
-            json_mode=False,
-            temperature=self.reply_temperature,
-            max_tokens=500,
-        )
-        return await self._reply(
-            call,
-            chat_user_message("chat_reply", product, chat, self._history),
-            channel="chat",
-            rating=chat.review.rating if chat.review else None,
-            product=product,
-            seller_has_written=chat.seller_has_written,
+        return await self._chat_reply(
+            "chat_reply", "generate_chat_reply", store, product, chat, settings
         )
 
     async def draft_deletion_offer(
@@ -709,20 +693,34 @@ class AITasks:
         chat: ChatInfo,
         settings: SettingsArg = LOAD_SETTINGS,
     ) -> ReplyDraft:
+        return await self._chat_reply(
+            "deletion_offer", "generate_deletion_offer", store, product, chat, settings
+        )
+
+    async def _chat_reply(
+        self,
+        task: Literal["chat_reply", "deletion_offer"],
+        action: str,
+        store: StoreInfo,
+        product: ProductInfo,
+        chat: ChatInfo,
+        settings: SettingsArg,
+    ) -> ReplyDraft:
+        """A message into a buyer chat: both tasks differ only in prompt and log action."""
         call = _Call(
             store=store,
             settings=await self._settings(store, settings),
             entity_type="chat",
             entity_id=chat.id,
-            action="generate_deletion_offer",
-            task="deletion_offer",
+            action=action,
+            task=task,
             json_mode=False,
             temperature=self.reply_temperature,
             max_tokens=500,
         )
         return await self._reply(
             call,
-            chat_user_message("deletion_offer", product, chat, self._history),
+            chat_user_message(task, product, chat, self._history),
             channel="chat",
             rating=chat.review.rating if chat.review else None,
             product=product,
