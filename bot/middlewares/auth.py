@@ -1,8 +1,9 @@
 """Who is writing: the Telegram account, its user, their preferences, admin or not.
 
-Runs as an outer middleware on every update, before i18n (which needs the language).
+Runs as an outer middleware on every update, before i18n (which needs the language); one
+query per update.
 Puts into the handler data: `account` (TelegramAccountRow | None), `user` (UserRow | None),
-`prefs` (a Record of user_preferences or None), `is_admin` (bool).
+`prefs` (the user_preferences row as a dict, or None), `is_admin` (bool).
 """
 
 from __future__ import annotations
@@ -33,13 +34,10 @@ class AuthMiddleware(BaseMiddleware):
         data["is_admin"] = False
         if tg_user is not None:
             data["is_admin"] = tg_user.id in self.admin_ids
-            account = await users_repo.get_telegram_account(self.pool, tg_user.id)
-            if account is not None:
+            identity = await users_repo.get_identity(self.pool, tg_user.id)
+            if identity is not None:
+                account, data["user"], data["prefs"] = identity
                 data["account"] = account
-                data["user"] = await users_repo.get_user(self.pool, account.user_id)
-                data["prefs"] = await self.pool.fetchrow(
-                    "SELECT * FROM user_preferences WHERE user_id = $1", account.user_id
-                )
                 if account.is_blocked:  # they wrote to us again: not blocked any more
                     await users_repo.set_telegram_blocked(self.pool, tg_user.id, False)
         return await handler(event, data)

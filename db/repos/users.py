@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from db.models import Row, TelegramAccountRow, UserRow
 from db.pool import Conn
@@ -249,3 +251,43 @@ async def take_pending_invite(conn: Conn, user_id: str) -> str | None:
         "DELETE FROM pending_invites WHERE user_id = $1 RETURNING token", user_id
     )
     return str(token) if token is not None else None
+
+
+async def get_identity(
+    conn: Conn, telegram_id: int
+) -> tuple[TelegramAccountRow, UserRow | None, dict[str, Any] | None] | None:
+    """Who writes, in one query per update: the account, its user and their preferences."""
+    row = await conn.fetchrow(
+        f"""
+        SELECT {", ".join("t." + c.strip() for c in _TG.split(","))},
+               to_jsonb(u) AS user_row, to_jsonb(p) AS prefs
+          FROM telegram_accounts t
+          LEFT JOIN users u ON u.id = t.user_id
+          LEFT JOIN user_preferences p ON p.user_id = t.user_id
+         WHERE t.telegram_id = $1
+        """,
+        telegram_id,
+    )
+    if row is None:
+        return None
+    user = _user_from_json(row["user_row"])
+    prefs = _as_dict(row["prefs"])
+    return TelegramAccountRow.from_record(row), user, prefs
+
+
+def _as_dict(value: Any) -> dict[str, Any] | None:
+    if value is None:
+        return None
+    return value if isinstance(value, dict) else json.loads(value)
+
+
+def _user_from_json(value: Any) -> UserRow | None:
+    data = _as_dict(value)
+    if data is None:
+        return None
+    return UserRow(
+        id=data["id"],
+        email=data["email"],
+        is_approved=bool(data["is_approved"]),
+        created_at=datetime.fromisoformat(data["created_at"]),
+    )
