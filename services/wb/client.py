@@ -278,6 +278,14 @@ _EP: Final[Mapping[str, _Endpoint]] = {
 }
 
 
+def _check_feedback_page(take: int, skip: int) -> None:
+    """WB's caps on a feedback list page, refused before anything is sent."""
+    if not 1 <= take <= FEEDBACK_TAKE_MAX:
+        raise ValueError(f"take must be 1..{FEEDBACK_TAKE_MAX}")
+    if not 0 <= skip <= FEEDBACK_SKIP_MAX:
+        raise ValueError(f"skip must be 0..{FEEDBACK_SKIP_MAX}")
+
+
 def _drop_excluded(body: Any, exclude: Container[str]) -> int:
     """Remove excluded feedbacks from a parsed page in place; how many the page had."""
     data = body.get("data") if isinstance(body, dict) else None
@@ -814,10 +822,7 @@ class WBClient:
         date_to: DateArg = None,
     ) -> FeedbackList:
         """One page of feedbacks (``take`` <= 5000, ``skip`` <= 199990; dates in Unix s)."""
-        if not 1 <= take <= FEEDBACK_TAKE_MAX:
-            raise ValueError(f"take must be 1..{FEEDBACK_TAKE_MAX}")
-        if not 0 <= skip <= FEEDBACK_SKIP_MAX:
-            raise ValueError(f"skip must be 0..{FEEDBACK_SKIP_MAX}")
+        _check_feedback_page(take, skip)
         ep = _EP["feedbacks"]
         params = self._list_params(is_answered, take, skip, nm_id, order, date_from, date_to)
         return await self._call(ep, self._data_model(ep, FeedbackList), params=params)
@@ -835,10 +840,7 @@ class WBClient:
         exclude: Container[str] | None = None,
     ) -> FeedbackRecords:
         """`list_feedbacks` for sync: only the stored fields are read (`FeedbackFields`)."""
-        if not 1 <= take <= FEEDBACK_TAKE_MAX:
-            raise ValueError(f"take must be 1..{FEEDBACK_TAKE_MAX}")
-        if not 0 <= skip <= FEEDBACK_SKIP_MAX:
-            raise ValueError(f"skip must be 0..{FEEDBACK_SKIP_MAX}")
+        _check_feedback_page(take, skip)
         ep = _EP["feedbacks"]
         params = self._list_params(is_answered, take, skip, nm_id, order, date_from, date_to)
         return await self._call(ep, self._data_records(ep, exclude), params=params)

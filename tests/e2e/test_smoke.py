@@ -6,7 +6,6 @@ import pytest
 
 from bot.routers import menu as menu_router
 from tests.e2e.harness import BotEnv
-from tests.support.stores import make_user
 
 
 async def test_unknown_person_is_sent_to_registration(bot_env: BotEnv) -> None:
@@ -35,7 +34,6 @@ async def test_approved_user_opens_menu(bot_env: BotEnv) -> None:
     assert "Магазины" in " ".join(msg.labels) and "Товары" in " ".join(msg.labels)
     await seller.press("Помощь")
     assert "Как это работает" in (await seller.wait_message("работает")).text
-    assert await make_user(bot_env.pool)  # the database is shared with the bot
 
 
 async def test_an_unexpected_error_still_answers_the_button(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import asyncpg
@@ -373,10 +372,6 @@ async def test_products_sync_keeps_seller_fields(
     assert row["name"] == "Новое имя"
     assert row["work_status"] == "active" and row["is_active"] is False
     assert row["wb_api_data"]["nmID"] == nm
-
-
-def test_options_are_frozen() -> None:
-    assert replace(OPTIONS, feedbacks_take=10).feedbacks_take == 10
 
 
 async def test_buyer_reply_stops_the_sequence_even_if_the_seller_wrote_after(
