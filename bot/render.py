@@ -11,8 +11,9 @@ import re
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from services.msk import MSK
+
 MESSAGE_LIMIT = 4096
-MSK = ZoneInfo("Europe/Moscow")
 
 
 def esc(value: object) -> str:

@@ -24,11 +24,10 @@ from zoneinfo import ZoneInfo
 import asyncpg
 
 from db.repos import alerts as alerts_repo
+from services.msk import MSK
 from services.notifier import Delivery, Notifier, Recipient, ReviewCard
 
 log = logging.getLogger(__name__)
-
-MSK = ZoneInfo("Europe/Moscow")
 
 
 @dataclass(frozen=True, slots=True)

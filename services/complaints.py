@@ -20,7 +20,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import asyncpg
 
@@ -31,10 +30,10 @@ from services.ai.errors import AIError
 from services.ai.prompting import ProductInfo, ReviewInfo, StoreInfo
 from services.ai.reasons import COMPLAINT_REASONS
 from services.ai.tasks import AITasks, ComplaintDraft
+from services.msk import MSK
 
 log = logging.getLogger(__name__)
 
-MSK = ZoneInfo("Europe/Moscow")
 COMPLAINT_FLOOR = datetime(2023, 10, 1, tzinfo=MSK)
 """WB accepts complaints only about reviews from this date on."""
 WB_COMPLAINT_MAX = 1000

@@ -28,6 +28,7 @@ from db.repos.user_settings import get_user_settings
 from services.ai.errors import AIError
 from services.alerts import AlertService, DispatchReport
 from services.complaints import ComplaintError, ComplaintService
+from services.msk import MSK
 from services.reminders import ReminderReport, ReminderService
 from services.settings import Settings
 from services.sync.base import KINDS, SyncKind, SyncResult
@@ -35,7 +36,6 @@ from services.sync.service import SyncService
 
 log = logging.getLogger(__name__)
 
-MSK = ZoneInfo("Europe/Moscow")
 FULL_KINDS: tuple[SyncKind, ...] = ("reviews", "questions")
 """Kinds the nightly full sync re-reads (products are read whole every run; chats follow
 WB's event cursor)."""

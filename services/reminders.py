@@ -11,18 +11,17 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 import asyncpg
 
 from db.models import StoreRow
 from db.repos import alerts as alerts_repo
 from db.repos import stores as stores_repo
+from services.msk import MSK
 from services.notifier import Delivery, Notice, Notifier, Recipient
 from services.sync.base import token_fingerprint
 from services.wb.tokens import TokenFormatError, inspect_token
 
-MSK = ZoneInfo("Europe/Moscow")
 """The expiry date is shown as a Moscow date (a token expiring 01:00 MSK is 22:00 UTC the day
 before)."""
 

@@ -29,7 +29,7 @@ from bot.keyboards.reviews import (
     product_keyboard,
     review_list_keyboard,
 )
-from bot.render import MSK, esc
+from bot.render import esc
 from bot.ui import answer, show
 from bot.views.common import clip, may_act, store_access
 from bot.views.lists import (
@@ -51,6 +51,7 @@ from db.repos.review_pages import ReviewFilter
 from services.ai.errors import AIError
 from services.ai.tasks import AITasks
 from services.complaints import ComplaintError, ComplaintService
+from services.msk import MSK
 from services.reviews import ReplyError, ReviewService
 from services.wb.factory import WBClientFactory
 

@@ -22,11 +22,11 @@ from datetime import datetime
 from functools import cache
 from importlib import resources
 from typing import Any, Final, Literal
-from zoneinfo import ZoneInfo
 
 from db.repos.user_settings import UserSettingsRow
 from services.ai.chat_tags import tags_table
 from services.ai.reasons import reasons_table
+from services.msk import MSK
 
 PromptTask = Literal[
     "review_complaint",
@@ -39,7 +39,6 @@ PromptTask = Literal[
 ]
 ChatStrategy = Literal["upgrade_to_5", "delete", "both"]
 
-MSK: Final = ZoneInfo("Europe/Moscow")
 MAX_CHARACTERISTICS: Final = 5
 MAX_CHAT_MESSAGES: Final = 20
 _MAX_FIELD_CHARS: Final = 2000

@@ -20,9 +20,10 @@ from db.repos import users as users_repo
 from services.ai.client import AIClient, AIConfig
 from services.ai.pricing import Pricing
 from services.ai.tasks import AITasks
-from services.alerts import MSK, AlertConfig, AlertService
+from services.alerts import AlertConfig, AlertService
 from services.complaints import ComplaintService
 from services.jobs import JobConfig, Jobs
+from services.msk import MSK
 from services.notifier import Delivery, Notice, Recipient, ReviewCard
 from services.reminders import ReminderService
 from services.sync.base import SyncOptions

@@ -52,8 +52,8 @@ def test_fit_without_a_safe_line_sends_plain_text() -> None:
 def test_last_n_days_start_at_moscow_midnight_when_fetched() -> None:
     from datetime import UTC, datetime
 
-    from bot.render import MSK
     from bot.routers.reviews import days_back, to_filter
+    from services.msk import MSK
 
     now = datetime(2024, 3, 10, 22, 30, tzinfo=UTC)  # 01:30 on 11 March in Moscow
     assert days_back(7, now) == datetime(2024, 3, 4, tzinfo=MSK)
