@@ -13,12 +13,13 @@ from aiogram_i18n import I18nContext
 from bot.i18n import create_core
 
 log = logging.getLogger(__name__)
-_core = create_core()
 
 
 async def on_error(event: ErrorEvent, i18n: I18nContext | None = None) -> bool:
     log.exception("unhandled error in update %s", event.update.update_id, exc_info=event.exception)
-    text = i18n.get("error-generic") if i18n is not None else _core.get("error-generic", "ru")
+    text = (
+        i18n.get("error-generic") if i18n is not None else create_core().get("error-generic", "ru")
+    )
     update = event.update
     with contextlib.suppress(TelegramAPIError):
         if update.callback_query is not None:

@@ -7,6 +7,7 @@ Telegram speaks English, else Russian. Handlers get `i18n: I18nContext` and call
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import Any
 
@@ -38,15 +39,23 @@ class PreferencesManager(BaseManager):
         return None
 
 
-def create_core() -> FluentRuntimeCore:
+def new_core() -> FluentRuntimeCore:
+    """Fluent texts read from disk; a Dispatcher's middleware owns its own (it clears them
+    on shutdown)."""
     core = FluentRuntimeCore(path=LOCALES_DIR / "{locale}", default_locale=DEFAULT_LANGUAGE)
     core.locales.update(core.find_locales())  # load now so tests and jobs can render too
     return core
 
 
+@functools.cache
+def create_core() -> FluentRuntimeCore:
+    """The texts for work outside an update (commands, errors, notifications), read once."""
+    return new_core()
+
+
 def create_i18n_middleware(core: FluentRuntimeCore | None = None) -> I18nMiddleware:
     return I18nMiddleware(
-        core=core or create_core(),
+        core=core or new_core(),
         manager=PreferencesManager(default_locale=DEFAULT_LANGUAGE),
         default_locale=DEFAULT_LANGUAGE,
     )
