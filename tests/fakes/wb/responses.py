@@ -70,6 +70,20 @@ def envelope(data: Any, *, fast: bool = False) -> web.Response:
     )
 
 
+def envelope_of_items(data: dict[str, Any], key: str, items: list[bytes]) -> web.Response:
+    """The success envelope with `data[key]` a list of items already encoded by `dumps`."""
+    head = dumps({**data, key: []}, fast=True)  # `key` is last: the body ends in b"[]}"
+    body = b"".join(
+        (
+            b'{"data":',
+            head[:-2],
+            b",".join(items),
+            b']},"error":false,"errorText":"","additionalErrors":null}',
+        )
+    )
+    return web.Response(body=body, headers={"Content-Type": f"{JSON}; charset=utf-8"})
+
+
 def envelope_error(status: int, text: str) -> web.Response:
     """Feedbacks-API application error (``responseFeedbackQuestionErr``)."""
     return json_response(

@@ -191,6 +191,8 @@ class Feedback:
     subject_name: str = ""
     parent_id: str | None = None
     child_id: str | None = None
+    encoded: tuple[tuple[Any, ...], bytes] | None = field(default=None, repr=False, compare=False)
+    """`to_json` as served, with the `shown_state` it was encoded in (see api_feedbacks)."""
 
     @property
     def answered(self) -> bool:
@@ -204,6 +206,22 @@ class Feedback:
     def answer_editable(self, now: int, edit_window: int) -> bool:
         a = self.answer
         return a is not None and not a.edited and now - a.created <= edit_window
+
+    def shown_state(self, now: int, edit_window: int) -> tuple[Any, ...]:
+        """What of `to_json` may change once the feedback is in a shop.
+
+        The emulator's own writes change only these (answers, edits, valuations, viewed);
+        any other field changes through `SellerState.update_feedback`, which drops the encoding.
+        """
+        a = self.answer
+        return (
+            None if a is None else (a.text, a.state, self.answer_editable(now, edit_window)),
+            self.was_viewed,
+            self.feedback_valuation,
+            self.able_feedback_valuation,
+            self.product_valuation,
+            self.able_product_valuation,
+        )
 
     def to_json(self, now: int, edit_window: int) -> dict[str, Any]:
         a = self.answer
@@ -673,6 +691,7 @@ class SellerState:
             if not hasattr(fb, name):
                 raise AttributeError(name)
             setattr(fb, name, value)
+        fb.encoded = None
         return self.add_feedback(fb)
 
     def set_feedback_valuation(
