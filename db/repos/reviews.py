@@ -12,7 +12,7 @@ complaint per review, so the draft must not be filed again).
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -81,14 +81,9 @@ async def prepare_stage(conn: Connection) -> None:
     )
 
 
-async def reset_seen(conn: Connection) -> None:
-    await conn.execute("TRUNCATE seen_reviews")
-
-
+# The staged page holds each id once (`unique_by_id`): sorting wide rows to drop repeats in
+# SQL spilled every page to disk.
 _UPSERT = """
-WITH s AS (
-  SELECT DISTINCT ON (id) * FROM stage_reviews ORDER BY id
-)
 INSERT INTO reviews AS r (
   id, product_id, store_id, owner_id, rating, text, pros, cons, author, date, answer,
   photo_links, video, supplier_feedback_valuation, supplier_product_valuation, has_answer,
@@ -98,7 +93,7 @@ SELECT s.id, p.id, $1, $2, s.rating, s.text, s.pros, s.cons, s.author, s.date, s
        s.photo_links::jsonb, s.video::jsonb, s.sfv, s.spv, s.has_answer,
        COALESCE(p.is_active, TRUE),
        CASE WHEN s.sfv IS NOT NULL THEN 'sent' ELSE 'not_sent' END::complaint_status
-  FROM s JOIN products p ON p.store_id = $1 AND p.wb_product_id = s.nm_id
+  FROM stage_reviews s JOIN products p ON p.store_id = $1 AND p.wb_product_id = s.nm_id
 ON CONFLICT (id) DO UPDATE SET
   product_id = EXCLUDED.product_id,
   rating = EXCLUDED.rating,
@@ -155,13 +150,18 @@ ON CONFLICT (store_id, wb_product_id) DO NOTHING
 """
 
 
+def unique_by_id(rows: Sequence[StageRow]) -> Sequence[StageRow]:
+    """The rows with each review id once, the last copy kept (WB may repeat one in a page)."""
+    last = {r[0]: r for r in rows}
+    return rows if len(last) == len(rows) else list(last.values())
+
+
 async def upsert_page(
     conn: Connection,
     store_id: str,
     owner_id: str,
     rows: Sequence[StageRow],
     *,
-    track_seen: bool,
     queue_new: tuple[datetime, datetime] | None = None,
 ) -> tuple[list[UpsertedReview], int]:
     """Write one page; return (inserted or changed reviews, products created).
@@ -172,6 +172,7 @@ async def upsert_page(
     """
     if not rows:
         return [], 0
+    rows = unique_by_id(rows)
     async with conn.transaction():
         await conn.execute("TRUNCATE stage_reviews")
         await conn.copy_records_to_table("stage_reviews", records=rows, columns=STAGE_COLUMNS)
@@ -182,10 +183,6 @@ async def upsert_page(
             since, found_at = queue_new
             fresh = [r["id"] for r in result if r["inserted"] and r["date"] >= since]
             await alerts_repo.enqueue_new_reviews(conn, store_id, fresh, now=found_at)
-        if track_seen:
-            await conn.execute(
-                "INSERT INTO seen_reviews (id) SELECT id FROM stage_reviews ON CONFLICT DO NOTHING"
-            )
     changed = [UpsertedReview(r["id"], r["rating"], r["date"], r["inserted"]) for r in result]
     return changed, int(created.split()[-1])
 
@@ -211,12 +208,13 @@ class VanishReport:
 async def mark_vanished(
     conn: Connection,
     store_id: str,
+    seen: Collection[str],
     *,
     now: datetime,
     max_share: float = 0.3,
     min_count: int = 3,
 ) -> VanishReport:
-    """After a full sync: reviews not seen in it are gone, window by window (calendar month).
+    """After a full sync: reviews not `seen` in it are gone, window by window (calendar month).
 
     A month where `max_share` or more of its known reviews vanished at once (and at least
     `min_count` did) is treated as an API fault and left alone. A vanished review with a
@@ -224,6 +222,10 @@ async def mark_vanished(
     complaints against.
     """
     async with conn.transaction():
+        await conn.execute("TRUNCATE seen_reviews")
+        await conn.copy_records_to_table(
+            "seen_reviews", records=((i,) for i in seen), columns=("id",)
+        )
         windows = await conn.fetch(
             """
             SELECT date_trunc('month', r.date) AS win,

@@ -18,12 +18,10 @@ import asyncio
 import contextlib
 import functools
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Container, Coroutine
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
-
-import pydantic_core
 
 from db.models import StoreRow
 from db.pool import Connection
@@ -31,7 +29,8 @@ from db.repos import reviews as reviews_repo
 from db.repos import stores as stores_repo
 from services.sync.base import NewReview, Progress, SyncOptions, SyncResult
 from services.wb.client import WBClient
-from services.wb.models import Feedback, FeedbackRecords
+from services.wb.models import Feedback
+from services.wb.records import FeedbackRecords, json_text
 
 RECENT_FOR_ALERTS_HOURS = 48
 
@@ -64,17 +63,11 @@ def feedback_row(fb: Feedback) -> reviews_repo.StageRow:
     )
 
 
-def _json_text(value: Any) -> str:
-    """JSON text for a jsonb staging column (pydantic's encoder: several times `json`'s speed)."""
-    return pydantic_core.to_json(value).decode()
-
-
 def stage_rows(records: FeedbackRecords) -> list[reviews_repo.StageRow]:
     """A page read for sync as staging rows: the values `feedback_row` gives (as jsonb)."""
     rows: list[reviews_repo.StageRow] = []
     for fb, checked in zip(records.feedbacks, records.answers, strict=True):
         pd = fb.product_details
-        answer, photos, video = fb.answer, fb.photo_links, fb.video
         has_answer = bool(checked is not None and checked.text and checked.text.strip())
         rows.append(
             (
@@ -88,9 +81,9 @@ def stage_rows(records: FeedbackRecords) -> list[reviews_repo.StageRow]:
                 "" if fb.cons is None else fb.cons,
                 "" if fb.user_name is None else fb.user_name,
                 fb.created_date,
-                _json_text(answer) if answer else None,
-                None if photos is None else _json_text(photos),
-                None if video is None else _json_text(video),
+                json_text(fb.answer),
+                json_text(fb.photo_links),
+                json_text(fb.video),
                 fb.supplier_feedback_valuation or None,
                 fb.supplier_product_valuation or None,
                 has_answer,
@@ -138,8 +131,6 @@ class _Page:
     rows: list[reviews_repo.StageRow]
     known: asyncio.Future[int] | None = None
     """Set for incremental archive pages: the writer answers how many were already known."""
-    served: int = -1
-    """How many reviews WB served in the page (rows skipped as already written included)."""
 
 
 async def _archive_pages(
@@ -149,18 +140,13 @@ async def _archive_pages(
     full: bool,
     options: SyncOptions,
     nm_ids: Callable[[], Awaitable[list[int]]],
-    written: Container[str] | None = None,
 ) -> None:
     """Newest first; an incremental walk stops after a page that holds known reviews.
 
     The archive has no date filter, so a full walk that reaches WB's skip cap starts over
-    product by product (`nmId`), each of which fits under the cap. A full walk skips, before
-    they are even checked, the reviews this run has already `written` (the archive repeats
-    every answered review of the answered list).
+    product by product (`nmId`), each of which fits under the cap.
     """
-    walk = functools.partial(
-        _archive_walk, client, queue, full=full, options=options, exclude=written
-    )
+    walk = functools.partial(_archive_walk, client, queue, full=full, options=options)
     if not await walk(nm_id=None):
         for nm_id in await nm_ids():
             await walk(nm_id=nm_id)
@@ -173,7 +159,6 @@ async def _archive_walk(
     full: bool,
     options: SyncOptions,
     nm_id: int | None,
-    exclude: Container[str] | None = None,
 ) -> bool:
     """One archive walk; False when it stopped at the skip cap with more to read."""
     skip = 0
@@ -181,17 +166,16 @@ async def _archive_walk(
     loop = asyncio.get_running_loop()
     while True:
         page = await client.list_archived_feedback_records(
-            take, skip, nm_id=nm_id, order="dateDesc", exclude=exclude if full else None
+            take, skip, nm_id=nm_id, order="dateDesc"
         )
-        served = page.page_size
         items = stage_rows(page)
         del page
-        if served:
+        if items:
             known = None if full else loop.create_future()
-            await queue.put(_Page(items, known=known, served=served))
+            await queue.put(_Page(items, known=known))
             if known is not None and await known:
                 return True
-        if served < take:
+        if len(items) < take:
             return True
         if skip + 2 * take > options.feedbacks_skip_cap:
             return not full
@@ -213,15 +197,6 @@ async def _all(*coros: Coroutine[Any, Any, None]) -> None:
             if not task.done():
                 task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
-
-
-def _once(rows: list[reviews_repo.StageRow]) -> set[str]:
-    """Ids that appear exactly once in these rows."""
-    seen: set[str] = set()
-    twice: set[str] = set()
-    for r in rows:
-        (twice if r[0] in seen else seen).add(r[0])
-    return seen - twice
 
 
 async def _next_page(
@@ -258,8 +233,6 @@ async def sync_reviews(
     )
     started = time.monotonic()
     await reviews_repo.prepare_stage(conn)
-    if full:
-        await reviews_repo.reset_seen(conn)
 
     queue: asyncio.Queue[_Page | None] = asyncio.Queue(maxsize=2)
 
@@ -289,9 +262,7 @@ async def sync_reviews(
         lists_done.set()
 
     async def archive() -> None:
-        await _archive_pages(
-            client, queue, full=full, options=options, nm_ids=product_nm_ids, written=written
-        )
+        await _archive_pages(client, queue, full=full, options=options, nm_ids=product_nm_ids)
 
     async def produce() -> None:
         # The lists and (in a full run) the archive are fetched at once, so WB serves one
@@ -304,14 +275,15 @@ async def sync_reviews(
             await archive()
         await queue.put(None)
 
-    # Rows this run already wrote (id -> hash of the row): the archive repeats every answered
-    # review of the answered list, and writing the same row twice changes nothing.
+    # Every review this run has met (id -> hash of its row): the archive repeats every
+    # answered review of the answered list, and writing the same row twice changes nothing;
+    # a full run's ids are what it saw, for the vanished check.
     written: dict[str, int] = {}
 
     producer = asyncio.create_task(produce())
     try:
         while (page := await _next_page(queue, producer)) is not None:
-            rows = page.rows
+            rows = reviews_repo.unique_by_id(page.rows)
             hashes = {r[0]: hash(r) for r in rows}
             fresh = [r for r in rows if written.get(r[0]) != hashes[r[0]]]
             queue_new = None
@@ -319,21 +291,13 @@ async def sync_reviews(
                 found_at = now + timedelta(seconds=time.monotonic() - started)
                 queue_new = (now - timedelta(hours=RECENT_FOR_ALERTS_HOURS), found_at)
             changed, created = await reviews_repo.upsert_page(
-                conn, store.id, store.owner_id, fresh, track_seen=full, queue_new=queue_new
+                conn, store.id, store.owner_id, fresh, queue_new=queue_new
             )
-            if len(hashes) == len(rows):
-                written.update(hashes)
-            else:  # an id twice in one page: which copy was stored is not known
-                once = _once(rows)
-                for i, h in hashes.items():
-                    if i in once:
-                        written[i] = h
-                    else:
-                        written.pop(i, None)
+            written.update(hashes)
             inserted = sum(1 for r in changed if r.inserted)
             if page.known is not None:
                 page.known.set_result(len(hashes) - inserted)
-            result.fetched += page.served if page.served >= 0 else len(rows)
+            result.fetched += len(rows)
             result.products_created += created
             result.inserted += inserted
             result.updated += len(changed) - inserted
@@ -356,6 +320,7 @@ async def sync_reviews(
         report = await reviews_repo.mark_vanished(
             conn,
             store.id,
+            written.keys(),
             now=now,
             max_share=options.vanish_max_share,
             min_count=options.vanish_min_count,

@@ -35,14 +35,13 @@ import logging
 import random
 import re
 import time
-from collections.abc import Awaitable, Callable, Container, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Final, Literal, TypeVar
 
 import httpx
 from pydantic import BaseModel, ValidationError
-from pydantic_core import from_json
 
 from services.wb.errors import (
     WBAuthError,
@@ -56,8 +55,6 @@ from services.wb.errors import (
 )
 from services.wb.limits import RateLimiter, RateLimitExceeded
 from services.wb.models import (
-    FEEDBACK_SHAPE_NAMES,
-    FEEDBACK_SHAPES,
     CardsCursor,
     CardsPage,
     Chat,
@@ -67,11 +64,7 @@ from services.wb.models import (
     DownloadResult,
     EventsPage,
     Feedback,
-    FeedbackAnswerFields,
-    FeedbackFieldsEnvelope,
-    FeedbackFieldsList,
     FeedbackList,
-    FeedbackRecords,
     GoodsPrice,
     GoodsPriceList,
     HostName,
@@ -82,6 +75,7 @@ from services.wb.models import (
     SendResult,
     UnansweredCount,
 )
+from services.wb.records import FeedbackRecords, RecordsShapeError, decode_feedback_page
 from services.wb.tokens import TokenFormatError, TokenInfo, inspect_token
 
 log = logging.getLogger(__name__)
@@ -284,15 +278,6 @@ def _check_feedback_page(take: int, skip: int) -> None:
         raise ValueError(f"take must be 1..{FEEDBACK_TAKE_MAX}")
     if not 0 <= skip <= FEEDBACK_SKIP_MAX:
         raise ValueError(f"skip must be 0..{FEEDBACK_SKIP_MAX}")
-
-
-def _drop_excluded(body: Any, exclude: Container[str]) -> int:
-    """Remove excluded feedbacks from a parsed page in place; how many the page had."""
-    data = body.get("data") if isinstance(body, dict) else None
-    if not isinstance(data, dict) or not isinstance(items := data.get("feedbacks"), list):
-        return -1
-    data["feedbacks"] = [f for f in items if not (isinstance(f, dict) and f.get("id") in exclude)]
-    return len(items)
 
 
 def _ping_endpoint(host: HostName) -> _Endpoint:
@@ -665,59 +650,28 @@ class WBClient:
             errors = [str(errors)]
         return body["result"], [self._scrub(str(e)) for e in errors]
 
-    def _data_records(
-        self, ep: _Endpoint, exclude: Container[str] | None = None
-    ) -> Callable[[httpx.Response], FeedbackRecords]:
-        """A feedbacks page as sync reads it: the stored fields, checked, straight from JSON.
-
-        Feedbacks whose id is in `exclude` are dropped before they are checked (sync passes
-        the ids it has already stored in this run: the archive repeats answered reviews).
-        """
+    def _data_records(self, ep: _Endpoint) -> Callable[[httpx.Response], FeedbackRecords]:
+        """A feedbacks page as sync reads it: the stored fields, decoded by msgspec."""
 
         def parse(response: httpx.Response) -> FeedbackRecords:
-            # pydantic's JSON parser then a validation of Python objects is about twice as
-            # fast here as validating the JSON in one pass (which walks every skipped field).
-            served = -1
+            shape: RecordsShapeError | None = None
             try:
-                body = from_json(response.content)
-                if exclude is not None:
-                    served = _drop_excluded(body, exclude)
-                envelope = FeedbackFieldsEnvelope.model_validate(body)
-            except (ValidationError, ValueError):
-                envelope = None
-            if envelope is not None and envelope.error is not True:
-                page = envelope.data
-            else:  # not a plain success: the general path raises what it raises for any page
-                page = self._model(ep, FeedbackFieldsList, self._envelope(ep, response))
-            items = page.feedbacks
-            # only feedbacks with an answer, photos or a video have anything to check
-            at = [
-                i
-                for i, f in enumerate(items)
-                if f.answer is not None or f.photo_links is not None or f.video is not None
-            ]
-            try:
-                shapes = FEEDBACK_SHAPES.validate_python(
-                    [(items[i].answer, items[i].photo_links, items[i].video) for i in at]
-                )
-            except ValidationError as exc:
-                first = exc.errors()[0]
-                loc = list(first["loc"])
-                if loc and isinstance(loc[0], int):
-                    loc[0] = at[loc[0]]
-                if len(loc) >= 2 and isinstance(loc[1], int):
-                    loc[1] = FEEDBACK_SHAPE_NAMES[loc[1]]
-                where = ".".join(str(p) for p in ["feedbacks", *loc])
-                raise WBBadResponse(
-                    f"{ep.name}: unexpected response shape (FeedbackFieldsList at {where}: "
-                    f"{first['msg']})",
-                    endpoint=ep.name,
-                    status=200,
-                ) from None
-            answers: list[FeedbackAnswerFields | None] = [None] * len(items)
-            for i, shape in zip(at, shapes, strict=True):
-                answers[i] = shape[0]
-            return FeedbackRecords(items, answers, served if envelope is not None else -1)
+                records = decode_feedback_page(response.content)
+            except RecordsShapeError as exc:
+                records, shape = None, exc
+            if records is not None:
+                return records
+            # Not a plain success page: the general path raises what it raises for any
+            # envelope (not JSON, an error envelope, no data); what it lets through is odd.
+            data = self._envelope(ep, response)
+            where, message = (
+                (shape.where, shape.message) if shape else ("data", f"got {type(data).__name__}")
+            )
+            raise WBBadResponse(
+                f"{ep.name}: unexpected response shape (feedbacks page at {where}: {message})",
+                endpoint=ep.name,
+                status=response.status_code,
+            )
 
         return parse
 
@@ -837,13 +791,12 @@ class WBClient:
         order: Order | None = None,
         date_from: DateArg = None,
         date_to: DateArg = None,
-        exclude: Container[str] | None = None,
     ) -> FeedbackRecords:
-        """`list_feedbacks` for sync: only the stored fields are read (`FeedbackFields`)."""
+        """`list_feedbacks` for sync: only the stored fields are read (`services.wb.records`)."""
         _check_feedback_page(take, skip)
         ep = _EP["feedbacks"]
         params = self._list_params(is_answered, take, skip, nm_id, order, date_from, date_to)
-        return await self._call(ep, self._data_records(ep, exclude), params=params)
+        return await self._call(ep, self._data_records(ep), params=params)
 
     async def count_feedbacks(
         self,
@@ -886,12 +839,11 @@ class WBClient:
         *,
         nm_id: int | None = None,
         order: Order | None = "dateDesc",
-        exclude: Container[str] | None = None,
     ) -> FeedbackRecords:
         """`list_archived_feedbacks` for sync: only the stored fields are read."""
         ep = _EP["feedbacks_archive"]
         params = self._archive_params(take, skip, nm_id, order)
-        return await self._call(ep, self._data_records(ep, exclude), params=params)
+        return await self._call(ep, self._data_records(ep), params=params)
 
     @staticmethod
     def _archive_params(

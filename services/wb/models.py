@@ -11,9 +11,8 @@ keep the exact dict WB sent in ``raw`` (not part of the model's fields or dumps)
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, Any, Final, Literal, Self
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import (
     BaseModel,
@@ -22,7 +21,6 @@ from pydantic import (
     Field,
     ModelWrapValidatorHandler,
     PrivateAttr,
-    TypeAdapter,
     model_validator,
 )
 
@@ -161,101 +159,6 @@ class FeedbackList(WBModel):
     feedbacks: Annotated[list[Feedback], BeforeValidator(_none_to_list)] = Field(
         default_factory=list
     )
-
-
-class _Stored(BaseModel):
-    model_config = ConfigDict(populate_by_name=True)
-
-
-class FeedbackAnswerFields(_Stored):
-    """`FeedbackAnswer`'s fields and checks (a `null` text stays `None`: read it as `""`)."""
-
-    text: str | None = ""
-    state: str | None = None
-    editable: bool | None = None
-
-
-class _StoredPhoto(_Stored):
-    full_size: str | None = Field(default=None, alias="fullSize")
-    mini_size: str | None = Field(default=None, alias="miniSize")
-
-
-class _StoredVideo(_Stored):
-    preview_image: str | None = Field(default=None, alias="previewImage")
-    link: str | None = None
-    duration_sec: int | None = Field(default=None, alias="durationSec")
-
-
-class _StoredProduct(_Stored):
-    nm_id: int = Field(alias="nmId")
-    product_name: str | None = Field(default="", alias="productName")
-    supplier_article: str | None = Field(default=None, alias="supplierArticle")
-
-
-class FeedbackFields(_Stored):
-    """Only what reviews sync stores of a feedback, checked as `Feedback` checks it.
-
-    Sync reads hundreds of thousands of feedbacks; reading just these fields straight from
-    the body (pydantic's core skips the rest without building Python objects; no Python
-    validators, so a `null` string stays `None` here and is read as `""`, as `Str` does) is
-    several times cheaper than the full `Feedback`. `answer`, `photo_links` and `video` are
-    kept exactly as WB sent them (sync stores them verbatim); `FEEDBACK_SHAPES` checks them.
-    """
-
-    id: str
-    text: str | None = ""
-    pros: str | None = ""
-    cons: str | None = ""
-    product_valuation: int = Field(alias="productValuation")
-    created_date: datetime = Field(alias="createdDate")
-    answer: Any = None
-    product_details: _StoredProduct = Field(alias="productDetails")
-    photo_links: Any = Field(default=None, alias="photoLinks")
-    video: Any = None
-    user_name: str | None = Field(default="", alias="userName")
-    supplier_feedback_valuation: int | None = Field(default=None, alias="supplierFeedbackValuation")
-    supplier_product_valuation: int | None = Field(default=None, alias="supplierProductValuation")
-
-
-#: ``(answer, photoLinks, video)`` of each `FeedbackFields`, checked as `Feedback` types them.
-FEEDBACK_SHAPES: TypeAdapter[
-    list[tuple[FeedbackAnswerFields | None, list[_StoredPhoto] | None, _StoredVideo | None]]
-] = TypeAdapter(
-    list[tuple[FeedbackAnswerFields | None, list[_StoredPhoto] | None, _StoredVideo | None]]
-)
-FEEDBACK_SHAPE_NAMES: Final = ("answer", "photoLinks", "video")
-
-
-class FeedbackFieldsList(_Stored):
-    """``data`` of the list and archive methods, read as `FeedbackFields`."""
-
-    count_unanswered: int = Field(default=0, alias="countUnanswered")
-    count_archive: int = Field(default=0, alias="countArchive")
-    feedbacks: Annotated[list[FeedbackFields], BeforeValidator(_none_to_list)] = Field(
-        default_factory=list
-    )
-
-
-class FeedbackFieldsEnvelope(BaseModel):
-    """A successful feedbacks envelope, read in one pass (anything else takes the long way)."""
-
-    data: FeedbackFieldsList
-    error: Any = None
-
-
-@dataclass(slots=True)
-class FeedbackRecords:
-    """A feedbacks page for sync, and each one's checked answer (same order)."""
-
-    feedbacks: list[FeedbackFields]
-    answers: list[FeedbackAnswerFields | None]
-    served: int = -1
-    """How many feedbacks WB sent in the page, the excluded ones too (-1: as `feedbacks`)."""
-
-    @property
-    def page_size(self) -> int:
-        """What paging compares with `take`: the page as WB served it."""
-        return self.served if self.served >= 0 else len(self.feedbacks)
 
 
 class UnansweredCount(WBModel):

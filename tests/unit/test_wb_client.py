@@ -211,6 +211,14 @@ async def test_feedback_records_check_the_stored_fields(
     assert where in str(exc_info.value)
 
 
+async def test_feedback_records_without_a_page_are_a_bad_response(make_client: Build) -> None:
+    client, _, _ = make_client(ok(None), ok([1]))
+    with pytest.raises(WBBadResponse, match="feedbacks page at data: got NoneType"):
+        await client.list_feedback_records(True, 10, 0)
+    with pytest.raises(WBBadResponse, match="feedbacks page at data"):
+        await client.list_archived_feedback_records(10, 0)
+
+
 async def test_feedback_records_error_envelope(make_client: Build) -> None:
     body = {"data": None, "error": True, "errorText": "bad skip"}
     client, _, _ = make_client(httpx.Response(400, json=body), httpx.Response(200, json=body))
