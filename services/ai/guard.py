@@ -298,13 +298,17 @@ def check_text(
         sentences = split_sentences(norm)
         plain = [_MONEY_IDIOMS.sub(" ", s) for s in sentences]
         money_sentences = [s for s in plain if _MONEY.search(s)]
-        for s in plain:
-            if not (_MONEY.search(s) or _REWARD.search(s)):
-                continue
-            unthanked = _THANKS.sub(" ", s)
-            if _CHANGE_RATING.search(unthanked) or _TRADE_FOR.search(unthanked):
+        unthanked = [_THANKS.sub(" ", s) for s in plain]
+        for s, bare in zip(plain, unthanked, strict=True):
+            if (_MONEY.search(s) or _REWARD.search(s)) and (
+                _CHANGE_RATING.search(bare) or _TRADE_FOR.search(bare)
+            ):
                 add("money_for_rating")
                 break
+        # An offer in one sentence and a rating request in another tie them just the same
+        # ("Поставьте 5 звёзд. Пришлём подарок.").
+        if money_sentences and any(_CHANGE_RATING.search(bare) for bare in unthanked):
+            add("money_for_rating")
         if money_sentences and channel != "question_reply":
             if rating is not None and rating >= 4:
                 add("money_at_4_stars")

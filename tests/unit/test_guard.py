@@ -166,6 +166,28 @@ BAD: list[Case] = [
         rating=None,
         code="money_for_rating",
     ),
+    # the offer and the rating request in different sentences
+    Case(
+        "Поставьте 5 звёзд. Пришлём подарок.",
+        channel="chat",
+        rating=2,
+        allowed=True,
+        code="money_for_rating",
+    ),
+    Case(
+        "Мы готовы вернуть 300 рублей. Будем благодарны, если после этого вы измените оценку.",
+        channel="chat",
+        rating=2,
+        allowed=True,
+        max_comp="500",
+        code="money_for_rating",
+    ),
+    Case(
+        "Оцените нас на пять! Взамен начислим промокод на следующую покупку.",
+        rating=3,
+        allowed=True,
+        code="money_for_rating",
+    ),
     # any money at 4 stars
     Case(
         "Спасибо за 4 звезды! Вернём часть стоимости за небольшой дефект.",
@@ -352,6 +374,12 @@ BAD: list[Case] = [
 ]
 
 GOOD: list[Case] = [
+    Case(
+        "Мы вернём деньги за брак. Спасибо за отзыв: он помогает нам проверять партии.",
+        rating=2,
+        allowed=True,
+        max_comp="500",
+    ),
     Case(
         "Здравствуйте! Спасибо, что поделились впечатлением. Нам жаль, что размер не подошёл:"
         " в карточке есть таблица размеров, она поможет с выбором."
