@@ -16,7 +16,9 @@ from rich.console import Console
 from db.database import database_dsn
 from db.migrate import apply_migrations
 from db.pool import create_pool
+from db.repos.users import UserStatus
 from services import access
+from services.members import InviteError
 from services.settings import Settings, SettingsError, load_settings
 from services.stores import StoreError, StoreTokenError
 from services.sync.base import KINDS, SyncKind, SyncResult
@@ -166,17 +168,78 @@ def user_add(
     _run(go)
 
 
+OPERATOR = "wbrep (operator)"
+"""Who decided, as the admins' cards and /users show it, for decisions taken here."""
+
+
 @user_app.command("approve")
 def user_approve(email: str) -> None:
-    """Approve a user by email or id."""
+    """Approve a user by email or id; they hear it in Telegram when BOT_TOKEN is set."""
+    _decide_user(email, approve=True)
+
+
+@user_app.command("reject")
+def user_reject(email: str) -> None:
+    """Reject a user by email or id (also withdraws access); they hear it as with approve."""
+    _decide_user(email, approve=False)
+
+
+def _decide_user(key: str, *, approve: bool) -> None:
     settings = _settings()
+    verb = "approved" if approve else "rejected"
 
     async def go() -> None:
         async with _pool(settings) as pool:
-            user = await access.set_approval(pool, email, True)
-        out.print(f"approved: {user.email}", markup=False)
+            decision = await access.decide(pool, key, approve, admin_name=OPERATOR)
+            person = decision.status
+            if not decision.changed:
+                out.print(f"already {verb}: {person.email}", markup=False)
+                return
+            out.print(f"{verb}: {person.email}", markup=False)
+            out.print(await _tell_outcome(settings, pool, person), markup=False)
 
     _run(go)
+
+
+async def _tell_outcome(settings: Settings, pool: asyncpg.Pool, person: UserStatus) -> str:
+    """What the bot does after an admin's decision: tell the person, apply a waiting invite."""
+    if settings.bot_token is None or not settings.bot_token.get_secret_value().strip():
+        if person.state == "approved" and (
+            token := await access.take_pending_invite(pool, person.id)
+        ):
+            try:
+                joined = await access.join_by_invite(pool, token, person.id)
+            except InviteError as exc:
+                return (
+                    f"their waiting invite was not applied: {exc}; not told (BOT_TOKEN is not set)"
+                )
+            return f"joined {joined.invite.store_name!r} by their waiting invite; not told (BOT_TOKEN is not set)"
+        return "not told in Telegram: BOT_TOKEN is not set (the bot shows it at their next /start)"
+    if person.telegram_id is None:
+        return "not told in Telegram: no Telegram account is linked"
+    from aiogram.exceptions import TelegramAPIError, TelegramNetworkError
+    from aiogram_i18n import I18nContext
+
+    from bot.app import create_bot
+    from bot.i18n import DEFAULT_LANGUAGE, PreferencesManager, create_core
+    from bot.routers.admin import tell_outcome
+
+    bot = create_bot(settings.require_bot_token(), settings)
+    i18n = I18nContext(
+        locale=DEFAULT_LANGUAGE,
+        core=create_core(),
+        manager=PreferencesManager(default_locale=DEFAULT_LANGUAGE),
+        data={},
+    )
+    try:
+        told = await tell_outcome(bot, pool, i18n, person)
+    except (TelegramAPIError, TelegramNetworkError) as exc:
+        return f"not told in Telegram: {type(exc).__name__}"
+    finally:
+        await bot.session.close()
+    if not told:
+        return "not told in Telegram: they have blocked the bot or never opened it"
+    return f"told in Telegram ({person.telegram_id})"
 
 
 @user_app.command("list")

@@ -108,22 +108,26 @@ async def announce_registration(
         await send_to(bot, pool, admin_id, text, keyboard)
 
 
-async def tell_outcome(bot: Bot, pool: asyncpg.Pool, i18n: I18nContext, person: UserStatus) -> None:
-    """The person learns the decision; on approval a waiting invite is applied too."""
+async def tell_outcome(bot: Bot, pool: asyncpg.Pool, i18n: I18nContext, person: UserStatus) -> bool:
+    """The person learns the decision; on approval a waiting invite is applied too.
+
+    True when the decision reached them (False: no Telegram account, or it could not be sent).
+    """
     if person.state == "pending":
-        return
+        return False
     token = await access.take_pending_invite(pool, person.id)
     if person.telegram_id is None:
-        return
+        return False
     with i18n.use_locale(locale_of(person)):
         if person.state == "approved":
             text = i18n.get("access-approved") + "\n\n" + i18n.get("menu-title")
             keyboard: InlineKeyboardMarkup | None = main_menu(i18n)
         else:
             text, keyboard = i18n.get("access-refused"), None
-    await send_to(bot, pool, person.telegram_id, text, keyboard)
+    told = await send_to(bot, pool, person.telegram_id, text, keyboard)
     if token and person.state == "approved":
         await deliver_invite(bot, pool, i18n, person, token)
+    return told
 
 
 async def deliver_invite(

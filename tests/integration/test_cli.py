@@ -12,6 +12,7 @@ import asyncpg
 import pytest
 
 from db.migrate import migration_files
+from tests.fakes.telegram.server import FakeTelegram
 
 WBREP = [sys.executable, "-m", "bot.cli"]
 ROOT = Path(__file__).resolve().parents[2]
@@ -70,6 +71,35 @@ async def test_user_add_approve_list(db_url: str, tmp_path: Path) -> None:
     code, _, err = await wbrep("user", "add", "other@example.com", "--telegram-id", "42", env=env)
     assert code == 1
     assert "already linked" in err and len(err.strip().splitlines()) == 1
+
+
+async def test_decisions_reach_the_person_in_telegram(
+    db_url: str, pool: asyncpg.Pool, tmp_path: Path
+) -> None:
+    async with FakeTelegram() as tg:
+        person = tg.user(42)
+        env = {"DATABASE_URL": db_url, "DATA_DIR": str(tmp_path)}
+        await wbrep("user", "add", "seller@example.com", "--telegram-id", "42", env=env)
+        told = {**env, "BOT_TOKEN": tg.token, "TELEGRAM_API_BASE": tg.base_url}
+        code, out, err = await wbrep("user", "approve", "seller@example.com", env=told)
+        assert code == 0, err
+        assert "approved: seller@example.com" in out and "told in Telegram (42)" in out
+        assert "Ваша заявка одобрена" in person.last_message.text
+        decided_by = await pool.fetchval(
+            "SELECT decided_by_name FROM users WHERE email = 'seller@example.com'"
+        )
+        assert decided_by == "wbrep (operator)"
+        # Deciding again changes nothing and tells nobody twice.
+        code, out, _ = await wbrep("user", "approve", "seller@example.com", env=told)
+        assert code == 0 and "already approved" in out
+        assert len(tg.calls_to("sendMessage")) == 1
+        # Without a bot token the decision stands and the operator hears who was not told.
+        code, out, _ = await wbrep("user", "reject", "seller@example.com", env=env)
+        assert code == 0 and "rejected: seller@example.com" in out and "not told" in out
+        assert len(tg.calls_to("sendMessage")) == 1
+        person.block_bot()
+        code, out, _ = await wbrep("user", "approve", "seller@example.com", env=told)
+        assert code == 0 and "blocked the bot or never opened it" in out
 
 
 async def test_bad_input_gives_one_line_and_exit_1(db_url: str, tmp_path: Path) -> None:
