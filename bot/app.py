@@ -5,11 +5,11 @@ from __future__ import annotations
 import contextlib
 import logging
 
-from aiogram import Bot, Dispatcher
+from aiogram import Bot, Dispatcher, F
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
-from aiogram.enums import ParseMode
+from aiogram.enums import ChatType, ParseMode
 from aiogram.exceptions import (
     TelegramBadRequest,
     TelegramForbiddenError,
@@ -24,6 +24,7 @@ from bot.context import AppServices, build_services
 from bot.errors import on_error
 from bot.i18n import create_core, create_i18n_middleware
 from bot.middlewares.auth import AuthMiddleware
+from bot.middlewares.forms import LeaveForms, TokenShield
 from bot.middlewares.retry import RetryAfterMiddleware
 from db.database import database_dsn
 from db.migrate import apply_migrations
@@ -56,10 +57,22 @@ def create_storage(settings: Settings) -> BaseStorage:
 
 def create_dispatcher(services: AppServices, storage: BaseStorage | None = None) -> Dispatcher:
     from bot.routers import setup_routers
+    from bot.routers.start import Registration
+    from bot.routers.stores import StoreForm
 
     dp = Dispatcher(storage=storage or MemoryStorage(), **services.workflow_data())
     dp.update.outer_middleware(AuthMiddleware(services.pool, services.settings.admin_ids))
     create_i18n_middleware().setup(dp)
+    # Before any router: a token never reaches a handler that did not ask for one, and a form
+    # waiting for text is left by any other action.
+    dp.message.outer_middleware(TokenShield([StoreForm.token, StoreForm.new_token]))
+    leave_forms = LeaveForms(keep=[Registration.email])
+    dp.message.outer_middleware(leave_forms)
+    dp.callback_query.outer_middleware(leave_forms)
+    # The bot works in private chats only: in a group, store names, reviews and invite links
+    # would be shown to everyone in it.
+    dp.message.filter(F.chat.type == ChatType.PRIVATE)
+    dp.callback_query.filter(F.message.chat.type == ChatType.PRIVATE)
     dp.include_router(setup_routers())
     dp.errors.register(on_error)
     dp.startup.register(set_commands)

@@ -669,17 +669,3 @@ async def on_invite(
         reply_markup=kb.to_card(i18n, store.id),
         disable_web_page_preview=True,
     )
-
-
-# --- a token sent out of the blue -------------------------------------------------------------
-
-# A JWT as WB issues it: base64url header (always `eyJ`), payload and signature.
-_JWT_PATTERN = r"^\s*(?:[Bb]earer\s+)?eyJ[\w-]+\.[\w-]+\.[\w-]+\s*$"
-
-
-@router.message(F.text.regexp(_JWT_PATTERN))
-async def on_stray_token(message: Message, i18n: I18nContext) -> None:
-    """A token outside the add/replace forms (a restart lost the form): never leave it shown."""
-    with contextlib.suppress(TelegramBadRequest):
-        await message.delete()
-    await message.answer(i18n.get("stores-stray-token"), reply_markup=kb.to_list(i18n))

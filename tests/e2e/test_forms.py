@@ -1,0 +1,100 @@
+"""Forms that wait for text, end to end: a token never becomes form data, and any other action
+(a button, a command) leaves the form, so a later message never lands on the wrong object."""
+
+from __future__ import annotations
+
+from bot.callbacks import MenuCb, ReviewCb
+from tests.e2e.harness import BotEnv
+from tests.e2e.test_stores import approved, never_echoed, open_card, open_list, store_of
+
+OWNER_TG = 601
+
+
+async def test_a_token_at_the_name_step_is_deleted_and_never_becomes_a_name(
+    bot_env: BotEnv,
+) -> None:
+    seller, _ = await approved(bot_env, OWNER_TG, "forms@example.com")
+    await open_list(seller)
+    await seller.press("Добавить магазин")
+    await seller.wait_message("Как назвать")
+    token = bot_env.wb.token()
+    sent = await seller.send(token)
+    await seller.wait_message("Похоже, это токен")
+    assert seller.message(sent.message_id).deleted
+    never_echoed(seller, token)
+    assert await bot_env.pool.fetchval("SELECT count(*) FROM stores") == 0
+    # Still at the name step: the form goes on as usual.
+    await seller.send("Пледы")
+    await seller.wait_message("токен WB API")
+    await seller.send(token)
+    await seller.wait_message("добавлен")
+    assert await bot_env.pool.fetchval("SELECT name FROM stores") == "Пледы"
+
+
+async def test_a_token_inside_a_reply_draft_is_deleted_and_not_saved(bot_env: BotEnv) -> None:
+    seller, owner_id = await approved(bot_env, OWNER_TG, "forms@example.com")
+    store = await store_of(bot_env, owner_id)
+    await bot_env.services.sync.sync_all(store, kinds=("products", "reviews"))
+    review_id = await bot_env.pool.fetchval(
+        """SELECT id FROM reviews WHERE store_id = $1 AND NOT has_answer AND rating <= 3
+             AND is_product_active ORDER BY date DESC LIMIT 1""",
+        store,
+    )
+    menu = await seller.send("/menu")
+    await seller.wait_message("WB")
+    await seller.press_data(ReviewCb(action="o", review_id=review_id).pack(), menu.id + 1)
+    await seller.wait_message("📦")
+    await seller.press("Ответ (ИИ)")
+    await seller.wait_message("Черновик ответа")
+    draft = await bot_env.pool.fetchval("SELECT draft_reply FROM reviews WHERE id = $1", review_id)
+    await seller.press("✏️ Изменить")
+    await seller.wait_message("Отправьте текст ответа")
+    token = bot_env.wb.token()
+    sent = await seller.send(f"Спасибо! Вот мой токен: {token} — проверьте")
+    await seller.wait_message("Похоже, это токен")
+    assert seller.message(sent.message_id).deleted
+    never_echoed(seller, token)
+    after = await bot_env.pool.fetchval("SELECT draft_reply FROM reviews WHERE id = $1", review_id)
+    assert after == draft
+
+
+async def test_a_token_from_someone_not_registered_is_deleted(bot_env: BotEnv) -> None:
+    stranger = bot_env.user(777)
+    token = bot_env.wb.token()
+    sent = await stranger.send(token)
+    told = await stranger.wait_message("Похоже, это токен")
+    assert stranger.message(sent.message_id).deleted
+    assert not told.labels  # no store buttons for someone without access
+    never_echoed(stranger, token)
+
+
+async def test_a_command_leaves_a_form_and_cancel_still_reports_it(bot_env: BotEnv) -> None:
+    seller, _ = await approved(bot_env, OWNER_TG, "forms@example.com")
+    await open_list(seller)
+    await seller.press("Добавить магазин")
+    await seller.wait_message("Как назвать")
+    await seller.send("/help")
+    await seller.wait_message("Как это работает")
+    await seller.send("Пледы")
+    await seller.wait_message("Не понимаю")
+    assert await bot_env.pool.fetchval("SELECT count(*) FROM stores") == 0
+
+    await open_list(seller)
+    await seller.press("Добавить магазин")
+    await seller.wait_message("Как назвать")
+    await seller.send("/cancel")
+    await seller.wait_message("Отменено")
+
+
+async def test_a_button_leaves_a_form(bot_env: BotEnv) -> None:
+    seller, owner_id = await approved(bot_env, OWNER_TG, "forms@example.com")
+    await store_of(bot_env, owner_id, name="Пледы")
+    await open_card(seller, "Пледы")
+    await seller.press("✏️ Переименовать")
+    prompt = await seller.wait_message("Новое название")
+    # Help is a button that opens no form of its own and leaves the state alone.
+    await seller.press_data(MenuCb(section="help").pack(), prompt)
+    await seller.wait_message("Как это работает")
+    await seller.send("Подушки")
+    await seller.wait_message("Не понимаю")
+    assert await bot_env.pool.fetchval("SELECT name FROM stores") == "Пледы"
