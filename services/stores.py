@@ -117,10 +117,28 @@ async def replace_token(
     store = await stores_repo.get_store(pool, store_id)
     if store is None:
         raise StoreError("store not found")
-    seller = await pool.fetchval("SELECT wb_seller_id FROM stores WHERE id = $1", store_id)
-    if seller and check.info.seller_id and seller != check.info.seller_id:
-        raise StoreTokenError(["other_seller"])
-    await stores_repo.set_api_token(pool, store_id, token.strip())
+    new_seller = check.info.seller_id
+    async with pool.acquire() as conn, conn.transaction():
+        seller = await conn.fetchval(
+            "SELECT wb_seller_id FROM stores WHERE id = $1 FOR UPDATE", store_id
+        )
+        if seller and new_seller and seller != new_seller:
+            raise StoreTokenError(["other_seller"])
+        if not seller and new_seller:
+            # A store saved without a seller id takes the token's, the same rule as a new one.
+            taken = await conn.fetchval(
+                "SELECT owner_id FROM stores WHERE wb_seller_id = $1 AND id <> $2",
+                new_seller,
+                store_id,
+            )
+            if taken is not None:
+                raise StoreTokenError(
+                    ["seller_taken" if taken != store.owner_id else "seller_added"]
+                )
+            await conn.execute(
+                "UPDATE stores SET wb_seller_id = $2 WHERE id = $1", store_id, new_seller
+            )
+        await stores_repo.set_api_token(conn, store_id, token.strip())
     return check
 
 

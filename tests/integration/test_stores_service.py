@@ -18,7 +18,7 @@ from services.wb.limits import LimitsConfig, MemoryRateLimiter
 from tests.fakes.wb.app import WBEmulator
 from tests.fakes.wb.context import EmulatorConfig
 from tests.fakes.wb.generator import generate_shop
-from tests.support.stores import make_product, make_review, make_user
+from tests.support.stores import make_product, make_review, make_store, make_user
 
 SCALE = 200.0
 
@@ -120,3 +120,17 @@ async def test_roles_and_managers(
     assert await members.remove_manager(pool, store.id, manager)
     assert not await members.remove_manager(pool, store.id, manager)
     assert await members.store_role(pool, manager, store.id) is None
+
+
+async def test_a_store_without_a_seller_id_takes_the_new_tokens_and_no_one_elses(
+    pool: asyncpg.Pool, wb: WBEmulator, factory: WBClientFactory
+) -> None:
+    owner, other = await make_user(pool), await make_user(pool)
+    await stores_svc.add_store(pool, factory, owner_id=other, name="Чужой", token=wb.token())
+    bare = await make_store(pool, owner, "old-token")  # saved before seller ids were kept
+    with pytest.raises(StoreTokenError) as caught:
+        await stores_svc.replace_token(pool, factory, bare, wb.token())
+    assert caught.value.problems == ["seller_taken"]
+    assert await pool.fetchval("SELECT api_token FROM stores WHERE id = $1", bare) == "old-token"
+    await stores_svc.replace_token(pool, factory, bare, wb.token(sid="s-new"))
+    assert await pool.fetchval("SELECT wb_seller_id FROM stores WHERE id = $1", bare) == "s-new"
