@@ -87,8 +87,12 @@ def _parse_ts(value: Any) -> datetime:
     return value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
 
 
-def manual_gate(ctx: ReviewContext) -> str | None:
-    """The first manual gate the review fails, or None."""
+REVIEW_GATES = ("store_paused", "rating", "too_old", "wb_status", "vanished")
+"""Gates on the review and its store alone: regenerating a draft must pass them too."""
+
+
+def review_gate(ctx: ReviewContext) -> str | None:
+    """The first of `REVIEW_GATES` the review fails, or None."""
     r = ctx.review
     if ctx.store.get("status") != "active":
         return "store_paused"
@@ -100,6 +104,15 @@ def manual_gate(ctx: ReviewContext) -> str | None:
         return "wb_status"
     if r.get("vanished_at"):
         return "vanished"
+    return None
+
+
+def manual_gate(ctx: ReviewContext) -> str | None:
+    """The first manual gate the review fails, or None."""
+    gate = review_gate(ctx)
+    if gate:
+        return gate
+    r = ctx.review
     if (r.get("complaint_status") or "not_sent") != "not_sent" or ctx.has_complaint_row:
         return "complaint_exists"
     return None
@@ -258,7 +271,11 @@ class ComplaintService:
         if current.status != "draft":
             raise ComplaintError("not_a_draft")
         async with self._drafting(current.review_id):
-            draft = await self._generate(await self.context(current.review_id))
+            ctx = await self.context(current.review_id)
+            gate = review_gate(ctx)  # a paused store or a review gone since: no paid call
+            if gate:
+                raise ComplaintError(gate)
+            draft = await self._generate(ctx)
             async with self.pool.acquire() as conn:
                 row = await complaints_repo.replace_draft(
                     conn, complaint_id, _new_draft(draft), now=self.clock(), regenerated=True

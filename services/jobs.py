@@ -31,7 +31,7 @@ from services.complaints import ComplaintError, ComplaintService
 from services.msk import MSK
 from services.reminders import ReminderReport, ReminderService
 from services.settings import Settings
-from services.sync.base import KINDS, SyncKind, SyncResult
+from services.sync.base import ALREADY_RUNNING, KINDS, SyncKind, SyncResult
 from services.sync.service import SyncService
 
 log = logging.getLogger(__name__)
@@ -54,6 +54,8 @@ class JobConfig:
     drafts_at_once: int = 3
     draft_attempts: int = 3
     draft_stale: timedelta = timedelta(minutes=10)
+    busy_retries: tuple[float, ...] = (30.0, 60.0, 120.0)
+    """Waits before a nightly full sync tries a kind again that an incremental run held."""
 
     @classmethod
     def from_settings(cls, s: Settings) -> JobConfig:
@@ -132,17 +134,31 @@ class Jobs:
 
         async def one(store_id: str) -> None:
             async with gate:
+                # A store that waited for the gate reads WB up to the moment it starts: with
+                # the tick's `now`, reviews stored since by incremental runs would look gone.
+                at = self._later(now, started)
                 if not await alerts_repo.claim_slot(
-                    self.pool, store_id, "full", now=now, next_run_at=now + timedelta(hours=20)
+                    self.pool, store_id, "full", now=at, next_run_at=at + timedelta(hours=20)
                 ):
                     return
                 for kind in FULL_KINDS:
-                    results.append(
-                        await self.sync_store(store_id, kind, now=now, full=True, started=started)
-                    )
+                    results.append(await self._full_kind(store_id, kind, now, started))
 
         await asyncio.gather(*(one(s.id) for s in stores))
         return results
+
+    async def _full_kind(
+        self, store_id: str, kind: SyncKind, now: datetime, started: datetime
+    ) -> SyncResult:
+        """One kind of the nightly run; a run of it in progress is waited for, a few times."""
+        waits = iter(self.config.busy_retries)
+        while True:
+            at = self._later(now, started)
+            result = await self.sync_store(store_id, kind, now=at, full=True)
+            wait = next(waits, None)
+            if result.skipped != ALREADY_RUNNING or wait is None:
+                return result
+            await asyncio.sleep(wait)
 
     async def sync_store(
         self,
@@ -196,7 +212,12 @@ class Jobs:
             async with gate:
                 try:
                     await self.complaints.draft(review_id, automatic=True)
-                except ComplaintError:
+                except ComplaintError as exc:
+                    if exc.code == "in_progress":  # a person is drafting it now; that may fail
+                        await alerts_repo.release_drafting(
+                            self.pool, review_id, now=now, max_attempts=cfg.draft_attempts
+                        )
+                        return
                     report.refused += 1
                 except (AIError, Exception) as exc:
                     if not isinstance(exc, AIError):

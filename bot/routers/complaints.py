@@ -51,7 +51,7 @@ from db.repos import review_pages
 from services.ai.errors import AIError
 from services.ai.pricing import Pricing
 from services.ai.tasks import AITasks
-from services.complaints import BatchReport, ComplaintError, ComplaintService
+from services.complaints import REVIEW_GATES, BatchReport, ComplaintError, ComplaintService
 from services.settings import Settings
 from services.wb.factory import WBClientFactory
 
@@ -234,6 +234,8 @@ async def _allowed(
 def error_note(i18n: I18nContext, exc: ComplaintError) -> str:
     if exc.code in ("not_a_draft", "same_outcome", "not_filed"):
         return i18n.get("cp-state-changed")
+    if exc.code in REVIEW_GATES:
+        return i18n.get(f"cp-gate-{exc.code}")
     return i18n.get(f"cp-err-{exc.code}")
 
 

@@ -205,20 +205,37 @@ class VanishReport:
     complaints_approved: int
 
 
+_VANISH_WINDOWS = """
+WITH ranked AS (
+  SELECT r.id, (row_number() OVER (ORDER BY r.date, r.id) - 1) / $3::int AS win,
+         NOT EXISTS (SELECT 1 FROM seen_reviews s WHERE s.id = r.id) AS missing
+    FROM reviews r
+   WHERE r.store_id = $1 AND r.vanished_at IS NULL AND r.date <= $2::timestamptz
+),
+windows AS (
+  SELECT win, count(*) AS total, count(*) FILTER (WHERE missing) AS missing
+    FROM ranked GROUP BY win
+)
+"""
+
+
 async def mark_vanished(
     conn: Connection,
     store_id: str,
     seen: Collection[str],
     *,
     now: datetime,
+    until: datetime,
     max_share: float = 0.3,
-    min_count: int = 3,
+    window: int = 100,
 ) -> VanishReport:
-    """After a full sync: reviews not `seen` in it are gone, window by window (calendar month).
+    """After a full sync: reviews not `seen` in it are gone, unless too many went at once.
 
-    A month where `max_share` or more of its known reviews vanished at once (and at least
-    `min_count` did) is treated as an API fault and left alone. A vanished review with a
-    complaint `sent` or `pending` becomes `approved`: WB removes reviews it upholds
+    Known reviews dated up to `until` (where the run's walk ended: a review an incremental
+    sync stored after that was not looked for) are cut into windows of `window` reviews in
+    date order. A window where `max_share` or more of them vanished at once is an API fault
+    and is left alone (domain-rules.md: only fewer than 30% are marked gone). A vanished review
+    with a complaint `sent` or `pending` becomes `approved`: WB removes reviews it upholds
     complaints against.
     """
     async with conn.transaction():
@@ -226,39 +243,28 @@ async def mark_vanished(
         await conn.copy_records_to_table(
             "seen_reviews", records=((i,) for i in seen), columns=("id",)
         )
-        windows = await conn.fetch(
-            """
-            SELECT date_trunc('month', r.date) AS win,
-                   count(*) AS total,
-                   count(*) FILTER (WHERE s.id IS NULL) AS missing
-              FROM reviews r LEFT JOIN seen_reviews s ON s.id = r.id
-             WHERE r.store_id = $1 AND r.vanished_at IS NULL
-             GROUP BY 1
-            """,
+        await conn.execute("ANALYZE seen_reviews")
+        skipped = await conn.fetchval(
+            _VANISH_WINDOWS
+            + "SELECT count(*) FROM windows WHERE missing > 0 AND missing >= $4::float8 * total",
             store_id,
+            until,
+            window,
+            max_share,
         )
-        ok_windows: list[datetime] = []
-        skipped = 0
-        for w in windows:
-            if not w["missing"]:
-                continue
-            if w["missing"] >= min_count and w["missing"] >= max_share * w["total"]:
-                skipped += 1
-                continue
-            ok_windows.append(w["win"])
-        if not ok_windows:
-            return VanishReport(0, skipped, 0)
         gone = await conn.fetch(
-            """
-            UPDATE reviews r SET vanished_at = $2
-             WHERE r.store_id = $1 AND r.vanished_at IS NULL
-               AND date_trunc('month', r.date) = ANY($3::timestamptz[])
-               AND NOT EXISTS (SELECT 1 FROM seen_reviews s WHERE s.id = r.id)
+            _VANISH_WINDOWS
+            + """
+            UPDATE reviews r SET vanished_at = $5
+              FROM ranked k JOIN windows w USING (win)
+             WHERE r.id = k.id AND k.missing AND w.missing < $4::float8 * w.total
             RETURNING r.id, r.complaint_status
             """,
             store_id,
+            until,
+            window,
+            max_share,
             now,
-            ok_windows,
         )
         upheld = [g["id"] for g in gone if g["complaint_status"] in ("sent", "pending")]
         if upheld:

@@ -37,6 +37,10 @@ Progress = Callable[[str, int], None]
 """Called as `progress(what, count_so_far)` while a sync runs (CLI progress bars)."""
 
 
+ALREADY_RUNNING = "already running"
+"""`SyncResult.skipped` when another process holds this store and kind."""
+
+
 @dataclass(frozen=True, slots=True)
 class SyncOptions:
     """Page sizes, caps and windows; WB's values by default, tests shrink them."""
@@ -49,7 +53,8 @@ class SyncOptions:
     history_start: datetime = datetime(2018, 1, 1, tzinfo=UTC)
     max_event_pages: int = 500
     vanish_max_share: float = 0.3
-    vanish_min_count: int = 3
+    vanish_window: int = 100
+    """Reviews per window of the vanished check (in date order); see `mark_vanished`."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,7 +122,7 @@ async def run_sync(
             "SELECT pg_try_advisory_lock($1, hashtext($2))", _LOCK_CLASS[kind], store_id
         )
         if not locked:
-            result.skipped = "already running"
+            result.skipped = ALREADY_RUNNING
             return result
         try:
             store = await stores_repo.get_store(conn, store_id)

@@ -322,8 +322,9 @@ async def sync_reviews(
             store.id,
             written.keys(),
             now=now,
+            until=now,  # the lists were read up to `now`
             max_share=options.vanish_max_share,
-            min_count=options.vanish_min_count,
+            window=options.vanish_window,
         )
         result.vanished = report.marked
         result.vanish_windows_skipped = report.skipped_windows

@@ -109,6 +109,22 @@ async def test_draft_regenerate_edit_file_and_outcome(env: Env) -> None:
     )
 
 
+async def test_regenerating_a_draft_passes_the_review_gates_first(env: Env) -> None:
+    review = await make_review(env.pool, env.product, rating=2)
+    draft = await env.service.draft(review)
+    calls = await env.pool.fetchval("SELECT count(*) FROM ai_logs")
+    await env.pool.execute("UPDATE stores SET status = 'inactive' WHERE id = $1", env.store)
+    with pytest.raises(ComplaintError) as caught:
+        await env.service.regenerate(draft.id)
+    assert caught.value.code == "store_paused"
+    await env.pool.execute("UPDATE stores SET status = 'active' WHERE id = $1", env.store)
+    await env.pool.execute("UPDATE reviews SET vanished_at = NOW() WHERE id = $1", review)
+    with pytest.raises(ComplaintError) as caught:
+        await env.service.regenerate(draft.id)
+    assert caught.value.code == "vanished"
+    assert await env.pool.fetchval("SELECT count(*) FROM ai_logs") == calls, "no paid call"
+
+
 async def test_discard_returns_review_to_not_sent(env: Env) -> None:
     review = await make_review(env.pool, env.product)
     draft = await env.service.draft(review)

@@ -336,3 +336,18 @@ async def test_token_expiry_date_is_shown_in_moscow_time(world: World) -> None:
     await w.jobs().token_reminders(now=now)
     ((_, notice),) = w.notifier.notices
     assert notice.args["date"] == (expires.date() + timedelta(days=1)).isoformat()
+
+
+async def test_nightly_full_sync_waits_for_an_incremental_run_in_progress(world: World) -> None:
+    w = world
+    jobs = w.jobs(config=JobConfig(busy_retries=(0.2, 0.2)))
+    now = now_utc()
+    await jobs.sync_due("reviews", now=now)
+    async with w.pool.acquire() as holder:  # an incremental run on another instance
+        await holder.execute("SELECT pg_advisory_lock(71002, hashtext($1))", w.store)
+        nightly = asyncio.create_task(jobs.full_sync(now=now + timedelta(hours=12)))
+        await asyncio.sleep(0.1)
+        await holder.execute("SELECT pg_advisory_unlock(71002, hashtext($1))", w.store)
+        results = await nightly
+    reviews = [r for r in results if r.kind == "reviews"]
+    assert len(reviews) == 1 and reviews[0].ok and reviews[0].full and not reviews[0].skipped

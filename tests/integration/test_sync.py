@@ -192,12 +192,16 @@ async def test_full_sync_marks_vanished_with_the_30_percent_safeguard(
     service: SyncService, pool: asyncpg.Pool, wb: WBEmulator, store_id: str
 ) -> None:
     await service.sync(store_id, "reviews")
-    # One month loses a single review (real), another loses nearly everything (a fault).
-    months: dict[tuple[int, int], list[str]] = {}
-    for f in wb.state.feedbacks.values():
-        d = datetime.fromtimestamp(f.created, UTC)
-        months.setdefault((d.year, d.month), []).append(f.id)
-    busy = sorted((ids for ids in months.values() if len(ids) >= 10), key=len)
+    # Windows are runs of known reviews in date order: one loses a single review (real),
+    # another loses half of its reviews at once (an API fault).
+    ordered = [
+        r["id"]
+        for r in await pool.fetch(
+            "SELECT id FROM reviews WHERE store_id = $1 ORDER BY date, id", store_id
+        )
+    ]
+    window = OPTIONS.vanish_window
+    busy = [ordered[3 * window : 3 * window + window // 2], [ordered[10 * window + 7]]]
     lone_loss = busy[-1][0]
     await pool.execute("""UPDATE reviews SET complaint_status = 'sent' WHERE id = $1""", lone_loss)
     await pool.execute(
@@ -207,9 +211,9 @@ async def test_full_sync_marks_vanished_with_the_30_percent_safeguard(
              FROM reviews WHERE id = $1""",
         lone_loss,
     )
-    faulty_month = busy[0]
+    faulty_window = busy[0]
     wb.state.remove_feedback(lone_loss)
-    for fid in faulty_month:
+    for fid in faulty_window:
         wb.state.remove_feedback(fid)
     result = await service.sync(store_id, "reviews", full=True)
     assert result.ok
@@ -226,7 +230,7 @@ async def test_full_sync_marks_vanished_with_the_30_percent_safeguard(
     assert (
         await pool.fetchval(
             "SELECT count(*) FROM reviews WHERE id = ANY($1::text[]) AND vanished_at IS NOT NULL",
-            faulty_month,
+            faulty_window,
         )
         == 0
     )
