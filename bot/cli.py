@@ -155,17 +155,82 @@ def user_add(
     telegram_id: Annotated[int | None, typer.Option(help="Link this Telegram user id")] = None,
     approve: Annotated[bool, typer.Option("--approve", help="Approve at once")] = False,
 ) -> None:
-    """Add a user by email (idempotent)."""
+    """Add a user by email (idempotent); without --telegram-id, print their personal link.
+
+    The person opens the link to bind their Telegram account: typing the email in the bot
+    does not bind a user who is approved. Each run issues a new link; older ones stop working.
+    """
     settings = _settings()
 
     async def go() -> None:
         async with _pool(settings) as pool:
             reg = await access.add_user(pool, email, telegram_id=telegram_id, approve=approve)
-        state = "approved" if reg.user.is_approved else "waiting for approval"
-        verb = "added" if reg.created else "exists"
-        out.print(f"{verb}: {reg.user.email} ({reg.user.id}), {state}", markup=False)
+            state = "approved" if reg.user.is_approved else "waiting for approval"
+            verb = "added" if reg.created else "exists"
+            out.print(f"{verb}: {reg.user.email} ({reg.user.id}), {state}", markup=False)
+            if telegram_id is None:
+                try:
+                    link = await access.issue_link_token(pool, reg.user.id)
+                except access.AccessError as exc:
+                    if exc.code != "already_linked":
+                        raise
+                    out.print(f"{exc}: no personal link needed", markup=False)
+                    return
+                out.print(await _personal_link(settings, link), markup=False)
 
     _run(go)
+
+
+@user_app.command("link")
+def user_link(email: str) -> None:
+    """Print a one-time personal link (7 days) that binds a user's Telegram account.
+
+    For a user added without --telegram-id (or imported): they open it in Telegram. A new
+    link makes the user's older unused ones stop working.
+    """
+    settings = _settings()
+
+    async def go() -> None:
+        async with _pool(settings) as pool:
+            link = await access.issue_link_token(pool, email)
+        out.print(await _personal_link(settings, link), markup=False)
+
+    _run(go)
+
+
+async def _personal_link(settings: Settings, link: access.LinkToken) -> str:
+    """The link to send: t.me with the bot's username when Telegram tells it, else a command."""
+    until = link.expires_at.strftime("%Y-%m-%d %H:%M UTC")
+    head = f"personal link for {link.user.email} (one use, valid until {until})"
+    payload = f"link_{link.token}"
+    username, why = await _bot_username(settings)
+    if username:
+        return f"{head}:\nhttps://t.me/{username}?start={payload}"
+    return f"{head}; {why}, so the person sends this to the bot:\n/start {payload}"
+
+
+async def _bot_username(settings: Settings) -> tuple[str | None, str]:
+    """The bot's username from getMe, or None and why not."""
+    if settings.bot_token is None or not settings.bot_token.get_secret_value().strip():
+        return None, "BOT_TOKEN is not set"
+    from aiogram.exceptions import TelegramAPIError, TelegramNetworkError
+    from aiogram.utils.token import TokenValidationError
+
+    from bot.app import create_bot
+
+    try:
+        bot = create_bot(settings.require_bot_token(), settings)
+    except TokenValidationError:
+        return None, "BOT_TOKEN is not a valid token"
+    try:
+        me = await bot.get_me()
+    except (TelegramAPIError, TelegramNetworkError) as exc:
+        return None, f"Telegram did not answer getMe ({type(exc).__name__})"
+    finally:
+        await bot.session.close()
+    if not me.username:
+        return None, "the bot has no username"
+    return me.username, ""
 
 
 OPERATOR = "wbrep (operator)"

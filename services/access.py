@@ -7,12 +7,15 @@ The CLI and the bot both go through these functions, so the rules live in one pl
 from __future__ import annotations
 
 import re
+import secrets
 import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 import asyncpg
 
 from db.models import UserRow
+from db.pool import Conn
 from db.repos import users as users_repo
 from db.repos.users import UserStatus
 from services.members import AcceptedInvite, accept_invite
@@ -24,7 +27,10 @@ class AccessError(Exception):
     """A request about users that cannot be done; the message says why.
 
     `code` lets a front end pick its own words: invalid_email, not_found, linked_elsewhere
-    (the email or the Telegram account belongs to someone else), error.
+    (the email or the Telegram account belongs to someone else), needs_link (the email is
+    an existing user who may be linked only by a personal link), already_linked (no personal
+    link for a user who has a Telegram account), link_invalid (unknown, used or expired
+    personal link), telegram_taken (this Telegram account belongs to another user), error.
     """
 
     def __init__(self, message: str, *, code: str = "error") -> None:
@@ -55,8 +61,16 @@ async def add_user(
     username: str | None = None,
     first_name: str | None = None,
     language_code: str | None = None,
+    claim: bool = False,
 ) -> Registration:
-    """Create a user (or return the existing one) and link a Telegram account if given."""
+    """Create a user (or return the existing one) and link a Telegram account if given.
+
+    `claim` is for a person who typed the email in Telegram: nothing proves it is theirs, so
+    an existing user without a Telegram account is linked only while nobody decided on them
+    (pending: the admins still decide, with the card showing who claimed it). Approved or
+    rejected ones are refused with `needs_link`: they get a personal link (issue_link_token)
+    from the operator. The operator's `--telegram-id` (claim False) binds as told.
+    """
     email = normalize_email(email)
     async with pool.acquire() as conn, conn.transaction():
         if telegram_id is not None:
@@ -72,7 +86,9 @@ async def add_user(
         created = user is None
         if user is None:
             user = await users_repo.create_user(conn, str(uuid.uuid4()), email, approved=approve)
-        elif approve and not user.is_approved:
+        elif claim and telegram_id is not None:
+            await _check_claim(conn, user, telegram_id)
+        if not created and approve and not user.is_approved:
             user = await users_repo.set_approved(conn, user.id, True) or user
         if telegram_id is not None:
             other = await users_repo.get_telegram_account_of_user(conn, user.id)
@@ -90,6 +106,20 @@ async def add_user(
                 language_code=language_code,
             )
     return Registration(user=user, created=created)
+
+
+async def _check_claim(conn: Conn, user: UserRow, telegram_id: int) -> None:
+    """Refuse to link a typed email to an existing user nobody may claim (see add_user)."""
+    account = await users_repo.get_telegram_account_of_user(conn, user.id)
+    if account is not None:
+        return  # theirs already, or linked_elsewhere below
+    state = await users_repo.lock_state(conn, user.id)
+    if state != "pending":
+        raise AccessError(
+            f"{user.email} is an existing user: it is linked to Telegram only by a personal link"
+            " (wbrep user link)",
+            code="needs_link",
+        )
 
 
 async def find_user(pool: asyncpg.Pool, email_or_id: str) -> UserRow | None:
@@ -140,7 +170,9 @@ async def register(
 ) -> UserStatus:
     """Registration from Telegram: create the user and the link (admins approved at once).
 
-    An invite link opened before approval waits in `pending_invites` until an admin approves.
+    The email is only claimed (AccessError `needs_link` for an existing user who is not
+    pending, see add_user). An invite link opened before approval waits in `pending_invites`
+    until an admin approves.
     """
     reg = await add_user(
         pool,
@@ -150,12 +182,127 @@ async def register(
         username=username,
         first_name=first_name,
         language_code=language_code,
+        claim=True,
     )
     if invite_token and not reg.user.is_approved:
         await users_repo.save_pending_invite(pool, reg.user.id, invite_token)
     status = await users_repo.get_status(pool, reg.user.id)
     assert status is not None
     return status
+
+
+# --- personal links: `/start link_<token>` binds Telegram to an existing user ---------------
+
+LINK_TTL = timedelta(days=7)
+
+
+@dataclass(frozen=True, slots=True)
+class LinkToken:
+    token: str
+    user: UserRow
+    expires_at: datetime
+
+
+async def issue_link_token(
+    pool: asyncpg.Pool, email_or_id: str, *, now: datetime | None = None
+) -> LinkToken:
+    """A one-time personal link for a user without a Telegram account (7 days, one use).
+
+    The older unused links of the same user stop working, so only the newest one sent counts.
+    """
+    now = now or datetime.now(UTC)
+    user = await find_user(pool, email_or_id)
+    if user is None:
+        raise AccessError(f"no such user: {email_or_id.strip()[:80]!r}", code="not_found")
+    token = secrets.token_urlsafe(24)  # 32 characters: "link_" + token fits Telegram's 64
+    async with pool.acquire() as conn, conn.transaction():
+        await users_repo.lock_state(conn, user.id)  # one issuer at a time per user
+        account = await users_repo.get_telegram_account_of_user(conn, user.id)
+        if account is not None:
+            raise AccessError(
+                f"{user.email} is already linked to a Telegram account ({account.telegram_id})",
+                code="already_linked",
+            )
+        await users_repo.replace_link_token(
+            conn, token, user.id, now=now, expires_at=now + LINK_TTL
+        )
+    return LinkToken(token=token, user=user, expires_at=now + LINK_TTL)
+
+
+@dataclass(frozen=True, slots=True)
+class Linked:
+    """A personal link opened: `first` is False when this account had already used it."""
+
+    status: UserStatus
+    first: bool
+
+
+async def link_by_token(
+    pool: asyncpg.Pool,
+    token: str,
+    *,
+    telegram_id: int,
+    username: str | None,
+    first_name: str | None,
+    language_code: str | None,
+    now: datetime | None = None,
+) -> Linked:
+    """Bind this Telegram account to the link's user, once (AccessError says why not).
+
+    The token row is locked and marked used in the transaction that writes the link, with a
+    conditional UPDATE, so two presses (or two people) link once. The same account opening
+    its used link again is told it is linked (`first` False); anyone else `link_invalid`.
+    """
+    now = now or datetime.now(UTC)
+    invalid = AccessError("this personal link is not valid", code="link_invalid")
+    async with pool.acquire() as conn, conn.transaction():
+        row = await users_repo.lock_link_token(conn, token)
+        if row is None:
+            raise invalid
+        account = await users_repo.get_telegram_account(conn, telegram_id)
+        if row.used_at is not None:
+            if (
+                row.used_by_telegram_id != telegram_id
+                or account is None
+                or account.user_id != row.user_id
+            ):
+                raise AccessError("this personal link was already used", code="link_invalid")
+            first = False
+        else:
+            if row.expires_at <= now:
+                raise AccessError("this personal link has expired", code="link_invalid")
+            if account is not None and account.user_id != row.user_id:
+                raise AccessError(
+                    f"Telegram id {telegram_id} is already linked to another user",
+                    code="telegram_taken",
+                )
+            other = await users_repo.get_telegram_account_of_user(conn, row.user_id)
+            if other is not None and other.telegram_id != telegram_id:
+                raise AccessError(
+                    "the user is already linked to another Telegram account",
+                    code="linked_elsewhere",
+                )
+            if not await users_repo.use_link_token(conn, token, telegram_id, now):
+                raise invalid
+            try:
+                await users_repo.link_telegram(
+                    conn,
+                    telegram_id,
+                    row.user_id,
+                    username=username,
+                    first_name=first_name,
+                    language_code=language_code,
+                )
+            except asyncpg.UniqueViolationError:  # the user was linked at this very moment
+                raise AccessError(
+                    "the user is already linked to another Telegram account",
+                    code="linked_elsewhere",
+                ) from None
+            first = True
+    status = await users_repo.get_status(pool, row.user_id)
+    if status is None:
+        raise invalid
+    return Linked(status=status, first=first)
 
 
 async def remember_invite(pool: asyncpg.Pool, user_id: str, token: str) -> None:

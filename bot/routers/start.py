@@ -3,6 +3,10 @@
 `/start inv_<token>` opens a store invite. An approved person joins at once; anyone else keeps
 the token in `pending_invites` (services.access.register / remember_invite) and joins when an
 admin approves them (bot.routers.admin.tell_outcome).
+
+`/start link_<token>` opens a personal link (`wbrep user link`): it binds this Telegram account
+to a user the operator added, once. Typing the email of such a user is refused unless they are
+still pending (services.access.add_user, `claim`): knowing an email proves nothing.
 """
 
 from __future__ import annotations
@@ -28,6 +32,8 @@ from services.settings import Settings
 router = Router(name="start")
 
 INVITE_PREFIX = "inv_"
+LINK_PREFIX = "link_"
+LINK_ERRORS = {"telegram_taken": "link-telegram-taken", "linked_elsewhere": "link-user-taken"}
 
 
 class Registration(StatesGroup):
@@ -41,6 +47,13 @@ def invite_token(args: str | None) -> str | None:
     return None
 
 
+def link_token(args: str | None) -> str | None:
+    payload = (args or "").strip()
+    if payload.startswith(LINK_PREFIX) and len(payload) > len(LINK_PREFIX):
+        return payload[len(LINK_PREFIX) :]
+    return None
+
+
 @router.message(CommandStart())
 async def on_start(
     message: Message,
@@ -49,9 +62,14 @@ async def on_start(
     i18n: I18nContext,
     pool: asyncpg.Pool,
     bot: Bot,
+    settings: Settings,
     user: UserRow | None = None,
     is_admin: bool = False,
 ) -> None:
+    if (link := link_token(command.args)) is not None:
+        await state.clear()
+        await _open_link(message, i18n, pool, bot, settings, link, is_admin=is_admin)
+        return
     token = invite_token(command.args)
     await state.clear()
     if user is None:
@@ -121,6 +139,10 @@ async def on_email(
             invite_token=token,
         )
     except AccessError as exc:
+        if exc.code == "needs_link":  # an existing user: only a personal link binds them
+            await state.clear()
+            await message.answer(i18n.get("reg-needs-link", email=esc(email)))
+            return
         if exc.code != "linked_elsewhere":
             raise
         await message.answer(i18n.get("reg-linked-elsewhere"))
@@ -135,6 +157,51 @@ async def on_email(
     else:
         await announce_registration(bot, pool, settings, i18n, person)
         await message.answer(i18n.get("reg-waiting", email=esc(person.email)))
+
+
+async def _open_link(
+    message: Message,
+    i18n: I18nContext,
+    pool: asyncpg.Pool,
+    bot: Bot,
+    settings: Settings,
+    token: str,
+    *,
+    is_admin: bool,
+) -> None:
+    """A personal link: bind this account, then the menu or the waiting text."""
+    tg = message.from_user
+    assert tg is not None
+    try:
+        linked = await access.link_by_token(
+            pool,
+            token,
+            telegram_id=tg.id,
+            username=tg.username,
+            first_name=tg.first_name,
+            language_code=tg.language_code,
+        )
+    except AccessError as exc:
+        if exc.code not in {"link_invalid", *LINK_ERRORS}:
+            raise
+        await message.answer(i18n.get(LINK_ERRORS.get(exc.code, "link-invalid")))
+        return
+    person = linked.status
+    if person.state != "approved" and is_admin:  # as on_start does for listed admins
+        decision = await access.decide(
+            pool, person.id, True, admin_id=tg.id, admin_name=admin_name(tg)
+        )
+        person = decision.status
+    done = i18n.get("link-done", email=esc(person.email))
+    if person.state == "approved":
+        text = done + "\n\n" + i18n.get("menu-title")
+        await message.answer(text, reply_markup=main_menu(i18n))
+    elif person.state == "rejected":
+        await message.answer(done + "\n\n" + i18n.get("access-rejected"))
+    else:
+        if linked.first:  # reachable now: the admins decide with the card, as on registration
+            await announce_registration(bot, pool, settings, i18n, person)
+        await message.answer(done + "\n\n" + i18n.get("access-waiting"))
 
 
 async def refused(event: TelegramObject, pool: asyncpg.Pool, user: UserRow | None = None) -> bool:

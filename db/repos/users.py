@@ -291,3 +291,71 @@ def _user_from_json(value: Any) -> UserRow | None:
         is_approved=bool(data["is_approved"]),
         created_at=datetime.fromisoformat(data["created_at"]),
     )
+
+
+# --- claims and personal links ---------------------------------------------------------
+
+
+async def lock_state(conn: Conn, user_id: str) -> str | None:
+    """approved | rejected | pending, with the user's row locked until the transaction ends.
+
+    The lock orders a claim by email after (or before) a decision taken at the same moment.
+    """
+    row = await conn.fetchrow(
+        "SELECT is_approved, rejected_at FROM users WHERE id = $1 FOR UPDATE", user_id
+    )
+    if row is None:
+        return None
+    if row["is_approved"]:
+        return "approved"
+    return "rejected" if row["rejected_at"] is not None else "pending"
+
+
+@dataclass(frozen=True, slots=True)
+class LinkTokenRow(Row):
+    token: str
+    user_id: str
+    created_at: datetime
+    expires_at: datetime
+    used_at: datetime | None
+    used_by_telegram_id: int | None
+
+
+_LINK = LinkTokenRow.columns()
+
+
+async def replace_link_token(
+    conn: Conn, token: str, user_id: str, *, now: datetime, expires_at: datetime
+) -> None:
+    """A new personal link; the user's older unused ones stop working (deleted)."""
+    await conn.execute(
+        "DELETE FROM user_link_tokens WHERE user_id = $1 AND used_at IS NULL", user_id
+    )
+    await conn.execute(
+        """INSERT INTO user_link_tokens (token, user_id, created_at, expires_at)
+           VALUES ($1, $2, $3, $4)""",
+        token,
+        user_id,
+        now,
+        expires_at,
+    )
+
+
+async def lock_link_token(conn: Conn, token: str) -> LinkTokenRow | None:
+    """The link's row, locked: two presses of the same link take turns."""
+    row = await conn.fetchrow(
+        f"SELECT {_LINK} FROM user_link_tokens WHERE token = $1 FOR UPDATE", token
+    )
+    return LinkTokenRow.from_record(row) if row else None
+
+
+async def use_link_token(conn: Conn, token: str, telegram_id: int, now: datetime) -> bool:
+    """Mark the link used if it still may be; False when it was used or expired meanwhile."""
+    status = await conn.execute(
+        """UPDATE user_link_tokens SET used_at = $3, used_by_telegram_id = $2
+            WHERE token = $1 AND used_at IS NULL AND expires_at > $3""",
+        token,
+        telegram_id,
+        now,
+    )
+    return bool(status == "UPDATE 1")

@@ -302,3 +302,58 @@ async def test_invite_waits_for_approval_of_a_new_person(bot_env: BotEnv) -> Non
     assert "Мария" in (await owner.wait_message("принял(а) приглашение")).text
     pending = await bot_env.pool.fetchval("SELECT count(*) FROM pending_invites")
     assert pending == 0
+
+
+async def test_an_approved_email_is_not_claimed_by_typing_it(bot_env: BotEnv) -> None:
+    """The operator added the seller without Telegram: an attacker who knows the email gets
+    nothing; the seller's personal link binds their account and shows their stores."""
+    admin = bot_env.admin
+    reg = await access.add_user(bot_env.pool, "seller@example.com", approve=True)
+    await make_store(bot_env.pool, reg.user.id, "tok", name="Пледы & Ко")
+
+    attacker = bot_env.user(701, username="thief")
+    await attacker.send("/start")
+    await attacker.wait_message("email")
+    await attacker.send("Seller@Example.com")
+    refusal = await attacker.wait_message("персональн")
+    assert "seller@example.com" in refusal.text and not refusal.keyboard
+    assert await access.status_by_telegram(bot_env.pool, 701) is None
+    await attacker.press_data(MenuCb(section="stores").pack(), refusal)
+    assert "Пледы" not in ((await attacker.wait_answer()).text or "")
+    await attacker.send("/start")
+    await attacker.wait_message("email")  # still a stranger: asked to register
+    assert not any("Пледы" in m.text + " ".join(m.labels) for m in attacker.messages)
+
+    link = await access.issue_link_token(bot_env.pool, "seller@example.com")
+    seller = bot_env.user(702)
+    await seller.send(f"/start link_{link.token}")
+    menu = await seller.wait_message("привязан")
+    assert "seller@example.com" in menu.text and "Магазины" in " ".join(menu.labels)
+    await seller.press("Магазины", message=menu)
+    stores = await seller.wait_message("1 магазин")
+    assert "Пледы & Ко" in " ".join(stores.labels)
+    status = await access.status_by_telegram(bot_env.pool, 702)
+    assert status is not None and status.id == reg.user.id and status.state == "approved"
+
+    # The link is spent: the attacker cannot use it after the seller did.
+    await attacker.send(f"/start link_{link.token}")
+    await attacker.wait_message("недействительна")
+    assert await access.status_by_telegram(bot_env.pool, 701) is None
+    assert count(admin, "Новая регистрация") == 0
+
+
+async def test_a_personal_link_for_a_pending_user_waits_for_the_admin(bot_env: BotEnv) -> None:
+    admin = bot_env.admin
+    await access.add_user(bot_env.pool, "new@example.com")
+    link = await access.issue_link_token(bot_env.pool, "new@example.com")
+    person = bot_env.user(703, language_code="en")
+    await person.send(f"/start link_{link.token}")
+    waiting = await person.wait_message("linked to new@example.com")
+    assert "waiting for an admin" in waiting.text and not waiting.keyboard
+    card = await admin.wait_message("Новая регистрация")
+    assert "new@example.com" in card.text and "703" in card.text
+    await person.send("/start link_nosuchtoken")
+    await person.wait_message("not valid")
+    await admin.press("Одобрить", message=card)
+    await admin.wait_answer()
+    await person.wait_message("approved")

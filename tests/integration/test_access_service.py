@@ -1,8 +1,12 @@
-"""Access and preference services on a real database: decisions, pages, waiting invites."""
+"""Access and preference services on a real database.
+
+Decisions, pages, waiting invites, claims by email and personal links.
+"""
 
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime, timedelta
 
 import asyncpg
 import pytest
@@ -148,3 +152,130 @@ async def test_preferences_defaults_and_changes(pool: asyncpg.Pool) -> None:
     ):
         with pytest.raises(PreferenceError):
             await bad
+
+
+# --- claims by email and personal links ------------------------------------------------
+
+
+async def test_an_approved_user_without_telegram_cannot_be_claimed_by_email(
+    pool: asyncpg.Pool,
+) -> None:
+    """Knowing the email of an approved user (added by the operator, or imported) is not enough."""
+    owner = await make_user(pool, "owner@example.com", approved=True)
+    with pytest.raises(AccessError) as err:
+        await registered(pool, "Owner@Example.com", 66)
+    assert err.value.code == "needs_link"
+    assert await access.status_by_telegram(pool, 66) is None
+    status = await access.get_status(pool, owner)
+    assert status is not None and status.telegram_id is None and status.state == "approved"
+    # An admin typing it is refused as well: it would approve nothing new, only hand over stores.
+    with pytest.raises(AccessError) as err:
+        await registered(pool, "owner@example.com", 67, approve=True)
+    assert err.value.code == "needs_link"
+    # A rejected one is refused too: a later /approve would otherwise reach whoever claimed it.
+    await make_user(pool, "gone@example.com", approved=False)
+    await access.decide(pool, "gone@example.com", False)
+    with pytest.raises(AccessError) as err:
+        await registered(pool, "gone@example.com", 68)
+    assert err.value.code == "needs_link"
+    assert await pool.fetchval("SELECT count(*) FROM telegram_accounts") == 0
+    # The operator's explicit --telegram-id still binds.
+    reg = await access.add_user(pool, "owner@example.com", telegram_id=69)
+    assert reg.user.id == owner and not reg.created
+
+
+async def test_a_pending_user_without_telegram_is_still_claimed_by_email(
+    pool: asyncpg.Pool,
+) -> None:
+    user_id = await make_user(pool, "wait@example.com", approved=False)
+    person = await access.register(
+        pool, "wait@example.com", telegram_id=70, username="w", first_name=None,
+        language_code=None,
+    )  # fmt: skip
+    assert (person.id, person.state, person.telegram_id) == (user_id, "pending", 70)
+    # Typing it again from the same account is not a new claim.
+    again = await registered(pool, "wait@example.com", 70)
+    assert again == user_id
+
+
+async def test_a_personal_link_links_once(pool: asyncpg.Pool) -> None:
+    user_id = await make_user(pool, "owner@example.com", approved=True)
+    link = await access.issue_link_token(pool, "owner@example.com")
+    assert link.user.id == user_id and len(f"link_{link.token}") <= 64
+    linked = await link_by_token(pool, link.token, 71)
+    assert linked.first and linked.status.telegram_id == 71 and linked.status.state == "approved"
+    row = await pool.fetchrow(
+        "SELECT used_at, used_by_telegram_id FROM user_link_tokens WHERE token = $1", link.token
+    )
+    assert row is not None and row["used_at"] is not None and row["used_by_telegram_id"] == 71
+    # The same account opening it again is told it is linked; anyone else is refused.
+    assert not (await link_by_token(pool, link.token, 71)).first
+    with pytest.raises(AccessError) as err:
+        await link_by_token(pool, link.token, 72)
+    assert err.value.code == "link_invalid"
+    assert await access.status_by_telegram(pool, 72) is None
+    # A linked user gets no new link.
+    with pytest.raises(AccessError) as err:
+        await access.issue_link_token(pool, user_id)
+    assert err.value.code == "already_linked"
+    with pytest.raises(AccessError) as err:
+        await access.issue_link_token(pool, "nobody@example.com")
+    assert err.value.code == "not_found"
+
+
+async def test_two_presses_of_a_personal_link_link_once(pool: asyncpg.Pool) -> None:
+    await make_user(pool, "race@example.com", approved=True)
+    link = await access.issue_link_token(pool, "race@example.com")
+    results = await asyncio.gather(
+        *(link_by_token(pool, link.token, 80 + i) for i in range(4)), return_exceptions=True
+    )
+    ok = [r for r in results if isinstance(r, access.Linked)]
+    assert len(ok) == 1 and ok[0].first
+    assert all(
+        isinstance(r, AccessError) and r.code == "link_invalid" for r in results if r not in ok
+    )
+    assert await pool.fetchval("SELECT count(*) FROM telegram_accounts") == 1
+
+
+async def test_an_expired_personal_link_is_refused(pool: asyncpg.Pool) -> None:
+    await make_user(pool, "late@example.com", approved=True)
+    issued = datetime.now(UTC) - access.LINK_TTL - timedelta(minutes=1)
+    link = await access.issue_link_token(pool, "late@example.com", now=issued)
+    with pytest.raises(AccessError) as err:
+        await link_by_token(pool, link.token, 90)
+    assert err.value.code == "link_invalid"
+    assert await access.status_by_telegram(pool, 90) is None
+    with pytest.raises(AccessError) as err:
+        await link_by_token(pool, "no-such-token", 90)
+    assert err.value.code == "link_invalid"
+
+
+async def test_a_new_personal_link_makes_the_older_one_stop_working(pool: asyncpg.Pool) -> None:
+    user_id = await make_user(pool, "new@example.com", approved=False)
+    old = await access.issue_link_token(pool, user_id)
+    new = await access.issue_link_token(pool, "new@example.com")
+    assert old.token != new.token
+    with pytest.raises(AccessError) as err:
+        await link_by_token(pool, old.token, 91)
+    assert err.value.code == "link_invalid"
+    linked = await link_by_token(pool, new.token, 91)
+    assert linked.first and linked.status.id == user_id and linked.status.state == "pending"
+
+
+async def test_a_personal_link_never_moves_a_telegram_account(pool: asyncpg.Pool) -> None:
+    mine = await registered(pool, "mine@example.com", 92)
+    await make_user(pool, "theirs@example.com", approved=True)
+    link = await access.issue_link_token(pool, "theirs@example.com")
+    with pytest.raises(AccessError) as err:
+        await link_by_token(pool, link.token, 92)
+    assert err.value.code == "telegram_taken"
+    status = await access.status_by_telegram(pool, 92)
+    assert status is not None and status.id == mine
+    # The link was not spent: the right person can still use it.
+    assert (await link_by_token(pool, link.token, 93)).status.email == "theirs@example.com"
+
+
+async def link_by_token(pool: asyncpg.Pool, token: str, telegram_id: int) -> access.Linked:
+    return await access.link_by_token(
+        pool, token, telegram_id=telegram_id, username=None, first_name="Иван", language_code="ru"
+    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import socket
 import sys
 from pathlib import Path
@@ -12,6 +13,7 @@ import asyncpg
 import pytest
 
 from db.migrate import migration_files
+from services import access
 from tests.fakes.telegram.server import FakeTelegram
 
 WBREP = [sys.executable, "-m", "bot.cli"]
@@ -154,3 +156,47 @@ async def test_run_with_only_bot_token_uses_embedded_postgres(tmp_path: Path) ->
     assert (tmp_path / "data" / "postgres" / "PG_VERSION").read_text().strip() == "18"
     # The server was stopped on exit: no postmaster.pid left behind.
     assert not (tmp_path / "data" / "postgres" / "postmaster.pid").exists()
+
+
+async def test_user_link_prints_a_personal_link(
+    db_url: str, pool: asyncpg.Pool, tmp_path: Path
+) -> None:
+    """`user add` without --telegram-id and `user link` print a one-time link; a new one
+    makes the older one stop working; a linked user gets none."""
+    env = {"DATABASE_URL": db_url, "DATA_DIR": str(tmp_path)}
+    code, out, err = await wbrep("user", "add", "seller@example.com", "--approve", env=env)
+    assert code == 0, err
+    assert "added: seller@example.com" in out and "BOT_TOKEN is not set" in out
+    first = re.search(r"^/start link_([A-Za-z0-9_-]{32})$", out, re.M)
+    assert first is not None
+    async with FakeTelegram() as tg:
+        told = {**env, "BOT_TOKEN": tg.token, "TELEGRAM_API_BASE": tg.base_url}
+        code, out, err = await wbrep("user", "link", "Seller@Example.com", env=told)
+        assert code == 0, err
+        assert "personal link for seller@example.com (one use, valid until" in out
+        second = re.search(
+            r"^https://t\.me/wbrep_test_bot\?start=link_([A-Za-z0-9_-]{32})$", out, re.M
+        )
+        assert second is not None and second[1] != first[1]
+        assert len(tg.calls_to("getMe")) == 1 and not tg.calls_to("sendMessage")
+    rows = await pool.fetch("SELECT token FROM user_link_tokens WHERE used_at IS NULL")
+    assert [r["token"] for r in rows] == [second[1]]  # the first link stopped working
+
+    # Telegram down: the operator still gets a link to hand over, as a command.
+    dead = {**env, "BOT_TOKEN": "1:x", "TELEGRAM_API_BASE": f"http://127.0.0.1:{free_port()}"}
+    code, out, err = await wbrep("user", "link", "seller@example.com", env=dead)
+    assert code == 0, err
+    third = re.search(r"^/start link_([A-Za-z0-9_-]{32})$", out, re.M)
+    assert third is not None and "getMe" in out and "1:x" not in out
+
+    # Once linked, no more links: the user has a Telegram account.
+    await access.link_by_token(
+        pool, third[1], telegram_id=42, username=None, first_name=None, language_code=None
+    )
+    code, _, err = await wbrep("user", "link", "seller@example.com", env=env)
+    assert code == 1 and "already linked to a Telegram account (42)" in err
+    code, out, err = await wbrep("user", "add", "seller@example.com", env=env)
+    assert code == 0 and "exists: seller@example.com" in out and "no personal link" in out
+    assert "link_" not in out
+    code, _, err = await wbrep("user", "link", "ghost@example.com", env=env)
+    assert code == 1 and "no such user" in err

@@ -9,6 +9,8 @@ reg-bad-email = This does not look like an email: "{ $text }".
     Send an address like <code>name@example.com</code>, or /cancel.
 reg-not-text = Send your email as text, for example <code>name@example.com</code>.
 reg-linked-elsewhere = This email is already linked to another Telegram account. Use another email or contact the admin.
+reg-needs-link = 🔒 A user with the email { $email } already exists. For safety it is linked to Telegram only by a personal link, not by typing the email.
+    Ask the administrator to send you your personal link. To register with another email, press /start.
 reg-cancelled = Registration cancelled. Press /start to begin again.
 reg-waiting = ✅ Request received: { $email }.
     An admin will review it, and the bot will tell you the decision.
@@ -24,3 +26,7 @@ invite-unknown = This invite link is not valid. Ask the store owner for a new on
 invite-used = Someone else has already used this invite. Ask the store owner for a new link.
 invite-expired = This invite has expired. Ask the store owner for a new link.
 invite-own_store = This invite is to your own store: you already own it.
+link-done = ✅ This Telegram account is now linked to { $email }.
+link-invalid = This personal link is not valid: it has expired, has already been used, or a newer one was issued. Ask the administrator for a new link.
+link-telegram-taken = This Telegram account is already linked to another user, so the personal link was not applied. Contact the administrator.
+link-user-taken = This user is already linked to another Telegram account, so the personal link was not applied. Contact the administrator.
