@@ -55,8 +55,22 @@ class FilterCb(CallbackData, prefix="fl"):
 
 
 class ReviewCb(CallbackData, prefix="rv"):
+    """A review card action. 'rp'/'rpc' are Publish buttons drawn before `PublishCb`: they
+    publish nothing now (they cannot say which draft the person saw); the card is redrawn."""
+
     action: str
     review_id: str
+
+
+class PublishCb(CallbackData, prefix="rvp"):
+    """Publish a review's draft reply: 'rp', or 'rpc' (WB did not confirm an earlier publish
+    and the person checked the portal). `fp`: `services.reviews.draft_fingerprint` of the
+    draft the card showed (8 hex digits); if the stored draft differs, nothing is published.
+    At most 4 + 4 + 36 + 1 + 8 = 53 bytes."""
+
+    action: str
+    review_id: str
+    fp: str
 
 
 class ComplaintCb(CallbackData, prefix="cp"):

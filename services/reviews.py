@@ -9,10 +9,16 @@ never answer one review twice, and the sync keeps upserting the review meanwhile
 not confirm (outcome unknown) the claim stays as 'unknown': no new publish until a sync shows
 the answer or a person confirms (`publish(..., confirm=True)`). A failed publish keeps the text
 as the draft.
+
+A person publishes the draft a card showed them, not whatever is stored at the press: the
+card's button carries the draft's fingerprint (`draft_fingerprint`), and `publish(shown=...)`
+sends nothing when the stored draft no longer matches it (another member, chat or message
+regenerated or edited it meanwhile).
 """
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -42,7 +48,8 @@ from services.wb.factory import WBClientFactory
 class ReplyError(Exception):
     """A reply action that cannot be done. `code`: not_found, already_answered, empty,
     too_long, guard (see `problems`), busy (a publish is in flight), auth, outcome_unknown
-    (also: an earlier publish is unconfirmed), rate_limited, wb_refused, wb_unavailable."""
+    (also: an earlier publish is unconfirmed), rate_limited, wb_refused, wb_unavailable,
+    draft_changed (the stored draft is not the one the person was shown)."""
 
     def __init__(self, code: str, *, problems: list[str] | None = None, detail: str = "") -> None:
         super().__init__(code)
@@ -88,6 +95,16 @@ ON CONFLICT (review_id) DO UPDATE
  WHERE $3 AND (p.state = 'unknown' OR p.started_at < now() - $4::interval)
 RETURNING p.review_id
 """
+
+
+FINGERPRINT_LENGTH = 8
+
+
+def draft_fingerprint(text: str | None) -> str:
+    """A short mark of a draft's exact text (the first 8 hex digits of its sha256) that fits
+    into a button's callback data. It tells one version of a draft from another; it is not a
+    secret (access is checked on its own) and not a proof against a deliberate collision."""
+    return hashlib.sha256((text or "").encode("utf-8")).hexdigest()[:FINGERPRINT_LENGTH]
 
 
 def guard_reply(ctx: ReplyContext, text: str) -> GuardResult:
@@ -167,9 +184,26 @@ class ReviewService:
         )
         return state
 
-    async def publish(self, review_id: str, *, confirm: bool = False) -> str:
+    async def draft_changed(self, review_id: str, shown: str) -> bool:
+        """True when the review is unanswered and its stored draft is not the one whose
+        fingerprint a card showed (`shown`). A cheap look before a publish is started; the
+        publish compares again where it reads the text it sends. Answered or gone: False (the
+        publish says which)."""
+        row = await self.pool.fetchrow(
+            "SELECT has_answer, draft_reply FROM reviews WHERE id = $1", review_id
+        )
+        if row is None or row["has_answer"]:
+            return False
+        return draft_fingerprint(row["draft_reply"]) != shown
+
+    async def publish(self, review_id: str, *, shown: str | None, confirm: bool = False) -> str:
         """Send the stored draft to WB; on success the review is answered. Returns the text.
-        `confirm`: a person checked WB after an unconfirmed publish and wants to send again."""
+
+        `shown`: the `draft_fingerprint` of the draft the person saw on the card; a different
+        stored draft raises `draft_changed` and nothing is sent. None only where no person was
+        shown a text (there is no such caller yet); it must be passed, so a new button cannot
+        forget it. `confirm`: a person checked WB after an unconfirmed publish and wants to
+        send again."""
         ctx = await self.context(review_id)
         async with self.pool.acquire() as conn, conn.transaction():
             row = await conn.fetchrow(
@@ -179,6 +213,8 @@ class ReviewService:
                 raise ReplyError("not_found")
             if row["has_answer"]:
                 raise ReplyError("already_answered")
+            if shown is not None and draft_fingerprint(row["draft_reply"]) != shown:
+                raise ReplyError("draft_changed")
             text = _checked_length(row["draft_reply"] or "")
             verdict = guard_reply(ctx, text)
             if not verdict.ok:

@@ -8,10 +8,11 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from asyncpg import Record
 
-from bot.callbacks import ComplaintCb, FilterCb, ListCb, MenuCb, PickStoreCb, ReviewCb
+from bot.callbacks import ComplaintCb, FilterCb, ListCb, MenuCb, PickStoreCb, PublishCb, ReviewCb
 from bot.views.common import Texts
 from db.models import StoreRow
 from db.repos.review_pages import ReviewCard
+from services.reviews import draft_fingerprint
 
 # Filter options: field -> values in button order (labels are `rv-f-<field>-<value>`).
 FILTER_OPTIONS: dict[str, tuple[str, ...]] = {
@@ -158,16 +159,24 @@ def review_card_keyboard(
 
     `unconfirmed`: WB did not confirm the last publish; instead of Publish the person gets
     "checked the portal, send again", so nothing is re-sent without a look first.
+    Both carry the fingerprint of the draft this card shows: a press after someone changed
+    the draft publishes nothing and shows the current one.
     """
     r = card.review
     kb = InlineKeyboardBuilder()
     rid = r.id
     if not r.has_answer:
         if r.draft_reply:
+            fp = draft_fingerprint(r.draft_reply)
             if can_publish:
-                kb.row(_btn(t.get("rv-btn-publish"), ReviewCb(action="rp", review_id=rid)))
+                kb.row(_btn(t.get("rv-btn-publish"), PublishCb(action="rp", review_id=rid, fp=fp)))
             elif unconfirmed:
-                kb.row(_btn(t.get("rv-btn-publish-again"), ReviewCb(action="rpc", review_id=rid)))
+                kb.row(
+                    _btn(
+                        t.get("rv-btn-publish-again"),
+                        PublishCb(action="rpc", review_id=rid, fp=fp),
+                    )
+                )
             kb.row(
                 _btn(t.get("rv-btn-edit"), ReviewCb(action="re", review_id=rid)),
                 _btn(t.get("rv-btn-regen"), ReviewCb(action="rg", review_id=rid)),
@@ -191,5 +200,5 @@ def review_card_keyboard(
     return kb.as_markup()
 
 
-def _btn(text: str, data: ReviewCb | ComplaintCb | MenuCb) -> InlineKeyboardButton:
+def _btn(text: str, data: ReviewCb | PublishCb | ComplaintCb | MenuCb) -> InlineKeyboardButton:
     return InlineKeyboardButton(text=text, callback_data=data.pack())

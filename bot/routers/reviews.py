@@ -20,7 +20,7 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardButton, Message
 from aiogram_i18n import I18nContext
 
-from bot.callbacks import FilterCb, ListCb, MenuCb, PickStoreCb, ReviewCb
+from bot.callbacks import FilterCb, ListCb, MenuCb, PickStoreCb, PublishCb, ReviewCb
 from bot.filters import Approved
 from bot.keyboards.menu import back_to_menu
 from bot.keyboards.reviews import (
@@ -416,10 +416,10 @@ async def on_reply_text(
     await show_review(message, state, i18n, pool, ai, wb, review_id, note=note)
 
 
-@router.callback_query(ReviewCb.filter(F.action.in_({"rp", "rpc"})))
+@router.callback_query(PublishCb.filter(F.action.in_({"rp", "rpc"})))
 async def on_publish(
     query: CallbackQuery,
-    callback_data: ReviewCb,
+    callback_data: PublishCb,
     state: FSMContext,
     i18n: I18nContext,
     pool: asyncpg.Pool,
@@ -430,15 +430,77 @@ async def on_publish(
     review_id = callback_data.review_id
     if not await _allowed(query, i18n, pool, user, review_id):
         return
+    await _publish(
+        query,
+        state,
+        i18n,
+        pool,
+        ai,
+        wb,
+        review_id,
+        shown=callback_data.fp,
+        confirm=callback_data.action == "rpc",
+    )
+
+
+@router.callback_query(ReviewCb.filter(F.action.in_({"rp", "rpc"})))
+async def on_old_publish(
+    query: CallbackQuery,
+    callback_data: ReviewCb,
+    state: FSMContext,
+    i18n: I18nContext,
+    pool: asyncpg.Pool,
+    ai: AITasks,
+    wb: WBClientFactory,
+    user: UserRow,
+) -> None:
+    """A Publish button drawn before buttons carried the draft's fingerprint: it cannot tell
+    which text the person saw, so it never matches; the card comes back with a button that can."""
+    review_id = callback_data.review_id
+    if not await _allowed(query, i18n, pool, user, review_id):
+        return
+    await _publish(
+        query,
+        state,
+        i18n,
+        pool,
+        ai,
+        wb,
+        review_id,
+        shown="",
+        confirm=callback_data.action == "rpc",
+    )
+
+
+async def _publish(
+    query: CallbackQuery,
+    state: FSMContext,
+    i18n: I18nContext,
+    pool: asyncpg.Pool,
+    ai: AITasks,
+    wb: WBClientFactory,
+    review_id: str,
+    *,
+    shown: str,
+    confirm: bool,
+) -> None:
+    """Publish the draft the card showed (`shown`: its fingerprint). Changed since: nothing is
+    sent, an alert says so and the card shows the current draft with a fresh button. The
+    service compares again where it reads the text it sends (a change in between is caught)."""
     with busy(f"reply:{review_id}") as mine:
         if not mine:
             await answer(query, i18n.get("rv-busy"))
             return
+        service = ReviewService(pool, ai, wb)
+        if await service.draft_changed(review_id, shown):
+            alert = "rv-draft-changed-alert" if shown else "rv-draft-recheck-alert"
+            await answer(query, i18n.get(alert), alert=True)
+            note = i18n.get("rv-err-draft_changed" if shown else "rv-draft-recheck")
+            await show_review(query, state, i18n, pool, ai, wb, review_id, note=note)
+            return
         await answer(query, i18n.get("rv-publishing"))
         try:
-            await ReviewService(pool, ai, wb).publish(
-                review_id, confirm=callback_data.action == "rpc"
-            )
+            await service.publish(review_id, shown=shown, confirm=confirm)
         except ReplyError as exc:
             note = reply_error_text(i18n, exc)
         else:

@@ -7,9 +7,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.callbacks import ReviewCb
+from bot.callbacks import PublishCb, ReviewCb
 from db.repos import review_pages
 from services.access import add_user
+from services.reviews import ReviewService, draft_fingerprint
 from tests.e2e.harness import BotEnv
 from tests.fakes.telegram import FakeUser
 from tests.support.stores import make_product, make_review, make_store, make_user
@@ -114,6 +115,8 @@ async def test_reply_draft_edit_publish(bot_env: BotEnv) -> None:
     await user.send("Спасибо за отзыв! Мы проверим партию и свяжемся со складом.")
     edited = await user.wait_message("Черновик ответа сохранён")
     assert "проверим партию" in edited.text
+    old_publish = edited.button("Опубликовать на WB").callback_data
+    assert old_publish is not None
     await user.press("Опубликовать на WB")
     done = await user.wait_message("опубликован")
     assert "Ответ продавца" in done.text and "Опубликовать" not in " ".join(done.labels)
@@ -125,9 +128,9 @@ async def test_reply_draft_edit_publish(bot_env: BotEnv) -> None:
     assert row is not None and row["has_answer"] and row["draft_reply"] is None
     assert "проверим партию" in row["answer"]["text"]
 
-    # An old Publish button after the answer: the current state, nothing sent twice.
+    # The same Publish button again after the answer: the current state, nothing sent twice.
     sent = len(bot_env.wb.stats.feedback_answers)
-    await user.press_data(ReviewCb(action="rp", review_id=review_id).pack(), done.id)
+    await user.press_data(old_publish, done.id)
     again = await user.wait_message("уже есть ответ")
     assert "Ответ продавца" in again.text
     assert len(bot_env.wb.stats.feedback_answers) == sent
@@ -144,7 +147,8 @@ async def test_guard_blocks_publish_until_edited(bot_env: BotEnv) -> None:
     await user.press_data(ReviewCb(action="rd", review_id=review_id).pack(), msg.id + 1)
     card = await user.wait_message("нарушает правила")
     assert not any("Опубликовать" in label for label in card.labels)
-    await user.press_data(ReviewCb(action="rp", review_id=review_id).pack(), card.id)
+    forged = PublishCb(action="rp", review_id=review_id, fp=draft_fingerprint(bad)).pack()
+    await user.press_data(forged, card.id)  # a Publish press for exactly this draft
     refused = await user.wait_message("не опубликован")
     assert refused.id == card.id
     assert bot_env.wb.state.feedbacks.get(review_id) is None or (
@@ -165,8 +169,13 @@ async def test_forged_review_button_is_refused(bot_env: BotEnv) -> None:
     review_id = await make_review(bot_env.pool, product, rating=1, text="секрет чужого магазина")
     msg = await user.send("/menu")
     menu = await user.wait_message("WB")
-    for action in ("o", "rd", "rp", "cd"):
-        query = await user.press_data(ReviewCb(action=action, review_id=review_id).pack(), menu.id)
+    presses = [ReviewCb(action=a, review_id=review_id).pack() for a in ("o", "rd", "rp", "cd")]
+    presses += [
+        PublishCb(action=a, review_id=review_id, fp=draft_fingerprint(None)).pack()
+        for a in ("rp", "rpc")
+    ]
+    for data in presses:
+        query = await user.press_data(data, menu.id)
         refusal = await user.wait_answer(query)
         assert refusal.show_alert and "недоступна" in (refusal.text or "")
     unknown = await user.press_data(ReviewCb(action="o", review_id="x" * 20).pack(), menu.id)
@@ -213,3 +222,178 @@ async def test_unconfirmed_publish_offers_only_a_checked_resend(
     done = await user.wait_message("опубликован")
     assert "Ответ продавца" in done.text
     assert len(bot_env.wb.stats.feedback_answers) == 1
+
+
+async def unanswered_review(env: BotEnv, store: str) -> str:
+    await env.services.sync.sync_all(store, kinds=("products", "reviews"))
+    review_id = await env.pool.fetchval(
+        """SELECT id FROM reviews WHERE store_id = $1 AND NOT has_answer AND rating <= 3
+             AND is_product_active ORDER BY date DESC LIMIT 1""",
+        store,
+    )
+    assert review_id
+    return str(review_id)
+
+
+async def test_publish_sends_only_the_draft_the_card_showed(bot_env: BotEnv) -> None:
+    """Another member regenerates the draft after this card was drawn: the card's Publish
+    sends nothing, says why, and shows the current draft with a button for it."""
+    user, _, store = await seller(bot_env)
+    review_id = await unanswered_review(bot_env, store)
+    shown = "Спасибо за отзыв, мы всё проверим."
+    await bot_env.pool.execute(
+        "UPDATE reviews SET draft_reply = $2 WHERE id = $1", review_id, shown
+    )
+    menu = await user.send("/menu")
+    await user.wait_message("WB")
+    await user.press_data(ReviewCb(action="o", review_id=review_id).pack(), menu.id + 1)
+    card = await user.wait_message("📦")
+    assert shown in card.text
+    old_publish = card.button("Опубликовать на WB").callback_data
+    assert old_publish is not None
+
+    # Behind the card's back, as another member editing in their own chat would.
+    changed = "Спасибо! Мы <b>проверим</b> партию & поговорим со складом."
+    service = ReviewService(bot_env.pool, bot_env.services.ai, bot_env.services.wb)
+    assert (await service.save_draft(review_id, changed)).ok
+
+    query = await user.press("Опубликовать на WB", message=card)
+    alert = await user.wait_answer(query)
+    assert alert.show_alert and "Черновик изменился" in (alert.text or "")
+    redrawn = await user.wait_message("Не опубликовано")
+    assert redrawn.id == card.id
+    assert changed in redrawn.text and shown not in redrawn.text  # as text, not markup
+    assert "&lt;b&gt;проверим&lt;/b&gt; партию &amp; поговорим" in redrawn.html
+    new_publish = redrawn.button("Опубликовать на WB").callback_data
+    assert new_publish is not None and new_publish != old_publish
+    assert not bot_env.wb.stats.feedback_answers
+    assert bot_env.wb.state.feedbacks[review_id].answer is None
+    row = await bot_env.pool.fetchrow(
+        "SELECT has_answer, draft_reply FROM reviews WHERE id = $1", review_id
+    )
+    assert row is not None and not row["has_answer"] and row["draft_reply"] == changed
+    assert await service.pending_publish(review_id) is None  # no claim was left behind
+
+    # The old button pressed again (another copy of the old card): still nothing goes out
+    # (the card already shows the current draft, so there is nothing to redraw).
+    again = await user.press_data(old_publish, redrawn.id)
+    assert "Черновик изменился" in ((await user.wait_answer(again)).text or "")
+    assert not bot_env.wb.stats.feedback_answers
+
+    # The fresh button publishes the text it was drawn with, once.
+    await user.press("Опубликовать на WB")
+    done = await user.wait_message("опубликован на WB")
+    assert "Ответ продавца" in done.text
+    assert [(fid, text) for _, fid, text in bot_env.wb.stats.feedback_answers] == [
+        (review_id, changed)
+    ]
+    answer = bot_env.wb.state.feedbacks[review_id].answer
+    assert answer is not None and answer.text == changed
+
+
+async def test_publish_again_after_unknown_outcome_checks_the_draft(
+    bot_env: BotEnv, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ "Checked WB: send again" carries the fingerprint too: a draft edited after the
+    unconfirmed publish is not sent by the old card."""
+    from services.wb.client import WBClient
+    from services.wb.errors import WBNetworkError
+
+    user, _, store = await seller(bot_env)
+    review_id = await unanswered_review(bot_env, store)
+    await bot_env.pool.execute(
+        "UPDATE reviews SET draft_reply = 'Спасибо за отзыв, мы всё проверим.' WHERE id = $1",
+        review_id,
+    )
+    real_answer = WBClient.answer_feedback
+
+    async def lost(self: WBClient, feedback_id: str, text: str) -> None:
+        raise WBNetworkError("reset", endpoint="answer", outcome_unknown=True)
+
+    monkeypatch.setattr(WBClient, "answer_feedback", lost)
+    menu = await user.send("/menu")
+    await user.wait_message("WB")
+    await user.press_data(ReviewCb(action="o", review_id=review_id).pack(), menu.id + 1)
+    await user.wait_message("📦")
+    await user.press("Опубликовать на WB")
+    warned = await user.wait_message("не подтвердил")
+    monkeypatch.setattr(WBClient, "answer_feedback", real_answer)
+
+    changed = "Спасибо, что написали. Мы разберёмся с качеством товара."
+    await bot_env.pool.execute(
+        "UPDATE reviews SET draft_reply = $2 WHERE id = $1", review_id, changed
+    )
+    query = await user.press("отправить снова", message=warned)
+    assert (await user.wait_answer(query)).show_alert
+    redrawn = await user.wait_message("Не опубликовано")
+    assert changed in redrawn.text
+    assert not bot_env.wb.stats.feedback_answers
+    await user.press("отправить снова", message=redrawn)
+    await user.wait_message("опубликован на WB")
+    assert [text for _, _, text in bot_env.wb.stats.feedback_answers] == [changed]
+
+
+async def test_publish_button_without_fingerprint_publishes_nothing(bot_env: BotEnv) -> None:
+    """A Publish button drawn before buttons carried the fingerprint cannot say what the
+    person saw: the card comes back with a current button, nothing goes to WB."""
+    user, _, store = await seller(bot_env)
+    review_id = await unanswered_review(bot_env, store)
+    draft = "Спасибо за отзыв, мы всё проверим."
+    await bot_env.pool.execute(
+        "UPDATE reviews SET draft_reply = $2 WHERE id = $1", review_id, draft
+    )
+    menu = await user.send("/menu")
+    await user.wait_message("WB")
+    query = await user.press_data(ReviewCb(action="rp", review_id=review_id).pack(), menu.id + 1)
+    alert = await user.wait_answer(query)
+    assert alert.show_alert and "старой карточки" in (alert.text or "")
+    card = await user.wait_message("Не опубликовано")
+    assert draft in card.text
+    assert (
+        card.button("Опубликовать на WB").callback_data
+        == PublishCb(action="rp", review_id=review_id, fp=draft_fingerprint(draft)).pack()
+    )
+    assert not bot_env.wb.stats.feedback_answers
+
+
+def test_publish_button_fits_telegram() -> None:
+    data = PublishCb(action="rpc", review_id="x" * 36, fp=draft_fingerprint("a" * 5000)).pack()
+    assert len(data.encode("utf-8")) <= 64
+    assert PublishCb.unpack(data).fp == draft_fingerprint("a" * 5000)
+    assert len(draft_fingerprint("текст")) == 8 and draft_fingerprint("a") != draft_fingerprint("b")
+
+
+async def test_draft_changed_between_the_look_and_the_publish(
+    bot_env: BotEnv, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The draft changes after the handler's look but before the publish reads it: the
+    publish's own comparison refuses, and the card says so."""
+    user, _, store = await seller(bot_env)
+    review_id = await unanswered_review(bot_env, store)
+    shown = "Спасибо за отзыв, мы всё проверим."
+    changed = "Спасибо, что написали. Мы разберёмся с качеством товара."
+    await bot_env.pool.execute(
+        "UPDATE reviews SET draft_reply = $2 WHERE id = $1", review_id, shown
+    )
+    real_look = ReviewService.draft_changed
+
+    async def look_then_change(self: ReviewService, rid: str, fp: str) -> bool:
+        result = await real_look(self, rid, fp)
+        await self.pool.execute("UPDATE reviews SET draft_reply = $2 WHERE id = $1", rid, changed)
+        return result
+
+    monkeypatch.setattr(ReviewService, "draft_changed", look_then_change)
+    menu = await user.send("/menu")
+    await user.wait_message("WB")
+    await user.press_data(ReviewCb(action="o", review_id=review_id).pack(), menu.id + 1)
+    card = await user.wait_message("📦")
+    await user.press("Опубликовать на WB", message=card)
+    redrawn = await user.wait_message("Не опубликовано")
+    assert changed in redrawn.text and shown not in redrawn.text
+    assert not bot_env.wb.stats.feedback_answers
+    assert (
+        await bot_env.pool.fetchval(
+            "SELECT count(*) FROM review_publishes WHERE review_id = $1", review_id
+        )
+        == 0
+    )

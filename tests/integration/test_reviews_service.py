@@ -12,7 +12,7 @@ import pytest
 
 from services.ai.client import AIClient, AIConfig
 from services.ai.tasks import AITasks
-from services.reviews import ReplyError, ReviewService
+from services.reviews import ReplyError, ReviewService, draft_fingerprint
 from services.sync.base import SyncOptions
 from services.sync.service import SyncService
 from services.wb.client import RetryPolicy, WBClient, WBUrls
@@ -87,12 +87,12 @@ async def review_row(env: Env) -> asyncpg.Record:
 async def test_draft_then_publish_answers_once(env: Env) -> None:
     draft = await env.service.draft_reply(env.review)
     assert draft.ok and (await review_row(env))["draft_reply"] == draft.text
-    assert await env.service.publish(env.review) == draft.text
+    assert await env.service.publish(env.review, shown=draft_fingerprint(draft.text)) == draft.text
     row = await review_row(env)
     assert row["has_answer"] and row["draft_reply"] is None and row["answer"]["text"] == draft.text
     assert env.wb.state.feedbacks[env.review].answer.text == draft.text  # type: ignore[union-attr]
     with pytest.raises(ReplyError) as exc:
-        await env.service.publish(env.review)
+        await env.service.publish(env.review, shown=None)
     assert exc.value.code == "already_answered"
     assert len(env.wb.stats.feedback_answers) == 1
 
@@ -101,11 +101,11 @@ async def test_guard_refuses_and_person_edit_fixes(env: Env) -> None:
     verdict = await env.service.save_draft(env.review, "Удалите отзыв, и мы вернём 500 рублей.")
     assert not verdict.ok
     with pytest.raises(ReplyError) as exc:
-        await env.service.publish(env.review)
+        await env.service.publish(env.review, shown=None)
     assert exc.value.code == "guard" and exc.value.problems
     assert not env.wb.stats.feedback_answers
     assert (await env.service.save_draft(env.review, "Спасибо, мы разберёмся с качеством.")).ok
-    await env.service.publish(env.review)
+    await env.service.publish(env.review, shown=None)
     assert (await review_row(env))["has_answer"]
 
 
@@ -117,7 +117,7 @@ async def test_wb_refusing_the_token_keeps_the_draft(env: Env) -> None:
     )
     await env.service.save_draft(env.review, "Спасибо за отзыв, мы всё проверим.")
     with pytest.raises(ReplyError) as exc:
-        await env.service.publish(env.review)
+        await env.service.publish(env.review, shown=None)
     assert exc.value.code == "auth"
     row = await review_row(env)
     assert not row["has_answer"] and row["draft_reply"] == "Спасибо за отзыв, мы всё проверим."
@@ -129,7 +129,7 @@ async def test_length_and_unknown_review(env: Env) -> None:
             await env.service.save_draft(env.review, text)
         assert exc.value.code == code
     with pytest.raises(ReplyError) as exc:
-        await env.service.publish("no-such-review-id-00")
+        await env.service.publish("no-such-review-id-00", shown=None)
     assert exc.value.code == "not_found"
 
 
@@ -149,10 +149,10 @@ async def test_publish_claims_without_holding_the_review(
 
     monkeypatch.setattr(WBClient, "answer_feedback", slow_answer)
     await env.service.save_draft(env.review, "Спасибо за отзыв, мы всё проверим.")
-    first = asyncio.create_task(env.service.publish(env.review))
+    first = asyncio.create_task(env.service.publish(env.review, shown=None))
     await asyncio.wait_for(entered.wait(), 5)
     with pytest.raises(ReplyError) as exc:
-        await env.service.publish(env.review)
+        await env.service.publish(env.review, shown=None)
     assert exc.value.code == "busy"
     assert await env.service.pending_publish(env.review) == "publishing"
     await asyncio.wait_for(
@@ -177,10 +177,46 @@ async def test_outcome_unknown_keeps_a_marker_until_confirmed(
     await env.service.save_draft(env.review, "Спасибо за отзыв, мы всё проверим.")
     for _ in range(2):  # the first press, then a second one: no new send
         with pytest.raises(ReplyError) as exc:
-            await env.service.publish(env.review)
+            await env.service.publish(env.review, shown=None)
         assert exc.value.code == "outcome_unknown"
     assert await env.service.pending_publish(env.review) == "unknown"
     monkeypatch.undo()
-    await env.service.publish(env.review, confirm=True)  # the person checked WB
+    await env.service.publish(env.review, shown=None, confirm=True)  # the person checked WB
     assert len(env.wb.stats.feedback_answers) == 1
     assert (await review_row(env))["has_answer"]
+
+
+async def test_publish_refuses_a_draft_other_than_the_shown_one(env: Env) -> None:
+    """The person saw one draft; someone else stored another meanwhile: nothing goes to WB,
+    no claim is left, and the current draft's fingerprint publishes it."""
+    shown = "Спасибо за отзыв, мы всё проверим."
+    await env.service.save_draft(env.review, shown)
+    seen = draft_fingerprint(shown)
+    assert not await env.service.draft_changed(env.review, seen)
+    current = "Спасибо, что написали. Мы разберёмся с качеством товара."
+    await env.service.save_draft(env.review, current)  # another member, another chat
+    assert await env.service.draft_changed(env.review, seen)
+    for fp in (seen, "", "deadbeef"):
+        with pytest.raises(ReplyError) as exc:
+            await env.service.publish(env.review, shown=fp)
+        assert exc.value.code == "draft_changed"
+    assert not env.wb.stats.feedback_answers
+    assert await env.service.pending_publish(env.review) is None
+    row = await review_row(env)
+    assert not row["has_answer"] and row["draft_reply"] == current
+
+    assert await env.service.publish(env.review, shown=draft_fingerprint(current)) == current
+    assert [text for _, _, text in env.wb.stats.feedback_answers] == [current]
+    # Answered: the answer is reported, not a changed draft.
+    assert not await env.service.draft_changed(env.review, seen)
+    with pytest.raises(ReplyError) as exc:
+        await env.service.publish(env.review, shown=seen)
+    assert exc.value.code == "already_answered"
+
+
+def test_fingerprint_is_short_and_tells_texts_apart() -> None:
+    fp = draft_fingerprint("Спасибо за отзыв")
+    assert len(fp) == 8 and int(fp, 16) >= 0
+    assert fp == draft_fingerprint("Спасибо за отзыв")
+    assert fp != draft_fingerprint("Спасибо за отзыв!")
+    assert draft_fingerprint(None) == draft_fingerprint("")

@@ -93,3 +93,7 @@ rv-err-outcome_unknown = ⚠️ WB did not confirm the publish: it may have gone
 rv-err-rate_limited = ⚠️ WB asks to wait (rate limit). Try again in a minute. The reply is kept as a draft.
 rv-err-wb_refused = ⚠️ WB refused: { $detail }. The reply is kept as a draft.
 rv-err-wb_unavailable = ⚠️ WB is unavailable right now. Try later. The reply is kept as a draft.
+rv-err-draft_changed = ⚠️ <b>Not published:</b> the draft changed after this card was shown (edited or regenerated in another chat or message). Below is the current draft: check it and press "Publish" again.
+rv-draft-changed-alert = The draft changed after this card was shown, so nothing was published. The card now shows the current draft: check it and press Publish again.
+rv-draft-recheck = ⚠️ <b>Not published:</b> this button came from an older card. Below is the current draft: check it and press "Publish" again.
+rv-draft-recheck-alert = This button is from an older card, so nothing was published. The card now shows the current draft: check it and press Publish again.
