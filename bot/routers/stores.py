@@ -270,8 +270,10 @@ async def on_name(message: Message, state: FSMContext, i18n: I18nContext) -> Non
 async def _take_token(message: Message, i18n: I18nContext) -> tuple[str, Message]:
     """Delete the token's message first (whatever comes next), then say we are checking."""
     token = (message.text or "").strip()
-    with contextlib.suppress(TelegramBadRequest):
+    try:
         await message.delete()
+    except TelegramBadRequest:  # too old to delete, or no right to: the person must know
+        await message.answer(i18n.get("stores-token-not-deleted"))
     return token, await message.answer(i18n.get("stores-checking"))
 
 

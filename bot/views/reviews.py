@@ -10,6 +10,9 @@ from bot.views.common import CARD_BUDGET, Texts, clip, share, size
 from db.repos.review_pages import ReviewCard
 from services.ai.guard import describe_problems
 
+DRAFT_NEIGHBOUR_ROOM = 200
+"""Characters each other section keeps on a card beside a long draft."""
+
 
 def media_counts(photo_links: Any, video: Any) -> tuple[int, bool]:
     photos = len(photo_links) if isinstance(photo_links, list) else 0
@@ -88,11 +91,23 @@ def render_review_card(
     names = [k for k, v in bodies.items() if v.strip()]
     fixed = "\n".join(head + tail) + "".join(f"\n\n<b>{labels[k]}</b>\n" for k in names)
     room = budget - size(fixed) - 2 * len(names)
-    parts = share([size(clip(bodies[k], 10**6)) for k in names], room)
+    parts = _parts(names, [size(clip(bodies[k], 10**6)) for k in names], room)
     sections = [
         f"<b>{labels[k]}</b>\n{clip(bodies[k], n)}" for k, n in zip(names, parts, strict=True)
     ]
     return "\n\n".join(["\n".join(head), *sections]) + ("\n" + "\n".join(tail) if tail else "")
+
+
+def _parts(names: list[str], needs: list[int], room: int) -> list[int]:
+    """Room per section. The draft is what Publish sends, so it is shown whole whenever it
+    fits beside a few lines of each other section; the others share what is left."""
+    if "draft" not in names:
+        return share(needs, room)
+    i = names.index("draft")
+    others = [n for j, n in enumerate(needs) if j != i]
+    draft = min(needs[i], max(0, room - min(sum(others), DRAFT_NEIGHBOUR_ROOM * len(others))))
+    rest = share(others, room - draft)
+    return [*rest[:i], draft, *rest[i:]]
 
 
 def render_review_line(t: Texts, index: int, card: ReviewCard) -> str:

@@ -91,6 +91,26 @@ async def test_long_review_with_markup_renders(bot_env: BotEnv) -> None:
     assert "Ответ (ИИ)" in " ".join(card.labels)
 
 
+async def test_a_long_draft_is_shown_whole_beside_a_long_review(bot_env: BotEnv) -> None:
+    """Publish sends the whole draft, so the card gives it room before the review's text."""
+    user, _, store = await seller(bot_env)
+    product = await make_product(bot_env.pool, store)
+    draft = ("Спасибо за отзыв & за терпение. " * 90)[:2700] + " КОНЕЦ"
+    await make_review(
+        bot_env.pool,
+        product,
+        rating=1,
+        text=("<b>ужас</b> & 😡 " * 400)[:5000],
+        pros="плюсы " * 100,
+        draft_reply=draft,
+    )
+    await open_reviews(user)
+    await user.wait_message("Найден 1 отзыв")
+    await user.press("1")
+    card = await user.wait_message("КОНЕЦ")
+    assert draft in card.text and "Достоинства" in card.text and "…" in card.text
+
+
 async def test_reply_draft_edit_publish(bot_env: BotEnv) -> None:
     user, _, store = await seller(bot_env)
     await bot_env.services.sync.sync_all(store, kinds=("products", "reviews"))
