@@ -131,6 +131,27 @@ WHERE r.store_id = EXCLUDED.store_id
 RETURNING r.id, r.rating, r.date, (r.xmax = 0) AS inserted
 """
 
+VANISHED_RESPONSE = "review removed from WB"
+"""`review_complaints.wb_response` of a complaint approved because its review vanished."""
+
+# A review that vanished is in the page again: WB had not removed it after all, so an
+# approval inferred from its vanishing is undone (the complaint is filed, its verdict open).
+# Runs before the upsert, which clears `vanished_at`.
+_CAME_BACK = """
+WITH back AS (
+  SELECT r.id FROM reviews r JOIN stage_reviews s ON s.id = r.id
+   WHERE r.store_id = $1 AND r.vanished_at IS NOT NULL
+), undone AS (
+  UPDATE review_complaints c SET status = 'sent', moderated_at = NULL, wb_response = NULL
+    FROM back
+   WHERE c.review_id = back.id AND c.status = 'approved' AND c.wb_response = $2
+  RETURNING c.review_id
+)
+UPDATE reviews r SET complaint_status = 'sent'
+  FROM undone
+ WHERE r.id = undone.review_id AND r.complaint_status = 'approved'
+"""
+
 # A bot draft whose review WB now shows a complaint for was filed in the portal meanwhile.
 _FILED_IN_PORTAL = """
 UPDATE review_complaints c
@@ -177,6 +198,7 @@ async def upsert_page(
         await conn.execute("TRUNCATE stage_reviews")
         await conn.copy_records_to_table("stage_reviews", records=rows, columns=STAGE_COLUMNS)
         created = await conn.execute(_NEW_PRODUCTS, store_id, owner_id)
+        await conn.execute(_CAME_BACK, store_id, VANISHED_RESPONSE)
         result = await conn.fetch(_UPSERT, store_id, owner_id)
         await conn.execute(_FILED_IN_PORTAL)
         if queue_new is not None:
@@ -278,11 +300,12 @@ async def mark_vanished(
             await conn.execute(
                 """
                 UPDATE review_complaints SET status = 'approved', moderated_at = $2,
-                       wb_response = 'review removed from WB'
+                       wb_response = $3
                  WHERE review_id = ANY($1::text[]) AND status IN ('sent', 'pending')
                 """,
                 upheld,
                 now,
+                VANISHED_RESPONSE,
             )
     return VanishReport(len(gone), skipped, len(upheld))
 

@@ -240,13 +240,36 @@ async def test_vanished_review_that_comes_back_is_cleared(
     service: SyncService, pool: asyncpg.Pool, wb: WBEmulator, store_id: str
 ) -> None:
     await service.sync(store_id, "reviews")
-    gone = wb.state.remove_feedback(next(iter(wb.state.feedbacks)))
+    first = next(iter(wb.state.feedbacks))
+    await pool.execute("UPDATE reviews SET complaint_status = 'sent' WHERE id = $1", first)
+    await pool.execute(
+        """INSERT INTO review_complaints (review_id, store_id, owner_id, product_id,
+           complaint_text, reason_id, reason_name, status, review_rating, review_text, review_date)
+           SELECT id, store_id, owner_id, product_id, 'т', 20, 'Другое', 'sent', rating, text, date
+             FROM reviews WHERE id = $1""",
+        first,
+    )
+    gone = wb.state.remove_feedback(first)
     assert gone is not None
     await service.sync(store_id, "reviews", full=True)
     assert await pool.fetchval("SELECT vanished_at FROM reviews WHERE id = $1", gone.id)
+    assert (
+        await pool.fetchval("SELECT status FROM review_complaints WHERE review_id = $1", gone.id)
+        == "approved"
+    )
     wb.state.add_feedback(gone)
     await service.sync(store_id, "reviews", full=True)
-    assert await pool.fetchval("SELECT vanished_at FROM reviews WHERE id = $1", gone.id) is None
+    row = await one(
+        pool,
+        "SELECT vanished_at, complaint_status, has_complaint FROM reviews WHERE id = $1",
+        gone.id,
+    )
+    assert row["vanished_at"] is None
+    assert row["complaint_status"] == "sent" and row["has_complaint"], "the verdict is open again"
+    complaint = await one(
+        pool, "SELECT status, wb_response FROM review_complaints WHERE review_id = $1", gone.id
+    )
+    assert complaint["status"] == "sent" and complaint["wb_response"] is None
 
 
 async def test_faults_still_give_every_item_exactly_once(
