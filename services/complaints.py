@@ -367,6 +367,20 @@ class ComplaintService:
         )
         return Counter({r["gate"]: int(r["n"]) for r in rows})
 
+    async def count_templated(self, store_id: str) -> int:
+        """Eligible reviews that will get a free template (star-only at 1-3, as
+        `services.ai.tasks.needs_template` decides): they cost no LLM call."""
+        return int(
+            await self.pool.fetchval(
+                f"""SELECT count(*) {_FROM}
+                     WHERE r.store_id = $1 AND {_GATE_CASE} = 'eligible' AND r.rating <= 3
+                       AND COALESCE(r.text, '') ~ '^\\s*$' AND COALESCE(r.pros, '') ~ '^\\s*$'
+                       AND COALESCE(r.cons, '') ~ '^\\s*$'""",
+                store_id,
+                COMPLAINT_FLOOR,
+            )
+        )
+
     async def _eligible_page(
         self, store_id: str, after: tuple[datetime, str] | None, size: int
     ) -> list[asyncpg.Record]:

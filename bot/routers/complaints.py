@@ -433,7 +433,8 @@ async def on_batch_ask(
     if not eligible:
         await show(query, i18n.get("cp-batch-none"), _one(back))
     else:
-        cost = await estimate(pool, settings, store_id, eligible)
+        paid = eligible - await complaints.count_templated(store_id)  # templates are free
+        cost = await estimate(pool, settings, store_id, paid)
         await show(
             query,
             i18n.get("cp-batch-ask", count=eligible, cost=f"{cost}"),

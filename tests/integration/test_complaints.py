@@ -224,16 +224,19 @@ async def test_batch_drafts_eligible_newest_first_and_counts_gates(env: Env) -> 
     await make_review(env.pool, env.product, rating=5)
     await make_review(env.pool, env.product, rating=4)  # complaint_rating_4 is off
     off = await make_product(env.pool, env.store, rules={"submit_complaints": False})
-    await make_review(env.pool, off, rating=1)
+    await make_review(env.pool, off, rating=1, text="")  # star-only, but not eligible
+    star_only = await make_review(env.pool, env.product, rating=2, text=" \n", pros="", cons="")
+    eligible.append(star_only)
+    assert await env.service.count_templated(env.store) == 1, "only it is free"
     seen: list[int] = []
     report = await env.service.batch_draft(
         env.store, limit=3, progress=lambda r: seen.append(r.drafted)
     )
-    assert report.eligible == 5 and report.drafted == 3 and report.failed == 0
+    assert report.eligible == 6 and report.drafted == 3 and report.failed == 0
     assert report.skipped_by_gate == {"rating": 1, "rating_off": 1, "rules_off": 1}
     assert seen[-1] == 3
     rest = await env.service.batch_draft(env.store)
-    assert rest.eligible == 2 and rest.drafted == 2
+    assert rest.eligible == 3 and rest.drafted == 3
     assert rest.skipped_by_gate["complaint_exists"] == 3
     drafted = await env.pool.fetchval("SELECT count(*) FROM review_complaints")
     assert drafted == len(eligible)
