@@ -9,6 +9,14 @@ add to the review, and offering to fix the buyer's problem.
 
 Patterns work on a normalised copy (lower case, "ё" -> "е") and match Russian word stems.
 The guard errs on the side of blocking: a blocked text is shown to a person, never lost.
+
+Money is an offer in words ("вернём деньги", "частичный возврат", "полную стоимость") or an
+amount ("300 р.", "50% стоимости", "кэшбэк 700"). An amount is checked against the product's
+maximum only in the maximum's unit: roubles against a percent maximum (or the reverse), a
+number with no unit, or the full price above a percent maximum all count as over it. Money is
+tied to the rating when the same text asks to change or delete the review (also as "удалите
+его"), or makes the money depend on it ("если отзыв исчезнет", "когда оценка станет выше").
+Question replies may state prices: they get only the money-for-rating check.
 """
 
 from __future__ import annotations
@@ -89,6 +97,19 @@ _AI_ANY = _rx(
     r"|виртуальн\w*\s+(?:помощник\w*|ассистент\w*)|(?<!\w)ассистент\w*|автоответ\w*"
     r"|(?:написан|составлен|подготовлен|создан)\w*\s+(?:роботом|программ\w*|машин\w*)"
 )
+# The same said the other way round: "ответ составлен автоматически", "сформировано
+# автоматически", "этот ответ написал робот", "вам отвечает робот". Verbs that only ever apply
+# to a text stand alone; "создан"/"подготовлен"/"отправлен" need a text as subject, since
+# "возврат создан автоматически" is about WB. "Робот" alone is a product ("робот-пылесос").
+_AI_AUTOMATIC = _rx(
+    r"(?:составлен|сформирован|сгенерирован|написан)\w*\s+автоматическ\w*"
+    r"|(?:ответ|сообщени|текст|письм)\w*\s+(?:\w+\s+)?(?:создан|подготовлен|отправлен)\w*"
+    r"\s+автоматическ\w*"
+    r"|автоматическ\w*\s+(?:сформирова|написа|подготовл)\w*"
+    r"|(?:написал|составил|подготовил|сформировал|сгенерировал|создал)\w*\s+(?:\w+\s+)?"
+    r"(?:робот|программ|алгоритм)\w*"
+    r"|(?:отвечает|пишет)\s+(?:вам\s+)?(?:робот|алгоритм)\w*"
+)
 # "Бот" (not "ботинки", "работа"): blocked for buyers; a complaint may say a review came from bots.
 _AI_BOT = _rx(r"(?<!\w)(?:чат-?|телеграм-?)?бот(?:а|у|ом|е|ы|ов|ам|ами|ах)?(?!\w)")
 
@@ -98,17 +119,76 @@ _DELETE_FORMS = (
     r"удал(?:и(?:те|ть|л[аио]?|т|шь|м)?|я(?:ть|й(?:те)?|ем|ете|ет|ют|ли|л[аио]?)"
     r"|ени[еяюий]|ением)(?!\w)"
 )
+# "Отозвать отзыв" is a request to delete too; "отзовитесь" (answer us) is not.
+_WITHDRAW_FORMS = r"отзов(?:и|ите|ет|ете|ут)(?!\w)|отозва(?:ть|ли|ла|л)(?!\w)"
 _DEL_VERB = (
-    rf"(?:{_DELETE_FORMS}"
+    rf"(?:{_DELETE_FORMS}|{_WITHDRAW_FORMS}"
     r"|убер(?:и|ите|ет|ете|ут)|убра(?:ть|ли|ла|л)"
     r"|сним(?:и|ите|ет|ете|ут)|снят(?:ь|ие|ия)|снял\w*"
     r"|сотр(?:и|ите|ет|ете)|стер(?:еть|ли|ла)"
     r"|скро(?:й|йте|ете|ет)|скрыть)"
 )
 _REVIEW_NOUN = r"(?:отзыв\w*|оценк\w*|комментари\w*)"
+# Words that end a noun phrase: a clause that goes on after them is about something else
+# ("удалим лишнюю нитку и проверим швы, спасибо за отзыв").
+_CLAUSE_BREAK = r"(?:и|а|но|или|что|чтобы|если|когда|как|спасибо|благодар\w*|за)(?!\w)"
 _ASKS_DELETE = _rx(
+    # the verb, then the review within a few words, commas allowed ("уберите, свой отзыв")
     rf"(?<!\w){_DEL_VERB}(?!\w)[^.!?;\n]{{0,40}}?(?<!\w){_REVIEW_NOUN}"
+    # the verb, then a long noun phrase of up to 8 words that ends in the review, no
+    # punctuation and no new clause ("удалите этот очень неприятный для нас ... отзыв")
+    rf"|(?<!\w){_DEL_VERB}(?!\w)(?:\s+(?!{_CLAUSE_BREAK})[\w-]+){{0,8}}?\s+{_REVIEW_NOUN}"
+    # the review first ("отзыв удалите, пожалуйста")
     rf"|(?<!\w){_REVIEW_NOUN}[^.!?,;\n]{{0,30}}?(?<!\w){_DEL_VERB}(?!\w)"
+)
+# "Пожалуйста" and the like are taken out before `_ASKS_DELETE` runs, so that politeness
+# between the verb and the review does not hide the request.
+_POLITE_FILLER = _rx(r",?\s*(?:пожалуйста|будьте\s+добры)\s*,?")
+# A request to delete "it" ("удалите его", "вы можете удалить его?"): imperative or
+# infinitive plus a pronoun that closes the clause. On its own this is ambiguous ("пятно
+# удалите его салфеткой" goes on, so it does not count); it counts as a delete request when
+# the text names the review somewhere, and as the rating half of a trade when the text
+# offers money.
+_DELETE_IT = _rx(
+    r"(?<!\w)(?:удали(?:те|ть)?|убер(?:и|ите)|убрать|сотр(?:и|ите)|стереть|скр(?:ойте|ыть)"
+    rf"|{_WITHDRAW_FORMS})\s+(?:его|ее|их)(?=\s*(?:[.!?,;)]|$|пожалуйста))",
+    re.MULTILINE,
+)
+_MENTIONS_REVIEW = _rx(rf"(?<!\w){_REVIEW_NOUN}")
+
+# --- amounts ---------------------------------------------------------------------------------
+# A number as sellers write money: "1 000", "1.000", "1,000" (groups of three: thousands),
+# "99,90", "1000".
+_NUM = r"\d{1,3}(?:[ .,]\d{3})+(?!\d)|\d+(?:[.,]\d{1,2}(?!\d))?"
+_THOUSANDS = _rx(r"\d{1,3}(?:[ .,]\d{3})+")
+# Rouble units after a number: "300 рублей", "300 руб.", "300 р.", "300р", "300 ₽", "300 rub".
+# "р" must stand alone, so "в 2 раза" is no money.
+_RUB_UNIT = r"(?:руб\w*|р(?!\w)|₽|rub\w*|rur(?!\w))"
+# An amount in roubles; group 2 is a thousands word ("2 тыс. руб", "2 тысячи рублей").
+_RUB_AMOUNT = _rx(rf"(?<!\d)({_NUM})\s*(тыс(?:\.|яч\w*|(?!\w)))?\s*{_RUB_UNIT}")
+# "Тысячу рублей" with no digits.
+_RUB_THOUSAND_WORD = _rx(rf"(?<![\d\w])(?:одн\w*\s+)?тысяч\w*\s+{_RUB_UNIT}")
+_PCT_AMOUNT = _rx(r"(?<!\d)(\d{1,3}(?:[.,]\d+)?)\s*(?:%|процент)")
+# Shares of the price in words, read as percents: the whole price (100) or half of it (50).
+# "Полный возврат товара" is WB's return of the goods, not the seller's money.
+_FULL_PRICE = _rx(
+    r"(?<!\w)(?:полн\w*\s+(?:стоимост|сумм|цен)\w*|полн\w*\s+возврат\w*(?!\s+товар)"
+    r"|(?:всю|всей)\s+(?:стоимост|сумм)\w*)"
+)
+_HALF_PRICE = _rx(r"(?<!\w)половин\w*\s+(?:\w+\s+)?(?:стоимост|цен|сумм|оплат)\w*")
+# A bare number right after a money word ("кэшбэк 700", "вернём вам 200", "компенсация
+# составит 600."): an amount with no unit. It must end the clause or be followed by a little
+# word, so "вернуть 2 пары" or "за 3 дня" (a number with its own unit) is not money.
+_MONEY_ANCHOR = (
+    r"(?:к[еэ]шб[еэ]к|компенс|возмещ|возмест|возврат|верн|перевед|выплат|начисл|дад|дади"
+    r"|отправ|пришл|вышл|заплат|оплат|составит|составля)\w*"
+)
+_AFTER_BARE = (
+    r"(?=\s*(?:[.!?,;:)]|$)|\s+(?:на|за|в|и|а|после|если|когда|как|вам|тебе|сразу|обратно"
+    r"|до|по)(?!\w))"
+)
+_BARE_AMOUNT = _rx(
+    rf"(?<!\w){_MONEY_ANCHOR}(?:\s+[\w-]+){{0,2}}?[\s:]+(?<!\d)({_NUM}){_AFTER_BARE}"
 )
 
 # --- money ---------------------------------------------------------------------------------------
@@ -116,10 +196,16 @@ _ASKS_DELETE = _rx(
 _OFFER_VERB = r"(?:дад|дади|предостав|предлож|сдела|дари|дарим|подар|начисл|отправ|пришл|вышл)\w*"
 _MONEY = _rx(
     r"деньг\w*|денежн\w*|(?<!\w)руб(?:л\w*|\.|(?!\w))|₽|(?<!\w)rub(?!\w)"
+    # "200 р.", "300р": the short rouble sign needs its number
+    r"|\d\s*(?:р|rur)(?!\w)"
     r"|компенсац\w*|компенсир\w*|возмещ\w*|возмест\w*"
     r"|к[еэ]шб[еэ]к\w*|cash\s*back|(?<!\w)кеш(?!\w)"
     r"|возврат\w*\s+(?:\w+\s+)?(?:средств|денег|деньг\w*|стоимост\w*|оплат\w*|част\w*)"
     r"|верн\w*\s+(?:\w+\s+){0,2}?(?:деньг\w*|средств\w*|стоимост\w*|оплат\w*|част\w*)"
+    # a partial refund is always the seller's money
+    r"|частичн\w*\s+возврат\w*"
+    # a percent of the price ("50% стоимости", "30 процентов от цены")
+    r"|\d\s*(?:%|процент\w*)\s+(?:от\s+)?(?:\w+\s+)?(?:стоимост|цен|сумм|оплат)"
     r"|(?<!\w)(?:подарим|дарим|подарю)(?!\w)|подарочн\w*"
     rf"|{_OFFER_VERB}\s+(?:\w+\s+){{0,2}}?(?:подар\w*|скидк\w*|сертификат\w*|балл\w*)"
     r"|подар(?:ок|ки|ка)\s+(?:от\s+(?:нас|магазин\w*|продавц\w*)|за\s)"
@@ -128,6 +214,8 @@ _MONEY = _rx(
     r"|сертификат\w*\s+на\s+(?:покупк|сумм|\d)|вознагражд\w*|выплат\w*"
     r"|заплат(?:им|ите|ить)(?!\w)|оплатим|возместим"
     r"|перевед\w*\s+(?:вам\s+)?(?:\d|деньг|средств|сумм)|перевод\w*\s+на\s+карт\w*"
+    # the whole or half of the price ("полную стоимость", "половину цены"), a bare amount
+    rf"|{_FULL_PRICE.pattern}|{_HALF_PRICE.pattern}|{_BARE_AMOUNT.pattern}"
 )
 # Phrases about price or value, or WB's own refund, that mention money without offering any.
 _MONEY_IDIOMS = _rx(
@@ -136,7 +224,7 @@ _MONEY_IDIOMS = _rx(
     r"|деньг\w*\s+(?:\w+\s+)?(?:вернутся|возвращаются|поступ\w+|будут\s+возвращен\w*)"
 )
 # Rewards in kind: they count when tied to the rating, not as mere mentions.
-_REWARD = _rx(r"подар\w*|бесплатн\w*")
+_REWARD = _rx(r"подар\w*|бесплатн\w*|сюрприз\w*")
 _CHANGE_VERB = (
     rf"(?:{_DEL_VERB}|измен\w*|исправ\w*|повыс\w*|повыш\w*|обнов\w*|пересмотр\w*"
     r"|постав(?:ь|ьте|ите|ил\w*|ит|ят|ить)|поменя\w*|отредактир\w*|редактир\w*"
@@ -148,12 +236,40 @@ _CHANGE_RATING = _rx(
     rf"|(?:оценк\w*|отзыв\w*|рейтинг\w*)[^.!?]{{0,30}}?(?<!\w){_CHANGE_VERB}"
     r"|(?<!\d)5\s*(?:звезд\w*|\*|⭐)|пят[еи]рк\w*|пять\s+звезд\w*"
     r"|(?<!\w)(?:остав|напиш|напис)\w*\s+(?:\w+\s+)?(?:отзыв\w*|оценк\w*)"
-    r"|(?<!\w)(?:на|до)\s+(?:5|пять)(?:\s*(?:звезд\w*|\*|⭐))?(?!\s*[\w%₽])"
+    r"|(?<!\w)(?:на|до)\s+(?:5|пять|пяти)(?:\s*(?:звезд\w*|\*|⭐))?(?!\s*[\w%₽])"
+    # "оцените нас выше", "оцените товар на отлично"
+    r"|(?<!\w)оцени\w*\s+(?:\w+\s+)?(?:выше|лучше|на\s+отлично|положительн\w*|максимальн\w*)"
 )
 _TRADE_FOR = _rx(
     r"(?<!\w)за\s+(?:\w+\s+){0,2}?(?:оценк\w*|отзыв\w*|звезд\w*|пят[еи]рк\w*|рейтинг\w*"
     r"|5\s*(?:звезд\w*|\*|⭐)|удалени\w*|изменени\w*|исправлени\w*|обновлени\w*|повышени\w*)"
     rf"|(?:в\s+обмен\s+на|взамен|при\s+условии)[^.!?]{{0,40}}?(?:{_RATING_NOUN}|удал|измен)"
+    # money next to "a positive review" in one sentence ("кэшбэк, как только увидим
+    # положительный отзыв"); thanks for one are taken out first (`_THANKS`)
+    r"|(?<!\w)(?:положительн|хорош|высок)\w*\s+(?:\w+\s+)?"
+    r"(?:отзыв(?:а|у|ом|е|ы|ов|ами)?|оценк\w*)(?!\w)"
+)
+# Money on condition that the review changes or goes: a condition word, the review (as the
+# subject: "отзыв", "оценка", not "в отзыве") and what happens to it, in passive or result
+# form ("если отзыв исчезнет", "после того как отзыв будет удалён", "если оценка станет
+# выше", "как только отзыва не станет"). Active requests ("если вы удалите отзыв") are
+# `_CHANGE_RATING`'s; this catches the forms that hide who acts.
+_CONDITION = (
+    r"(?<!\w)(?:если|когда|как\s+только|после\s+того,?\s+как|при\s+условии|в\s+случае)(?!\w)"
+)
+_REVIEW_SUBJECT = r"(?:отзыв(?:а|ы|ов)?|оценк[аи]|рейтинг(?:а)?|звезд\w*)(?!\w)"
+_CHANGED = (
+    r"(?:удален\w*|удалят|убран\w*|исчез\w*|пропад\w*|снят\w*|скрыт\w*|стерт\w*"
+    r"|измен\w*|обновл\w*|исправл\w*|повыс\w*|поменя\w*|отредактирован\w*"
+    r"|(?:станет|станут|будет|будут|стал\w*)\s+(?:\w+\s+)?"
+    r"(?:выше|лучше|больше|положительн\w*|хорош\w*|отличн\w*|пят\w*|\d)"
+    r"|не\s+(?:станет|будет))"
+)
+_CONDITIONAL_CHANGE = _rx(
+    rf"{_CONDITION}[^.!?,;]{{0,30}}?(?<!\w){_REVIEW_SUBJECT}[^.!?,;]{{0,25}}?(?<!\w){_CHANGED}"
+    rf"|{_CONDITION}[^.!?,;]{{0,30}}?(?<!\w){_CHANGED}[^.!?,;]{{0,25}}?(?<!\w){_REVIEW_SUBJECT}"
+    # "сразу после удаления" with nothing after it can only mean the review
+    r"|(?<!\w)после\s+(?:\w+\s+)?удалени\w*(?=\s*(?:[.!?,;]|$))"
 )
 _THANKS = _rx(
     r"(?:спасибо|благодар\w*)\s+(?:\w+\s+){0,2}?за\s+(?:\w+\s+){0,2}?"
@@ -162,8 +278,6 @@ _THANKS = _rx(
     r"(?:остав|написа|подел|нашли)\w*\s+(?:\w+\s+){0,3}?"
     r"(?:отзыв\w*|оценк\w*|мнени\w*|впечатлени\w*)"
 )
-_RUB_AMOUNT = _rx(r"(\d[\d ]{0,9})\s*(?:₽|руб)")
-_PCT_AMOUNT = _rx(r"(\d{1,3}(?:[.,]\d+)?)\s*(?:%|процент)")
 
 # --- links, phones, contacts, personal data ---------------------------------------------------
 _LINK = _rx(
@@ -182,27 +296,48 @@ _EXTERNAL_CONTACT = _rx(
     r"|электронн\w+\s+почт\w*|(?<![\w.])[a-z0-9._-]+@[a-z0-9-]+\.[a-z]{2,}"
     r"|(?<![\w@])@[a-z0-9_]{4,}"
 )
+# What a number may be of without being personal data: the order, the product, the parcel,
+# the return ("номер заказа", "номер вашего заказа", "номер на бирке").
+_NOT_PERSONAL_NUMBER = (
+    r"(?:заказ|артикул|отправлени|поставк|сборочн|стикер|заявк|обращени|претензи|возврат"
+    r"|чек|парти|накладн|трек|отслеж|размер|модел|серии|серийн|штрих|баркод|шк(?!\w)|товар"
+    r"|позици|бирк|этикет|упаковк|коробк|пункт|ячейк|документ|\d)"
+)
 _PD_NOUN = (
     r"(?:номер\w*\s+(?:\w+\s+)?(?:телефон\w*|карт(?:а|ы|у|ой|е)(?!\w)|паспорт\w*|сч[её]т\w*)"
     r"|(?:контактн|мобильн|сотов)\w*\s+(?:номер\w*|телефон\w*)"
     r"|паспорт\w*(?!\s+(?:издели|товар|техническ|качеств|прибор|устройств))"
     r"|адрес\w*|почт(?:а|ы|у|ой|е|овый\s+адрес)(?!\w)|e-?mail|реквизит\w*|(?<!\w)фио(?!\w)"
     r"|снилс\w*|(?<!\w)инн(?!\w)|дат\w*\s+рождени\w*|данн\w+\s+(?:\w+\s+)?карт\w*"
-    r"|банковск\w*\s+карт\w*|(?<!\w)cvv|(?<!\w)cvc)"
+    r"|банковск\w*\s+карт\w*|(?<!\w)cvv|(?<!\w)cvc"
+    # a name: "имя", "фамилия", "отчество" ("от имени магазина" is not a request for one)
+    r"|фамили\w*|отчеств\w*|(?<!от )(?<!\w)им(?:я|ени)(?!\w)"
+    # a number that is not the order's or the product's: "подскажите ваш номер"
+    rf"|номер(?:а|у|ом)?(?!\w)(?!\s+(?:\w+\s+)?{_NOT_PERSONAL_NUMBER}))"
 )
 _PD_REQUEST = _rx(
     r"(?<!\w)(?:напиш|пришл|присыл|отправ|сообщ|укаж|продикту|оставь|дай|дайте|скин|назов"
     r"|предостав|нуж(?:ен|на|но|ны)|потребу|понадоб|подскаж|уточн|продублир)\w*[^.!?]{0,40}?"
     + _PD_NOUN
-    + r"|(?<!\w)ваш\w*\s+"
+    + r"|(?<!\w)(?:ваш|сво)\w*\s+"
     + _PD_NOUN
+    + r"|как\s+вас\s+зовут"
 )
 
 # --- form: markdown, greetings, review references -------------------------------------------
 _MARKDOWN = _rx(
-    r"\*\*|__|```|`[^`\n]+`|\[[^\]\n]+\]\([^)\n]*\)|^\s{0,3}#{1,6}\s|^\s{0,3}\*\s+\S|~~",
+    r"\*\*|__|```|`[^`\n]+`|\[[^\]\n]+\]\([^)\n]*\)|^\s{0,3}#{1,6}\s|^\s{0,3}\*\s+\S|~~"
+    # "*курсив*", "_курсив_": the opening mark after no letter, the closing one before none,
+    # so "5*" or "50*70 см" is not emphasis
+    r"|(?<![\w*])\*[^\s*](?:[^*\n]*?[^\s*])?\*(?![\w*])"
+    r"|(?<![\w_])_[^\s_](?:[^_\n]*?[^\s_])?_(?![\w_])"
+    # "- пункт", "+ пункт" bullets at a line start; a dash inside a sentence is punctuation
+    r"|^[ \t]{0,3}[-+][ \t]+\S",
     re.MULTILINE,
 )
+# "1. пункт", "2) пункт" at a line start: a numbered list. Checked only in a text of several
+# lines: a one-line reply that begins "1. " has no list to render.
+_NUMBERED_ITEM = _rx(r"^[ \t]{0,3}\d{1,2}[.)][ \t]+\S", re.MULTILINE)
 _GREETING_START = _rx(
     r"^\s*(?:здравствуй\w*|добр\w+\s+(?:день|утро|вечер|время\s+суток)|приветству\w*"
     r"|привет\w*|доброго\s+(?:дня|времени)|уважаем\w*|hello|hi\b)"
@@ -218,6 +353,8 @@ _REVIEW_REF = _rx(
     rf"отзыв\w*\s+(?:покупател\w*\s+|пользовател\w*\s+|клиент\w*\s+)?(?:\S+\s+){{0,2}}?от\s+"
     rf"(?:\d{{1,2}}[./-]\d{{1,2}}|\d{{1,2}}\s+{_MONTHS}|\d{{4}}-\d{{2}}-\d{{2}})"
 )
+# "тыс.", "руб.", "р.", "коп." followed by more of the sentence (a lower-case word or a number).
+_ABBREV_DOT = _rx(r"(?<!\w)(тыс|руб|р|коп)\.(?=\s+[a-zа-яё0-9])")
 _SENTENCE_SPLIT = _rx(r"(?<=[.!?…])[\"»)]*\s+|\n+")
 _SENTENCE_END = _rx(r"[.!?…]+")
 
@@ -230,29 +367,87 @@ def _count_sentences(text: str) -> int:
     return len([s for s in split_sentences(text) if re.search(r"\w", s)])
 
 
-def _parse_max(max_compensation: str | None) -> tuple[Decimal, bool] | None:
-    """`max_compensation` is free text ("500", "500 руб", "30%"): first number, percent or not."""
-    if not max_compensation:
-        return None
-    m = re.search(r"\d[\d ]*(?:[.,]\d+)?", max_compensation)
-    if not m:
-        return None
+Unit = Literal["rub", "pct"]
+
+
+def _to_decimal(raw: str) -> Decimal | None:
+    """A number as written: "1 000", "1.000", "1,000" are thousands; "99,90", "1,5" decimals."""
+    raw = raw.strip()
+    if _THOUSANDS.fullmatch(raw):
+        raw = re.sub(r"[ .,]", "", raw)
     try:
-        value = Decimal(m.group(0).replace(" ", "").replace(",", "."))
+        return Decimal(raw.replace(" ", "").replace(",", "."))
     except InvalidOperation:
         return None
-    return value, "%" in max_compensation or "процент" in max_compensation.lower()
 
 
-def _amounts(sentence: str, percent: bool) -> list[Decimal]:
-    rx = _PCT_AMOUNT if percent else _RUB_AMOUNT
-    out: list[Decimal] = []
-    for m in rx.finditer(sentence):
-        try:
-            out.append(Decimal(m.group(1).replace(" ", "").replace(",", ".")))
-        except InvalidOperation:
-            continue
+def _parse_max(max_compensation: str | None) -> tuple[Decimal, Unit] | None:
+    """`max_compensation` is free text in the schema ("500", "500 руб", "2 тыс", "30%"): its
+    first number and unit. A number with no unit counts as roubles; the bot's own product
+    card offers only percents."""
+    if not max_compensation:
+        return None
+    low = normalize(max_compensation)
+    m = re.search(_NUM, low)
+    if not m:
+        return None
+    value = _to_decimal(m.group(0))
+    if value is None:
+        return None
+    if "%" in low or "процент" in low:
+        return value, "pct"
+    return (value * 1000 if "тыс" in low else value), "rub"
+
+
+def _amounts(sentence: str) -> list[tuple[Decimal, Unit | None]]:
+    """Every amount a sentence states, with its unit; `None` for a bare number next to a
+    money word ("кэшбэк 700"), whose unit nobody knows."""
+    out: list[tuple[Decimal, Unit | None]] = []
+    for m in _RUB_AMOUNT.finditer(sentence):
+        value = _to_decimal(m.group(1))
+        if value is not None:
+            out.append((value * 1000 if m.group(2) else value, "rub"))
+    out.extend((Decimal(1000), "rub") for _ in _RUB_THOUSAND_WORD.finditer(sentence))
+    for m in _PCT_AMOUNT.finditer(sentence):
+        value = _to_decimal(m.group(1))
+        if value is not None:
+            out.append((value, "pct"))
+    out.extend((Decimal(100), "pct") for _ in _FULL_PRICE.finditer(sentence))
+    out.extend((Decimal(50), "pct") for _ in _HALF_PRICE.finditer(sentence))
+    for m in _BARE_AMOUNT.finditer(sentence):
+        value = _to_decimal(m.group(1))
+        if value is not None:
+            out.append((value, None))
     return out
+
+
+def _over_max(money_sentences: list[str], max_compensation: str | None) -> bool:
+    """An amount above the maximum, in another unit than the maximum's (roubles against a
+    percent, or the other way round), or with no unit at all. Without a maximum, nothing is
+    over it; an offer with no amount ("вернём деньги за брак") is never over it."""
+    limit = _parse_max(max_compensation)
+    if limit is None:
+        return False
+    value, unit = limit
+    return any(
+        a_unit != unit or amount > value for s in money_sentences for amount, a_unit in _amounts(s)
+    )
+
+
+def _has_markdown(text: str) -> bool:
+    return bool(_MARKDOWN.search(text)) or ("\n" in text and bool(_NUMBERED_ITEM.search(text)))
+
+
+def _asks_for_rating(bare: str, *, same_sentence: bool = True) -> bool:
+    """A sentence (thanks taken out) that asks for a better rating or the review's deletion,
+    or makes something depend on it. `_TRADE_FOR` ("за отзыв", "положительный отзыв") only
+    ties money within its own sentence."""
+    return bool(
+        _CHANGE_RATING.search(bare)
+        or _CONDITIONAL_CHANGE.search(bare)
+        or _DELETE_IT.search(bare)
+        or (same_sentence and _TRADE_FOR.search(bare))
+    )
 
 
 def check_text(
@@ -289,37 +484,38 @@ def check_text(
     norm = normalize(stripped)
     to_buyer = channel != "complaint"
 
-    if _AI_ANY.search(norm) or (to_buyer and _AI_BOT.search(norm)):
+    if _AI_ANY.search(norm) or _AI_AUTOMATIC.search(norm) or (to_buyer and _AI_BOT.search(norm)):
         add("mentions_ai")
-    if to_buyer and _ASKS_DELETE.search(norm):
+    if to_buyer and (
+        _ASKS_DELETE.search(_POLITE_FILLER.sub(" ", norm))
+        or (_DELETE_IT.search(norm) and _MENTIONS_REVIEW.search(norm))
+    ):
         add("asks_to_delete")
 
     if to_buyer:
-        sentences = split_sentences(norm)
+        # "3 тыс. руб. за брак" is one sentence: the dots of these abbreviations end none
+        # when the text goes on in lower case.
+        sentences = split_sentences(normalize(_ABBREV_DOT.sub(r"\1", stripped)))
         plain = [_MONEY_IDIOMS.sub(" ", s) for s in sentences]
         money_sentences = [s for s in plain if _MONEY.search(s)]
         unthanked = [_THANKS.sub(" ", s) for s in plain]
         for s, bare in zip(plain, unthanked, strict=True):
-            if (_MONEY.search(s) or _REWARD.search(s)) and (
-                _CHANGE_RATING.search(bare) or _TRADE_FOR.search(bare)
-            ):
+            if (_MONEY.search(s) or _REWARD.search(s)) and _asks_for_rating(bare):
                 add("money_for_rating")
                 break
         # An offer in one sentence and a rating request in another tie them just the same
-        # ("Поставьте 5 звёзд. Пришлём подарок.").
-        if money_sentences and any(_CHANGE_RATING.search(bare) for bare in unthanked):
+        # ("Поставьте 5 звёзд. Пришлём подарок.", "Компенсируем 300 рублей. А вы удалите его.").
+        if money_sentences and any(
+            _asks_for_rating(bare, same_sentence=False) for bare in unthanked
+        ):
             add("money_for_rating")
         if money_sentences and channel != "question_reply":
             if rating is not None and rating >= 4:
                 add("money_at_4_stars")
             elif not compensation_allowed:
                 add("compensation_not_allowed")
-            else:
-                limit = _parse_max(max_compensation)
-                if limit is not None:
-                    value, percent = limit
-                    if any(a > value for s in money_sentences for a in _amounts(s, percent)):
-                        add("compensation_over_max")
+            elif _over_max(money_sentences, max_compensation):
+                add("compensation_over_max")
 
     if _LINK.search(norm):
         add("link")
@@ -329,7 +525,7 @@ def check_text(
         add("external_contact")
     if _PD_REQUEST.search(norm):
         add("personal_data")
-    if _MARKDOWN.search(stripped):
+    if _has_markdown(stripped):
         add("markdown")
 
     if channel == "complaint":
@@ -354,7 +550,7 @@ def describe_problems(problems: list[str]) -> list[str]:
 
 
 def has_markdown(text: str) -> bool:
-    return bool(_MARKDOWN.search(text))
+    return _has_markdown(text)
 
 
 def sentence_end_positions(text: str) -> list[int]:

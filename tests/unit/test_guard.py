@@ -20,6 +20,18 @@ class Case:
     code: str = ""
 
 
+# Money the guard must recognise as an offer, however it is written: "р", percents of the
+# price, partial or full refunds, half the price. Each is blocked at 4 stars, and at 1-3 stars
+# when the product's rules offer no compensation.
+MONEY_TEXTS: list[str] = [
+    "Вернём 200 р.",
+    "Отправим вам 300 р на карту.",
+    "Вернём 50% стоимости.",
+    "Сделаем вам частичный возврат за дефект.",
+    "Готовы вернуть половину цены за брак.",
+    "Полную стоимость переведём вам на карту.",
+]
+
 BAD: list[Case] = [
     # mentions of AI
     Case("Этот ответ подготовила нейросеть, спасибо за отзыв.", code="mentions_ai"),
@@ -371,6 +383,173 @@ BAD: list[Case] = [
         rating=None,
         code="mentions_ai",
     ),
+    # audit: money written as "р", percents or shares of the price
+    *[Case(t, rating=4, code="money_at_4_stars") for t in MONEY_TEXTS],
+    *[Case(t, channel="chat", rating=2, code="compensation_not_allowed") for t in MONEY_TEXTS],
+    # audit: amounts in another unit than the maximum, with no unit, or the full price
+    Case(
+        "Компенсируем 5000 рублей за брак.",
+        rating=2,
+        allowed=True,
+        max_comp="30%",
+        code="compensation_over_max",
+    ),
+    Case(
+        "Сделаем кэшбэк 700.",
+        channel="chat",
+        rating=2,
+        allowed=True,
+        max_comp="500",
+        code="compensation_over_max",
+    ),
+    Case(
+        "Сделаем кэшбэк 300, чтобы загладить неудобства.",
+        channel="chat",
+        rating=2,
+        allowed=True,
+        max_comp="500",
+        code="compensation_over_max",
+    ),
+    Case(
+        "Компенсация 600 RUB.", rating=1, allowed=True, max_comp="500", code="compensation_over_max"
+    ),
+    Case(
+        "Компенсация составит 1.000 руб.",
+        rating=1,
+        allowed=True,
+        max_comp="500",
+        code="compensation_over_max",
+    ),
+    Case(
+        "Вернём 3 тыс. руб. за брак.",
+        rating=1,
+        allowed=True,
+        max_comp="2 тыс",
+        code="compensation_over_max",
+    ),
+    Case(
+        "Вернём 20% стоимости за брак.",
+        rating=2,
+        allowed=True,
+        max_comp="500 руб",
+        code="compensation_over_max",
+    ),
+    Case(
+        "Нам очень жаль! Вернём полную стоимость за брак.",
+        rating=1,
+        allowed=True,
+        max_comp="30%",
+        code="compensation_over_max",
+    ),
+    Case(
+        "Оформим полный возврат за бракованный товар.",
+        channel="chat",
+        rating=1,
+        allowed=True,
+        max_comp="50%",
+        code="compensation_over_max",
+    ),
+    Case(
+        "Компенсируем половину стоимости за дефект.",
+        rating=2,
+        allowed=True,
+        max_comp="500 руб",
+        code="compensation_over_max",
+    ),
+    # audit: money on condition that the review changes or goes (passive and result forms)
+    Case(
+        "Вернем 300 рублей, если отзыв исчезнет.",
+        rating=2,
+        allowed=True,
+        max_comp="500",
+        code="money_for_rating",
+    ),
+    Case(
+        "Если отзыв будет удалён, вернём деньги за товар.",
+        channel="chat",
+        rating=1,
+        allowed=True,
+        code="money_for_rating",
+    ),
+    Case(
+        "Вернём деньги, если оценка станет выше.",
+        channel="chat",
+        rating=2,
+        allowed=True,
+        code="money_for_rating",
+    ),
+    Case(
+        "Кэшбэк 300 рублей, если отзыв станет положительным.",
+        channel="chat",
+        rating=3,
+        allowed=True,
+        max_comp="500",
+        code="money_for_rating",
+    ),
+    Case(
+        "Компенсируем 300 рублей. А вы, пожалуйста, удалите его.",
+        channel="chat",
+        rating=2,
+        allowed=True,
+        max_comp="500",
+        code="money_for_rating",
+    ),
+    Case(
+        "Вернём деньги сразу после того, как отзыв будет убран.",
+        channel="chat",
+        rating=2,
+        allowed=True,
+        code="money_for_rating",
+    ),
+    Case(
+        "Как только отзыва не станет, переведём компенсацию.",
+        channel="chat",
+        rating=1,
+        allowed=True,
+        code="money_for_rating",
+    ),
+    Case(
+        "Мы пришлём вам подарок, если отзыв пропадёт.",
+        channel="chat",
+        rating=3,
+        code="money_for_rating",
+    ),
+    # audit: requests for a name or a bare number
+    Case("Напишите ваше имя и фамилию.", channel="chat", rating=2, code="personal_data"),
+    Case("Как вас зовут? Назовите фамилию.", channel="chat", rating=2, code="personal_data"),
+    Case("Подскажите ваш номер.", channel="chat", rating=None, code="personal_data"),
+    # audit: delete requests with a long noun phrase, a pronoun, or "отозвать"
+    Case(
+        "Пожалуйста, удалите этот очень неприятный для нас всех негативный отзыв о товаре.",
+        channel="chat",
+        rating=2,
+        code="asks_to_delete",
+    ),
+    Case(
+        "Вы можете удалить его? Я имею в виду отзыв.",
+        channel="chat",
+        rating=2,
+        code="asks_to_delete",
+    ),
+    Case("Вы могли бы отозвать отзыв?", channel="chat", rating=2, code="asks_to_delete"),
+    # audit: markdown emphasis with one mark, bullet and numbered lists
+    Case("Это *очень* важно для нас. Спасибо за отзыв.", code="markdown"),
+    Case(
+        "Что мы сделаем:\n- заменим товар\n- проверим всю партию",
+        channel="chat",
+        rating=2,
+        code="markdown",
+    ),
+    Case(
+        "Варианты решения:\n1. Замена товара\n2. Возврат через пункт выдачи",
+        channel="chat",
+        rating=2,
+        code="markdown",
+    ),
+    # audit: AI named in other words
+    Case("Ответ составлен автоматически.", code="mentions_ai"),
+    Case("Этот ответ написал робот.", channel="chat", rating=None, code="mentions_ai"),
+    Case("Спасибо за отзыв! Текст сформирован автоматически.", code="mentions_ai"),
 ]
 
 GOOD: list[Case] = [
@@ -530,6 +709,89 @@ GOOD: list[Case] = [
         " Wildberries, мы передали замечание.",
         rating=3,
     ),
+    # false positives the audit fixes had to avoid
+    Case(
+        "Удалось ли вам получить замену? Если нет, напишите нам, и мы поможем.",
+        channel="chat",
+        rating=2,
+    ),
+    Case(
+        "Товар отправляется с удалённого склада, поэтому доставка занимает до 7 дней. Спасибо"
+        " за отзыв!",
+        rating=3,
+    ),
+    Case("Мы удалим лишнюю нитку и проверим швы у всей партии. Спасибо за отзыв!", rating=3),
+    Case("Если на ткани осталось пятно, удалите его мягкой губкой. Спасибо за отзыв!", rating=3),
+    Case(
+        "Отзыв оставлен конкурентом: автор советует купить товар в другом магазине. Просим"
+        " удалить его.",
+        channel="complaint",
+    ),
+    Case(
+        "Отзовитесь, пожалуйста, если размер не подойдёт: мы поможем с обменом.",
+        channel="chat",
+        rating=3,
+    ),
+    Case(
+        "Подскажите ваш номер заказа, и мы проверим, с какого склада он отправлен.",
+        channel="chat",
+        rating=2,
+    ),
+    Case("От имени всей команды благодарим за отзыв! Мы учтём ваши замечания.", rating=3),
+    Case(
+        "Размер M - на обхват груди 92-96 см. Спасибо за вопрос!",
+        channel="question_reply",
+        rating=None,
+    ),
+    Case(
+        "Наволочки 50*70 см, простыня 220*240 см. Спасибо за вопрос!",
+        channel="question_reply",
+        rating=None,
+    ),
+    Case("Спасибо за 5* и тёплые слова! Будем рады видеть вас снова.", rating=5),
+    Case("Спасибо за отзыв!\n— Команда магазина", rating=4),
+    Case(
+        "Нам жаль, что пришёл брак. Готовы вернуть 30% стоимости товара.",
+        rating=2,
+        allowed=True,
+        max_comp="30%",
+    ),
+    Case(
+        "Нам очень жаль! Вернём полную стоимость за бракованный товар.",
+        rating=1,
+        allowed=True,
+        max_comp="100%",
+    ),
+    Case(
+        "Вернём деньги за брак в течение 3 дней после проверки фото.",
+        rating=2,
+        allowed=True,
+        max_comp="500",
+    ),
+    Case(
+        "Если брак подтвердится, вернём 300 рублей. Пришлите, пожалуйста, фото дефекта.",
+        channel="chat",
+        rating=2,
+        allowed=True,
+        max_comp="500 руб",
+    ),
+    Case(
+        "Спасибо за отзыв! Состав ткани: хлопок 95%, поэтому после стирки возможна небольшая"
+        " усадка.",
+        rating=4,
+    ),
+    Case("Вы можете вернуть 2 пары через пункт выдачи. Спасибо за отзыв!", rating=4),
+    Case("Спасибо за отзыв! Модель стала в 2 раза прочнее после обновления.", rating=4),
+    Case(
+        "Возврат оформляется автоматически после сдачи товара в пункт выдачи. Спасибо за отзыв.",
+        rating=2,
+    ),
+    Case(
+        "Робот-пылесос работает до 120 минут без подзарядки. Спасибо за вопрос!",
+        channel="question_reply",
+        rating=None,
+    ),
+    Case("Спасибо за отзыв! Этот цвет мы уберём из продажи, пока не исправим краску.", rating=2),
 ]
 
 
