@@ -504,10 +504,10 @@ def check_text(
                 add("money_for_rating")
                 break
         # An offer in one sentence and a rating request in another tie them just the same
-        # ("Поставьте 5 звёзд. Пришлём подарок.", "Компенсируем 300 рублей. А вы удалите его.").
-        if money_sentences and any(
-            _asks_for_rating(bare, same_sentence=False) for bare in unthanked
-        ):
+        # ("Поставьте 5 звёзд. Пришлём подарок.", "Компенсируем 300 рублей. А вы удалите его.",
+        # "Измените оценку. Мы подготовили для вас подарок.").
+        offers = money_sentences or [s for s in plain if _REWARD.search(s)]  # a gift too
+        if offers and any(_asks_for_rating(bare, same_sentence=False) for bare in unthanked):
             add("money_for_rating")
         if money_sentences and channel != "question_reply":
             if rating is not None and rating >= 4:

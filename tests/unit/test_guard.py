@@ -180,6 +180,20 @@ BAD: list[Case] = [
     ),
     # the offer and the rating request in different sentences
     Case(
+        "Поставьте 5 звёзд. Пришлём бесплатный чехол.",
+        channel="chat",
+        rating=2,
+        allowed=True,
+        code="money_for_rating",
+    ),
+    Case(
+        "Измените оценку, пожалуйста. Мы подготовили для вас подарок.",
+        channel="chat",
+        rating=3,
+        allowed=True,
+        code="money_for_rating",
+    ),
+    Case(
         "Поставьте 5 звёзд. Пришлём подарок.",
         channel="chat",
         rating=2,
