@@ -39,7 +39,7 @@ COMPLAINT_FLOOR = datetime(2023, 10, 1, tzinfo=MSK)
 WB_COMPLAINT_MAX = 1000
 """WB's hard cap on a complaint's text; drafts aim at 900."""
 
-_DRAFT_LOCK = 71101
+DRAFT_LOCK = 71101
 """Advisory lock class for "an LLM is drafting this review" (see `ComplaintService.draft`)."""
 
 MANUAL_GATES = ("store_paused", "rating", "too_old", "wb_status", "vanished", "complaint_exists")
@@ -186,6 +186,10 @@ CASE
 END
 """
 
+# Blank as Python's str.strip() sees it (`needs_template`): every character str.isspace()
+# calls white space, spelled out so that no database locale can disagree.
+_BLANK = r"^[\s\u001c-\u001f\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$"
+
 _FROM = """
   FROM reviews r
   JOIN products p ON p.id = r.product_id
@@ -252,13 +256,13 @@ class ComplaintService:
         """A session advisory lock on one review or complaint while the LLM works on it."""
         async with self.pool.acquire() as conn:
             if not await conn.fetchval(
-                "SELECT pg_try_advisory_lock($1, hashtext($2))", _DRAFT_LOCK, key
+                "SELECT pg_try_advisory_lock($1, hashtext($2))", DRAFT_LOCK, key
             ):
                 raise ComplaintError("in_progress")
             try:
                 yield
             finally:
-                await conn.execute("SELECT pg_advisory_unlock($1, hashtext($2))", _DRAFT_LOCK, key)
+                await conn.execute("SELECT pg_advisory_unlock($1, hashtext($2))", DRAFT_LOCK, key)
 
     async def _complaint(self, complaint_id: str) -> ComplaintRow:
         row = await complaints_repo.get_complaint(self.pool, complaint_id)
@@ -368,16 +372,17 @@ class ComplaintService:
         return Counter({r["gate"]: int(r["n"]) for r in rows})
 
     async def count_templated(self, store_id: str) -> int:
-        """Eligible reviews that will get a free template (star-only at 1-3, as
-        `services.ai.tasks.needs_template` decides): they cost no LLM call."""
+        """Eligible reviews that will get a free template: the SQL mirror of
+        `services.ai.tasks.needs_template` (rating 1-3, no text, pros or cons once stripped)."""
         return int(
             await self.pool.fetchval(
                 f"""SELECT count(*) {_FROM}
                      WHERE r.store_id = $1 AND {_GATE_CASE} = 'eligible' AND r.rating <= 3
-                       AND COALESCE(r.text, '') ~ '^\\s*$' AND COALESCE(r.pros, '') ~ '^\\s*$'
-                       AND COALESCE(r.cons, '') ~ '^\\s*$'""",
+                       AND COALESCE(r.text, '') ~ $3 AND COALESCE(r.pros, '') ~ $3
+                       AND COALESCE(r.cons, '') ~ $3""",
                 store_id,
                 COMPLAINT_FLOOR,
+                _BLANK,
             )
         )
 

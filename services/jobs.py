@@ -76,6 +76,8 @@ class DraftReport:
     drafted: int = 0
     refused: int = 0
     failed: int = 0
+    deferred: int = 0
+    """Met a person drafting the same review: left for a later run, no attempt used."""
 
 
 class Jobs:
@@ -214,9 +216,8 @@ class Jobs:
                     await self.complaints.draft(review_id, automatic=True)
                 except ComplaintError as exc:
                     if exc.code == "in_progress":  # a person is drafting it now; that may fail
-                        await alerts_repo.release_drafting(
-                            self.pool, review_id, now=now, max_attempts=cfg.draft_attempts
-                        )
+                        await alerts_repo.put_back_drafting(self.pool, review_id)
+                        report.deferred += 1
                         return
                     report.refused += 1
                 except (AIError, Exception) as exc:
@@ -246,6 +247,7 @@ class Jobs:
             total.drafted += part.drafted
             total.refused += part.refused
             total.failed += part.failed
+            total.deferred += part.deferred
         return total
 
     # --- alerts and reminders -----------------------------------------------------------------

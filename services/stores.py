@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 import asyncpg
 
 from db.models import StoreRow
+from db.pool import Connection
 from db.repos import stores as stores_repo
 from services.wb.client import StoreTokens
 from services.wb.errors import WBAuthError, WBError
@@ -96,17 +97,31 @@ async def add_store(
     check = await check_token(wb, token, now or datetime.now(UTC))
     seller = check.info.seller_id
     async with pool.acquire() as conn, conn.transaction():
-        if seller:
-            taken = await conn.fetchval(
-                "SELECT owner_id FROM stores WHERE wb_seller_id = $1", seller
-            )
-            if taken is not None:
-                raise StoreTokenError(["seller_taken" if taken != owner_id else "seller_added"])
         store = await stores_repo.create_store(
             conn, str(uuid.uuid4()), owner_id=owner_id, name=name, api_token=token.strip()
         )
-        await conn.execute("UPDATE stores SET wb_seller_id = $2 WHERE id = $1", store.id, seller)
+        if seller:
+            await _claim_seller(conn, store.id, owner_id, seller)
     return store, check
+
+
+async def _claim_seller(conn: Connection, store_id: str, owner_id: str, seller: str) -> None:
+    """One WB seller account is one store: give it to this store unless another holds it.
+
+    Two owners adding the same account at once meet the unique index; the loser hears the
+    same refusal as if it had come second."""
+    taken = await conn.fetchval(
+        "SELECT owner_id FROM stores WHERE wb_seller_id = $1 AND id <> $2", seller, store_id
+    )
+    if taken is not None:
+        raise StoreTokenError(["seller_taken" if taken != owner_id else "seller_added"])
+    try:
+        async with conn.transaction():
+            await conn.execute(
+                "UPDATE stores SET wb_seller_id = $2 WHERE id = $1", store_id, seller
+            )
+    except asyncpg.UniqueViolationError:
+        raise StoreTokenError(["seller_taken"]) from None
 
 
 async def replace_token(
@@ -124,20 +139,8 @@ async def replace_token(
         )
         if seller and new_seller and seller != new_seller:
             raise StoreTokenError(["other_seller"])
-        if not seller and new_seller:
-            # A store saved without a seller id takes the token's, the same rule as a new one.
-            taken = await conn.fetchval(
-                "SELECT owner_id FROM stores WHERE wb_seller_id = $1 AND id <> $2",
-                new_seller,
-                store_id,
-            )
-            if taken is not None:
-                raise StoreTokenError(
-                    ["seller_taken" if taken != store.owner_id else "seller_added"]
-                )
-            await conn.execute(
-                "UPDATE stores SET wb_seller_id = $2 WHERE id = $1", store_id, new_seller
-            )
+        if not seller and new_seller:  # saved without one: the rule of a new store applies
+            await _claim_seller(conn, store_id, store.owner_id, new_seller)
         await stores_repo.set_api_token(conn, store_id, token.strip())
     return check
 

@@ -93,6 +93,18 @@ async def finish_drafting(conn: Conn, review_id: str, *, now: datetime) -> None:
     )
 
 
+async def put_back_drafting(conn: Conn, review_id: str) -> None:
+    """Not an attempt after all (a person was drafting it): a later run tries it afresh."""
+    await conn.execute(
+        """
+        UPDATE new_reviews SET draft_claimed_at = NULL,
+               draft_attempts = GREATEST(draft_attempts - 1, 0)
+         WHERE review_id = $1 AND draft_done_at IS NULL
+        """,
+        review_id,
+    )
+
+
 async def release_drafting(conn: Conn, review_id: str, *, now: datetime, max_attempts: int) -> None:
     """A failed attempt: retried by a later run, or given up after `max_attempts`."""
     await conn.execute(

@@ -228,8 +228,10 @@ class VanishReport:
 
 
 _VANISH_WINDOWS = """
-WITH ranked AS (
-  SELECT r.id, (row_number() OVER (ORDER BY r.date, r.id) - 1) / $3::int AS win,
+WITH ranked AS (  -- the newest reviews short of a whole window join the one before them
+  SELECT r.id,
+         LEAST((row_number() OVER (ORDER BY r.date, r.id) - 1) / $3::int,
+               GREATEST(count(*) OVER () / $3::int - 1, 0)) AS win,
          NOT EXISTS (SELECT 1 FROM seen_reviews s WHERE s.id = r.id) AS missing
     FROM reviews r
    WHERE r.store_id = $1 AND r.vanished_at IS NULL AND r.date <= $2::timestamptz
@@ -257,10 +259,11 @@ async def mark_vanished(
 
     Known reviews dated up to `until` (where the run's walk ended: a review an incremental
     sync stored after that was not looked for) are cut into windows of `window` reviews in
-    date order. A window where `max_share` or more of them vanished at once is an API fault
-    and is left alone (domain-rules.md: only fewer than 30% are marked gone). A vanished review
-    with a complaint `sent` or `pending` becomes `approved`: WB removes reviews it upholds
-    complaints against.
+    date order (the newest few short of a window join the last whole one, so the most recent
+    reviews are judged among at least `window` of them). A window where `max_share` or more
+    of them vanished at once is an API fault and is left alone (domain-rules.md: only fewer
+    than 30% are marked gone). A vanished review with a complaint `sent` or `pending` becomes
+    `approved`: WB removes reviews it upholds complaints against.
 
     Window sizes and losses are window functions over the reviews, not a join with a table of
     windows: right after a first sync the planner's row estimates for the store are stale,

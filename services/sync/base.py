@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 
 SyncKind = Literal["products", "reviews", "questions", "chats"]
 KINDS: tuple[SyncKind, ...] = ("products", "reviews", "questions", "chats")
-_LOCK_CLASS: dict[str, int] = {
+SYNC_LOCK_CLASS: dict[str, int] = {
     "products": 71001,
     "reviews": 71002,
     "questions": 71003,
@@ -119,7 +119,7 @@ async def run_sync(
     result = SyncResult(store_id=store_id, kind=kind, full=full)
     async with pool.acquire() as conn:
         locked = await conn.fetchval(
-            "SELECT pg_try_advisory_lock($1, hashtext($2))", _LOCK_CLASS[kind], store_id
+            "SELECT pg_try_advisory_lock($1, hashtext($2))", SYNC_LOCK_CLASS[kind], store_id
         )
         if not locked:
             result.skipped = ALREADY_RUNNING
@@ -182,6 +182,6 @@ async def run_sync(
                 )
         finally:
             await conn.execute(
-                "SELECT pg_advisory_unlock($1, hashtext($2))", _LOCK_CLASS[kind], store_id
+                "SELECT pg_advisory_unlock($1, hashtext($2))", SYNC_LOCK_CLASS[kind], store_id
             )
     return result

@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+import msgspec
+
 from db.models import StoreRow
 from db.pool import Connection
 from db.repos import reviews as reviews_repo
@@ -63,6 +65,12 @@ def feedback_row(fb: Feedback) -> reviews_repo.StageRow:
     )
 
 
+def _answer_text(raw: msgspec.Raw) -> str | None:
+    """The answer as stored: an empty object is no answer, as `feedback_row` reads it."""
+    text = json_text(raw)
+    return None if text is None or text.replace(" ", "") == "{}" else text
+
+
 def stage_rows(records: FeedbackRecords) -> list[reviews_repo.StageRow]:
     """A page read for sync as staging rows: the values `feedback_row` gives (as jsonb)."""
     rows: list[reviews_repo.StageRow] = []
@@ -81,7 +89,7 @@ def stage_rows(records: FeedbackRecords) -> list[reviews_repo.StageRow]:
                 "" if fb.cons is None else fb.cons,
                 "" if fb.user_name is None else fb.user_name,
                 fb.created_date,
-                json_text(fb.answer),
+                _answer_text(fb.answer),
                 json_text(fb.photo_links),
                 json_text(fb.video),
                 fb.supplier_feedback_valuation or None,

@@ -225,7 +225,7 @@ async def test_batch_drafts_eligible_newest_first_and_counts_gates(env: Env) -> 
     await make_review(env.pool, env.product, rating=4)  # complaint_rating_4 is off
     off = await make_product(env.pool, env.store, rules={"submit_complaints": False})
     await make_review(env.pool, off, rating=1, text="")  # star-only, but not eligible
-    star_only = await make_review(env.pool, env.product, rating=2, text=" \n", pros="", cons="")
+    star_only = await make_review(env.pool, env.product, rating=2, text="\u00a0\n", pros="")
     eligible.append(star_only)
     assert await env.service.count_templated(env.store) == 1, "only it is free"
     seen: list[int] = []

@@ -17,8 +17,10 @@ from db.pool import create_pool
 from db.repos import stores as stores_repo
 from services import products as products_service
 from services.alerts import DispatchReport
+from services.complaints import DRAFT_LOCK
 from services.jobs import JobConfig
 from services.settings import Settings
+from services.sync.base import SYNC_LOCK_CLASS
 from tests.integration.test_alerts import (
     RecordingNotifier,
     World,
@@ -28,6 +30,8 @@ from tests.integration.test_alerts import (
     person,
     world,
 )
+
+REVIEWS_LOCK = SYNC_LOCK_CLASS["reviews"]
 
 __all__ = ["world"]
 
@@ -344,10 +348,40 @@ async def test_nightly_full_sync_waits_for_an_incremental_run_in_progress(world:
     now = now_utc()
     await jobs.sync_due("reviews", now=now)
     async with w.pool.acquire() as holder:  # an incremental run on another instance
-        await holder.execute("SELECT pg_advisory_lock(71002, hashtext($1))", w.store)
+        await holder.execute("SELECT pg_advisory_lock($1, hashtext($2))", REVIEWS_LOCK, w.store)
         nightly = asyncio.create_task(jobs.full_sync(now=now + timedelta(hours=12)))
         await asyncio.sleep(0.1)
-        await holder.execute("SELECT pg_advisory_unlock(71002, hashtext($1))", w.store)
+        await holder.execute("SELECT pg_advisory_unlock($1, hashtext($2))", REVIEWS_LOCK, w.store)
         results = await nightly
     reviews = [r for r in results if r.kind == "reviews"]
     assert len(reviews) == 1 and reviews[0].ok and reviews[0].full and not reviews[0].skipped
+
+
+async def test_an_auto_draft_that_meets_a_person_drafting_is_tried_again(world: World) -> None:
+    w = world
+    jobs = w.jobs(config=JobConfig(draft_attempts=1))
+    now = now_utc()
+    await jobs.sync_store(w.store, "reviews", now=now)
+    worked = await w.pool.fetchval(
+        "SELECT id FROM products WHERE store_id = $1 AND wb_product_id = $2",
+        w.store,
+        str(next(iter(w.wb.state.cards))),
+    )
+    await products_service.apply_defaults(w.pool, w.store, [worked])
+    t1 = now + timedelta(minutes=5)
+    created = int((t1 - timedelta(minutes=5)).timestamp())
+    nm = int(next(iter(w.wb.state.cards)))
+    review = w.wb.state.land_feedback("Брак", valuation=1, created=created, nm_id=nm).id
+    async with w.pool.acquire() as person_drafting:  # the complaint service's lock per review
+        await person_drafting.execute(
+            "SELECT pg_advisory_lock($1, hashtext($2))", DRAFT_LOCK, review
+        )
+        await jobs.sync_store(w.store, "reviews", now=t1)
+        await person_drafting.execute(
+            "SELECT pg_advisory_unlock($1, hashtext($2))", DRAFT_LOCK, review
+        )
+    assert not await w.pool.fetchval(
+        "SELECT count(*) FROM review_complaints WHERE review_id = $1", review
+    )
+    report = await jobs.auto_draft_all(now=t1 + timedelta(minutes=1))
+    assert report.drafted == 1, "one attempt allowed, and the collision did not use it"

@@ -9,6 +9,7 @@ import asyncpg
 import pytest
 
 from db.repos import product_rules, review_pages, sequences
+from db.repos import reviews as reviews_repo
 from tests.support.stores import make_product, make_review, make_store, make_user
 
 
@@ -85,3 +86,19 @@ async def test_one_active_sequence_per_chat_and_claims_skip_locked(pool: asyncpg
     assert a | b == {"1:a", "1:b"} and not a & b
     assert await sequences.stop_sequence(pool, "1:a", "manual")
     assert not await sequences.stop_sequence(pool, "1:a", "manual")
+
+
+async def test_the_newest_reviews_are_judged_in_a_whole_window(pool: asyncpg.Pool) -> None:
+    """202 reviews in windows of 100: the newest two join the second window, so losing the
+    newest review is 1 of 102, not 1 of 2 (which the 30% safeguard would call a fault)."""
+    owner = await make_user(pool)
+    store = await make_store(pool, owner, "t")
+    product = await make_product(pool, store)
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    ids = [await make_review(pool, product, date=start + timedelta(hours=i)) for i in range(202)]
+    now = start + timedelta(days=30)
+    async with pool.acquire() as conn:
+        await reviews_repo.prepare_stage(conn)
+        report = await reviews_repo.mark_vanished(conn, store, ids[:-1], now=now, until=now)
+    assert (report.marked, report.skipped_windows) == (1, 0)
+    assert await pool.fetchval("SELECT vanished_at FROM reviews WHERE id = $1", ids[-1]) == now

@@ -173,7 +173,8 @@ async def test_feedback_records_match_the_full_models(make_client: Build) -> Non
         "productDetails": {"nmId": 7, "productName": None, "supplierArticle": "A-1"},
     }
     blank = {**FEEDBACK, "id": "c", "answer": {"text": None}, "photoLinks": []}
-    data = {"countUnanswered": 1, "feedbacks": [FEEDBACK, answered, blank]}
+    empty = {**FEEDBACK, "id": "d", "answer": {}}
+    data = {"countUnanswered": 1, "feedbacks": [FEEDBACK, answered, blank, empty]}
     client, rec, _ = make_client(ok(data), ok(data), ok(data), ok(data))
     full = await client.list_feedbacks(True, 10, 0, order="dateAsc")
     lean = await client.list_feedback_records(True, 10, 0, order="dateAsc")
@@ -189,7 +190,7 @@ async def test_feedback_records_match_the_full_models(make_client: Build) -> Non
             assert [None if v is None else json.loads(v) for v in x[10:13]] == [
                 None if v is None else json.loads(v) for v in y[10:13]
             ]
-    assert [r[15] for r in stage_rows(lean)] == [False, True, False]
+    assert [r[15] for r in stage_rows(lean)] == [False, True, False, False]
 
 
 @pytest.mark.parametrize(
