@@ -303,7 +303,7 @@ async def _tell_outcome(settings: Settings, pool: asyncpg.Pool, person: UserStat
     finally:
         await bot.session.close()
     if not told:
-        return "not told in Telegram: they have blocked the bot or never opened it"
+        return "not told in Telegram: they blocked the bot or never opened it, or Telegram failed"
     return f"told in Telegram ({person.telegram_id})"
 
 

@@ -10,7 +10,7 @@ import logging
 
 import asyncpg
 from aiogram import Bot, F, Router
-from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError
+from aiogram.exceptions import TelegramAPIError, TelegramBadRequest, TelegramForbiddenError
 from aiogram.filters import Command, CommandObject
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message, User
@@ -69,6 +69,9 @@ async def send_to(
         return False
     except TelegramBadRequest as exc:  # never started the bot, or a deleted account
         log.warning("cannot send to telegram user %s: %s", chat_id, exc.message)
+        return False
+    except TelegramAPIError as exc:  # Telegram down or flooded: what follows must still run
+        log.warning("telegram did not take a message to %s: %s", chat_id, type(exc).__name__)
         return False
     return True
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import asyncpg
 from aiogram import F, Router
-from aiogram.filters import StateFilter
+from aiogram.filters import StateFilter, or_f
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardButton, Message
@@ -416,10 +416,14 @@ async def on_reply_text(
     await show_review(message, state, i18n, pool, ai, wb, review_id, note=note)
 
 
-@router.callback_query(PublishCb.filter(F.action.in_({"rp", "rpc"})))
+@router.callback_query(
+    or_f(
+        PublishCb.filter(F.action.in_({"rp", "rpc"})), ReviewCb.filter(F.action.in_({"rp", "rpc"}))
+    )
+)
 async def on_publish(
     query: CallbackQuery,
-    callback_data: PublishCb,
+    callback_data: PublishCb | ReviewCb,
     state: FSMContext,
     i18n: I18nContext,
     pool: asyncpg.Pool,
@@ -427,49 +431,15 @@ async def on_publish(
     wb: WBClientFactory,
     user: UserRow,
 ) -> None:
+    """Publish, or send again after an unconfirmed publish. A `ReviewCb` Publish button was
+    drawn before buttons carried the draft's fingerprint: it cannot tell which text the person
+    saw, so it never matches and the card comes back with a button that can."""
     review_id = callback_data.review_id
     if not await _allowed(query, i18n, pool, user, review_id):
         return
-    await _publish(
-        query,
-        state,
-        i18n,
-        pool,
-        ai,
-        wb,
-        review_id,
-        shown=callback_data.fp,
-        confirm=callback_data.action == "rpc",
-    )
-
-
-@router.callback_query(ReviewCb.filter(F.action.in_({"rp", "rpc"})))
-async def on_old_publish(
-    query: CallbackQuery,
-    callback_data: ReviewCb,
-    state: FSMContext,
-    i18n: I18nContext,
-    pool: asyncpg.Pool,
-    ai: AITasks,
-    wb: WBClientFactory,
-    user: UserRow,
-) -> None:
-    """A Publish button drawn before buttons carried the draft's fingerprint: it cannot tell
-    which text the person saw, so it never matches; the card comes back with a button that can."""
-    review_id = callback_data.review_id
-    if not await _allowed(query, i18n, pool, user, review_id):
-        return
-    await _publish(
-        query,
-        state,
-        i18n,
-        pool,
-        ai,
-        wb,
-        review_id,
-        shown="",
-        confirm=callback_data.action == "rpc",
-    )
+    shown = callback_data.fp if isinstance(callback_data, PublishCb) else ""
+    confirm = callback_data.action == "rpc"
+    await _publish(query, state, i18n, pool, ai, wb, review_id, shown=shown, confirm=confirm)
 
 
 async def _publish(

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 
 import asyncpg
 from aiogram import Bot, F, Router
-from aiogram.exceptions import TelegramBadRequest
+from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
@@ -272,8 +272,9 @@ async def _take_token(message: Message, i18n: I18nContext) -> tuple[str, Message
     token = (message.text or "").strip()
     try:
         await message.delete()
-    except TelegramBadRequest:  # too old to delete, or no right to: the person must know
-        await message.answer(i18n.get("stores-token-not-deleted"))
+    except TelegramAPIError:  # too old to delete, no right to, Telegram down: they must know
+        with contextlib.suppress(TelegramAPIError):
+            await message.answer(i18n.get("stores-token-not-deleted"))
     return token, await message.answer(i18n.get("stores-checking"))
 
 

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 from bot.render import fmt_date, stars
 from bot.views.common import CARD_BUDGET, Texts, clip, share, size
 from db.repos.review_pages import ReviewCard
 from services.ai.guard import describe_problems
+
+
+class RenderedCard(NamedTuple):
+    text: str
+    draft_cut: bool
+
 
 DRAFT_NEIGHBOUR_ROOM = 200
 """Characters each other section keeps on a card beside a long draft."""
@@ -50,9 +56,10 @@ def render_review_card(
     problems: Sequence[str] = (),
     note: str = "",
     budget: int = CARD_BUDGET,
-) -> str:
+) -> RenderedCard:
     """The whole review, cut to fit one message with its keyboard; `problems` are the guard's
-    objections to the draft reply (shown under it); `note` goes on top (an error, a result)."""
+    objections to the draft reply (shown under it); `note` goes on top (an error, a result).
+    `draft_cut` says the draft did not fit whole: Publish would send text nobody saw."""
     r = card.review
     head = [
         f"{stars(r.rating)} · {fmt_date(r.date)}",
@@ -89,13 +96,20 @@ def render_review_card(
     if not r.text and not r.pros and not r.cons:
         head.append(t.get("rv-card-no-text"))
     names = [k for k, v in bodies.items() if v.strip()]
+    if "draft" in names:  # said up front, in case the draft cannot be shown whole
+        tail.append(t.get("rv-draft-too-long"))
     fixed = "\n".join(head + tail) + "".join(f"\n\n<b>{labels[k]}</b>\n" for k in names)
     room = budget - size(fixed) - 2 * len(names)
-    parts = _parts(names, [size(clip(bodies[k], 10**6)) for k in names], room)
+    needs = [size(clip(bodies[k], 10**6)) for k in names]
+    parts = _parts(names, needs, room)
+    draft_cut = "draft" in names and parts[names.index("draft")] < needs[names.index("draft")]
+    if "draft" in names and not draft_cut:
+        tail.pop()
     sections = [
         f"<b>{labels[k]}</b>\n{clip(bodies[k], n)}" for k, n in zip(names, parts, strict=True)
     ]
-    return "\n\n".join(["\n".join(head), *sections]) + ("\n" + "\n".join(tail) if tail else "")
+    text = "\n\n".join(["\n".join(head), *sections]) + ("\n" + "\n".join(tail) if tail else "")
+    return RenderedCard(text, draft_cut)
 
 
 def _parts(names: list[str], needs: list[int], room: int) -> list[int]:

@@ -53,12 +53,13 @@ async def show_review(
         service = ReviewService(pool, ai, wb)
         problems = list(service.check(await service.context(review_id), draft).problems)
         pending = await service.pending_publish(review_id)  # in flight or unconfirmed
-    text = render_review_card(i18n, card, problems=problems, note=note)
+    text, draft_cut = render_review_card(i18n, card, problems=problems, note=note)
+    publishable = not problems and not draft_cut
     keyboard = review_card_keyboard(
         i18n,
         card,
-        can_publish=not problems and pending is None,
-        unconfirmed=not problems and pending == "unknown",
+        can_publish=publishable and pending is None,
+        unconfirmed=publishable and pending == "unknown",
         back=await list_back(i18n, state, "rv"),
     )
     await show(target, text, keyboard)

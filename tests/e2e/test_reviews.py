@@ -111,6 +111,20 @@ async def test_a_long_draft_is_shown_whole_beside_a_long_review(bot_env: BotEnv)
     assert draft in card.text and "Достоинства" in card.text and "…" in card.text
 
 
+async def test_a_draft_too_long_to_show_cannot_be_published(bot_env: BotEnv) -> None:
+    user, _, store = await seller(bot_env)
+    product = await make_product(bot_env.pool, store)
+    await make_review(
+        bot_env.pool, product, rating=2, text="Брак", draft_reply="Спасибо за отзыв. " * 260
+    )
+    await open_reviews(user)
+    await user.wait_message("Найден 1 отзыв")
+    await user.press("1")
+    card = await user.wait_message("Черновик длиннее")
+    assert not any("Опубликовать" in label for label in card.labels)
+    assert "✏️ Изменить" in card.labels
+
+
 async def test_reply_draft_edit_publish(bot_env: BotEnv) -> None:
     user, _, store = await seller(bot_env)
     await bot_env.services.sync.sync_all(store, kinds=("products", "reviews"))

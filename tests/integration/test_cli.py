@@ -200,3 +200,32 @@ async def test_user_link_prints_a_personal_link(
     assert "link_" not in out
     code, _, err = await wbrep("user", "link", "ghost@example.com", env=env)
     assert code == 1 and "no such user" in err
+
+
+async def test_a_waiting_invite_is_applied_even_when_telegram_fails(
+    db_url: str, pool: asyncpg.Pool, tmp_path: Path
+) -> None:
+    from services import access
+    from services.members import create_invite
+    from tests.support.stores import make_store, make_user
+
+    owner = await make_user(pool)
+    store = await make_store(pool, owner, "t")
+    token = await create_invite(pool, store, owner)
+    person = await access.add_user(pool, "late@example.com", telegram_id=43)
+    await access.remember_invite(pool, person.user.id, token)
+    async with FakeTelegram() as tg:
+        tg.user(43)
+        tg.fail("sendMessage", error_code=500, description="Internal Server Error", times=5)
+        env = {"DATABASE_URL": db_url, "DATA_DIR": str(tmp_path), "BOT_TOKEN": tg.token}
+        code, out, err = await wbrep(
+            "user", "approve", "late@example.com", env={**env, "TELEGRAM_API_BASE": tg.base_url}
+        )
+    assert code == 0, err
+    assert "approved: late@example.com" in out and "not told in Telegram" in out
+    member = await pool.fetchval(
+        "SELECT count(*) FROM store_members WHERE store_id = $1 AND user_id = $2",
+        store,
+        person.user.id,
+    )
+    assert member == 1, "the invite was applied although Telegram failed"
