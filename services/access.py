@@ -194,6 +194,8 @@ async def register(
 # --- personal links: `/start link_<token>` binds Telegram to an existing user ---------------
 
 LINK_TTL = timedelta(days=7)
+TELEGRAM_LINK_LOCK = 71201
+"""Advisory lock class: one personal link at a time per Telegram account."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -256,6 +258,11 @@ async def link_by_token(
     now = now or datetime.now(UTC)
     invalid = AccessError("this personal link is not valid", code="link_invalid")
     async with pool.acquire() as conn, conn.transaction():
+        # One link at a time per Telegram account: two links opened at once by one account
+        # would each see it unlinked and the later write would move it.
+        await conn.execute(
+            "SELECT pg_advisory_xact_lock($1, hashtext($2))", TELEGRAM_LINK_LOCK, str(telegram_id)
+        )
         row = await users_repo.lock_link_token(conn, token)
         if row is None:
             raise invalid

@@ -275,6 +275,20 @@ async def test_a_personal_link_never_moves_a_telegram_account(pool: asyncpg.Pool
     assert (await link_by_token(pool, link.token, 93)).status.email == "theirs@example.com"
 
 
+async def test_one_account_opening_two_links_at_once_gets_one(pool: asyncpg.Pool) -> None:
+    for i in range(10):  # the race is won differently from run to run
+        pair = [await make_user(pool, f"{x}{i}@example.com", approved=True) for x in "ab"]
+        links = [await access.issue_link_token(pool, user) for user in pair]
+        results = await asyncio.gather(
+            *(link_by_token(pool, link.token, 900 + i) for link in links), return_exceptions=True
+        )
+        ok = [r for r in results if isinstance(r, access.Linked)]
+        refused = [r for r in results if isinstance(r, AccessError)]
+        assert len(ok) == 1 and [r.code for r in refused] == ["telegram_taken"], results
+        status = await access.status_by_telegram(pool, 900 + i)
+        assert status is not None and status.id == ok[0].status.id
+
+
 async def link_by_token(pool: asyncpg.Pool, token: str, telegram_id: int) -> access.Linked:
     return await access.link_by_token(
         pool, token, telegram_id=telegram_id, username=None, first_name="Иван", language_code="ru"
