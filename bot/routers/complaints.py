@@ -21,7 +21,7 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram_i18n import I18nContext
 
-from bot.callbacks import BatchCb, ComplaintCb, FilterCb, ListCb, MenuCb, PickStoreCb
+from bot.callbacks import BatchCb, ComplaintCb, FilterCb, ListCb
 from bot.filters import Approved
 from bot.keyboards.complaints import (
     QUEUE_TABS,
@@ -42,10 +42,9 @@ from bot.views.lists import (
     pages,
     put_view,
     reset_pages,
-    turn,
 )
 from bot.views.screens import list_back, show_complaint, show_review
-from bot.views.sections import enter_section
+from bot.views.sections import StoreList
 from db.models import UserRow
 from db.repos import review_pages
 from services.ai.errors import AIError
@@ -141,60 +140,19 @@ async def show_queue(
     await show(target, "\n".join(lines), keyboard)
 
 
-@router.callback_query(MenuCb.filter(F.section == "complaints"))
-async def on_complaints(
-    query: CallbackQuery, state: FSMContext, i18n: I18nContext, pool: asyncpg.Pool, user: UserRow
-) -> None:
-    await state.set_state(None)
-    await enter_section(
-        query,
-        i18n,
-        pool,
-        user,
-        section="cq",
-        pick_text="cp-pick-store",
-        no_stores_text="rv-no-stores",
-        open_store=lambda store_id: open_queue(query, state, i18n, pool, store_id),
-    )
-    await answer(query)
+async def _recount(pool: asyncpg.Pool, view: dict[str, Any]) -> int:
+    return await review_pages.complaint_count(pool, view["s"], TAB_STATUSES[view["t"]])
 
 
-@router.callback_query(PickStoreCb.filter(F.section == "cq"))
-async def on_pick_store(
-    query: CallbackQuery,
-    callback_data: PickStoreCb,
-    state: FSMContext,
-    i18n: I18nContext,
-    pool: asyncpg.Pool,
-    user: UserRow,
-) -> None:
-    if not await store_access(pool, user, callback_data.store_id):
-        await answer(query, i18n.get("rv-unavailable"), alert=True)
-        return
-    await open_queue(query, state, i18n, pool, callback_data.store_id)
-    await answer(query)
-
-
-@router.callback_query(ListCb.filter(), ViewOf("cq"))
-async def on_page(
-    query: CallbackQuery,
-    callback_data: ListCb,
-    view: dict[str, Any],
-    view_id: str,
-    state: FSMContext,
-    i18n: I18nContext,
-    pool: asyncpg.Pool,
-    user: UserRow,
-) -> None:
-    if not await store_access(pool, user, view["s"]):
-        await answer(query, i18n.get("rv-unavailable"), alert=True)
-        return
-    await state.set_state(None)
-    turn(view, callback_data.go)
-    if callback_data.go == "c":  # the counter button, or back after a batch: count again
-        view["n"] = await review_pages.complaint_count(pool, view["s"], TAB_STATUSES[view["t"]])
-    await show_queue(query, state, i18n, pool, view_id, view)
-    await answer(query)
+StoreList(
+    section="cq",
+    menu="complaints",
+    pick_text="cp-pick-store",
+    refused_text="rv-unavailable",
+    open_store=open_queue,
+    show_list=show_queue,
+    recount=_recount,
+).register(router)
 
 
 @router.callback_query(FilterCb.filter(F.field == "t"), ViewOf("cq"))

@@ -20,7 +20,7 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardButton, Message
 from aiogram_i18n import I18nContext
 
-from bot.callbacks import FilterCb, ListCb, MenuCb, PickStoreCb, PublishCb, ReviewCb
+from bot.callbacks import FilterCb, PublishCb, ReviewCb
 from bot.filters import Approved
 from bot.keyboards.menu import back_to_menu
 from bot.keyboards.reviews import (
@@ -40,11 +40,10 @@ from bot.views.lists import (
     pages,
     put_view,
     reset_pages,
-    turn,
 )
 from bot.views.reviews import render_review_line
 from bot.views.screens import show_complaint, show_review
-from bot.views.sections import enter_section
+from bot.views.sections import StoreList
 from db.models import UserRow
 from db.repos import review_pages
 from db.repos.review_pages import ReviewFilter
@@ -183,60 +182,19 @@ async def show_list(
     await show(target, "\n".join(lines), keyboard)
 
 
-@router.callback_query(MenuCb.filter(F.section == "reviews"))
-async def on_reviews(
-    query: CallbackQuery, state: FSMContext, i18n: I18nContext, pool: asyncpg.Pool, user: UserRow
-) -> None:
-    await state.set_state(None)
-    await enter_section(
-        query,
-        i18n,
-        pool,
-        user,
-        section="rv",
-        pick_text="rv-pick-store",
-        no_stores_text="rv-no-stores",
-        open_store=lambda store_id: open_store_list(query, state, i18n, pool, store_id),
-    )
-    await answer(query)
+async def _recount(pool: asyncpg.Pool, view: dict[str, Any]) -> int:
+    return await review_pages.count(pool, view["s"], to_filter(view["f"]))
 
 
-@router.callback_query(PickStoreCb.filter(F.section == "rv"))
-async def on_pick_store(
-    query: CallbackQuery,
-    callback_data: PickStoreCb,
-    state: FSMContext,
-    i18n: I18nContext,
-    pool: asyncpg.Pool,
-    user: UserRow,
-) -> None:
-    if not await store_access(pool, user, callback_data.store_id):
-        await answer(query, i18n.get("rv-unavailable"), alert=True)
-        return
-    await open_store_list(query, state, i18n, pool, callback_data.store_id)
-    await answer(query)
-
-
-@router.callback_query(ListCb.filter(), ViewOf("rv"))
-async def on_page(
-    query: CallbackQuery,
-    callback_data: ListCb,
-    view: dict[str, Any],
-    view_id: str,
-    state: FSMContext,
-    i18n: I18nContext,
-    pool: asyncpg.Pool,
-    user: UserRow,
-) -> None:
-    if not await store_access(pool, user, view["s"]):
-        await answer(query, i18n.get("rv-unavailable"), alert=True)
-        return
-    turn(view, callback_data.go)
-    if callback_data.go == "c":  # the counter button: an explicit refresh counts again
-        view["n"] = await review_pages.count(pool, view["s"], to_filter(view["f"]))
-    await state.set_state(None)
-    await show_list(query, state, i18n, pool, view_id, view)
-    await answer(query)
+StoreList(
+    section="rv",
+    menu="reviews",
+    pick_text="rv-pick-store",
+    refused_text="rv-unavailable",
+    open_store=open_store_list,
+    show_list=show_list,
+    recount=_recount,
+).register(router)
 
 
 @router.callback_query(FilterCb.filter(), ViewOf("rv"))

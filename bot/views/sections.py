@@ -1,17 +1,25 @@
 """Entering a store-scoped section (reviews, complaints, products): skip the choice of store
-when the person has one, offer a picker when they have several, say so when they have none."""
+when the person has one, offer a picker when they have several, say so when they have none;
+and the paged list of one store (`StoreList`) that reviews and the complaint queue share."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
 
 import asyncpg
+from aiogram import F, Router
+from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from aiogram_i18n import I18nContext
 
+from bot.callbacks import ListCb, MenuCb, PickStoreCb
 from bot.keyboards.menu import back_to_menu, only_menu
 from bot.keyboards.reviews import store_picker
-from bot.ui import show
+from bot.ui import answer, show
+from bot.views.common import store_access
+from bot.views.lists import ViewOf, turn
 from db.models import UserRow
 from services.members import user_stores
 
@@ -36,3 +44,84 @@ async def enter_section(
     else:
         keyboard = store_picker(i18n, section, stores, back_to_menu(i18n))
         await show(target, i18n.get(pick_text), keyboard)
+
+
+OpenStore = Callable[[CallbackQuery, FSMContext, I18nContext, asyncpg.Pool, str], Awaitable[None]]
+ShowList = Callable[
+    [CallbackQuery, FSMContext, I18nContext, asyncpg.Pool, str, dict[str, Any]], Awaitable[None]
+]
+Recount = Callable[[asyncpg.Pool, dict[str, Any]], Awaitable[int]]
+
+
+@dataclass(frozen=True)
+class StoreList:
+    """A section that pages one store's objects (reviews, the complaint queue): entering it
+    from the menu, picking the store, turning pages. Written once, so the store access check
+    of every press is too; the feature says how to open, show and count its list."""
+
+    section: str
+    """`PickStoreCb.section` and the list view's kind (`ViewOf`)."""
+    menu: str
+    """`MenuCb.section` of the main menu button."""
+    pick_text: str
+    refused_text: str
+    open_store: OpenStore
+    show_list: ShowList
+    recount: Recount
+
+    def register(self, router: Router) -> None:
+        async def on_menu(
+            query: CallbackQuery,
+            state: FSMContext,
+            i18n: I18nContext,
+            pool: asyncpg.Pool,
+            user: UserRow,
+        ) -> None:
+            await enter_section(
+                query,
+                i18n,
+                pool,
+                user,
+                section=self.section,
+                pick_text=self.pick_text,
+                no_stores_text="rv-no-stores",
+                open_store=lambda store_id: self.open_store(query, state, i18n, pool, store_id),
+            )
+            await answer(query)
+
+        async def on_pick_store(
+            query: CallbackQuery,
+            callback_data: PickStoreCb,
+            state: FSMContext,
+            i18n: I18nContext,
+            pool: asyncpg.Pool,
+            user: UserRow,
+        ) -> None:
+            if not await store_access(pool, user, callback_data.store_id):
+                await answer(query, i18n.get(self.refused_text), alert=True)
+                return
+            await self.open_store(query, state, i18n, pool, callback_data.store_id)
+            await answer(query)
+
+        async def on_page(
+            query: CallbackQuery,
+            callback_data: ListCb,
+            view: dict[str, Any],
+            view_id: str,
+            state: FSMContext,
+            i18n: I18nContext,
+            pool: asyncpg.Pool,
+            user: UserRow,
+        ) -> None:
+            if not await store_access(pool, user, view["s"]):
+                await answer(query, i18n.get(self.refused_text), alert=True)
+                return
+            turn(view, callback_data.go)
+            if callback_data.go == "c":  # the counter button (or back after a batch): recount
+                view["n"] = await self.recount(pool, view)
+            await self.show_list(query, state, i18n, pool, view_id, view)
+            await answer(query)
+
+        router.callback_query.register(on_menu, MenuCb.filter(F.section == self.menu))
+        router.callback_query.register(on_pick_store, PickStoreCb.filter(F.section == self.section))
+        router.callback_query.register(on_page, ListCb.filter(), ViewOf(self.section))
