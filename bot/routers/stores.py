@@ -312,8 +312,15 @@ async def on_token(
 # --- owner: rename, token, pause, delete ------------------------------------------------------
 
 
-@router.callback_query(StoreCb.filter(F.action == "ren"))
-async def on_rename(
+# Owner forms about one store that start with one question: the action's form and question.
+_OWNER_FORMS = {
+    "ren": (StoreForm.rename, "stores-ask-rename"),
+    "tok": (StoreForm.new_token, "stores-ask-new-token"),
+}
+
+
+@router.callback_query(StoreCb.filter(F.action.in_(set(_OWNER_FORMS))))
+async def on_owner_form(
     query: CallbackQuery,
     callback_data: StoreCb,
     state: FSMContext,
@@ -321,15 +328,15 @@ async def on_rename(
     user: UserRow,
     i18n: I18nContext,
 ) -> None:
+    """Rename, or replace the token: the store's id is kept in the form, checked again later."""
     found = await _allowed(query, callback_data, pool, user, i18n)
     if found is None:
         return
     store = found[0]
-    await state.set_state(StoreForm.rename)
+    form, question = _OWNER_FORMS[callback_data.action]
+    await state.set_state(form)
     await state.set_data({"store_id": store.id})
-    await show(
-        query, i18n.get("stores-ask-rename", name=esc(store.name)), kb.to_card(i18n, store.id)
-    )
+    await show(query, i18n.get(question, name=esc(store.name)), kb.to_card(i18n, store.id))
     await answer(query)
 
 
@@ -352,27 +359,6 @@ async def on_rename_text(
     fresh = await stores_repo.get_store(pool, store.id)
     if fresh is not None:
         await show_card(message, fresh, "owner", i18n)
-
-
-@router.callback_query(StoreCb.filter(F.action == "tok"))
-async def on_replace_token(
-    query: CallbackQuery,
-    callback_data: StoreCb,
-    state: FSMContext,
-    pool: asyncpg.Pool,
-    user: UserRow,
-    i18n: I18nContext,
-) -> None:
-    found = await _allowed(query, callback_data, pool, user, i18n)
-    if found is None:
-        return
-    store = found[0]
-    await state.set_state(StoreForm.new_token)
-    await state.set_data({"store_id": store.id})
-    await show(
-        query, i18n.get("stores-ask-new-token", name=esc(store.name)), kb.to_card(i18n, store.id)
-    )
-    await answer(query)
 
 
 @router.message(StoreForm.new_token, F.text)
