@@ -97,7 +97,7 @@ async def add_user(
                     f"{email} is already linked to another Telegram account",
                     code="linked_elsewhere",
                 )
-            await users_repo.link_telegram(
+            linked = await users_repo.link_telegram(
                 conn,
                 telegram_id,
                 user.id,
@@ -105,6 +105,11 @@ async def add_user(
                 first_name=first_name,
                 language_code=language_code,
             )
+            if linked is None:  # another user took this account at this very moment
+                raise AccessError(
+                    f"Telegram id {telegram_id} is already linked to another user",
+                    code="linked_elsewhere",
+                )
     return Registration(user=user, created=created)
 
 
@@ -292,7 +297,7 @@ async def link_by_token(
             if not await users_repo.use_link_token(conn, token, telegram_id, now):
                 raise invalid
             try:
-                await users_repo.link_telegram(
+                linked = await users_repo.link_telegram(
                     conn,
                     telegram_id,
                     row.user_id,
@@ -305,6 +310,11 @@ async def link_by_token(
                     "the user is already linked to another Telegram account",
                     code="linked_elsewhere",
                 ) from None
+            if linked is None:  # taken by a registration at this very moment
+                raise AccessError(
+                    f"Telegram id {telegram_id} is already linked to another user",
+                    code="telegram_taken",
+                )
             first = True
     status = await users_repo.get_status(pool, row.user_id)
     if status is None:

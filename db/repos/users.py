@@ -85,17 +85,19 @@ async def link_telegram(
     username: str | None = None,
     first_name: str | None = None,
     language_code: str | None = None,
-) -> TelegramAccountRow:
+) -> TelegramAccountRow | None:
+    """Link (or refresh) this Telegram account for this user; None when the account belongs
+    to another user: a link never moves an account, whatever ran at the same moment."""
     row = await conn.fetchrow(
         f"""
         INSERT INTO telegram_accounts (telegram_id, user_id, username, first_name, language_code)
         VALUES ($1, $2, $3, $4, $5)
         ON CONFLICT (telegram_id) DO UPDATE
-           SET user_id = EXCLUDED.user_id,
-               username = COALESCE(EXCLUDED.username, telegram_accounts.username),
+           SET username = COALESCE(EXCLUDED.username, telegram_accounts.username),
                first_name = COALESCE(EXCLUDED.first_name, telegram_accounts.first_name),
                language_code = COALESCE(EXCLUDED.language_code, telegram_accounts.language_code),
                is_blocked = FALSE
+         WHERE telegram_accounts.user_id = EXCLUDED.user_id
         RETURNING {_TG}
         """,
         telegram_id,
@@ -104,8 +106,7 @@ async def link_telegram(
         first_name,
         language_code,
     )
-    assert row is not None
-    return TelegramAccountRow.from_record(row)
+    return None if row is None else TelegramAccountRow.from_record(row)
 
 
 async def get_telegram_account(conn: Conn, telegram_id: int) -> TelegramAccountRow | None:

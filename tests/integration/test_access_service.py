@@ -289,6 +289,32 @@ async def test_one_account_opening_two_links_at_once_gets_one(pool: asyncpg.Pool
         assert status is not None and status.id == ok[0].status.id
 
 
+async def test_a_registration_and_a_link_at_once_never_move_an_account(
+    pool: asyncpg.Pool,
+) -> None:
+    for i in range(10):  # the race is won differently from run to run
+        await make_user(pool, f"link{i}@example.com", approved=True)
+        link = await access.issue_link_token(pool, f"link{i}@example.com")
+        tg = 950 + i
+        results = await asyncio.gather(
+            access.add_user(pool, f"new{i}@example.com", telegram_id=tg),
+            link_by_token(pool, link.token, tg),
+            return_exceptions=True,
+        )
+        won = [r for r in results if not isinstance(r, BaseException)]
+        assert len(won) == 1, results
+        owner = await pool.fetchval(
+            "SELECT u.email FROM telegram_accounts t JOIN users u ON u.id = t.user_id"
+            " WHERE t.telegram_id = $1",
+            tg,
+        )
+        winner = won[0]
+        expected = (
+            winner.user.email if isinstance(winner, access.Registration) else winner.status.email
+        )
+        assert owner == expected
+
+
 async def link_by_token(pool: asyncpg.Pool, token: str, telegram_id: int) -> access.Linked:
     return await access.link_by_token(
         pool, token, telegram_id=telegram_id, username=None, first_name="Иван", language_code="ru"
