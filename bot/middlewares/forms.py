@@ -18,6 +18,7 @@ from collections.abc import Awaitable, Callable, Collection
 from typing import Any
 
 from aiogram import BaseMiddleware
+from aiogram.enums import ChatType
 from aiogram.exceptions import TelegramAPIError
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State
@@ -53,7 +54,8 @@ class TokenShield(BaseMiddleware):
                 await event.answer(i18n.get("stores-token-not-deleted"))
             return None
         user: UserRow | None = data.get("user")
-        keyboard = to_list(i18n) if user is not None and user.is_approved else None
+        private = event.chat.type == ChatType.PRIVATE  # buttons work in private chats only
+        keyboard = to_list(i18n) if private and user is not None and user.is_approved else None
         with contextlib.suppress(TelegramAPIError):
             await event.answer(i18n.get("stores-stray-token"), reply_markup=keyboard)
         return None

@@ -77,6 +77,11 @@ def busy(key: str) -> Iterator[bool]:
         _busy.discard(key)
 
 
+TYPED_DRAFT_MAX = 2500
+"""A reply typed in the bot: what the card can always show whole beside a long review (WB takes
+5,000, but Publish sends only a draft the card showed)."""
+
+
 class ReviewStates(StatesGroup):
     reply = State()
 
@@ -363,9 +368,14 @@ async def on_reply_text(
     if await may_act(pool, user, "review", review_id) is None:
         await message.answer(i18n.get("rv-unavailable"))
         return
+    text = message.text or ""
+    if len(text.strip()) > TYPED_DRAFT_MAX:
+        note = i18n.get("rv-err-too-long-for-card", max=TYPED_DRAFT_MAX)
+        await show_review(message, state, i18n, pool, ai, wb, review_id, note=note)
+        return
     note = i18n.get("rv-edit-saved")
     try:
-        verdict = await ReviewService(pool, ai, wb).save_draft(review_id, message.text or "")
+        verdict = await ReviewService(pool, ai, wb).save_draft(review_id, text)
     except ReplyError as exc:
         note = reply_error_text(i18n, exc)
     else:

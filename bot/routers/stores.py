@@ -52,6 +52,7 @@ _RUNNING: dict[str, asyncio.Task[None]] = {}
 OWNER_ACTIONS = frozenset({"ren", "tok", "pause", "resume", "del", "delok", "mgrs", "inv", "rmm"})
 
 
+# A form ends with `set_state(None)`, never `clear()`: open list views live in the FSM data.
 class StoreForm(StatesGroup):
     name = State()
     token = State()
@@ -251,7 +252,7 @@ async def on_open(
 @router.callback_query(StoreCb.filter(F.action == "add"))
 async def on_add(query: CallbackQuery, state: FSMContext, i18n: I18nContext) -> None:
     await state.set_state(StoreForm.name)
-    await state.set_data({})
+    await state.update_data(name=None)
     await show(query, i18n.get("stores-ask-name"))
     await answer(query)
 
@@ -302,7 +303,7 @@ async def on_token(
         await state.set_state(StoreForm.name)
         await status.edit_text(i18n.get("stores-bad-name"))
         return
-    await state.clear()
+    await state.set_state(None)
     await status.edit_text(
         i18n.get("stores-added", name=esc(store.name), info=token_info_text(i18n, check)),
         reply_markup=kb.after_add(i18n, store.id),
@@ -335,7 +336,7 @@ async def on_owner_form(
     store = found[0]
     form, question = _OWNER_FORMS[callback_data.action]
     await state.set_state(form)
-    await state.set_data({"store_id": store.id})
+    await state.update_data(store_id=store.id)
     await show(query, i18n.get(question, name=esc(store.name)), kb.to_card(i18n, store.id))
     await answer(query)
 
@@ -346,7 +347,7 @@ async def on_rename_text(
 ) -> None:
     store, _ = await _owned(pool, user, state)
     if store is None:
-        await state.clear()
+        await state.set_state(None)
         await message.answer(i18n.get("stores-unavailable"))
         return
     try:
@@ -354,7 +355,7 @@ async def on_rename_text(
     except StoreError:
         await message.answer(i18n.get("stores-bad-name"))
         return
-    await state.clear()
+    await state.set_state(None)
     await message.answer(i18n.get("stores-renamed"))
     fresh = await stores_repo.get_store(pool, store.id)
     if fresh is not None:
@@ -373,7 +374,7 @@ async def on_new_token(
     token, status = await _take_token(message, i18n)
     store, _ = await _owned(pool, user, state)
     if store is None:
-        await state.clear()
+        await state.set_state(None)
         await status.edit_text(i18n.get("stores-unavailable"))
         return
     try:
@@ -384,10 +385,10 @@ async def on_new_token(
         )
         return
     except StoreError:
-        await state.clear()
+        await state.set_state(None)
         await status.edit_text(i18n.get("stores-unavailable"))
         return
-    await state.clear()
+    await state.set_state(None)
     await status.edit_text(
         i18n.get("stores-token-replaced", name=esc(store.name), info=token_info_text(i18n, check)),
         reply_markup=kb.to_card(i18n, store.id),

@@ -16,7 +16,7 @@ class RenderedCard(NamedTuple):
     draft_cut: bool
 
 
-DRAFT_NEIGHBOUR_ROOM = 200
+DRAFT_NEIGHBOUR_ROOM = 120
 """Characters each other section keeps on a card beside a long draft."""
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from bot.callbacks import MenuCb, ReviewCb
 from tests.e2e.harness import BotEnv
 from tests.e2e.test_stores import approved, never_echoed, open_card, open_list, store_of
+from tests.support.stores import make_product, make_review
 
 OWNER_TG = 601
 
@@ -98,3 +99,23 @@ async def test_a_button_leaves_a_form(bot_env: BotEnv) -> None:
     await seller.send("Подушки")
     await seller.wait_message("Не понимаю")
     assert await bot_env.pool.fetchval("SELECT name FROM stores") == "Пледы"
+
+
+async def test_a_finished_form_keeps_the_open_lists(bot_env: BotEnv) -> None:
+    seller, owner_id = await approved(bot_env, OWNER_TG, "forms@example.com")
+    store = await store_of(bot_env, owner_id, name="Пледы")
+    product = await make_product(bot_env.pool, store)
+    for i in range(7):
+        await make_review(bot_env.pool, product, rating=1, text=f"плохо {i}")
+    await seller.send("/menu")
+    await seller.wait_message("WB")
+    await seller.press("Отзывы")
+    listing = await seller.wait_message("Найдено 7 отзывов")
+    await open_card(seller, "Пледы")
+    await seller.press("✏️ Переименовать")
+    await seller.wait_message("Новое название")
+    await seller.send("Подушки")
+    await seller.wait_message("переименован")
+    await seller.press("Далее »", message=listing)
+    page = await seller.wait_message("Отзывы · Подушки")
+    assert "стр. 2 из 2" in page.labels

@@ -125,6 +125,39 @@ async def test_a_draft_too_long_to_show_cannot_be_published(bot_env: BotEnv) -> 
     assert "✏️ Изменить" in card.labels
 
 
+async def test_a_typed_reply_is_kept_to_what_the_card_shows_whole(bot_env: BotEnv) -> None:
+    user, _, store = await seller(bot_env)
+    product = await make_product(bot_env.pool, store)
+    review = await make_review(
+        bot_env.pool,
+        product,
+        rating=2,
+        text=("<b>ужас</b> & 😡 " * 400)[:5000],
+        pros="плюсы " * 200,
+        cons="минусы " * 200,
+        draft_reply="Спасибо за отзыв.",
+    )
+    menu = await user.send("/menu")
+    await user.wait_message("WB")
+    await user.press_data(ReviewCb(action="o", review_id=review).pack(), menu.id + 1)
+    await user.wait_message("📦")
+    await user.press("✏️ Изменить")
+    await user.wait_message("до 2500 символов")
+    await user.send("Спасибо за отзыв, проверим партию. " * 80)  # 2,800 characters
+    refused = await user.wait_message("Не сохранено")
+    assert "Спасибо за отзыв." in refused.text
+    assert (
+        await bot_env.pool.fetchval("SELECT draft_reply FROM reviews WHERE id = $1", review)
+        == "Спасибо за отзыв."
+    )
+    await user.press("✏️ Изменить")
+    await user.wait_message("до 2500 символов")
+    longest = ("Спасибо за отзыв, проверим партию. " * 80)[:2490] + " КОНЕЦ."
+    await user.send(longest)
+    saved = await user.wait_message("КОНЕЦ.")
+    assert any("Опубликовать" in label for label in saved.labels), "shown whole, so publishable"
+
+
 async def test_reply_draft_edit_publish(bot_env: BotEnv) -> None:
     user, _, store = await seller(bot_env)
     await bot_env.services.sync.sync_all(store, kinds=("products", "reviews"))
