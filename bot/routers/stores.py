@@ -1,9 +1,9 @@
 """Stores: list, card, add (name, then token), rename, replace token, pause, delete, sync now,
 managers and invites.
 
-Callback data is never trusted: every handler asks `services.members.store_role` first. A store
-that does not exist and a store of someone else get the same refusal, so a forged id learns
-nothing. Only the owner changes the store (name, token, status, team); managers view and sync.
+Callback data is never trusted: `StoreAccess` resolves the store and the person's role before
+any handler of a store button runs. A store that does not exist and a store of someone else get
+the same refusal, so a forged id learns nothing. Only the owner changes the store (name, token, status, team); managers view and sync.
 A message carrying a token is deleted before anything else is done with it.
 """
 
@@ -13,14 +13,15 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
 
 import asyncpg
-from aiogram import Bot, F, Router
+from aiogram import BaseMiddleware, Bot, F, Router
 from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, Message, TelegramObject
 from aiogram_i18n import I18nContext
 
 from bot.callbacks import MenuCb, StoreCb
@@ -63,19 +64,39 @@ class StoreForm(StatesGroup):
 # --- access ---------------------------------------------------------------------------------
 
 
-async def _allowed(
-    query: CallbackQuery, cb: StoreCb, pool: asyncpg.Pool, user: UserRow, i18n: I18nContext
-) -> tuple[StoreRow, Role] | None:
-    """The store and the person's role, or None after answering the press with a refusal."""
-    role = await members.store_role(pool, user.id, cb.store_id) if cb.store_id else None
-    store = await stores_repo.get_store(pool, cb.store_id) if role else None
-    if role is None or store is None:
-        await answer(query, i18n.get("stores-unavailable"), alert=True)
-        return None
-    if cb.action in OWNER_ACTIONS and role != "owner":
-        await answer(query, i18n.get("stores-owner-only"), alert=True)
-        return None
-    return store, role
+class StoreAccess(BaseMiddleware):
+    """Before any handler of a `StoreCb` press: the store and the person's role on it.
+
+    A store that does not exist and one of someone else's get the same refusal; owner actions
+    need the owner. The handler gets `store` and `role`; it never reads the id itself.
+    """
+
+    async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        cb = data.get("callback_data")
+        if not isinstance(cb, StoreCb) or cb.action == "add":
+            return await handler(event, data)
+        pool: asyncpg.Pool = data["pool"]
+        user: UserRow = data["user"]
+        i18n: I18nContext = data["i18n"]
+        assert isinstance(event, CallbackQuery)
+        role = await members.store_role(pool, user.id, cb.store_id) if cb.store_id else None
+        store = await stores_repo.get_store(pool, cb.store_id) if role else None
+        if role is None or store is None:
+            await answer(event, i18n.get("stores-unavailable"), alert=True)
+            return None
+        if cb.action in OWNER_ACTIONS and role != "owner":
+            await answer(event, i18n.get("stores-owner-only"), alert=True)
+            return None
+        data["store"], data["role"] = store, role
+        return await handler(event, data)
+
+
+router.callback_query.middleware(StoreAccess())
 
 
 async def _owned(
@@ -232,17 +253,13 @@ async def on_list(
 @router.callback_query(StoreCb.filter(F.action == "open"))
 async def on_open(
     query: CallbackQuery,
-    callback_data: StoreCb,
+    store: StoreRow,
+    role: Role,
     state: FSMContext,
-    pool: asyncpg.Pool,
-    user: UserRow,
     i18n: I18nContext,
 ) -> None:
-    found = await _allowed(query, callback_data, pool, user, i18n)
-    if found is None:
-        return
     await state.set_state(None)
-    await show_card(query, *found, i18n)
+    await show_card(query, store, role, i18n)
     await answer(query)
 
 
@@ -324,16 +341,11 @@ _OWNER_FORMS = {
 async def on_owner_form(
     query: CallbackQuery,
     callback_data: StoreCb,
+    store: StoreRow,
     state: FSMContext,
-    pool: asyncpg.Pool,
-    user: UserRow,
     i18n: I18nContext,
 ) -> None:
     """Rename, or replace the token: the store's id is kept in the form, checked again later."""
-    found = await _allowed(query, callback_data, pool, user, i18n)
-    if found is None:
-        return
-    store = found[0]
     form, question = _OWNER_FORMS[callback_data.action]
     await state.set_state(form)
     await state.update_data(store_id=store.id)
@@ -399,33 +411,24 @@ async def on_new_token(
 async def on_pause(
     query: CallbackQuery,
     callback_data: StoreCb,
+    store: StoreRow,
     pool: asyncpg.Pool,
-    user: UserRow,
     i18n: I18nContext,
 ) -> None:
-    found = await _allowed(query, callback_data, pool, user, i18n)
-    if found is None:
-        return
     paused = callback_data.action == "pause"
-    await stores_svc.set_paused(pool, found[0].id, paused)
-    store = await stores_repo.get_store(pool, found[0].id)
-    if store is not None:
-        await show_card(query, store, "owner", i18n)
+    await stores_svc.set_paused(pool, store.id, paused)
+    fresh = await stores_repo.get_store(pool, store.id)
+    if fresh is not None:
+        await show_card(query, fresh, "owner", i18n)
     await answer(query, i18n.get("stores-paused" if paused else "stores-resumed"))
 
 
 @router.callback_query(StoreCb.filter(F.action == "del"))
 async def on_delete(
     query: CallbackQuery,
-    callback_data: StoreCb,
-    pool: asyncpg.Pool,
-    user: UserRow,
+    store: StoreRow,
     i18n: I18nContext,
 ) -> None:
-    found = await _allowed(query, callback_data, pool, user, i18n)
-    if found is None:
-        return
-    store = found[0]
     await show(
         query,
         i18n.get("stores-delete-confirm", name=esc(store.name)),
@@ -437,15 +440,11 @@ async def on_delete(
 @router.callback_query(StoreCb.filter(F.action == "delok"))
 async def on_delete_confirmed(
     query: CallbackQuery,
-    callback_data: StoreCb,
+    store: StoreRow,
     pool: asyncpg.Pool,
     user: UserRow,
     i18n: I18nContext,
 ) -> None:
-    found = await _allowed(query, callback_data, pool, user, i18n)
-    if found is None:
-        return
-    store = found[0]
     await stores_svc.delete_store(pool, store.id)
     await answer(query, i18n.get("stores-deleted", name=store.name))
     await show_list(query, pool, user, i18n)
@@ -457,17 +456,11 @@ async def on_delete_confirmed(
 @router.callback_query(StoreCb.filter(F.action == "sync"))
 async def on_sync(
     query: CallbackQuery,
-    callback_data: StoreCb,
+    store: StoreRow,
     bot: Bot,
-    pool: asyncpg.Pool,
     sync: SyncService,
-    user: UserRow,
     i18n: I18nContext,
 ) -> None:
-    found = await _allowed(query, callback_data, pool, user, i18n)
-    if found is None:
-        return
-    store = found[0]
     if not store.is_active:
         await answer(query, i18n.get("stores-sync-paused"), alert=True)
         return
@@ -604,15 +597,11 @@ async def show_managers(
 @router.callback_query(StoreCb.filter(F.action == "mgrs"))
 async def on_managers(
     query: CallbackQuery,
-    callback_data: StoreCb,
+    store: StoreRow,
     pool: asyncpg.Pool,
-    user: UserRow,
     i18n: I18nContext,
 ) -> None:
-    found = await _allowed(query, callback_data, pool, user, i18n)
-    if found is None:
-        return
-    await show_managers(query, pool, found[0], i18n)
+    await show_managers(query, pool, store, i18n)
     await answer(query)
 
 
@@ -620,14 +609,10 @@ async def on_managers(
 async def on_remove_manager(
     query: CallbackQuery,
     callback_data: StoreCb,
+    store: StoreRow,
     pool: asyncpg.Pool,
-    user: UserRow,
     i18n: I18nContext,
 ) -> None:
-    found = await _allowed(query, callback_data, pool, user, i18n)
-    if found is None:
-        return
-    store = found[0]
     rows = await members.list_managers(pool, store.id)
     match = [r["id"] for r in rows if kb.manager_key(r["id"]) == callback_data.arg]
     removed = len(match) == 1 and await members.remove_manager(pool, store.id, match[0])
@@ -638,16 +623,12 @@ async def on_remove_manager(
 @router.callback_query(StoreCb.filter(F.action == "inv"))
 async def on_invite(
     query: CallbackQuery,
-    callback_data: StoreCb,
+    store: StoreRow,
     bot: Bot,
     pool: asyncpg.Pool,
     user: UserRow,
     i18n: I18nContext,
 ) -> None:
-    found = await _allowed(query, callback_data, pool, user, i18n)
-    if found is None:
-        return
-    store = found[0]
     token = await members.create_invite(pool, store.id, user.id)
     me = await bot.me()
     link = f"https://t.me/{me.username}?start=inv_{token}"
