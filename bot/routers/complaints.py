@@ -30,6 +30,7 @@ from bot.keyboards.complaints import (
     reason_keyboard,
 )
 from bot.keyboards.menu import back_to_menu
+from bot.middlewares.object_access import ObjectAccess
 from bot.render import esc
 from bot.ui import answer, show
 from bot.views.common import clip, may_act, store_access
@@ -59,6 +60,7 @@ log = logging.getLogger(__name__)
 router = Router(name="complaints")
 router.message.filter(Approved())
 router.callback_query.filter(Approved())
+router.callback_query.middleware(ObjectAccess())
 
 PAGE_SIZE = 5
 TAB_STATUSES = {"draft": ("draft",), "sent": ("sent", "pending"), "done": ("approved", "rejected")}
@@ -180,15 +182,6 @@ async def on_tab(
 # --- the card ------------------------------------------------------------------------------
 
 
-async def _allowed(
-    query: CallbackQuery, i18n: I18nContext, pool: asyncpg.Pool, user: UserRow, complaint_id: str
-) -> bool:
-    if await may_act(pool, user, "complaint", complaint_id) is None:
-        await answer(query, i18n.get("rv-unavailable"), alert=True)
-        return False
-    return True
-
-
 def error_note(i18n: I18nContext, exc: ComplaintError) -> str:
     if exc.code in ("not_a_draft", "same_outcome", "not_filed"):
         return i18n.get("cp-state-changed")
@@ -204,10 +197,7 @@ async def on_open(
     state: FSMContext,
     i18n: I18nContext,
     pool: asyncpg.Pool,
-    user: UserRow,
 ) -> None:
-    if not await _allowed(query, i18n, pool, user, callback_data.complaint_id):
-        return
     await state.set_state(None)
     await show_complaint(query, state, i18n, pool, callback_data.complaint_id)
     await answer(query)
@@ -225,8 +215,6 @@ async def on_change(
 ) -> None:
     """Filed, regenerate, outcome, reason: one service call; a refusal shows the card as is."""
     cid, action = callback_data.complaint_id, callback_data.action
-    if not await _allowed(query, i18n, pool, user, cid):
-        return
     if cid in _busy:
         await answer(query, i18n.get("rv-busy"))
         return
@@ -266,11 +254,8 @@ async def on_reasons(
     state: FSMContext,
     i18n: I18nContext,
     pool: asyncpg.Pool,
-    user: UserRow,
 ) -> None:
     cid = callback_data.complaint_id
-    if not await _allowed(query, i18n, pool, user, cid):
-        return
     card = await review_pages.complaint_card(pool, cid)
     if card is None or card.complaint.status != "draft":
         await show_complaint(query, state, i18n, pool, cid, note=i18n.get("cp-state-changed"))
@@ -289,11 +274,8 @@ async def on_discard(
     ai: AITasks,
     wb: WBClientFactory,
     complaints: ComplaintService,
-    user: UserRow,
 ) -> None:
     cid = callback_data.complaint_id
-    if not await _allowed(query, i18n, pool, user, cid):
-        return
     try:
         review_id = await complaints.discard(cid)
     except ComplaintError as exc:
@@ -311,11 +293,8 @@ async def on_edit(
     state: FSMContext,
     i18n: I18nContext,
     pool: asyncpg.Pool,
-    user: UserRow,
 ) -> None:
     cid = callback_data.complaint_id
-    if not await _allowed(query, i18n, pool, user, cid):
-        return
     card = await review_pages.complaint_card(pool, cid)
     if card is None or card.complaint.status != "draft":
         await show_complaint(query, state, i18n, pool, cid, note=i18n.get("cp-state-changed"))

@@ -29,6 +29,7 @@ from bot.keyboards.reviews import (
     product_keyboard,
     review_list_keyboard,
 )
+from bot.middlewares.object_access import ObjectAccess
 from bot.render import esc
 from bot.ui import answer, show
 from bot.views.common import clip, may_act, store_access
@@ -57,6 +58,7 @@ from services.wb.factory import WBClientFactory
 router = Router(name="reviews")
 router.message.filter(Approved())
 router.callback_query.filter(Approved())
+router.callback_query.middleware(ObjectAccess())
 
 PAGE_SIZE = 5
 DEFAULT_FILTER = {"r": "le3", "a": "any", "c": "open", "d": "0", "act": "on", "p": None}
@@ -260,15 +262,6 @@ async def on_filter(
 # --- the card ------------------------------------------------------------------------------
 
 
-async def _allowed(
-    query: CallbackQuery, i18n: I18nContext, pool: asyncpg.Pool, user: UserRow, review_id: str
-) -> bool:
-    if await may_act(pool, user, "review", review_id) is None:
-        await answer(query, i18n.get("rv-unavailable"), alert=True)
-        return False
-    return True
-
-
 @router.callback_query(ReviewCb.filter(F.action == "o"))
 async def on_open(
     query: CallbackQuery,
@@ -278,10 +271,7 @@ async def on_open(
     pool: asyncpg.Pool,
     ai: AITasks,
     wb: WBClientFactory,
-    user: UserRow,
 ) -> None:
-    if not await _allowed(query, i18n, pool, user, callback_data.review_id):
-        return
     await state.set_state(None)
     await show_review(query, state, i18n, pool, ai, wb, callback_data.review_id)
     await answer(query)
@@ -296,11 +286,8 @@ async def on_draft_reply(
     pool: asyncpg.Pool,
     ai: AITasks,
     wb: WBClientFactory,
-    user: UserRow,
 ) -> None:
     review_id = callback_data.review_id
-    if not await _allowed(query, i18n, pool, user, review_id):
-        return
     current = await review_pages.card(pool, review_id)
     assert current is not None
     again = callback_data.action == "rg"
@@ -332,11 +319,8 @@ async def on_edit_reply(
     pool: asyncpg.Pool,
     ai: AITasks,
     wb: WBClientFactory,
-    user: UserRow,
 ) -> None:
     review_id = callback_data.review_id
-    if not await _allowed(query, i18n, pool, user, review_id):
-        return
     card = await review_pages.card(pool, review_id)
     assert card is not None
     if card.review.has_answer:
@@ -397,14 +381,11 @@ async def on_publish(
     pool: asyncpg.Pool,
     ai: AITasks,
     wb: WBClientFactory,
-    user: UserRow,
 ) -> None:
     """Publish, or send again after an unconfirmed publish. A `ReviewCb` Publish button was
     drawn before buttons carried the draft's fingerprint: it cannot tell which text the person
     saw, so it never matches and the card comes back with a button that can."""
     review_id = callback_data.review_id
-    if not await _allowed(query, i18n, pool, user, review_id):
-        return
     shown = callback_data.fp if isinstance(callback_data, PublishCb) else ""
     confirm = callback_data.action == "rpc"
     await _publish(query, state, i18n, pool, ai, wb, review_id, shown=shown, confirm=confirm)
@@ -465,11 +446,8 @@ async def on_draft_complaint(
     ai: AITasks,
     wb: WBClientFactory,
     complaints: ComplaintService,
-    user: UserRow,
 ) -> None:
     review_id = callback_data.review_id
-    if not await _allowed(query, i18n, pool, user, review_id):
-        return
     with busy(f"complaint:{review_id}") as mine:
         if not mine:
             await answer(query, i18n.get("rv-busy"))
