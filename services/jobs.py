@@ -17,7 +17,7 @@ import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import asyncpg
@@ -257,14 +257,6 @@ class Jobs:
 
     async def token_reminders(self, *, now: datetime) -> ReminderReport:
         return await self.reminders.token_expiry(now=now)
-
-    # --- helpers for the scheduler ------------------------------------------------------------
-
-    def next_full_sync(self, now: datetime) -> datetime:
-        """The next FULL_SYNC_HOUR in the configured time zone (for logs and tests)."""
-        local = now.astimezone(self.config.tz)
-        at = datetime.combine(local.date(), time(self.config.full_sync_hour), self.config.tz)
-        return at if at > local else at + timedelta(days=1)
 
 
 __all__ = ["KINDS", "DraftReport", "JobConfig", "Jobs"]

@@ -38,13 +38,6 @@ async def get_complaint(conn: Conn, complaint_id: str) -> ComplaintRow | None:
     return ComplaintRow.from_record(row) if row else None
 
 
-async def get_complaint_of_review(conn: Conn, review_id: str) -> ComplaintRow | None:
-    row = await conn.fetchrow(
-        f"SELECT {_COMPLAINT} FROM review_complaints WHERE review_id = $1", review_id
-    )
-    return ComplaintRow.from_record(row) if row else None
-
-
 async def insert_draft(
     conn: Connection, review_id: str, draft: NewDraft, *, now: datetime
 ) -> ComplaintRow | None:

@@ -76,12 +76,3 @@ async def set_prices(conn: Conn, store_id: str, prices: dict[str, int]) -> int:
 async def get_product(conn: Conn, product_id: str) -> ProductRow | None:
     row = await conn.fetchrow(f"SELECT {_PRODUCT} FROM products WHERE id = $1", product_id)
     return ProductRow.from_record(row) if row else None
-
-
-async def get_product_by_nm(conn: Conn, store_id: str, nm_id: str) -> ProductRow | None:
-    row = await conn.fetchrow(
-        f"SELECT {_PRODUCT} FROM products WHERE store_id = $1 AND wb_product_id = $2",
-        store_id,
-        nm_id,
-    )
-    return ProductRow.from_record(row) if row else None

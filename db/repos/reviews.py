@@ -209,17 +209,6 @@ async def upsert_page(
     return changed, int(created.split()[-1])
 
 
-async def count_known(conn: Connection, store_id: str, ids: Sequence[str]) -> int:
-    """How many of these WB ids the store already has."""
-    return int(
-        await conn.fetchval(
-            "SELECT count(*) FROM reviews WHERE store_id = $1 AND id = ANY($2::text[])",
-            store_id,
-            list(ids),
-        )
-    )
-
-
 @dataclass(frozen=True, slots=True)
 class VanishReport:
     marked: int

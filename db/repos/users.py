@@ -46,11 +46,6 @@ async def set_approved(conn: Conn, user_id: str, approved: bool) -> UserRow | No
     return UserRow.from_record(row) if row else None
 
 
-async def delete_user(conn: Conn, user_id: str) -> bool:
-    status = await conn.execute("DELETE FROM users WHERE id = $1", user_id)
-    return status == "DELETE 1"
-
-
 async def list_users(
     conn: Conn,
     *,

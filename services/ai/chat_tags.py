@@ -39,10 +39,6 @@ CHAT_TAG_MEANINGS: Final[dict[ChatTag, str]] = {
 }
 
 
-def is_chat_tag(value: object) -> bool:
-    return isinstance(value, str) and value in CHAT_TAGS
-
-
 def tags_table() -> str:
     """The tags as prompt lines: `spam — реклама, ...`."""
     return "\n".join(f"{tag} — {CHAT_TAG_MEANINGS[tag]}" for tag in CHAT_TAGS)

@@ -72,7 +72,7 @@ class GuardResult:
 
     def describe(self) -> list[str]:
         """Russian descriptions of the problems, for the person and for the model's retry."""
-        return [PROBLEM_DESCRIPTIONS.get(p, p) for p in self.problems]
+        return describe_problems(self.problems)
 
 
 def normalize(text: str) -> str:
@@ -356,7 +356,6 @@ _REVIEW_REF = _rx(
 # "тыс.", "руб.", "р.", "коп." followed by more of the sentence (a lower-case word or a number).
 _ABBREV_DOT = _rx(r"(?<!\w)(тыс|руб|р|коп)\.(?=\s+[a-zа-яё0-9])")
 _SENTENCE_SPLIT = _rx(r"(?<=[.!?…])[\"»)]*\s+|\n+")
-_SENTENCE_END = _rx(r"[.!?…]+")
 
 
 def split_sentences(text: str) -> list[str]:
@@ -547,12 +546,3 @@ def check_text(
 
 def describe_problems(problems: list[str]) -> list[str]:
     return [PROBLEM_DESCRIPTIONS.get(p, p) for p in problems]
-
-
-def has_markdown(text: str) -> bool:
-    return _has_markdown(text)
-
-
-def sentence_end_positions(text: str) -> list[int]:
-    """Index just past each sentence end (. ! ? …), for cutting text back to a sentence."""
-    return [m.end() for m in _SENTENCE_END.finditer(text)]

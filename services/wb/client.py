@@ -368,10 +368,6 @@ class WBClient:
         self._keys[token] = key
         return key
 
-    def token_info(self, host: HostName) -> TokenInfo | None:
-        """What the token used for ``host`` says about itself (``None`` if not a JWT)."""
-        return self._key(host).info
-
     def _scrub(self, text: str) -> str:
         for token in self._tokens.all():
             if token and token in text:
