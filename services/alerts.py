@@ -47,7 +47,6 @@ class AlertConfig:
 @dataclass
 class DispatchReport:
     sent: int = 0
-    held: int = 0
     failed: int = 0
     digests: int = 0
 
@@ -86,7 +85,9 @@ class AlertService:
         return now.astimezone(self.config.quiet_tz).hour
 
     async def dispatch(self, *, now: datetime, store_id: str | None = None) -> DispatchReport:
-        """Write and send new alerts, resend stale claims, deliver digests of ended quiet hours."""
+        """Write and send new alerts; the sweep (no `store_id`) also resends stale claims and
+        delivers digests of ended quiet hours. After one store's sync only its new alerts
+        matter: the 30-second sweep does the rest, once, for everyone."""
         report = DispatchReport()
         hour = self._hour(now)
         cfg = self.config
@@ -103,6 +104,8 @@ class AlertService:
                 break
             if fresh:
                 await self._send_single(fresh, now, report)
+        if store_id is not None:
+            return report
         async with self.pool.acquire() as conn:
             again = await alerts_repo.reclaim_stale(
                 conn, now=now, hour=hour, stale=cfg.stale, max_attempts=cfg.max_attempts
@@ -113,9 +116,6 @@ class AlertService:
             digest_rows = await alerts_repo.claim_digests(conn, now=now, hour=hour)
         if digest_rows:
             await self._send_digests(digest_rows, now, report)
-        report.held = await self.pool.fetchval(
-            "SELECT count(*) FROM review_alerts WHERE status = 'held'"
-        )
         return report
 
     async def _refuse(
