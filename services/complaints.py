@@ -25,11 +25,11 @@ import asyncpg
 
 from db.models import ComplaintRow
 from db.repos import complaints as complaints_repo
-from db.repos.user_settings import get_user_settings
+from db.repos.user_settings import DEFAULT_AI_CONCURRENCY, get_user_settings
 from services.ai.errors import AIError
 from services.ai.prompting import ProductInfo, ReviewInfo, StoreInfo
 from services.ai.reasons import COMPLAINT_REASONS
-from services.ai.tasks import AITasks, ComplaintDraft
+from services.ai.tasks import LOAD_SETTINGS, AITasks, ComplaintDraft, SettingsArg
 from services.msk import MSK
 
 log = logging.getLogger(__name__)
@@ -222,16 +222,21 @@ class ComplaintService:
             has_complaint_row=row["has_complaint_row"],
         )
 
-    async def _generate(self, ctx: ReviewContext) -> ComplaintDraft:
+    async def _generate(
+        self, ctx: ReviewContext, settings: SettingsArg = LOAD_SETTINGS
+    ) -> ComplaintDraft:
         review = dict(ctx.review)
         review["date"] = _parse_ts(review["date"])
         return await self.ai.draft_complaint(
             store=StoreInfo.from_record(ctx.store),
             product=ProductInfo.from_record(ctx.product, ctx.rules),
             review=ReviewInfo.from_record(review),
+            settings=settings,
         )
 
-    async def draft(self, review_id: str, *, automatic: bool = False) -> ComplaintRow:
+    async def draft(
+        self, review_id: str, *, automatic: bool = False, settings: SettingsArg = LOAD_SETTINGS
+    ) -> ComplaintRow:
         """Draft a complaint for one review; ComplaintError(gate) when a gate refuses it.
 
         One draft per review at a time across processes: the LLM is paid for once even when
@@ -242,7 +247,7 @@ class ComplaintService:
             gate = auto_gate(ctx) if automatic else manual_gate(ctx)
             if gate:
                 raise ComplaintError(gate)
-            draft = await self._generate(ctx)
+            draft = await self._generate(ctx, settings)
             async with self.pool.acquire() as conn:
                 row = await complaints_repo.insert_draft(
                     conn, review_id, _new_draft(draft), now=self.clock()
@@ -419,14 +424,14 @@ class ComplaintService:
         report = BatchReport(eligible=counts.pop("eligible", 0), skipped_by_gate=counts)
         owner = await self.pool.fetchval("SELECT owner_id FROM stores WHERE id = $1", store_id)
         settings = await get_user_settings(self.pool, owner) if owner else None
-        concurrency = max(1, settings.ai_concurrency if settings else 5)
+        concurrency = settings.effective_concurrency if settings else DEFAULT_AI_CONCURRENCY
         semaphore = asyncio.Semaphore(concurrency)
         budget = limit if limit is not None else report.eligible
 
         async def one(review_id: str) -> None:
             async with semaphore:
                 try:
-                    row = await self.draft(review_id, automatic=True)
+                    row = await self.draft(review_id, automatic=True, settings=settings)
                 except ComplaintError as exc:
                     report.skipped_by_gate[exc.code] += 1
                 except AIError as exc:

@@ -206,14 +206,14 @@ class Jobs:
         if not ids:
             return report
         owner_settings = await get_user_settings(self.pool, store.owner_id)
-        concurrency = owner_settings.ai_concurrency if owner_settings else cfg.drafts_at_once
+        concurrency = owner_settings.effective_concurrency if owner_settings else cfg.drafts_at_once
         at_once = max(1, min(cfg.drafts_at_once, concurrency))
         gate = asyncio.Semaphore(at_once)
 
         async def one(review_id: str) -> None:
             async with gate:
                 try:
-                    await self.complaints.draft(review_id, automatic=True)
+                    await self.complaints.draft(review_id, automatic=True, settings=owner_settings)
                 except ComplaintError as exc:
                     if exc.code == "in_progress":  # a person is drafting it now; that may fail
                         await alerts_repo.put_back_drafting(self.pool, review_id)

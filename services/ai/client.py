@@ -27,15 +27,13 @@ from typing import TYPE_CHECKING, Any, cast
 import openai
 from openai.types.chat import ChatCompletionMessageParam
 
+from db.repos.user_settings import DEFAULT_AI_CONCURRENCY, MAX_AI_CONCURRENCY
 from services.ai.errors import AICallError, AIConfigError
 
 if TYPE_CHECKING:
     from services.settings import Settings
 
 log = logging.getLogger(__name__)
-
-DEFAULT_CONCURRENCY = 5
-MAX_CONCURRENCY = 50
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,7 +47,7 @@ class AIConfig:
     attempts: int = 3
     backoff_base_seconds: float = 1.0
     backoff_max_seconds: float = 20.0
-    default_concurrency: int = DEFAULT_CONCURRENCY
+    default_concurrency: int = DEFAULT_AI_CONCURRENCY
 
     def __post_init__(self) -> None:
         if self.attempts < 1:
@@ -138,7 +136,7 @@ class AIClient:
     def semaphore_for(self, owner_id: str, concurrency: int | None) -> asyncio.Semaphore:
         """The owner's semaphore, recreated when their `ai_concurrency` changes."""
         limit = concurrency if concurrency and concurrency > 0 else self._config.default_concurrency
-        limit = min(limit, MAX_CONCURRENCY)
+        limit = min(limit, MAX_AI_CONCURRENCY)
         current = self._semaphores.get(owner_id)
         if current is None or current[0] != limit:
             current = (limit, asyncio.Semaphore(limit))
