@@ -403,6 +403,5 @@ async def join_by_invite(pool: asyncpg.Pool, token: str, user_id: str) -> Joined
 
     Opening the same link again is not an error, and is not news for the owner either.
     """
-    used_by = await pool.fetchval("SELECT used_by FROM store_invites WHERE token = $1", token)
-    invite = await accept_invite(pool, token, user_id)
-    return Joined(invite=invite, first=used_by != user_id)
+    invite = await accept_invite(pool, token, user_id)  # decided under the invite's row lock
+    return Joined(invite=invite, first=invite.first)

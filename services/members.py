@@ -93,6 +93,8 @@ class AcceptedInvite:
     store_id: str
     store_name: str
     owner_id: str
+    first: bool = True
+    """False when this person had already used the invite (opening it again is no news)."""
 
 
 async def accept_invite(
@@ -115,7 +117,9 @@ async def accept_invite(
             raise InviteError("own_store")
         if row["used_at"] is not None:
             if row["used_by"] == user_id:
-                return AcceptedInvite(row["store_id"], row["store_name"], row["owner_id"])
+                return AcceptedInvite(
+                    row["store_id"], row["store_name"], row["owner_id"], first=False
+                )
             raise InviteError("used")
         if row["expires_at"] <= now:
             raise InviteError("expired")

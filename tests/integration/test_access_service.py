@@ -133,6 +133,12 @@ async def test_waiting_invite_is_taken_once_and_joining_twice_is_no_news(
     with pytest.raises(InviteError) as err:
         await access.join_by_invite(pool, token, await make_user(pool))
     assert err.value.code == "used"
+    # Two presses of a new invite at once: the owner hears of one of them.
+    for _ in range(5):
+        token = await create_invite(pool, store, owner)
+        other = await make_user(pool)
+        both = await asyncio.gather(*(access.join_by_invite(pool, token, other) for _ in "ab"))
+        assert sorted(j.first for j in both) == [False, True]
 
 
 async def test_preferences_defaults_and_changes(pool: asyncpg.Pool) -> None:
