@@ -97,7 +97,8 @@ class SyncResult:
         return self.error is None and self.skipped is None
 
 
-Runner = Callable[[Connection, StoreRow, SyncResult, datetime], Awaitable[None]]
+Runner = Callable[[Connection, StoreRow, SyncResult, datetime, datetime | None], Awaitable[None]]
+"""(claimed connection, store, result, now, last successful run of this kind or None)."""
 
 
 def token_fingerprint(token: str) -> str:
@@ -146,7 +147,8 @@ async def run_sync(
             result.backfill = result.full
             await stores_repo.set_sync_status(conn, store_id, kind, "pending", at=now)
             try:
-                await runner(conn, store, result, now)
+                since = state["last_success_at"] if state is not None else None
+                await runner(conn, store, result, now, since)
             except WBAuthError as exc:
                 result.error = exc.reason
                 await stores_repo.record_auth_error(

@@ -120,9 +120,7 @@ async def sync_chats(
     )
     result.inserted += inserted
     result.updated += updated
-    cursor_text = await conn.fetchval(
-        "SELECT last_chat_update_next FROM stores WHERE id = $1", store.id
-    )
+    cursor_text = store.last_chat_update_next  # read under this run's lock: only it moves it
     cursor = (
         int(cursor_text) if cursor_text and cursor_text.isdigit() and int(cursor_text) > 0 else None
     )

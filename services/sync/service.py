@@ -15,7 +15,6 @@ import asyncpg
 
 from db.models import StoreRow
 from db.pool import Connection
-from db.repos import stores as stores_repo
 from services.sync.base import KINDS, Progress, SyncKind, SyncOptions, SyncResult, run_sync
 from services.sync.chats import sync_chats
 from services.sync.products import sync_products
@@ -70,11 +69,13 @@ class SyncService:
         options = self.options
 
         async def runner(
-            conn: Connection, store: StoreRow, result: SyncResult, at: datetime
+            conn: Connection,
+            store: StoreRow,
+            result: SyncResult,
+            at: datetime,
+            since: datetime | None,
         ) -> None:
             client = self.wb.for_store(store)
-            state = await stores_repo.get_sync_state(conn, store.id, kind)
-            since = state["last_success_at"] if state is not None else None
             if kind == "reviews":
                 await sync_reviews(
                     conn,
