@@ -35,7 +35,7 @@ async def on_help(message: Message, i18n: I18nContext) -> None:
 @router.message(Command("cancel"))
 async def on_cancel(message: Message, state: FSMContext, i18n: I18nContext) -> None:
     had_state = await state.get_state() is not None
-    await state.clear()
+    await state.set_state(None)  # the data stays: open list views live there
     await message.answer(i18n.get("cancelled" if had_state else "nothing-to-cancel"))
     await show_menu(message, i18n)
 

@@ -119,3 +119,20 @@ async def test_a_finished_form_keeps_the_open_lists(bot_env: BotEnv) -> None:
     await seller.press("Далее »", message=listing)
     page = await seller.wait_message("Отзывы · Подушки")
     assert "стр. 2 из 2" in page.labels
+
+
+async def test_cancel_keeps_the_open_lists(bot_env: BotEnv) -> None:
+    seller, owner_id = await approved(bot_env, OWNER_TG, "forms@example.com")
+    store = await store_of(bot_env, owner_id, name="Пледы")
+    product = await make_product(bot_env.pool, store)
+    for i in range(7):
+        await make_review(bot_env.pool, product, rating=1, text=f"плохо {i}")
+    await seller.send("/menu")
+    await seller.wait_message("WB")
+    await seller.press("Отзывы")
+    listing = await seller.wait_message("Найдено 7 отзывов")
+    await seller.send("/cancel")
+    await seller.wait_message("Нечего отменять")
+    await seller.press("Далее »", message=listing)
+    page = await seller.wait_message("Отзывы · Пледы")
+    assert "стр. 2 из 2" in page.labels
