@@ -70,13 +70,15 @@ async def test_complaint_lifecycle_from_review_card(bot_env: BotEnv) -> None:
     await user.wait_answer(query)
     again = await user.wait_message("уже")
     assert "подана" in again.text
+    text_before = "SELECT complaint_text, regenerated_count FROM review_complaints WHERE id = $1"
+    before = await bot_env.pool.fetchrow(text_before, cid)
     query = await user.press_data(ComplaintCb(action="g", complaint_id=cid).pack(), sent.id)
     await user.wait_answer(query)
-    stale = user.message(sent.id)  # the card as it is: sent, the text unchanged
-    assert "уже" in stale.text and "не наша кружка" in stale.text
-    assert len(bot_env.llm.requests) == calls
     await user.press("👎 Отклонена")
     await user.wait_message("WB отклонил")
+    # Only now is the old regenerate surely over: while it ran, the reject would be refused.
+    assert len(bot_env.llm.requests) == calls, "a filed complaint is not drafted again"
+    assert await bot_env.pool.fetchrow(text_before, cid) == before
     assert await status_of(bot_env, review_id) == ("rejected", "rejected")
 
 
@@ -98,7 +100,7 @@ async def test_discard_and_gates(bot_env: BotEnv) -> None:
     await user.press_data(ReviewCb(action="cd", review_id=five).pack(), discarded.id)
     assert "5 ★" in (await user.wait_message("Жалобу не составить")).text
     await user.press_data(ReviewCb(action="cd", review_id=old).pack(), discarded.id)
-    assert "1 октября 2023" in (await user.wait_message("1 октября 2023")).text
+    await user.wait_message("1 октября 2023")
 
 
 async def test_batch_draft_with_progress(bot_env: BotEnv) -> None:
