@@ -1,7 +1,8 @@
-"""Review and complaint buttons: the person may act on the object's store, or nothing runs.
+"""Review, complaint and store-list buttons: the person may act on the store, or nothing runs.
 
 Registered as an inner middleware on the reviews and complaints routers, so it runs after a
-handler's filters matched and before the handler, with the unpacked `callback_data`. An id
+handler's filters matched and before the handler, with the unpacked `callback_data` (and the
+list `view` that `ViewOf` found). An id
 that does not exist and one from someone else's store get the same refusal.
 """
 
@@ -15,9 +16,9 @@ from aiogram import BaseMiddleware
 from aiogram.types import CallbackQuery, TelegramObject
 from aiogram_i18n import I18nContext
 
-from bot.callbacks import ComplaintCb, PublishCb, ReviewCb
+from bot.callbacks import BatchCb, ComplaintCb, PickStoreCb, PublishCb, ReviewCb
 from bot.ui import answer
-from bot.views.common import may_act
+from bot.views.common import may_act, store_access
 
 
 class ObjectAccess(BaseMiddleware):
@@ -28,14 +29,19 @@ class ObjectAccess(BaseMiddleware):
         data: dict[str, Any],
     ) -> Any:
         cb = data.get("callback_data")
+        pool: asyncpg.Pool = data["pool"]
+        user = data.get("user")
         if isinstance(cb, ReviewCb | PublishCb):
-            entity, entity_id = "review", cb.review_id
+            allowed = await may_act(pool, user, "review", cb.review_id) is not None
         elif isinstance(cb, ComplaintCb):
-            entity, entity_id = "complaint", cb.complaint_id
+            allowed = await may_act(pool, user, "complaint", cb.complaint_id) is not None
+        elif isinstance(cb, PickStoreCb | BatchCb):
+            allowed = await store_access(pool, user, cb.store_id) is not None
+        elif isinstance(view := data.get("view"), dict):  # a list page or filter (`ViewOf`)
+            allowed = await store_access(pool, user, str(view.get("s", ""))) is not None
         else:
             return await handler(event, data)
-        pool: asyncpg.Pool = data["pool"]
-        if await may_act(pool, data.get("user"), entity, entity_id) is None:
+        if not allowed:
             i18n: I18nContext = data["i18n"]
             assert isinstance(event, CallbackQuery)
             await answer(event, i18n.get("rv-unavailable"), alert=True)

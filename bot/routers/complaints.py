@@ -33,7 +33,7 @@ from bot.keyboards.menu import back_to_menu
 from bot.middlewares.object_access import ObjectAccess
 from bot.render import esc
 from bot.ui import answer, show
-from bot.views.common import clip, may_act, store_access
+from bot.views.common import clip, may_act
 from bot.views.complaints import render_complaint_line
 from bot.views.lists import (
     ViewOf,
@@ -150,7 +150,6 @@ StoreList(
     section="cq",
     menu="complaints",
     pick_text="cp-pick-store",
-    refused_text="rv-unavailable",
     open_store=open_queue,
     show_list=show_queue,
     recount=_recount,
@@ -166,9 +165,8 @@ async def on_tab(
     state: FSMContext,
     i18n: I18nContext,
     pool: asyncpg.Pool,
-    user: UserRow,
 ) -> None:
-    if not await store_access(pool, user, view["s"]) or callback_data.value not in QUEUE_TABS:
+    if callback_data.value not in QUEUE_TABS:
         await answer(query, i18n.get("rv-unavailable"), alert=True)
         return
     if view["t"] != callback_data.value:
@@ -355,12 +353,8 @@ async def on_batch_ask(
     pool: asyncpg.Pool,
     complaints: ComplaintService,
     settings: Settings,
-    user: UserRow,
 ) -> None:
     store_id = callback_data.store_id
-    if not await store_access(pool, user, store_id):
-        await answer(query, i18n.get("rv-unavailable"), alert=True)
-        return
     back = await _queue_back(i18n, state)
     if store_id in _running:
         await answer(query, i18n.get("cp-batch-running"), alert=True)
@@ -386,14 +380,9 @@ async def on_batch_go(
     callback_data: BatchCb,
     state: FSMContext,
     i18n: I18nContext,
-    pool: asyncpg.Pool,
     complaints: ComplaintService,
-    user: UserRow,
 ) -> None:
     store_id = callback_data.store_id
-    if not await store_access(pool, user, store_id):
-        await answer(query, i18n.get("rv-unavailable"), alert=True)
-        return
     if store_id in _running:
         await answer(query, i18n.get("cp-batch-running"))
         return

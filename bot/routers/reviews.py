@@ -32,7 +32,7 @@ from bot.keyboards.reviews import (
 from bot.middlewares.object_access import ObjectAccess
 from bot.render import esc
 from bot.ui import answer, show
-from bot.views.common import clip, may_act, store_access
+from bot.views.common import clip, may_act
 from bot.views.lists import (
     ViewOf,
     dump_cursor,
@@ -197,7 +197,6 @@ StoreList(
     section="rv",
     menu="reviews",
     pick_text="rv-pick-store",
-    refused_text="rv-unavailable",
     open_store=open_store_list,
     show_list=show_list,
     recount=_recount,
@@ -215,9 +214,6 @@ async def on_filter(
     pool: asyncpg.Pool,
     user: UserRow,
 ) -> None:
-    if not await store_access(pool, user, view["s"]):
-        await answer(query, i18n.get("rv-unavailable"), alert=True)
-        return
     field, value = callback_data.field, callback_data.value
     f: dict[str, Any] = dict(view["f"])
     if field == "menu":

@@ -18,7 +18,6 @@ from bot.callbacks import ListCb, MenuCb, PickStoreCb
 from bot.keyboards.menu import back_to_menu, only_menu
 from bot.keyboards.reviews import store_picker
 from bot.ui import answer, show
-from bot.views.common import store_access
 from bot.views.lists import ViewOf, turn
 from db.models import UserRow
 from services.members import user_stores
@@ -56,15 +55,14 @@ Recount = Callable[[asyncpg.Pool, dict[str, Any]], Awaitable[int]]
 @dataclass(frozen=True)
 class StoreList:
     """A section that pages one store's objects (reviews, the complaint queue): entering it
-    from the menu, picking the store, turning pages. Written once, so the store access check
-    of every press is too; the feature says how to open, show and count its list."""
+    from the menu, picking the store, turning pages. The feature says how to open, show and
+    count its list; the feature's router checks the store of every press (`ObjectAccess`)."""
 
     section: str
     """`PickStoreCb.section` and the list view's kind (`ViewOf`)."""
     menu: str
     """`MenuCb.section` of the main menu button."""
     pick_text: str
-    refused_text: str
     open_store: OpenStore
     show_list: ShowList
     recount: Recount
@@ -95,11 +93,7 @@ class StoreList:
             state: FSMContext,
             i18n: I18nContext,
             pool: asyncpg.Pool,
-            user: UserRow,
         ) -> None:
-            if not await store_access(pool, user, callback_data.store_id):
-                await answer(query, i18n.get(self.refused_text), alert=True)
-                return
             await self.open_store(query, state, i18n, pool, callback_data.store_id)
             await answer(query)
 
@@ -111,11 +105,7 @@ class StoreList:
             state: FSMContext,
             i18n: I18nContext,
             pool: asyncpg.Pool,
-            user: UserRow,
         ) -> None:
-            if not await store_access(pool, user, view["s"]):
-                await answer(query, i18n.get(self.refused_text), alert=True)
-                return
             turn(view, callback_data.go)
             if callback_data.go == "c":  # the counter button (or back after a batch): recount
                 view["n"] = await self.recount(pool, view)
