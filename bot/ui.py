@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Iterator
 
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import CallbackQuery, InaccessibleMessage, InlineKeyboardMarkup, Message
@@ -42,3 +43,22 @@ async def answer(query: CallbackQuery, text: str | None = None, *, alert: bool =
     """Answer a callback once; an expired query is not worth an error."""
     with contextlib.suppress(TelegramBadRequest):
         await query.answer(text, show_alert=alert)
+
+
+_busy: set[str] = set()
+
+
+@contextlib.contextmanager
+def busy(key: str) -> Iterator[bool]:
+    """True for the first press on `key` in this process while it works, False for the rest.
+
+    A courtesy against double presses only: across processes PostgreSQL decides (advisory
+    locks, conditional updates, publish claims)."""
+    if key in _busy:
+        yield False
+        return
+    _busy.add(key)
+    try:
+        yield True
+    finally:
+        _busy.discard(key)

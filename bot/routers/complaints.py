@@ -32,7 +32,7 @@ from bot.keyboards.complaints import (
 from bot.keyboards.menu import back_to_menu
 from bot.middlewares.object_access import ObjectAccess
 from bot.render import esc
-from bot.ui import answer, show
+from bot.ui import answer, busy, show
 from bot.views.common import clip, may_act
 from bot.views.complaints import render_complaint_line
 from bot.views.lists import (
@@ -48,6 +48,7 @@ from bot.views.screens import list_back, show_complaint, show_review
 from bot.views.sections import StoreList
 from db.models import UserRow
 from db.repos import review_pages
+from db.repos import stores as stores_repo
 from services.ai.errors import AIError
 from services.ai.pricing import Pricing
 from services.ai.tasks import AITasks
@@ -71,7 +72,6 @@ ESTIMATE_TOKENS = (1500, 300)
 
 _running: set[str] = set()
 """Stores with a batch running in this process."""
-_busy: set[str] = set()
 
 
 class ComplaintStates(StatesGroup):
@@ -115,7 +115,7 @@ async def show_queue(
     cards = found[:PAGE_SIZE]
     view["next"] = dump_cursor(cards[-1].cursor) if has_next else None
     await put_view(state, view_id, view)
-    store_name = await pool.fetchval("SELECT name FROM stores WHERE id = $1", store_id)
+    store_name = await stores_repo.store_name(pool, store_id)
     total, page = int(view["n"]), int(view["pg"])
     first = page * PAGE_SIZE + 1
     lines = [
@@ -213,12 +213,11 @@ async def on_change(
 ) -> None:
     """Filed, regenerate, outcome, reason: one service call; a refusal shows the card as is."""
     cid, action = callback_data.complaint_id, callback_data.action
-    if cid in _busy:
-        await answer(query, i18n.get("rv-busy"))
-        return
-    _busy.add(cid)
     answered = False
-    try:
+    with busy(f"complaint:{cid}") as mine:
+        if not mine:
+            await answer(query, i18n.get("rv-busy"))
+            return
         note = ""
         try:
             if action == "s":
@@ -239,8 +238,6 @@ async def on_change(
         except (AIError, ValueError):
             note = i18n.get("cp-ai-failed" if action == "g" else "error-generic")
         await show_complaint(query, state, i18n, pool, cid, note=note)
-    finally:
-        _busy.discard(cid)
     if not answered:
         await answer(query)
 

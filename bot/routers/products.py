@@ -30,10 +30,11 @@ from bot.keyboards.products import (
 )
 from bot.render import cut, esc
 from bot.ui import answer, show
+from bot.views.common import may_act, store_access
 from bot.views.sections import enter_section
 from db.models import UserRow
+from db.repos import stores as stores_repo
 from services import products as svc
-from services.members import store_of, store_role
 
 router = Router(name="products")
 router.message.filter(Approved())
@@ -57,17 +58,6 @@ async def _save(state: FSMContext, view: dict[str, Any]) -> None:
     await state.update_data(products=view)
 
 
-async def _may_store(pool: asyncpg.Pool, user: UserRow, store_id: str) -> bool:
-    return bool(store_id) and await store_role(pool, user.id, store_id) is not None
-
-
-async def _may_product(pool: asyncpg.Pool, user: UserRow, product_id: str) -> str | None:
-    store_id = await store_of(pool, "product", product_id)
-    if store_id is None or not await _may_store(pool, user, store_id):
-        return None
-    return store_id
-
-
 async def show_list(
     target: Message | CallbackQuery,
     i18n: I18nContext,
@@ -88,8 +78,8 @@ async def show_list(
     view["more"] = page.has_more
     view["page_ids"] = [p.id for p in page.items]
     await _save(state, view)
-    name = await pool.fetchval("SELECT name FROM stores WHERE id = $1", store_id)
-    lines = [i18n.get("pd-list-title", store=esc(name or ""))]
+    name = await stores_repo.store_name(pool, store_id)
+    lines = [i18n.get("pd-list-title", store=esc(name))]
     if view.get("q"):
         lines.append(i18n.get("pd-list-search", query=cut(view["q"], 60)))
     selected = set(view.get("sel") or [])
@@ -169,7 +159,7 @@ async def on_pick_store(
     state: FSMContext,
     user: UserRow,
 ) -> None:
-    if not await _may_store(pool, user, callback_data.store_id):
+    if not await store_access(pool, user, callback_data.store_id):
         await answer(query, i18n.get("error-forbidden"), alert=True)
         return
     await _open_store(query, i18n, pool, state, callback_data.store_id)
@@ -186,7 +176,7 @@ async def on_list(
     user: UserRow,
 ) -> None:
     view = await _view(state)
-    if not view.get("store") or not await _may_store(pool, user, view["store"]):
+    if not view.get("store") or not await store_access(pool, user, view["store"]):
         await answer(query, i18n.get("error-stale"))
         return
     action = callback_data.action
@@ -230,7 +220,7 @@ async def on_query(
 ) -> None:
     view = await _view(state)
     await state.set_state(None)
-    if not view.get("store") or not await _may_store(pool, user, view["store"]):
+    if not view.get("store") or not await store_access(pool, user, view["store"]):
         await _entry(message, i18n, pool, state, user)
         return
     view.update(q=(message.text or "").strip()[:100], cur=None, stack=[], mode=False)
@@ -296,7 +286,7 @@ async def on_product(
     user: UserRow,
 ) -> None:
     pid = callback_data.product_id
-    store_id = await _may_product(pool, user, pid)
+    store_id = await may_act(pool, user, "product", pid)
     if store_id is None:
         await answer(query, i18n.get("error-forbidden"), alert=True)
         return

@@ -7,8 +7,6 @@ one refusal that says nothing about whose it is.
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
@@ -31,7 +29,7 @@ from bot.keyboards.reviews import (
 )
 from bot.middlewares.object_access import ObjectAccess
 from bot.render import esc
-from bot.ui import answer, show
+from bot.ui import answer, busy, show
 from bot.views.common import clip, may_act
 from bot.views.lists import (
     ViewOf,
@@ -47,6 +45,7 @@ from bot.views.screens import show_complaint, show_review
 from bot.views.sections import StoreList
 from db.models import UserRow
 from db.repos import review_pages
+from db.repos import stores as stores_repo
 from db.repos.review_pages import ReviewFilter
 from services.ai.errors import AIError
 from services.ai.tasks import AITasks
@@ -62,21 +61,6 @@ router.callback_query.middleware(ObjectAccess())
 
 PAGE_SIZE = 5
 DEFAULT_FILTER = {"r": "le3", "a": "any", "c": "open", "d": "0", "act": "on", "p": None}
-
-_busy: set[str] = set()
-"""Reviews with an action in flight in this process (a second press waits for the first)."""
-
-
-@contextlib.contextmanager
-def busy(key: str) -> Iterator[bool]:
-    if key in _busy:
-        yield False
-        return
-    _busy.add(key)
-    try:
-        yield True
-    finally:
-        _busy.discard(key)
 
 
 TYPED_DRAFT_MAX = 2500
@@ -162,7 +146,7 @@ async def show_list(
     cards = found[:PAGE_SIZE]
     view["next"] = dump_cursor(cards[-1].cursor) if has_next else None
     await put_view(state, view_id, view)
-    store_name = await pool.fetchval("SELECT name FROM stores WHERE id = $1", store_id)
+    store_name = await stores_repo.store_name(pool, store_id)
     product = await review_pages.product_label(pool, f["p"]) if f.get("p") else None
     total, page = int(view["n"]), int(view["pg"])
     first = page * PAGE_SIZE + 1

@@ -44,6 +44,11 @@ async def get_store(conn: Conn, store_id: str) -> StoreRow | None:
     return StoreRow.from_record(row) if row else None
 
 
+async def store_name(conn: Conn, store_id: str) -> str:
+    """Just the name, for screen titles ("" for a store that is gone)."""
+    return str(await conn.fetchval("SELECT name FROM stores WHERE id = $1", store_id) or "")
+
+
 async def list_stores(
     conn: Conn, *, owner_id: str | None = None, only_active: bool = False
 ) -> list[StoreRow]:
