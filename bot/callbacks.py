@@ -2,20 +2,12 @@
 
 Callback data is never trusted: every handler re-checks that the object belongs to a store
 the person may act on (services/members.py). Values must not contain ':' (aiogram's
-separator); WB chat ids (`1:<uuid>`) go through `encode_id`/`decode_id`.
+separator).
 """
 
 from __future__ import annotations
 
 from aiogram.filters.callback_data import CallbackData
-
-
-def encode_id(value: str) -> str:
-    return value.replace(":", "~")
-
-
-def decode_id(value: str) -> str:
-    return value.replace("~", ":")
 
 
 class MenuCb(CallbackData, prefix="m"):

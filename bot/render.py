@@ -44,10 +44,6 @@ def clip(value: str | None, budget: int) -> str:
     return "".join(out).rstrip() + "…" if budget > 0 else ""
 
 
-cut = clip
-"""The old name of `clip` (a few screens still call it); new code calls `clip`."""
-
-
 def stars(rating: int) -> str:
     rating = max(0, min(5, rating))
     return "★" * rating + "☆" * (5 - rating)

@@ -9,7 +9,8 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from aiogram_i18n import I18nContext
 
-from bot.callbacks import MenuCb, ProductCb, ProductListCb
+from bot.callbacks import ProductCb, ProductListCb
+from bot.keyboards.menu import back_to_menu
 from db.models import ProductRow
 from services.products import CHOICE_RULES, WORK_STATUSES, ProductCard
 
@@ -38,12 +39,6 @@ PICK_SECTION = "pd"
 
 def mark(on: Any) -> str:
     return "✅" if on else "▫️"
-
-
-def _menu(i18n: I18nContext) -> InlineKeyboardButton:
-    return InlineKeyboardButton(
-        text=i18n.get("btn-menu"), callback_data=MenuCb(section="home").pack()
-    )
 
 
 def product_label(p: ProductRow, *, selected: bool | None) -> str:
@@ -103,7 +98,7 @@ def list_keyboard(
             row.append(_list_btn(i18n.get("pd-btn-clear"), "qc"))
         kb.row(*row)
         kb.row(_list_btn(i18n.get("pd-btn-select"), "m"))
-    kb.row(_menu(i18n))
+    kb.row(back_to_menu(i18n))
     return kb.as_markup()
 
 

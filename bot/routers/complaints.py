@@ -78,10 +78,6 @@ class ComplaintStates(StatesGroup):
     text = State()
 
 
-def _home(i18n: I18nContext) -> InlineKeyboardButton:
-    return back_to_menu(i18n)
-
-
 # --- the queue -----------------------------------------------------------------------------
 
 
@@ -137,7 +133,7 @@ async def show_queue(
         pages=pages(total, PAGE_SIZE),
         has_next=has_next,
         first_index=first,
-        back=_home(i18n),
+        back=back_to_menu(i18n),
     )
     await show(target, "\n".join(lines), keyboard)
 
@@ -423,7 +419,7 @@ async def _queue_back(i18n: I18nContext, state: FSMContext) -> InlineKeyboardBut
     """Back to the queue, counted again (a batch changes what it holds)."""
     button = await list_back(i18n, state, "cq")
     if button is None or button.callback_data is None:
-        return _home(i18n)
+        return back_to_menu(i18n)
     view = ListCb.unpack(button.callback_data).view
     return InlineKeyboardButton(text=button.text, callback_data=ListCb(view=view, go="c").pack())
 

@@ -28,7 +28,7 @@ from bot.keyboards.products import (
     card_keyboard,
     list_keyboard,
 )
-from bot.render import cut, esc
+from bot.render import clip, esc
 from bot.ui import answer, show
 from bot.views.common import may_act, store_access
 from bot.views.sections import enter_section
@@ -81,7 +81,7 @@ async def show_list(
     name = await stores_repo.store_name(pool, store_id)
     lines = [i18n.get("pd-list-title", store=esc(name))]
     if view.get("q"):
-        lines.append(i18n.get("pd-list-search", query=cut(view["q"], 60)))
+        lines.append(i18n.get("pd-list-search", query=clip(view["q"], 60)))
     selected = set(view.get("sel") or [])
     if view.get("mode"):
         lines.append(i18n.get("pd-select-hint", count=len(selected)))
@@ -239,10 +239,10 @@ def render_card(i18n: I18nContext, card: svc.ProductCard) -> str:
 
     none = i18n.get("pd-none")
     lines = [
-        i18n.get("pd-card-title", name=cut(p.name, 200)),
+        i18n.get("pd-card-title", name=clip(p.name, 200)),
         i18n.get(
             "pd-card-ids",
-            article=cut(p.vendor_code or "—", 60),
+            article=clip(p.vendor_code or "—", 60),
             nm=esc(p.wb_product_id),
             reviews=p.review_count or 0,
         ),

@@ -15,7 +15,7 @@ from aiogram import F, Router
 from aiogram.filters import StateFilter, or_f
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, InlineKeyboardButton, Message
+from aiogram.types import CallbackQuery, Message
 from aiogram_i18n import I18nContext
 
 from bot.callbacks import FilterCb, PublishCb, ReviewCb
@@ -115,10 +115,6 @@ def describe_filter(i18n: I18nContext, f: dict[str, Any], product: str | None) -
 # --- the list ------------------------------------------------------------------------------
 
 
-def _home(i18n: I18nContext) -> InlineKeyboardButton:
-    return back_to_menu(i18n)
-
-
 async def open_store_list(
     query: CallbackQuery, state: FSMContext, i18n: I18nContext, pool: asyncpg.Pool, store_id: str
 ) -> None:
@@ -168,7 +164,7 @@ async def show_list(
         pages=pages(total, PAGE_SIZE),
         has_next=has_next,
         first_index=first,
-        back=_home(i18n),
+        back=back_to_menu(i18n),
     )
     await show(target, "\n".join(lines), keyboard)
 

@@ -20,7 +20,7 @@ from aiogram.types import CallbackQuery, Message, TelegramObject
 from aiogram_i18n import I18nContext
 
 from bot.keyboards.menu import main_menu
-from bot.render import cut, esc
+from bot.render import clip, esc
 from bot.routers.admin import admin_name, announce_registration, deliver_invite
 from bot.routers.menu import show_menu
 from bot.ui import answer
@@ -123,7 +123,7 @@ async def on_email(
     try:
         email = access.normalize_email(message.text)
     except AccessError:
-        await message.answer(i18n.get("reg-bad-email", text=cut(message.text, 80)))
+        await message.answer(i18n.get("reg-bad-email", text=clip(message.text, 80)))
         return
     token = (await state.get_data()).get("invite")
     tg = message.from_user

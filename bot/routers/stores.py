@@ -27,7 +27,7 @@ from aiogram_i18n import I18nContext
 from bot.callbacks import MenuCb, StoreCb
 from bot.filters import Approved
 from bot.keyboards import stores as kb
-from bot.render import cut, esc, fmt_date
+from bot.render import clip, esc, fmt_date
 from bot.ui import answer, show
 from db.models import StoreRow, UserRow
 from db.repos import stores as stores_repo
@@ -130,7 +130,7 @@ def wb_error_text(i18n: I18nContext, error: str) -> str:
     if error.startswith("token has no ") and error.endswith(" category"):
         category = error.removeprefix("token has no ").removesuffix(" category")
         return i18n.get("stores-err-no-category", category=_category(i18n, category))
-    return i18n.get("stores-err-other", error=cut(error, 200))
+    return i18n.get("stores-err-other", error=clip(error, 200))
 
 
 def _category(i18n: I18nContext, category: str) -> str:
@@ -204,7 +204,7 @@ def token_problems_text(i18n: I18nContext, exc: StoreTokenError) -> str:
         except Exception:
             lines.append("• " + i18n.get("stores-problem-other", code=esc(code)))
     if exc.detail:
-        lines.append(i18n.get("stores-problem-detail", detail=cut(exc.detail, 200)))
+        lines.append(i18n.get("stores-problem-detail", detail=clip(exc.detail, 200)))
     return "\n".join(lines)
 
 

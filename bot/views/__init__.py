@@ -3,6 +3,6 @@
 - `bot.views.reviews.render_review_card` + `bot.keyboards.reviews.review_card_keyboard`
 - `bot.views.complaints.render_complaint_card` + `bot.keyboards.complaints.complaint_card_keyboard`
 
-They take any `bot.views.common.Texts` (a handler's `I18nContext`, or `LocaleTexts` for a job
-that writes to someone outside an update) and rows from `db.repos.review_pages`.
+They take any `bot.views.common.Texts` (a handler's `I18nContext`) and rows from
+`db.repos.review_pages`.
 """

@@ -5,8 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Protocol
 
-from aiogram_i18n.cores.base import BaseCore
-
 from bot.render import MESSAGE_LIMIT
 from bot.render import clip as clip  # re-exported: the cards' one clipping helper
 from bot.render import size as size
@@ -16,20 +14,9 @@ from services.members import Role, store_of, store_role
 
 
 class Texts(Protocol):
-    """What a card needs from i18n: `I18nContext` fits, and so does `LocaleTexts`."""
+    """What a card needs from i18n: an `I18nContext` fits."""
 
     def get(self, key: str, locale: str | None = None, /, **kwargs: Any) -> str: ...
-
-
-class LocaleTexts:
-    """Texts in a fixed language, for jobs (alerts) that have no update to take it from."""
-
-    def __init__(self, core: BaseCore[Any], locale: str) -> None:
-        self.core = core
-        self.locale = locale
-
-    def get(self, key: str, locale: str | None = None, /, **kwargs: Any) -> str:
-        return self.core.get(key, locale or self.locale, **kwargs)
 
 
 CARD_BUDGET = MESSAGE_LIMIT - 96

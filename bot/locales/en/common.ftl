@@ -11,9 +11,6 @@ btn-back = « Back
 btn-menu = « Menu
 btn-next = Next »
 btn-prev = « Prev
-btn-cancel = Cancel
-btn-yes = Yes
-btn-no = No
 help-text = <b>How it works</b>
     1. Add a store: a name and a WB API token (personal, with the "Feedbacks and questions" and "Buyers chat" categories).
     2. The bot loads the reviews and sends you new negative ones at once.

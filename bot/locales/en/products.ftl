@@ -41,7 +41,6 @@ pd-btn-active = Product active
 pd-btn-complaints = File complaints
 pd-btn-chats = Work in chats
 pd-btn-compensation = Offer compensation
-pd-row-complaints = Complaints by rating:
 pd-btn-defaults = ⚙️ Apply defaults
 pd-defaults-done = Applied: complaints for 1–3★, chats for 1–4★, strategy “both”.
 pd-bad = This action is not available.

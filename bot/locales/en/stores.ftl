@@ -107,7 +107,6 @@ stores-resumed = ▶️ The store is active again.
 stores-delete-confirm = 🗑 Delete the store "{ $name }"?
     Its reviews, complaints, questions, chats and products in the bot go with it. Nothing changes on WB. This cannot be undone.
 stores-deleted = 🗑 Store "{ $name }" deleted.
-stores-delete-kept = The store is kept.
 # Sync
 stores-sync-started = Sync started.
 stores-sync-busy = This store is already syncing.

@@ -41,7 +41,6 @@ pd-btn-active = Товар активен
 pd-btn-complaints = Подавать жалобы
 pd-btn-chats = Работать в чатах
 pd-btn-compensation = Предлагать компенсацию
-pd-row-complaints = Жалобы по оценкам:
 pd-btn-defaults = ⚙️ Применить по умолчанию
 pd-defaults-done = Применено: жалобы на 1–3★, чаты 1–4★, стратегия «оба подхода».
 pd-bad = Это действие недоступно.
