@@ -112,7 +112,7 @@ class Jobs:
         """Sync every active store whose `kind` is due; a slot goes to one instance only."""
         started = self.clock()
         interval = timedelta(seconds=self.config.intervals[kind])
-        stores = await stores_repo.list_stores(self.pool, only_active=True)
+        due = await alerts_repo.due_stores(self.pool, kind, now=now)  # usually none or few
         gate = asyncio.Semaphore(self.config.stores_at_once)
         results: list[SyncResult] = []
 
@@ -124,7 +124,7 @@ class Jobs:
                     return
                 results.append(await self.sync_store(store_id, kind, now=now, started=started))
 
-        await asyncio.gather(*(one(s.id) for s in stores))
+        await asyncio.gather(*(one(store_id) for store_id in due))
         return results
 
     async def full_sync(self, *, now: datetime) -> list[SyncResult]:

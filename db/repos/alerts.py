@@ -402,6 +402,20 @@ async def release_token_reminder(conn: Conn, store_id: str, token_hash: str, day
 # --- sync slots -----------------------------------------------------------------------------
 
 
+async def due_stores(conn: Conn, slot: str, *, now: datetime) -> list[str]:
+    """Active stores whose `slot` is due (or never ran): the candidates `claim_slot` decides."""
+    rows = await conn.fetch(
+        """
+        SELECT s.id FROM stores s
+          LEFT JOIN sync_schedule c ON c.store_id = s.id AND c.slot = $1
+         WHERE s.status = 'active' AND (c.next_run_at IS NULL OR c.next_run_at <= $2)
+        """,
+        slot,
+        now,
+    )
+    return [r["id"] for r in rows]
+
+
 async def claim_slot(
     conn: Conn, store_id: str, slot: str, *, now: datetime, next_run_at: datetime
 ) -> bool:
