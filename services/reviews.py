@@ -26,6 +26,7 @@ from typing import Any
 import asyncpg
 
 from db.models import StoreRow
+from db.repos import stores as stores_repo
 from services.ai.guard import GuardResult, check_text
 from services.ai.prompting import (
     ProductInfo,
@@ -133,14 +134,12 @@ class ReviewService:
         row = await self.pool.fetchrow(_CONTEXT_SQL, review_id)
         if row is None:
             raise ReplyError("not_found")
-        store = await self.pool.fetchrow(
-            f"SELECT {StoreRow.columns()} FROM stores WHERE id = $1", row["review"]["store_id"]
-        )
+        store = await stores_repo.get_store(self.pool, row["review"]["store_id"])
         if store is None:
             raise ReplyError("not_found")
         review = dict(row["review"])
         review["date"] = row["review_date"]
-        return ReplyContext(review, row["product"], row["rules"], StoreRow.from_record(store))
+        return ReplyContext(review, row["product"], row["rules"], store)
 
     def check(self, ctx: ReplyContext, text: str) -> GuardResult:
         return guard_reply(ctx, text)

@@ -336,4 +336,5 @@ async def sync_reviews(
         )
         result.vanished = report.marked
         result.vanish_windows_skipped = report.skipped_windows
-    await stores_repo.refresh_review_counts(conn, store.id)
+    if full or result.inserted or result.updated:  # the counts move only with the rows
+        await stores_repo.refresh_review_counts(conn, store.id)
