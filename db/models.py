@@ -25,8 +25,10 @@ class Row:
         return cls(**{n: record[n] for n in names})
 
     @classmethod
-    def columns(cls) -> str:
-        return ", ".join(f.name for f in dataclasses.fields(cls))  # type: ignore[arg-type]
+    def columns(cls, alias: str = "") -> str:
+        """The select list of this row's columns, each prefixed `alias.` when given."""
+        prefix = f"{alias}." if alias else ""
+        return ", ".join(prefix + f.name for f in dataclasses.fields(cls))  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True, slots=True)

@@ -47,7 +47,7 @@ async def user_stores(conn: Conn, user_id: str) -> list[tuple[StoreRow, Role]]:
     """Stores the person owns or was invited to, owned first, then by name."""
     rows = await conn.fetch(
         f"""
-        SELECT {", ".join("s." + c.strip() for c in StoreRow.columns().split(","))},
+        SELECT {StoreRow.columns("s")},
                CASE WHEN s.owner_id = $1 THEN 'owner' ELSE 'manager' END AS role
           FROM stores s
          WHERE s.owner_id = $1

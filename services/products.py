@@ -68,7 +68,7 @@ class ProductPage:
     has_more: bool
 
 
-_COLS = ", ".join(f"p.{c.strip()}" for c in ProductRow.columns().split(","))
+_COLS = ProductRow.columns("p")
 
 
 async def list_products(

@@ -15,7 +15,7 @@ from db.models import ComplaintRow
 from db.pool import Conn, Connection
 
 _COMPLAINT = ComplaintRow.columns()
-_C_COLS = ", ".join(f"c.{c.strip()}" for c in _COMPLAINT.split(","))
+_C_COLS = ComplaintRow.columns("c")
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,7 +17,7 @@ from asyncpg import Record
 from db.models import ComplaintRow, ReviewRow
 from db.pool import Conn
 
-_REVIEW = ", ".join(f"r.{c.strip()}" for c in ReviewRow.columns().split(","))
+_REVIEW = ReviewRow.columns("r")
 
 
 @dataclass(frozen=True, slots=True)
@@ -203,7 +203,7 @@ class ComplaintCard:
         return self.created_at, self.complaint.id
 
 
-_C_COLS = ", ".join(f"c.{c.strip()}" for c in ComplaintRow.columns().split(","))
+_C_COLS = ComplaintRow.columns("c")
 _COMPLAINT_SELECT = f"""
 SELECT {_C_COLS}, c.created_at, r.author, r.pros AS review_pros, r.cons AS review_cons,
        p.wb_product_id AS nm_id, s.name AS store_name

@@ -70,6 +70,7 @@ async def list_users(
 
 
 _TG = TelegramAccountRow.columns()
+_TG_T = TelegramAccountRow.columns("t")
 
 
 async def link_telegram(
@@ -255,7 +256,7 @@ async def get_identity(
     """Who writes, in one query per update: the account, its user and their preferences."""
     row = await conn.fetchrow(
         f"""
-        SELECT {", ".join("t." + c.strip() for c in _TG.split(","))},
+        SELECT {_TG_T},
                to_jsonb(u) AS user_row, to_jsonb(p) AS prefs
           FROM telegram_accounts t
           LEFT JOIN users u ON u.id = t.user_id
