@@ -220,7 +220,7 @@ class Jobs:
                         report.deferred += 1
                         return
                     report.refused += 1
-                except (AIError, Exception) as exc:
+                except Exception as exc:  # AIError is expected; anything else is a bug to log
                     if not isinstance(exc, AIError):
                         log.exception("auto-draft of %s failed", review_id)
                     report.failed += 1

@@ -13,7 +13,6 @@
 from __future__ import annotations
 
 import contextlib
-import re
 from collections.abc import Awaitable, Callable, Collection
 from typing import Any
 
@@ -27,11 +26,9 @@ from aiogram_i18n import I18nContext
 
 from bot.keyboards.stores import to_list
 from db.models import UserRow
+from services.wb.tokens import TOKEN_SHAPE
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
-
-# A JWT as WB issues it, anywhere in a text: base64url header (always `eyJ`), payload, signature.
-TOKEN_SHAPE = re.compile(r"eyJ[\w-]{8,}\.[\w-]{8,}\.[\w-]{8,}")
 
 
 class TokenShield(BaseMiddleware):

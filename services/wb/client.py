@@ -33,7 +33,6 @@ import hashlib
 import json
 import logging
 import random
-import re
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -76,7 +75,7 @@ from services.wb.models import (
     UnansweredCount,
 )
 from services.wb.records import FeedbackRecords, RecordsShapeError, decode_feedback_page
-from services.wb.tokens import TokenFormatError, TokenInfo, inspect_token
+from services.wb.tokens import TOKEN_SHAPE, TokenFormatError, TokenInfo, inspect_token
 
 log = logging.getLogger(__name__)
 
@@ -108,7 +107,6 @@ FILES_TOTAL_MAX: Final = 30 * 1024 * 1024
 CARDS_LIMIT_MAX: Final = 100
 PRICES_LIMIT_MAX: Final = 1000
 
-_JWT_RE: Final = re.compile(r"eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
 _DEFAULT_TIMEOUT: Final = httpx.Timeout(30.0, connect=10.0)
 
 
@@ -372,7 +370,7 @@ class WBClient:
         for token in self._tokens.all():
             if token and token in text:
                 text = text.replace(token, "***")
-        return _JWT_RE.sub("***", text)
+        return TOKEN_SHAPE.sub("***", text)
 
     # --- the request loop -------------------------------------------------------------------
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -44,6 +45,10 @@ _TYPE_WARNINGS: Final[Mapping[str, str]] = {"base": "base_token_limits", "test":
 
 #: Warn about expiry this long ahead (the owner is reminded 14 and 3 days before).
 EXPIRES_SOON: Final = timedelta(days=14)
+
+TOKEN_SHAPE: Final = re.compile(r"eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
+"""A WB token (a JWT: base64url header, always `eyJ`, payload, signature) anywhere in a text:
+what is scrubbed from logs and errors, and what the bot deletes from a chat."""
 
 
 class TokenFormatError(ValueError):
