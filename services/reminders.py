@@ -20,6 +20,7 @@ from db.repos import stores as stores_repo
 from services.msk import MSK
 from services.notifier import Delivery, Notice, Notifier, Recipient
 from services.sync.base import token_fingerprint
+from services.wb.factory import store_tokens
 from services.wb.tokens import TokenFormatError, inspect_token
 
 """The expiry date is shown as a Moscow date (a token expiring 01:00 MSK is 22:00 UTC the day
@@ -37,16 +38,8 @@ class ReminderReport:
 
 
 def _tokens(store: StoreRow) -> list[str]:
-    seen: list[str] = []
-    for token in (
-        store.api_token,
-        store.feedbacks_api_token,
-        store.chat_api_token,
-        store.content_api_token,
-    ):
-        if token and token not in seen:
-            seen.append(token)
-    return seen
+    """The store's distinct tokens (a category token may repeat the main one)."""
+    return list(dict.fromkeys(store_tokens(store).all()))
 
 
 class ReminderService:
