@@ -265,9 +265,12 @@ async def on_draft_reply(
 ) -> None:
     review_id = callback_data.review_id
     current = await review_pages.card(pool, review_id)
-    assert current is not None
     again = callback_data.action == "rg"
-    if current.review.has_answer or (not again and current.review.draft_reply):
+    if (
+        current is None  # gone since the press was checked: show_review says so
+        or current.review.has_answer
+        or (not again and current.review.draft_reply)
+    ):
         await show_review(query, state, i18n, pool, ai, wb, review_id)  # the state as it is
         await answer(query)
         return
@@ -298,8 +301,7 @@ async def on_edit_reply(
 ) -> None:
     review_id = callback_data.review_id
     card = await review_pages.card(pool, review_id)
-    assert card is not None
-    if card.review.has_answer:
+    if card is None or card.review.has_answer:
         await show_review(query, state, i18n, pool, ai, wb, review_id)
         await answer(query)
         return
