@@ -619,6 +619,26 @@ class AITasks:
             attempts=totals.calls,
         )
 
+    def _reply_call(
+        self,
+        store: StoreInfo,
+        settings: UserSettingsRow | None,
+        entity: Literal["review", "question"],
+        entity_id: str,
+    ) -> _Call:
+        """A review or question reply: plain text, the reply temperature, the same length cap."""
+        return _Call(
+            store=store,
+            settings=settings,
+            entity_type=entity,
+            entity_id=entity_id,
+            action=f"generate_{entity}_reply",
+            task="review_reply" if entity == "review" else "question_reply",
+            json_mode=False,
+            temperature=self.reply_temperature,
+            max_tokens=800,
+        )
+
     async def draft_review_reply(
         self,
         *,
@@ -627,17 +647,7 @@ class AITasks:
         review: ReviewInfo,
         settings: SettingsArg = LOAD_SETTINGS,
     ) -> ReplyDraft:
-        call = _Call(
-            store=store,
-            settings=await self._settings(store, settings),
-            entity_type="review",
-            entity_id=review.id,
-            action="generate_review_reply",
-            task="review_reply",
-            json_mode=False,
-            temperature=self.reply_temperature,
-            max_tokens=800,
-        )
+        call = self._reply_call(store, await self._settings(store, settings), "review", review.id)
         return await self._reply(
             call,
             review_reply_user_message(product, review),
@@ -654,16 +664,8 @@ class AITasks:
         question: QuestionInfo,
         settings: SettingsArg = LOAD_SETTINGS,
     ) -> ReplyDraft:
-        call = _Call(
-            store=store,
-            settings=await self._settings(store, settings),
-            entity_type="question",
-            entity_id=question.id,
-            action="generate_question_reply",
-            task="question_reply",
-            json_mode=False,
-            temperature=self.reply_temperature,
-            max_tokens=800,
+        call = self._reply_call(
+            store, await self._settings(store, settings), "question", question.id
         )
         return await self._reply(
             call,
