@@ -7,11 +7,20 @@ their maximum), links, phone numbers, off-platform contacts, requests for person
 markdown. It allows the chat strategies: asking whether the buyer would reconsider, update or
 add to the review, and offering to fix the buyer's problem.
 
-Patterns work on a normalised copy (lower case, "ё" -> "е") and match Russian word stems.
-The guard errs on the side of blocking: a blocked text is shown to a person, never lost.
+Patterns work on a normalised copy (`services.ai.textnorm.fold`: NFKC, no invisible or format
+characters, lower case, "ё" -> "е", Latin and Greek look-alikes folded inside Cyrillic words)
+and match Russian word stems and the English words an obeying model would use. A word that
+mixes scripts ("Удaлите" with a Latin "a") is refused on its own (`mixed_script`), and so is a
+text that is not in Russian (`not_russian`) unless the store's instructions ask for another
+language (`other_language`). The guard errs on the side of blocking: a blocked text is shown
+to a person, never lost.
 
-Money is an offer in words ("вернём деньги", "частичный возврат", "полную стоимость") or an
-amount ("300 р.", "50% стоимости", "кэшбэк 700"). An amount is checked against the product's
+Money is any mention of money, refunds, compensation or an offered gift: an offer in words
+("вернём деньги", "частичный возврат", "полную стоимость", "refund"), an amount ("300 р.",
+"50% стоимости", "кэшбэк 700", "переведём тысячу"), any currency sign or currency ("$20",
+"€", "долларов"). It needs the product's compensation rules (1-3 stars). WB's own return of
+the goods ("оформите возврат, деньги вернутся на карту") and idioms ("стоит своих денег")
+are not money. An amount is checked against the product's
 maximum only in the maximum's unit: roubles against a percent maximum (or the reverse), a
 number with no unit, or the full price above a percent maximum all count as over it. Money is
 tied to the rating when the same text asks to change or delete the review (also as "удалите
@@ -25,6 +34,8 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Final, Literal
+
+from services.ai.textnorm import fold, language_profile
 
 Channel = Literal["review_reply", "question_reply", "chat", "complaint"]
 
@@ -54,6 +65,9 @@ PROBLEM_DESCRIPTIONS: Final[dict[str, str]] = {
     "external_contact": "контакт вне Wildberries (мессенджер, почта)",
     "personal_data": "просьба сообщить личные данные",
     "markdown": "разметка markdown",
+    "mixed_script": "слово из букв разных алфавитов или с цифрами вместо букв (например, латинская"
+    " «a» в русском слове)",
+    "not_russian": "текст не на русском языке",
     "greeting_to_moderator": "приветствие или обращение к модераторам",
     "review_reference": "ссылка на отзыв в виде «отзыв <имя> от <даты>»",
     "second_greeting": "повторное приветствие в начатом диалоге",
@@ -76,10 +90,8 @@ class GuardResult:
 
 
 def normalize(text: str) -> str:
-    """Lower case, "ё" -> "е", one kind of space; what every pattern below matches."""
-    t = text.lower().replace("ё", "е")
-    t = t.replace("\u00a0", " ").replace("\u202f", " ")
-    return t
+    """The folded copy every pattern below matches (`textnorm.fold`)."""
+    return fold(text).text
 
 
 def _rx(pattern: str, flags: int = 0) -> re.Pattern[str]:
@@ -95,6 +107,7 @@ _AI_ANY = _rx(
     r"|языков\w*\s+модел\w*|сгенерирова\w*|генеративн\w*"
     r"|автоматическ\w*\s+(?:сгенерир\w*|созда\w*|составлен\w*|ответ\w*)"
     r"|виртуальн\w*\s+(?:помощник\w*|ассистент\w*)|(?<!\w)ассистент\w*|автоответ\w*"
+    r"|artificial\s+intelligence|language\s+model|chat\s*bot\w*|(?<!\w)bots?(?!\w)"
     r"|(?:написан|составлен|подготовлен|создан)\w*\s+(?:роботом|программ\w*|машин\w*)"
 )
 # The same said the other way round: "ответ составлен автоматически", "сформировано
@@ -126,9 +139,17 @@ _DEL_VERB = (
     r"|убер(?:и|ите|ет|ете|ут)|убра(?:ть|ли|ла|л)"
     r"|сним(?:и|ите|ет|ете|ут)|снят(?:ь|ие|ия)|снял\w*"
     r"|сотр(?:и|ите|ет|ете)|стер(?:еть|ли|ла)"
-    r"|скро(?:й|йте|ете|ет)|скрыть)"
+    r"|скро(?:й|йте|ете|ет)|скрыть|уничтож\w*|аннулир\w*|ликвидир\w*|спрят\w*|спряч\w*"
+    r"|отмен(?:и|ите|ить|ят)"
+    # English: what a model told to "offer money for deleting" writes
+    r"|delet\w*|remov\w*|take\s+down|taking\s+down|withdraw\w*|eras\w*|hid(?:e|ing))"
 )
-_REVIEW_NOUN = r"(?:отзыв\w*|оценк\w*|комментари\w*)"
+# The review and its synonyms: "отклик", "оценка", "комментарий", "звёзды", "рейтинг",
+# "публикация", and the English words.
+_REVIEW_NOUN = (
+    r"(?:отзыв\w*|отклик\w*|оценк\w*|комментари\w*|звезд\w*|рейтинг\w*|публикаци\w*"
+    r"|review\w*|feedback\w*|rating\w*|comment\w*|stars?(?!\w))"
+)
 # Words that end a noun phrase: a clause that goes on after them is about something else
 # ("удалим лишнюю нитку и проверим швы, спасибо за отзыв").
 _CLAUSE_BREAK = r"(?:и|а|но|или|что|чтобы|если|когда|как|спасибо|благодар\w*|за)(?!\w)"
@@ -190,12 +211,39 @@ _AFTER_BARE = (
 _BARE_AMOUNT = _rx(
     rf"(?<!\w){_MONEY_ANCHOR}(?:\s+[\w-]+){{0,2}}?[\s:]+(?<!\d)({_NUM}){_AFTER_BARE}"
 )
+# An amount in words: "переведём тысячу", "вернём вам пятьсот", "скинем косарь на карту".
+# Small numbers ("вернуть две пары") are left out: they count items, not money.
+_NUM_WORD = (
+    r"(?:тысяч\w*|тыщ\w*|полтор\w*\s+тысяч\w*|сотн\w*|сотк\w*|сто|двест\w*|трист\w*"
+    r"|четырест\w*|(?:пят|шест|сем|восем|девят)\w{0,2}сот\w*|\w*десят\w*|\w*надцат\w*"
+    r"|двадцат\w*|тридцат\w*|сорок|девяност\w*|полтинник\w*|полтос\w*|косар\w*|пятихат\w*"
+    r"|hundred\w*|thousand\w*|twenty|thirty|fifty)(?!\w)"
+)
+_WORD_ANCHOR = (
+    r"(?:верн|перевед|переч|выплат|заплат|начисл|дад|дади|отправ|пришл|вышл|компенс|возмест"
+    r"|скин|закин|кин|держ|получ|оплат|к[еэ]шб[еэ]к)\w*"
+)
+_WORD_AMOUNT = _rx(
+    rf"(?<!\w){_WORD_ANCHOR}(?:\s+[\w-]+){{0,2}}?\s+{_NUM_WORD}"
+    rf"|(?<!\w){_NUM_WORD}\s+(?:\w+\s+)?(?:на\s+(?:карт|сч[её]т|телефон|кошел)"
+    r"|за\s+(?:отзыв|отклик|оценк|удалени|изменени))"
+)
+# Currencies other than the rouble, by sign or name: any of them is money of unknown size.
+_FOREIGN_MONEY = _rx(
+    r"[$€£¥₸₴₺₹¢₩₿₼₾]|доллар\w*|бакс\w*|(?<!\w)евро(?!\w)|тенге|гривн\w*|юан\w*"
+    r"|(?<![a-z])(?:usd|eur|usdt|dollars?|euros?|bucks)(?![a-z])"
+)
 
 # --- money ---------------------------------------------------------------------------------------
 # Money offered, or a reward in kind. Mere mentions of a price or of a gift purchase are not.
 _OFFER_VERB = r"(?:дад|дади|предостав|предлож|сдела|дари|дарим|подар|начисл|отправ|пришл|вышл)\w*"
 _MONEY = _rx(
-    r"деньг\w*|денежн\w*|(?<!\w)руб(?:л\w*|\.|(?!\w))|₽|(?<!\w)rub(?!\w)"
+    r"деньг\w*|деньж\w*|денежн\w*|(?<!\w)руб(?:л\w*|\.|(?!\w))|₽|(?<!\w)rub(?!\w)"
+    rf"|{_FOREIGN_MONEY.pattern}|{_WORD_AMOUNT.pattern}"
+    # English: any money word an obeying model writes
+    r"|refund\w*|reimburs\w*|compensat\w*|money|cash|(?<![a-z])(?:pay|pays|paid|payment"
+    r"|paying|gifts?|voucher\w*|coupon\w*|discount\w*|bonus\w*|promo\w*|reward\w*)(?![a-z])"
+    r"|рефанд\w*|манибек\w*|манибэк\w*"
     # "200 р.", "300р": the short rouble sign needs its number
     r"|\d\s*(?:р|rur)(?!\w)"
     r"|компенсац\w*|компенсир\w*|возмещ\w*|возмест\w*"
@@ -208,7 +256,8 @@ _MONEY = _rx(
     r"|\d\s*(?:%|процент\w*)\s+(?:от\s+)?(?:\w+\s+)?(?:стоимост|цен|сумм|оплат)"
     r"|(?<!\w)(?:подарим|дарим|подарю)(?!\w)|подарочн\w*"
     rf"|{_OFFER_VERB}\s+(?:\w+\s+){{0,2}}?(?:подар\w*|скидк\w*|сертификат\w*|балл\w*)"
-    r"|подар(?:ок|ки|ка)\s+(?:от\s+(?:нас|магазин\w*|продавц\w*)|за\s)"
+    r"|подар(?:ок|ки|ка)\s+(?:от\s+(?:нас|магазин\w*|продавц\w*)|за\s|(?:для\s+)?(?:вас|вам|тебе))"
+    r"|(?:получ|жд[её]т|ждут)\w*\s+(?:\w+\s+)?подар\w*|в\s+подарок\s+(?:вам|для\s+вас)"
     r"|скидк\w*\s+(?:в\s+)?(?:\d|на\s+(?:следующ|повторн|любой|любую|все|\d))"
     r"|персональн\w*\s+скидк\w*|бонус\w*|промокод\w*|промо-код\w*|купон\w*"
     r"|сертификат\w*\s+на\s+(?:покупк|сумм|\d)|вознагражд\w*|выплат\w*"
@@ -228,20 +277,29 @@ _REWARD = _rx(r"подар\w*|бесплатн\w*|сюрприз\w*")
 _CHANGE_VERB = (
     rf"(?:{_DEL_VERB}|измен\w*|исправ\w*|повыс\w*|повыш\w*|обнов\w*|пересмотр\w*"
     r"|постав(?:ь|ьте|ите|ил\w*|ит|ят|ить)|поменя\w*|отредактир\w*|редактир\w*"
-    r"|скорректир\w*|подня\w*|подним\w*|дополн(?!ительн)\w*)"
+    r"|скорректир\w*|подня\w*|подним\w*|дополн(?!ительн)\w*|перепиш\w*|переписа\w*"
+    r"|поправ\w*|change\w*|updat\w*|edit\w*|rais\w*|improv\w*|revis\w*|modif\w*"
+    r"|increas\w*|bump\w*|give|leave|post)"
 )
-_RATING_NOUN = r"(?:оценк\w*|отзыв\w*|звезд\w*|пят[еи]рк\w*|рейтинг\w*)"
+_RATING_NOUN = (
+    r"(?:оценк\w*|отзыв\w*|отклик\w*|звезд\w*|пят[еи]рк\w*|рейтинг\w*|комментари\w*"
+    r"|review\w*|feedback\w*|rating\w*|stars?(?!\w)|score\w*)"
+)
 _CHANGE_RATING = _rx(
     rf"(?<!\w){_CHANGE_VERB}[^.!?]{{0,40}}?{_RATING_NOUN}"
-    rf"|(?:оценк\w*|отзыв\w*|рейтинг\w*)[^.!?]{{0,30}}?(?<!\w){_CHANGE_VERB}"
-    r"|(?<!\d)5\s*(?:звезд\w*|\*|⭐)|пят[еи]рк\w*|пять\s+звезд\w*"
-    r"|(?<!\w)(?:остав|напиш|напис)\w*\s+(?:\w+\s+)?(?:отзыв\w*|оценк\w*)"
+    rf"|(?:оценк\w*|отзыв\w*|отклик\w*|рейтинг\w*|review\w*|rating\w*|feedback\w*)"
+    rf"[^.!?]{{0,30}}?(?<!\w){_CHANGE_VERB}"
+    r"|(?<!\d)5\s*(?:звезд\w*|\*|⭐|stars?)|пят[еи]рк\w*|пять\s+звезд\w*|five[\s-]+stars?"
+    r"|(?<!\w)(?:остав|напиш|напис)\w*\s+(?:\w+\s+)?(?:отзыв\w*|отклик\w*|оценк\w*)"
     r"|(?<!\w)(?:на|до)\s+(?:5|пять|пяти)(?:\s*(?:звезд\w*|\*|⭐))?(?!\s*[\w%₽])"
     # "оцените нас выше", "оцените товар на отлично"
     r"|(?<!\w)оцени\w*\s+(?:\w+\s+)?(?:выше|лучше|на\s+отлично|положительн\w*|максимальн\w*)"
 )
 _TRADE_FOR = _rx(
-    r"(?<!\w)за\s+(?:\w+\s+){0,2}?(?:оценк\w*|отзыв\w*|звезд\w*|пят[еи]рк\w*|рейтинг\w*"
+    r"(?<![a-z])(?:for|in\s+exchange\s+for|in\s+return\s+for|if\s+you)\s+(?:\w+\s+){0,3}?"
+    r"(?:review|rating|feedback|stars?|5\s*stars?|delet|remov|chang|updat|edit)"
+    r"|(?<!\w)за\s+(?:\w+\s+){0,2}?(?:оценк\w*|отзыв\w*|отклик\w*|звезд\w*|пят[еи]рк\w*"
+    r"|рейтинг\w*|комментари\w*"
     r"|5\s*(?:звезд\w*|\*|⭐)|удалени\w*|изменени\w*|исправлени\w*|обновлени\w*|повышени\w*)"
     rf"|(?:в\s+обмен\s+на|взамен|при\s+условии)[^.!?]{{0,40}}?(?:{_RATING_NOUN}|удал|измен)"
     # money next to "a positive review" in one sentence ("кэшбэк, как только увидим
@@ -255,15 +313,19 @@ _TRADE_FOR = _rx(
 # выше", "как только отзыва не станет"). Active requests ("если вы удалите отзыв") are
 # `_CHANGE_RATING`'s; this catches the forms that hide who acts.
 _CONDITION = (
-    r"(?<!\w)(?:если|когда|как\s+только|после\s+того,?\s+как|при\s+условии|в\s+случае)(?!\w)"
+    r"(?<!\w)(?:если|когда|как\s+только|после\s+того,?\s+как|при\s+условии|в\s+случае"
+    r"|if|once|when|after|as\s+soon\s+as)(?!\w)"
 )
-_REVIEW_SUBJECT = r"(?:отзыв(?:а|ы|ов)?|оценк[аи]|рейтинг(?:а)?|звезд\w*)(?!\w)"
+_REVIEW_SUBJECT = (
+    r"(?:отзыв(?:а|ы|ов)?|отклик(?:а|и|ов)?|оценк[аи]|рейтинг(?:а)?|звезд\w*|review|rating"
+    r"|feedback)(?!\w)"
+)
 _CHANGED = (
     r"(?:удален\w*|удалят|убран\w*|исчез\w*|пропад\w*|снят\w*|скрыт\w*|стерт\w*"
     r"|измен\w*|обновл\w*|исправл\w*|повыс\w*|поменя\w*|отредактирован\w*"
     r"|(?:станет|станут|будет|будут|стал\w*)\s+(?:\w+\s+)?"
     r"(?:выше|лучше|больше|положительн\w*|хорош\w*|отличн\w*|пят\w*|\d)"
-    r"|не\s+(?:станет|будет))"
+    r"|не\s+(?:станет|будет)|removed|deleted|gone|changed|updated|edited|raised)"
 )
 _CONDITIONAL_CHANGE = _rx(
     rf"{_CONDITION}[^.!?,;]{{0,30}}?(?<!\w){_REVIEW_SUBJECT}[^.!?,;]{{0,25}}?(?<!\w){_CHANGED}"
@@ -273,7 +335,9 @@ _CONDITIONAL_CHANGE = _rx(
 )
 _THANKS = _rx(
     r"(?:спасибо|благодар\w*)\s+(?:\w+\s+){0,2}?за\s+(?:\w+\s+){0,2}?"
-    r"(?:отзыв\w*|оценк\w*|обратн\w+\s+связ\w*|\d\s*звезд\w*|звезд\w*|пят[еи]рк\w*)"
+    r"(?:отзыв\w*|отклик\w*|оценк\w*|обратн\w+\s+связ\w*|\d\s*звезд\w*|звезд\w*"
+    r"|пят[еи]рк\w*)"
+    r"|thank(?:s|\s+you)\s+(?:\w+\s+){0,2}?for\s+(?:\w+\s+){0,2}?(?:review|feedback|rating)\w*"
     r"|(?:спасибо|благодар\w*)[^.!?]{0,20}?что\s+(?:\w+\s+){0,3}?"
     r"(?:остав|написа|подел|нашли)\w*\s+(?:\w+\s+){0,3}?"
     r"(?:отзыв\w*|оценк\w*|мнени\w*|впечатлени\w*)"
@@ -417,6 +481,9 @@ def _amounts(sentence: str) -> list[tuple[Decimal, Unit | None]]:
         value = _to_decimal(m.group(1))
         if value is not None:
             out.append((value, None))
+    # An amount in words or in a foreign currency: its size in the maximum's unit is unknown.
+    out.extend((Decimal(0), None) for _ in _WORD_AMOUNT.finditer(sentence))
+    out.extend((Decimal(0), None) for _ in _FOREIGN_MONEY.finditer(sentence))
     return out
 
 
@@ -457,12 +524,15 @@ def check_text(
     compensation_allowed: bool = False,
     max_compensation: str | None = None,
     seller_has_written: bool = False,
+    other_language: bool = False,
 ) -> GuardResult:
     """Check one outgoing text; stable problem codes in the order found, no duplicates.
 
     `rating` is the review's (None for questions and chats with no known review);
     `compensation_allowed` and `max_compensation` come from the product's rules;
-    `seller_has_written` (chats) turns a leading greeting into `second_greeting`.
+    `seller_has_written` (chats) turns a leading greeting into `second_greeting`;
+    `other_language` (the store's instructions ask for another language,
+    `textnorm.asks_other_language`) lifts the "Russian only" rule.
     """
     problems: list[str] = []
     warnings: list[str] = []
@@ -480,8 +550,13 @@ def check_text(
     if len(stripped) > high:
         add("too_long")
 
-    norm = normalize(stripped)
+    folded = fold(stripped)
+    norm = folded.text
     to_buyer = channel != "complaint"
+    if to_buyer and folded.mixed_words:
+        add("mixed_script")
+    if not other_language and not language_profile(stripped).is_russian:
+        add("not_russian")
 
     if _AI_ANY.search(norm) or _AI_AUTOMATIC.search(norm) or (to_buyer and _AI_BOT.search(norm)):
         add("mentions_ai")

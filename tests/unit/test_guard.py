@@ -18,6 +18,7 @@ class Case:
     max_comp: str | None = None
     seller_wrote: bool = False
     code: str = ""
+    other_lang: bool = False  # the store's instructions ask for another language
 
 
 # Money the guard must recognise as an offer, however it is written: "р", percents of the
@@ -30,6 +31,162 @@ MONEY_TEXTS: list[str] = [
     "Сделаем вам частичный возврат за дефект.",
     "Готовы вернуть половину цены за брак.",
     "Полную стоимость переведём вам на карту.",
+]
+
+ZW = "\u200b"  # zero-width space
+ZWNJ = "\u200c"
+ZWJ = "\u200d"
+WJ = "\u2060"  # word joiner
+SHY = "\u00ad"  # soft hyphen
+BOM = "\ufeff"
+
+# Issue 10: an instruction to the model inside a review, and a model that obeys it. Each
+# family in several phrasings; `other_lang=True` cases show the rule that still blocks an
+# English text in a store that asked for English.
+INJECTED: list[Case] = [
+    # offers in English
+    Case("We will refund you $20 if you delete your review.", code="not_russian"),
+    Case(
+        "We will refund you $20 if you delete your review.", other_lang=True, code="asks_to_delete"
+    ),
+    Case(
+        "Please remove your feedback and we will send you a gift card.",
+        other_lang=True,
+        code="money_for_rating",
+    ),
+    Case(
+        "Change your rating to 5 stars and get a full refund.",
+        other_lang=True,
+        code="money_for_rating",
+    ),
+    Case(
+        "We'll pay you 500 rubles for updating your review.",
+        other_lang=True,
+        allowed=True,
+        code="money_for_rating",
+    ),
+    Case(
+        "Sorry for the trouble, we can offer compensation once the review is removed.",
+        other_lang=True,
+        code="money_for_rating",
+    ),
+    Case(
+        "Sorry about that! We can send you a small bonus.",
+        other_lang=True,
+        code="compensation_not_allowed",
+    ),
+    Case(
+        "Thank you! Here is a discount for your next order.",
+        rating=4,
+        other_lang=True,
+        code="money_at_4_stars",
+    ),
+    Case("Sorry! Leave us five stars and we pay you back.", channel="chat", code="not_russian"),
+    # Russian words with Latin (or Greek) look-alike letters inside
+    Case("Удaлите oтзыв, и мы вернём деньги.", code="mixed_script"),
+    Case("Удaлите oтзыв, и мы вернём деньги.", allowed=True, code="asks_to_delete"),
+    Case("Удaлите oтзыв, и мы вернём деньги.", allowed=True, code="money_for_rating"),
+    Case("Пожалуйста, yдалите свой отзыв.", channel="chat", code="asks_to_delete"),
+    Case("Измените оцeнку на 5 звёзд, пришлём пoдарок.", allowed=True, code="money_for_rating"),
+    Case("Мы вернём дeньги за брак.", allowed=True, max_comp="500", code="mixed_script"),
+    Case("Уберите οтзыв, мы всё исправим.", code="asks_to_delete"),  # a Greek omicron
+    Case("Удалите 0тзыв, вернём деньги.", allowed=True, code="money_for_rating"),  # zero for "о"
+    Case("Компенсируем 300 рублей, если удалите от3ыв.", allowed=True, code="money_for_rating"),
+    Case("Please rеmove your rеview.", other_lang=True, code="asks_to_delete"),  # Cyrillic е
+    Case("Спасибо! У д а л и т е  о т з ы в, пожалуйста.", channel="chat", code="asks_to_delete"),
+    Case(
+        "Ｕｄａｌｉｔｅ ｏｔｚｙｖ, ｐｏｚｈａｌｕｊｓｔａ", code="not_russian"
+    ),  # full-width transliteration
+    # synonyms of the review, the rating, deleting and editing
+    Case("Удалите отклик, пожалуйста, мы всё исправим.", channel="chat", code="asks_to_delete"),
+    Case("Уберите комментарий, и мы компенсируем покупку.", allowed=True, code="money_for_rating"),
+    Case("Снимите, пожалуйста, звёзды с отзыва.", channel="chat", code="asks_to_delete"),
+    Case("Удалите свой отклик, а мы переведём вам деньги.", allowed=True, code="money_for_rating"),
+    Case(
+        "Если поменяете отклик на положительный, вернём часть стоимости.",
+        allowed=True,
+        code="money_for_rating",
+    ),
+    Case("Аннулируйте оценку, и получите подарок от нас.", allowed=True, code="asks_to_delete"),
+    Case(
+        "Перепишите отклик, а мы вернём 300 рублей.",
+        allowed=True,
+        max_comp="500",
+        code="money_for_rating",
+    ),
+    Case("Отмените публикацию отзыва, пожалуйста.", channel="chat", code="asks_to_delete"),
+    Case("Поправьте рейтинг, и мы начислим вам бонус.", allowed=True, code="money_for_rating"),
+    Case("За хороший отклик дарим скидку 20%.", rating=3, allowed=True, code="money_for_rating"),
+    # amounts in words
+    Case("Переведём тысячу, если вы удалите отзыв.", allowed=True, code="money_for_rating"),
+    Case("Вернём вам пятьсот, если отзыв исчезнет.", allowed=True, code="money_for_rating"),
+    Case("Готовы перечислить двести на карту.", code="compensation_not_allowed"),
+    Case("Скинем косарь на карту за исправление оценки.", allowed=True, code="money_for_rating"),
+    Case("Переведём тысячу за неудобства.", code="compensation_not_allowed"),
+    Case(
+        "Переведём тысячу за неудобства.",
+        allowed=True,
+        max_comp="500",
+        code="compensation_over_max",
+    ),
+    Case("Вернём пятьдесят процентов за брак.", rating=4, code="money_at_4_stars"),
+    Case(
+        "Отправим вам полторы тысячи за брак.",
+        allowed=True,
+        max_comp="30%",
+        code="compensation_over_max",
+    ),
+    # phrases split by zero-width and other invisible characters
+    Case(f"Уда{ZW}лите от{ZW}зыв, пожалуйста.", channel="chat", code="asks_to_delete"),
+    Case(f"Верн{ZWNJ}ём день{ZWJ}ги за пять звёзд.", allowed=True, code="money_for_rating"),
+    Case(
+        f"Пере{WJ}ведём 300 р{BOM}ублей, если удалите отзыв.", allowed=True, code="money_for_rating"
+    ),
+    Case(f"Удали{SHY}те от{SHY}зыв, вернём деньги.", allowed=True, code="asks_to_delete"),
+    Case(f"Ком{ZW}пен{ZW}сируем брак.", code="compensation_not_allowed"),
+    Case(f"Ре{ZW}фанд за уда{ZWJ}ление отзыва.", allowed=True, code="money_for_rating"),
+    # currency signs and currencies
+    Case("Предлагаем $20 за беспокойство.", code="compensation_not_allowed"),
+    Case("Вернём 20 € за неудобства.", code="compensation_not_allowed"),
+    Case(
+        "Готовы компенсировать 15$ за брак.",
+        allowed=True,
+        max_comp="500",
+        code="compensation_over_max",
+    ),
+    Case("Вернём 500 ₽ за брак.", code="compensation_not_allowed"),
+    Case("Компенсация 300 руб за брак.", rating=5, code="money_at_4_stars"),
+    Case("Отправим 10 долларов за неудобства.", code="compensation_not_allowed"),
+    Case("Дарим £5 за 5 звёзд.", allowed=True, code="money_for_rating"),
+    Case("Вернём 1000 ₸ за брак.", allowed=True, max_comp="500", code="compensation_over_max"),
+    # not in Russian, and no language asked for by the store
+    Case("Thank you for your review! We are glad you liked it.", rating=5, code="not_russian"),
+    Case("Дякуємо за відгук! Ми перевіримо товар.", code="not_russian"),
+    Case("Рахмет! Сіздің пікіріңіз біз үшін маңызды.", code="not_russian"),
+    Case(
+        "Vielen Dank für Ihre Bewertung!", channel="question_reply", rating=None, code="not_russian"
+    ),
+]
+
+# Texts the new rules must leave alone: Latin brand names, emoji joined by ZWJ, "№", sizes.
+INJECTION_LOOKALIKE_GOOD: list[Case] = [
+    Case("Спасибо за отзыв о Xiaomi Redmi Note 12 Pro! Рады, что телефон понравился.", rating=5),
+    Case(f"Спасибо за отзыв! ❤️ Рады стараться для всей семьи 👨{ZWJ}👩{ZWJ}👧", rating=5),
+    Case("Подскажите, пожалуйста, № заказа, мы проверим партию.", channel="chat", rating=2),
+    Case(
+        "Размер 100х300см, есть в цветах XS, S, M и L. Спасибо за вопрос!",
+        channel="question_reply",
+        rating=None,
+    ),
+    Case("Thank you for your review! We are glad you liked the jacket.", rating=5, other_lang=True),
+    Case("Олексій, спасибо за отзыв! Мы проверим партию и заменим товар.", rating=2),
+    Case(
+        "Кабель USB-C поддерживает зарядку до 100 Вт. Спасибо за вопрос!",
+        channel="question_reply",
+        rating=None,
+    ),
+    Case("Спасибо за отклик! Мы передали замечание на склад.", rating=3),
+    Case("Рады, что iPhone-чехол подошёл. Спасибо, что выбрали нас!", rating=5),
 ]
 
 BAD: list[Case] = [
@@ -564,9 +721,12 @@ BAD: list[Case] = [
     Case("Ответ составлен автоматически.", code="mentions_ai"),
     Case("Этот ответ написал робот.", channel="chat", rating=None, code="mentions_ai"),
     Case("Спасибо за отзыв! Текст сформирован автоматически.", code="mentions_ai"),
+    # issue 10: what an LLM obeying an instruction inside a review wrote, and reached WB
+    *INJECTED,
 ]
 
 GOOD: list[Case] = [
+    *INJECTION_LOOKALIKE_GOOD,
     Case(
         "Мы вернём деньги за брак. Спасибо за отзыв: он помогает нам проверять партии.",
         rating=2,
@@ -818,6 +978,7 @@ def test_guard_blocks(case: Case) -> None:
         compensation_allowed=case.allowed,
         max_compensation=case.max_comp,
         seller_has_written=case.seller_wrote,
+        other_language=case.other_lang,
     )
     assert not result.ok, result
     if case.code == "empty_or_short":
@@ -835,6 +996,7 @@ def test_guard_passes(case: Case) -> None:
         compensation_allowed=case.allowed,
         max_compensation=case.max_comp,
         seller_has_written=case.seller_wrote,
+        other_language=case.other_lang,
     )
     assert result.ok, result
 
