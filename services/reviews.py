@@ -36,6 +36,7 @@ from services.ai.prompting import (
     compensation_allowed,
 )
 from services.ai.tasks import AITasks, ReplyDraft
+from services.ai.textnorm import asks_other_language
 from services.wb.client import ANSWER_MAX, ANSWER_MIN
 from services.wb.errors import (
     WBAuthError,
@@ -119,6 +120,7 @@ def guard_reply(ctx: ReplyContext, text: str) -> GuardResult:
         rating=ctx.rating,
         compensation_allowed=compensation_allowed(rules, ctx.rating),
         max_compensation=rules.max_compensation if rules else None,
+        other_language=asks_other_language(ctx.store.ai_instructions),
     )
 
 

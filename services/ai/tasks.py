@@ -56,6 +56,7 @@ from services.ai.prompting import (
     review_reply_user_message,
 )
 from services.ai.reasons import COMPLAINT_REASONS, MAX_REASON_ID, MIN_REASON_ID
+from services.ai.textnorm import asks_other_language
 
 COMPLAINT_MAX_CHARS: Final = 900
 TEMPLATE_MODEL: Final = "template"
@@ -577,6 +578,7 @@ class AITasks:
                 compensation_allowed=allowed,
                 max_compensation=max_comp,
                 seller_has_written=seller_has_written,
+                other_language=asks_other_language(call.store.ai_instructions),
             )
             await self._log(
                 call,
