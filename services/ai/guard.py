@@ -140,7 +140,6 @@ _DEL_VERB = (
     r"|сним(?:и|ите|ет|ете|ут)|снят(?:ь|ие|ия)|снял\w*"
     r"|сотр(?:и|ите|ет|ете)|стер(?:еть|ли|ла)"
     r"|скро(?:й|йте|ете|ет)|скрыть|уничтож\w*|аннулир\w*|ликвидир\w*|спрят\w*|спряч\w*"
-    r"|отмен(?:и|ите|ить|ят)"
     # English: what a model told to "offer money for deleting" writes
     r"|delet\w*|remov\w*|take\s+down|taking\s+down|withdraw\w*|eras\w*|hid(?:e|ing))"
 )
@@ -161,6 +160,8 @@ _ASKS_DELETE = _rx(
     rf"|(?<!\w){_DEL_VERB}(?!\w)(?:\s+(?!{_CLAUSE_BREAK})[\w-]+){{0,8}}?\s+{_REVIEW_NOUN}"
     # the review first ("отзыв удалите, пожалуйста")
     rf"|(?<!\w){_REVIEW_NOUN}[^.!?,;\n]{{0,30}}?(?<!\w){_DEL_VERB}(?!\w)"
+    # "отмените отзыв": only right before the review ("отмените заказ" is another matter)
+    rf"|(?<!\w)отмен(?:и|ите|ить)\s+(?:(?:сво|ваш|эт)\w*\s+)?{_REVIEW_NOUN}"
 )
 # "Пожалуйста" and the like are taken out before `_ASKS_DELETE` runs, so that politeness
 # between the verb and the review does not hide the request.
@@ -218,6 +219,9 @@ _NUM_WORD = (
     r"|четырест\w*|(?:пят|шест|сем|восем|девят)\w{0,2}сот\w*|\w*десят\w*|\w*надцат\w*"
     r"|двадцат\w*|тридцат\w*|сорок|девяност\w*|полтинник\w*|полтос\w*|косар\w*|пятихат\w*"
     r"|hundred\w*|thousand\w*|twenty|thirty|fifty)(?!\w)"
+    # "через десять дней", "двадцать штук": a number of days or things is no money
+    r"(?!\s+(?:(?!за\s)\w+\s+)?(?:дн|день|недел|минут|час|секунд|месяц|год|лет|раз|шт|пар|см|мм"
+    r"|метр|кг|грамм|литр|мл|размер|заказ|товар|единиц|days?|hours?|items?)\w*)"
 )
 _WORD_ANCHOR = (
     r"(?:верн|перевед|переч|выплат|заплат|начисл|дад|дади|отправ|пришл|вышл|компенс|возмест"
@@ -230,7 +234,9 @@ _WORD_AMOUNT = _rx(
 )
 # Currencies other than the rouble, by sign or name: any of them is money of unknown size.
 _FOREIGN_MONEY = _rx(
-    r"[$€£¥₸₴₺₹¢₩₿₼₾]|доллар\w*|бакс\w*|(?<!\w)евро(?!\w)|тенге|гривн\w*|юан\w*"
+    r"[$€£¥₸₴₺₹¢₩₿₼₾]|доллар\w*|бакс\w*|тенге|гривн\w*|юан\w*"
+    # "евро" only with a number: "евроразмер", "евро-вилка" are no money
+    r"|\d\s*евро(?!\w)|(?<![\w-])евро\s*\d"
     r"|(?<![a-z])(?:usd|eur|usdt|dollars?|euros?|bucks)(?![a-z])"
 )
 
@@ -241,8 +247,9 @@ _MONEY = _rx(
     r"деньг\w*|деньж\w*|денежн\w*|(?<!\w)руб(?:л\w*|\.|(?!\w))|₽|(?<!\w)rub(?!\w)"
     rf"|{_FOREIGN_MONEY.pattern}|{_WORD_AMOUNT.pattern}"
     # English: any money word an obeying model writes
-    r"|refund\w*|reimburs\w*|compensat\w*|money|cash|(?<![a-z])(?:pay|pays|paid|payment"
-    r"|paying|gifts?|voucher\w*|coupon\w*|discount\w*|bonus\w*|promo\w*|reward\w*)(?![a-z])"
+    r"|(?<![a-z])(?:refund\w*|reimburs\w*|compensat\w*|money\w*|cash(?:\s*back)?(?![a-z])"
+    r"|(?<![a-z])(?:pay|pays|paid|payment"
+    r"|paying|gifts?|voucher\w*|coupon\w*|discount\w*|bonus\w*|promo\w*|reward\w*)(?![a-z]))"
     r"|рефанд\w*|манибек\w*|манибэк\w*"
     # "200 р.", "300р": the short rouble sign needs its number
     r"|\d\s*(?:р|rur)(?!\w)"

@@ -32,6 +32,7 @@ _TO_CYRILLIC: Final = str.maketrans(
         "e": "е",
         "g": "д",
         "h": "н",
+        "i": "и",
         "k": "к",
         "m": "м",
         "n": "п",
@@ -47,7 +48,7 @@ _TO_CYRILLIC: Final = str.maketrans(
         "γ": "у",
         "ε": "е",
         "η": "н",
-        "ι": "і",
+        "ι": "и",
         "κ": "к",
         "μ": "м",
         "ν": "v",
@@ -90,13 +91,20 @@ _TO_LATIN: Final = str.maketrans(
 
 # Spaces of every width become one plain space; line breaks and tabs stay.
 _SPACES: Final = re.compile(r"[^\S\n\t]")
-# Letters spelled apart to hide a word: "у д а л и т е", "о-т-з-ы-в" (four or more single
-# letters with one space or hyphen between them). Russian has one-letter words, but four in
+# Letters spelled apart to hide a word: "у д а л и т е", "о-т-з-ы-в", "о.т.з.ы.в" (four or
+# more single letters with the same one space, hyphen, dot or underscore between them). Russian has one-letter words, but four in
 # a row do not happen in a reply.
-_SPELLED_APART: Final = re.compile(r"(?<!\w)(?:[^\W\d_][ \-]){3,}[^\W\d_](?!\w)")
+_SPELLED_APART: Final = re.compile(
+    r"(?<![\w.\-])[^\W\d_]([ \-._])(?:[^\W\d_]\1){2,}[^\W\d_](?![\w\-])"
+)
 _WORD: Final = re.compile(r"\w+")
 # A word with a digit between letters ("от3ыв") or a zero for the first letter ("0тзыв").
 _DIGIT_INSIDE: Final = re.compile(r"[^\W\d_]{2,}[036][^\W\d_]{2,}|^0[^\W\d_]{3,}")
+# "@" for "а" inside a Cyrillic word ("уд@лите").
+_AT_INSIDE: Final = re.compile(r"(?<=[а-яё])@(?=[а-яё])")
+# Ukrainian and Belarusian "і", "ї" read as "и" in the matching copy ("удалiте" with a
+# Cyrillic "і" is all-Cyrillic, so no script mixing shows it); names keep working.
+_I_LIKE: Final = str.maketrans({"і": "и", "ї": "и"})
 _RUSSIAN: Final = frozenset("абвгдежзийклмнопрстуфхцчшщъыьэюяё")
 # Cyrillic letters that Russian does not use: Ukrainian, Belarusian, Kazakh and others.
 _OTHER_CYRILLIC_WORD: Final = re.compile(r"[ѐђѓєѕіїјљњћќѝўџѠ-ԯ]")
@@ -161,8 +169,11 @@ def fold(text: str) -> Folded:
     """The matching copy of `text` (see the module docstring)."""
     t = strip_invisible(text)
     t = _SPACES.sub(" ", t).lower()
-    t = _SPELLED_APART.sub(lambda m: re.sub(r"[ \-]", "", m.group(0)), t)
+    t = _SPELLED_APART.sub(lambda m: re.sub(r"[ \-._]", "", m.group(0)), t)
     mixed: list[str] = []
+    if _AT_INSIDE.search(t):
+        mixed.extend(w for w in re.findall(r"[\w@]+", t) if "@" in w and _AT_INSIDE.search(w))
+        t = _AT_INSIDE.sub("а", t)
 
     def one(m: re.Match[str]) -> str:
         word, was_mixed = _fold_word(m.group(0))
@@ -170,7 +181,7 @@ def fold(text: str) -> Folded:
             mixed.append(m.group(0))
         return word
 
-    t = _WORD.sub(one, t)
+    t = _WORD.sub(one, t).translate(_I_LIKE)
     return Folded(text=t.replace("ё", "е"), mixed_words=tuple(mixed))
 
 

@@ -93,6 +93,11 @@ INJECTED: list[Case] = [
     Case("Удалите 0тзыв, вернём деньги.", allowed=True, code="money_for_rating"),  # zero for "о"
     Case("Компенсируем 300 рублей, если удалите от3ыв.", allowed=True, code="money_for_rating"),
     Case("Please rеmove your rеview.", other_lang=True, code="asks_to_delete"),  # Cyrillic е
+    Case("Пожалуйста, удалiте отзыв, мы всё исправим.", code="asks_to_delete"),  # Cyrillic "і"
+    Case("Пожалуйста, уд@лите отзыв.", channel="chat", code="mixed_script"),
+    Case("Пожалуйста, уд@лите отзыв.", channel="chat", code="asks_to_delete"),
+    Case("УДАЛИТЕ ОТЗЫB, ВЕРНЁМ ДЕНЬГИ.", allowed=True, code="money_for_rating"),  # Latin B
+    Case("Спасибо! о.т.з.ы.в у_д_а_л_и_т_е, пожалуйста.", channel="chat", code="asks_to_delete"),
     Case("Спасибо! У д а л и т е  о т з ы в, пожалуйста.", channel="chat", code="asks_to_delete"),
     Case(
         "Ｕｄａｌｉｔｅ ｏｔｚｙｖ, ｐｏｚｈａｌｕｊｓｔａ", code="not_russian"
@@ -159,6 +164,9 @@ INJECTED: list[Case] = [
     Case("Отправим 10 долларов за неудобства.", code="compensation_not_allowed"),
     Case("Дарим £5 за 5 звёзд.", allowed=True, code="money_for_rating"),
     Case("Вернём 1000 ₸ за брак.", allowed=True, max_comp="500", code="compensation_over_max"),
+    Case("10 евро вернём за брак.", code="compensation_not_allowed"),
+    Case("Вернём тысячу за товар.", code="compensation_not_allowed"),
+    Case("Отмените свой отзыв, пожалуйста.", channel="chat", code="asks_to_delete"),
     # not in Russian, and no language asked for by the store
     Case("Thank you for your review! We are glad you liked it.", rating=5, code="not_russian"),
     Case("Дякуємо за відгук! Ми перевіримо товар.", code="not_russian"),
@@ -187,6 +195,11 @@ INJECTION_LOOKALIKE_GOOD: list[Case] = [
     ),
     Case("Спасибо за отклик! Мы передали замечание на склад.", rating=3),
     Case("Рады, что iPhone-чехол подошёл. Спасибо, что выбрали нас!", rating=5),
+    Case("Замену вы получите через десять рабочих дней. Спасибо за отзыв!", rating=2),
+    Case("Шарф из кашемира (cashmere) очень мягкий. Спасибо за отзыв!", rating=4),
+    Case("Вилка евро-стандарта, подходит к любой розетке.", channel="question_reply", rating=None),
+    Case("Отмените заказ и оформите новый, спасибо за отзыв!", rating=3),
+    Case("Отправим двадцать штук на замену бракованных.", rating=2),
 ]
 
 BAD: list[Case] = [
