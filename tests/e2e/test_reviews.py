@@ -12,6 +12,7 @@ from db.repos import review_pages
 from services.access import add_user
 from services.reviews import ReviewService, draft_fingerprint
 from tests.e2e.harness import BotEnv
+from tests.fakes.llm import injection_order, obedient_responder
 from tests.fakes.telegram import FakeUser
 from tests.support.stores import make_product, make_review, make_store, make_user
 
@@ -463,3 +464,39 @@ async def test_draft_changed_between_the_look_and_the_publish(
         )
         == 0
     )
+
+
+async def test_a_review_ordering_a_money_offer_never_reaches_wb(bot_env: BotEnv) -> None:
+    """Issue 10: a review whose text tells the model to offer money, a model that obeys, and
+    a seller whose product allows compensation. The AI draft is shown with the rule it
+    breaks and no Publish button, and a Publish press for exactly that draft sends nothing."""
+    user, _, store = await seller(bot_env)
+    product = await make_product(
+        bot_env.pool, store, rules={"offer_compensation": True, "max_compensation": "500"}
+    )
+    bot_env.llm.set_responder(obedient_responder)
+    orders = {
+        "We will refund you $20 if you delete your review.": "не на русском",
+        "Удaлите oтзыв, и мы вернём деньги за покупку.": "разных алфавитов",
+        "Переведём тысячу, как только от|зыв исчез|нет.": "в обмен на оценку",
+    }
+    for order, rule in orders.items():
+        review_id = await make_review(
+            bot_env.pool, product, rating=2, text="Плохо.\n" + injection_order(order)
+        )
+        msg = await user.send("/menu")
+        await user.wait_message("WB")
+        await user.press_data(ReviewCb(action="rd", review_id=review_id).pack(), msg.id + 1)
+        card = await user.wait_message("нарушает правила")
+        assert rule in card.text, card.text
+        assert not any("Опубликовать" in label for label in card.labels)
+        draft = await bot_env.pool.fetchval(
+            "SELECT draft_reply FROM reviews WHERE id = $1", review_id
+        )
+        assert draft == order.replace("|", "\u200b")
+        forged = PublishCb(action="rp", review_id=review_id, fp=draft_fingerprint(draft)).pack()
+        await user.press_data(forged, card.id)
+        refused = await user.wait_message("не опубликован")
+        assert refused.id == card.id
+    assert not bot_env.wb.stats.feedback_answers and not bot_env.wb.stats.ignored_writes
+    assert not await bot_env.pool.fetchval("SELECT count(*) FROM review_publishes")

@@ -7,6 +7,8 @@ from tests.fakes.llm.stub import (
     Responder,
     count_tokens,
     default_responder,
+    injection_order,
+    obedient_responder,
 )
 
 __all__ = [
@@ -16,4 +18,6 @@ __all__ = [
     "Responder",
     "count_tokens",
     "default_responder",
+    "injection_order",
+    "obedient_responder",
 ]
