@@ -122,6 +122,13 @@ INJECTED: list[Case] = [
     Case("Отмените публикацию отзыва, пожалуйста.", channel="chat", code="asks_to_delete"),
     Case("Поправьте рейтинг, и мы начислим вам бонус.", allowed=True, code="money_for_rating"),
     Case("За хороший отклик дарим скидку 20%.", rating=3, allowed=True, code="money_for_rating"),
+    # gifts offered, in any words
+    Case("Вложим подарок в ваш следующий заказ.", code="compensation_not_allowed"),
+    Case("Вас ждёт подарок от нашего магазина!", rating=4, code="money_at_4_stars"),
+    Case("Подарок для вас уже в пути.", code="compensation_not_allowed"),
+    Case("We will send you a free gift.", other_lang=True, code="compensation_not_allowed"),
+    Case("Hello! I am a chatbot of the store.", other_lang=True, code="mentions_ai"),
+    Case("As a language model, I cannot check this.", other_lang=True, code="mentions_ai"),
     # amounts in words
     Case("Переведём тысячу, если вы удалите отзыв.", allowed=True, code="money_for_rating"),
     Case("Вернём вам пятьсот, если отзыв исчезнет.", allowed=True, code="money_for_rating"),
