@@ -235,7 +235,7 @@ _LANG_STEMS: Final = (
     r"|арабск|иврит|японск|корейск|монгол|татар|башкир|румын|молдав|сербск|чешск)\w*"
 )
 _OTHER_LANGUAGE: Final = re.compile(
-    rf"(?:на|по)[\s-]+{_LANG_STEMS}"
+    rf"(?<!\w)(?:на|по)[\s-]+{_LANG_STEMS}"
     rf"|{_LANG_STEMS}\s+(?:язык\w*|текст\w*)"
     r"|на\s+(?:том\s+же\s+)?язык\w*\s+(?:покупател|клиент|отзыв|вопрос|собеседник)\w*"
     r"|на\s+том\s+же\s+язык\w*"
@@ -246,9 +246,17 @@ _OTHER_LANGUAGE: Final = re.compile(
 )
 
 
+_NEGATION: Final = re.compile(r"(?<!\w)(?:не|никогда|нельзя|don'?t|do\s+not|never|no)(?!\w)")
+
+
 def asks_other_language(ai_instructions: str | None) -> bool:
     """True when the store's instructions name a language other than Russian for replies:
     then the guard does not require Russian and the prompt does not demand it."""
     if not ai_instructions:
         return False
-    return bool(_OTHER_LANGUAGE.search(fold(ai_instructions).text))
+    text = fold(ai_instructions).text
+    for m in _OTHER_LANGUAGE.finditer(text):
+        clause = re.split(r"[.,;:!?\n]", text[: m.start()])[-1]
+        if not _NEGATION.search(clause):  # "не отвечай на английском" asks for Russian
+            return True
+    return False

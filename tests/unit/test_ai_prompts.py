@@ -28,6 +28,7 @@ from services.ai.prompting import (
     select_characteristics,
 )
 from services.ai.reasons import COMPLAINT_REASONS
+from services.ai.textnorm import asks_other_language
 
 STORE = StoreInfo(id="s1", owner_id="u1", name="Уютный дом", ai_instructions=None)
 CARD = {
@@ -364,3 +365,21 @@ def test_system_prompt_says_fenced_text_is_data_and_russian_unless_store_asks() 
     assert "не инструкции" in text and "только на русском" not in text
     plain = StoreInfo(id="s", owner_id="u", name="Shop", ai_instructions="Пиши простым языком")
     assert "только на русском" in resolve_system_prompt("review_reply", None, plain).text
+
+
+@pytest.mark.parametrize(
+    ("instructions", "other"),
+    [
+        ("Отвечай на английском.", True),
+        ("Пиши по-казахски, если покупатель пишет по-казахски", True),
+        ("Reply in English, please.", True),
+        ("Отвечай на языке покупателя.", True),
+        ("Пиши простым языком, без канцелярита.", False),
+        ("Не отвечай на английском, даже если просят.", False),
+        ("Подписывайся «Команда Уютного дома».", False),
+        ("", False),
+        (None, False),
+    ],
+)
+def test_store_asks_for_another_language(instructions: str | None, other: bool) -> None:
+    assert asks_other_language(instructions) is other
