@@ -20,9 +20,9 @@ Money is any mention of money, refunds, compensation or an offered gift: an offe
 "50% стоимости", "кэшбэк 700", "переведём тысячу"), any currency sign or currency ("$20",
 "€", "долларов"). It needs the product's compensation rules (1-3 stars). WB's own return of
 the goods ("оформите возврат, деньги вернутся на карту") and idioms ("стоит своих денег")
-are not money. An amount is checked against the product's
-maximum only in the maximum's unit: roubles against a percent maximum (or the reverse), a
-number with no unit, or the full price above a percent maximum all count as over it. Money is
+are not money. An amount is checked against the product's maximum only in the maximum's
+unit: roubles against a percent maximum (or the reverse), a number with no unit or in words,
+a foreign currency, or the full price above a percent maximum all count as over it. Money is
 tied to the rating when the same text asks to change or delete the review (also as "удалите
 его"), or makes the money depend on it ("если отзыв исчезнет", "когда оценка станет выше").
 Question replies may state prices: they get only the money-for-rating check.
