@@ -10,9 +10,11 @@ import asyncpg
 import httpx
 import pytest
 
+from db.repos.leases import LeaseKind, claim_lease, release_lease
 from services.ai.client import AIClient, AIConfig
+from services.ai.leases import AI_LEASE_TTL
 from services.ai.tasks import AITasks
-from services.reviews import REPLY_DRAFT_LOCK, ReplyError, ReviewService, draft_fingerprint
+from services.reviews import ReplyError, ReviewService, draft_fingerprint
 from services.sync.base import SyncOptions
 from services.sync.service import SyncService
 from services.wb.client import RetryPolicy, WBClient, WBUrls
@@ -225,15 +227,11 @@ def test_fingerprint_is_short_and_tells_texts_apart() -> None:
 async def test_one_ai_reply_draft_per_review_at_a_time(env: Env) -> None:
     """Another process drafting the same review: this press pays for nothing."""
     calls = await env.pool.fetchval("SELECT count(*) FROM ai_logs")
-    async with env.pool.acquire() as other_process:
-        await other_process.execute(
-            "SELECT pg_advisory_lock($1, hashtext($2))", REPLY_DRAFT_LOCK, env.review
-        )
-        with pytest.raises(ReplyError) as caught:
-            await env.service.draft_reply(env.review)
-        await other_process.execute(
-            "SELECT pg_advisory_unlock($1, hashtext($2))", REPLY_DRAFT_LOCK, env.review
-        )
+    kind = LeaseKind.REPLY_DRAFT
+    assert await claim_lease(env.pool, kind, env.review, "other-process", ttl=AI_LEASE_TTL)
+    with pytest.raises(ReplyError) as caught:
+        await env.service.draft_reply(env.review)
+    await release_lease(env.pool, kind, env.review, "other-process")
     assert caught.value.code == "busy"
     assert await env.pool.fetchval("SELECT count(*) FROM ai_logs") == calls
     assert (await env.service.draft_reply(env.review)).text, "free again once the other is done"
