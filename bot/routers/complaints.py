@@ -404,9 +404,9 @@ async def _run_batch(
     message: Message | None,
     back: InlineKeyboardButton,
 ) -> None:
+    latest: list[BatchReport] = []
+    task = asyncio.create_task(complaints.batch_draft(store_id, progress=latest.append))
     try:
-        latest: list[BatchReport] = []
-        task = asyncio.create_task(complaints.batch_draft(store_id, progress=latest.append))
         shown = -1
         while not task.done():
             await asyncio.wait({task}, timeout=PROGRESS_EVERY)
@@ -435,7 +435,19 @@ async def _run_batch(
     except Exception:
         log.exception("batch drafting for store %s: the progress message failed", store_id)
     finally:
+        if not task.done():  # stopped from outside: the drafts made so far stay
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
         _running.discard(store_id)
+
+
+@router.shutdown()
+async def stop_batches() -> None:
+    """The bot is stopping: running batches end now, before the pool closes under them."""
+    running = list(_batches)
+    for task in running:
+        task.cancel()
+    await asyncio.gather(*running, return_exceptions=True)
 
 
 async def _queue_back(i18n: I18nContext, state: FSMContext) -> InlineKeyboardButton:

@@ -6,7 +6,10 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime
 
+import asyncpg
+
 from bot.callbacks import BatchCb, ComplaintCb, ReviewCb
+from bot.routers import complaints as complaints_router
 from db.pool import create_pool
 from db.repos.user_settings import update_user_settings
 from tests.e2e.harness import BotEnv, running_bot
@@ -198,3 +201,28 @@ async def test_a_big_batch_against_a_slow_llm_leaves_the_bot_answering(db_url: s
             assert env.llm.max_in_flight <= env.services.ai_client.config.max_in_flight
     finally:
         pool.terminate()
+
+
+async def test_a_bot_stopped_mid_batch_ends_the_batch_and_frees_its_leases(
+    pool: asyncpg.Pool,
+) -> None:
+    async with running_bot(pool) as env:
+        user, _, store = await seller(env)
+        product = await make_product(pool, store, rules=ALL_ON)
+        for i in range(12):
+            await make_review(pool, product, rating=1 + i % 3, text=f"Плохое качество {i}")
+        env.llm.set_latency(2.0)
+        await user.send("/menu")
+        await user.wait_message("WB")
+        await user.press("Жалобы")
+        await user.wait_message("Черновиков нет")
+        await user.press("Жалобы на все подходящие")
+        await user.wait_message("на 12 отзывов")
+        await user.press("Да, составить")
+        await user.wait_message("Составляю жалобы")
+        await asyncio.sleep(0.3)  # drafts hold their leases, waiting for the LLM
+        assert await pool.fetchval("SELECT count(*) FROM ai_leases") > 0
+    assert not complaints_router._batches, "the batch ended with the bot"
+    assert await pool.fetchval("SELECT count(*) FROM ai_leases") == 0
+    assert await pool.fetchval("SELECT count(*) FROM review_complaints") == 0
+    assert await pool.fetchval("SELECT count(*) FROM ai_logs") == 0, "cancelled, not failed"
