@@ -28,7 +28,7 @@ from db.repos import complaints as complaints_repo
 from db.repos.leases import LeaseKind
 from db.repos.user_settings import DEFAULT_AI_CONCURRENCY, get_user_settings
 from services.ai.errors import AIError
-from services.ai.leases import AI_LEASE_TTL, ai_lease
+from services.ai.leases import ai_lease
 from services.ai.prompting import ProductInfo, ReviewInfo, StoreInfo
 from services.ai.reasons import COMPLAINT_REASONS
 from services.ai.tasks import LOAD_SETTINGS, AITasks, ComplaintDraft, SettingsArg
@@ -205,12 +205,12 @@ class ComplaintService:
         ai: AITasks,
         *,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
-        lease_ttl: timedelta = AI_LEASE_TTL,
+        lease_ttl: timedelta | None = None,
     ) -> None:
         self.pool = pool
         self.ai = ai
         self.clock = clock
-        self.lease_ttl = lease_ttl
+        self.lease_ttl = lease_ttl or ai.lease_ttl
 
     async def context(self, review_id: str) -> ReviewContext:
         row = await self.pool.fetchrow(_CONTEXT_SQL, review_id)

@@ -151,7 +151,11 @@ class ReviewService:
         would pay twice for one draft. The review's lease in `ai_leases` says who drafts;
         no connection is held while the LLM works."""
         async with ai_lease(
-            self.pool, LeaseKind.REPLY_DRAFT, review_id, busy=lambda: ReplyError("busy")
+            self.pool,
+            LeaseKind.REPLY_DRAFT,
+            review_id,
+            busy=lambda: ReplyError("busy"),
+            ttl=self.ai.lease_ttl,
         ):
             ctx = await self.context(review_id)
             if ctx.review.get("has_answer"):

@@ -17,13 +17,21 @@ from datetime import timedelta
 import asyncpg
 
 from db.repos.leases import LeaseKind, claim_lease, release_lease
+from services.ai.client import AIConfig
 
 log = logging.getLogger(__name__)
 
 AI_LEASE_TTL = timedelta(minutes=10)
-"""Longer than any one drafting job (two logical LLM calls, each with its retries and
-timeouts, plus a wait for a free slot): a live holder never loses its lease to a second
-payer, and a dead one blocks the object for this long at most."""
+"""The least a lease lasts: a live holder must not lose it to a second payer, and a dead one
+blocks the object for about this long."""
+
+
+def lease_ttl(config: AIConfig) -> timedelta:
+    """How long a drafting job may take: two logical calls (an invalid or refused answer is
+    asked once more), every attempt of each timing out with the longest backoff after it;
+    never less than `AI_LEASE_TTL`, which leaves room for the wait for a free slot."""
+    one_call = config.attempts * (config.timeout_seconds + config.backoff_max_seconds)
+    return max(AI_LEASE_TTL, timedelta(seconds=2 * one_call))
 
 
 @contextlib.asynccontextmanager

@@ -6,11 +6,13 @@ import asyncio
 import hashlib
 import logging
 from collections.abc import AsyncIterator
+from datetime import timedelta
 
 import pytest
 
 from services.ai.client import AIClient, AIConfig
 from services.ai.errors import AICallError, AIConfigError
+from services.ai.leases import AI_LEASE_TTL, lease_ttl
 from services.settings import load_settings
 from tests.fakes.llm import LLMStub
 
@@ -268,3 +270,9 @@ def test_config_from_settings() -> None:
         AIConfig(attempts=0)
     with pytest.raises(ValueError):
         AIConfig(max_in_flight=0)
+
+
+def test_a_drafting_lease_outlasts_the_slowest_job() -> None:
+    assert lease_ttl(AIConfig()) == AI_LEASE_TTL, "the defaults fit in 10 minutes"
+    slow = AIConfig(timeout_seconds=300, attempts=3, backoff_max_seconds=20)
+    assert lease_ttl(slow) == timedelta(seconds=2 * 3 * 320)
