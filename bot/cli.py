@@ -549,6 +549,14 @@ def complaints_draft(
                 eligible = counts.get("eligible", 0)
                 total = min(eligible, limit) if limit is not None else eligible
                 err.print(f"eligible reviews: {eligible:,}; drafting {total:,}", markup=False)
+                if not err.is_terminal:  # a log or a pipe: a line every tenth of the way
+                    step = max(1, total // 10)
+
+                    def progress_line(report: BatchReport) -> None:
+                        if report.processed % step == 0 or report.processed == total:
+                            err.print(f"drafting: {report.processed:,}/{total:,}", markup=False)
+
+                    return await service.batch_draft(store_id, limit=limit, progress=progress_line)
                 with Progress(
                     TextColumn("drafting"),
                     BarColumn(),

@@ -52,8 +52,8 @@ _busy: set[str] = set()
 def busy(key: str) -> Iterator[bool]:
     """True for the first press on `key` in this process while it works, False for the rest.
 
-    A courtesy against double presses only: across processes PostgreSQL decides (advisory
-    locks, conditional updates, publish claims)."""
+    A courtesy against double presses only: across processes PostgreSQL decides (leases,
+    conditional updates, publish claims)."""
     if key in _busy:
         yield False
         return

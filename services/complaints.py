@@ -12,12 +12,12 @@ drafting also need the product's rules (active product, `work_status = 'active'`
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections import Counter
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -25,8 +25,10 @@ import asyncpg
 
 from db.models import ComplaintRow
 from db.repos import complaints as complaints_repo
+from db.repos.leases import LeaseKind
 from db.repos.user_settings import DEFAULT_AI_CONCURRENCY, get_user_settings
 from services.ai.errors import AIError
+from services.ai.leases import ai_lease
 from services.ai.prompting import ProductInfo, ReviewInfo, StoreInfo
 from services.ai.reasons import COMPLAINT_REASONS
 from services.ai.tasks import LOAD_SETTINGS, AITasks, ComplaintDraft, SettingsArg
@@ -39,8 +41,6 @@ COMPLAINT_FLOOR = datetime(2023, 10, 1, tzinfo=MSK)
 WB_COMPLAINT_MAX = 1000
 """WB's hard cap on a complaint's text; drafts aim at 900."""
 
-DRAFT_LOCK = 71101
-"""Advisory lock class for "an LLM is drafting this review" (see `ComplaintService.draft`)."""
 
 MANUAL_GATES = ("store_paused", "rating", "too_old", "wb_status", "vanished", "complaint_exists")
 AUTO_GATES = (*MANUAL_GATES, "product_inactive", "product_not_worked", "rules_off", "rating_off")
@@ -205,10 +205,12 @@ class ComplaintService:
         ai: AITasks,
         *,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        lease_ttl: timedelta | None = None,
     ) -> None:
         self.pool = pool
         self.ai = ai
         self.clock = clock
+        self.lease_ttl = lease_ttl or ai.lease_ttl
 
     async def context(self, review_id: str) -> ReviewContext:
         row = await self.pool.fetchrow(_CONTEXT_SQL, review_id)
@@ -240,7 +242,8 @@ class ComplaintService:
         """Draft a complaint for one review; ComplaintError(gate) when a gate refuses it.
 
         One draft per review at a time across processes: the LLM is paid for once even when
-        a batch, auto-drafting and a person's press meet on the same review.
+        a batch, auto-drafting and a person's press meet on the same review (the second is
+        refused with `in_progress`). No connection is held while the LLM works.
         """
         async with self._drafting(review_id):
             ctx = await self.context(review_id)
@@ -256,18 +259,16 @@ class ComplaintService:
             raise ComplaintError("complaint_exists")
         return row
 
-    @contextlib.asynccontextmanager
-    async def _drafting(self, key: str) -> AsyncIterator[None]:
-        """A session advisory lock on one review or complaint while the LLM works on it."""
-        async with self.pool.acquire() as conn:
-            if not await conn.fetchval(
-                "SELECT pg_try_advisory_lock($1, hashtext($2))", DRAFT_LOCK, key
-            ):
-                raise ComplaintError("in_progress")
-            try:
-                yield
-            finally:
-                await conn.execute("SELECT pg_advisory_unlock($1, hashtext($2))", DRAFT_LOCK, key)
+    def _drafting(self, review_id: str) -> AbstractAsyncContextManager[None]:
+        """The review's drafting lease (`ai_leases`) while the LLM works on it: claimed and
+        released by short statements, so no pooled connection waits on the LLM."""
+        return ai_lease(
+            self.pool,
+            LeaseKind.COMPLAINT_DRAFT,
+            review_id,
+            busy=lambda: ComplaintError("in_progress"),
+            ttl=self.lease_ttl,
+        )
 
     async def _complaint(self, complaint_id: str) -> ComplaintRow:
         row = await complaints_repo.get_complaint(self.pool, complaint_id)

@@ -27,7 +27,9 @@ import asyncpg
 
 from db.models import StoreRow
 from db.repos import stores as stores_repo
+from db.repos.leases import LeaseKind
 from services.ai.guard import GuardResult, check_text
+from services.ai.leases import ai_lease
 from services.ai.prompting import (
     ProductInfo,
     ProductRulesInfo,
@@ -86,8 +88,6 @@ SELECT row_to_json(r.*)::jsonb AS review, row_to_json(p.*)::jsonb AS product,
 """
 
 
-REPLY_DRAFT_LOCK = 71103
-"""Advisory lock class: one AI reply draft per review at a time, across processes."""
 STALE_PUBLISH = timedelta(minutes=10)
 """A 'publishing' claim this old lost its process: treated like an unknown outcome."""
 
@@ -149,32 +149,30 @@ class ReviewService:
     async def draft_reply(self, review_id: str) -> ReplyDraft:
         """A new AI draft, stored as the review's `draft_reply` (problems and all).
 
-        One LLM call per review at a time across processes (a session advisory lock while it
-        works): two presses on two instances would pay twice for one draft."""
-        async with self.pool.acquire() as lock:
-            if not await lock.fetchval(
-                "SELECT pg_try_advisory_lock($1, hashtext($2))", REPLY_DRAFT_LOCK, review_id
-            ):
-                raise ReplyError("busy")
-            try:
-                ctx = await self.context(review_id)
-                if ctx.review.get("has_answer"):
-                    raise ReplyError("already_answered")
-                store = ctx.store
-                draft = await self.ai.draft_review_reply(
-                    store=StoreInfo(store.id, store.owner_id, store.name, store.ai_instructions),
-                    product=ctx.product_info(),
-                    review=ReviewInfo.from_record(ctx.review),
-                )
-                await self.pool.execute(
-                    "UPDATE reviews SET draft_reply = $2 WHERE id = $1 AND has_answer IS NOT TRUE",
-                    review_id,
-                    draft.text,
-                )
-            finally:
-                await lock.execute(
-                    "SELECT pg_advisory_unlock($1, hashtext($2))", REPLY_DRAFT_LOCK, review_id
-                )
+        One LLM call per review at a time across processes: two presses on two instances
+        would pay twice for one draft. The review's lease in `ai_leases` says who drafts;
+        no connection is held while the LLM works."""
+        async with ai_lease(
+            self.pool,
+            LeaseKind.REPLY_DRAFT,
+            review_id,
+            busy=lambda: ReplyError("busy"),
+            ttl=self.ai.lease_ttl,
+        ):
+            ctx = await self.context(review_id)
+            if ctx.review.get("has_answer"):
+                raise ReplyError("already_answered")
+            store = ctx.store
+            draft = await self.ai.draft_review_reply(
+                store=StoreInfo(store.id, store.owner_id, store.name, store.ai_instructions),
+                product=ctx.product_info(),
+                review=ReviewInfo.from_record(ctx.review),
+            )
+            await self.pool.execute(
+                "UPDATE reviews SET draft_reply = $2 WHERE id = $1 AND has_answer IS NOT TRUE",
+                review_id,
+                draft.text,
+            )
         return draft
 
     async def save_draft(self, review_id: str, text: str) -> GuardResult:

@@ -42,6 +42,7 @@ class Settings(BaseSettings):
     ai_price_output_per_m: float = Field(default=1.10, ge=0)
     ai_timeout_seconds: float = Field(default=60.0, gt=0)
     ai_max_retries: int = Field(default=2, ge=0, le=10)
+    ai_max_in_flight: int = Field(default=8, ge=1, le=1000)
 
     wb_feedbacks_url: str = WB_FEEDBACKS_PROD
     wb_chat_url: str = WB_CHAT_PROD

@@ -72,6 +72,8 @@ ESTIMATE_TOKENS = (1500, 300)
 
 _running: set[str] = set()
 """Stores with a batch running in this process."""
+_batches: set[asyncio.Task[None]] = set()
+"""The running batch tasks, held so none is collected mid-run."""
 
 
 class ComplaintStates(StatesGroup):
@@ -375,6 +377,8 @@ async def on_batch_go(
     i18n: I18nContext,
     complaints: ComplaintService,
 ) -> None:
+    """Start the batch and return: it runs as a task of its own (a batch takes minutes, and
+    the person's next press must not wait for it), editing its progress message."""
     store_id = callback_data.store_id
     if store_id in _running:
         await answer(query, i18n.get("cp-batch-running"))
@@ -384,8 +388,25 @@ async def on_batch_go(
         await answer(query, i18n.get("cp-batch-started"))
         back = await _queue_back(i18n, state)
         message = await show(query, i18n.get("cp-batch-progress", done=0, total="…"))
-        latest: list[BatchReport] = []
-        task = asyncio.create_task(complaints.batch_draft(store_id, progress=latest.append))
+    except BaseException:
+        _running.discard(store_id)
+        raise
+    task = asyncio.create_task(_run_batch(query, i18n, complaints, store_id, message, back))
+    _batches.add(task)
+    task.add_done_callback(_batches.discard)
+
+
+async def _run_batch(
+    query: CallbackQuery,
+    i18n: I18nContext,
+    complaints: ComplaintService,
+    store_id: str,
+    message: Message | None,
+    back: InlineKeyboardButton,
+) -> None:
+    latest: list[BatchReport] = []
+    task = asyncio.create_task(complaints.batch_draft(store_id, progress=latest.append))
+    try:
         shown = -1
         while not task.done():
             await asyncio.wait({task}, timeout=PROGRESS_EVERY)
@@ -411,8 +432,22 @@ async def on_batch_go(
             cost=f"{report.cost_usd.quantize(Decimal('0.0001'))}",
         )
         await show(query, text, _one(back))
+    except Exception:
+        log.exception("batch drafting for store %s: the progress message failed", store_id)
     finally:
+        if not task.done():  # stopped from outside: the drafts made so far stay
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
         _running.discard(store_id)
+
+
+@router.shutdown()
+async def stop_batches() -> None:
+    """The bot is stopping: running batches end now, before the pool closes under them."""
+    running = list(_batches)
+    for task in running:
+        task.cancel()
+    await asyncio.gather(*running, return_exceptions=True)
 
 
 async def _queue_back(i18n: I18nContext, state: FSMContext) -> InlineKeyboardButton:

@@ -9,7 +9,9 @@
   `AIConfigError` before any request.
 - Calls per owner are bounded by `user_settings.ai_concurrency` (default 5) with a semaphore
   per owner, replaced when the value changes (calls already holding the old one finish under
-  it).
+  it). Calls of the whole process are bounded too (`AI_MAX_IN_FLIGHT`, default 8): many
+  owners drafting at once queue here, each taking its owner's slot first, so one owner's
+  queue never holds the process's slots.
 - Keys never reach logs or error messages.
 """
 
@@ -35,6 +37,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+DEFAULT_MAX_IN_FLIGHT = 8
+
 
 @dataclass(frozen=True, slots=True)
 class AIConfig:
@@ -48,10 +52,14 @@ class AIConfig:
     backoff_base_seconds: float = 1.0
     backoff_max_seconds: float = 20.0
     default_concurrency: int = DEFAULT_AI_CONCURRENCY
+    max_in_flight: int = DEFAULT_MAX_IN_FLIGHT
+    """LLM requests in flight in this process at once, whoever they are for."""
 
     def __post_init__(self) -> None:
         if self.attempts < 1:
             raise ValueError("attempts must be at least 1")
+        if self.max_in_flight < 1:
+            raise ValueError("max_in_flight must be at least 1")
         if self.timeout_seconds <= 0:
             raise ValueError("timeout_seconds must be positive")
 
@@ -68,6 +76,7 @@ class AIConfig:
             default_api_key=key or None,
             timeout_seconds=settings.ai_timeout_seconds,
             attempts=settings.ai_max_retries + 1,
+            max_in_flight=settings.ai_max_in_flight,
         )
 
 
@@ -97,6 +106,7 @@ class AIClient:
         self._config = config
         self._clients: dict[str, openai.AsyncOpenAI] = {}
         self._semaphores: dict[str, tuple[int, asyncio.Semaphore]] = {}
+        self._in_flight = asyncio.Semaphore(config.max_in_flight)
 
     @property
     def config(self) -> AIConfig:
@@ -180,7 +190,7 @@ class AIClient:
             attempt += 1
             retry_after: float | None = None
             try:
-                async with semaphore:
+                async with semaphore, self._in_flight:
                     response = await client.chat.completions.create(
                         model=self._config.model, messages=msgs, **kwargs
                     )

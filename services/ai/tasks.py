@@ -27,6 +27,7 @@ import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any, Final, Literal, TypeVar
 
@@ -38,6 +39,7 @@ from services.ai.chat_tags import CHAT_TAGS, ChatTag
 from services.ai.client import AIClient, Completion
 from services.ai.errors import AICallError, AIInvalidOutput
 from services.ai.guard import Channel, GuardResult, check_text, describe_problems
+from services.ai.leases import lease_ttl
 from services.ai.pricing import DEFAULT_PRICING, ZERO_COST, Pricing
 from services.ai.prompting import (
     MAX_CHAT_MESSAGES,
@@ -360,6 +362,11 @@ class AITasks:
         self._max_chars = complaint_max_chars
         self._history = chat_history_limit
         self._defaults = default_prompts
+
+    @property
+    def lease_ttl(self) -> timedelta:
+        """How long a drafting job's lease lasts with this client's timeouts and retries."""
+        return lease_ttl(self._client.config)
 
     async def _settings(self, store: StoreInfo, settings: SettingsArg) -> UserSettingsRow | None:
         if isinstance(settings, _Load):

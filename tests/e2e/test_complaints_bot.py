@@ -3,10 +3,16 @@ and repeated presses, gates, batch drafting with progress, forged buttons."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 
+import asyncpg
+
 from bot.callbacks import BatchCb, ComplaintCb, ReviewCb
-from tests.e2e.harness import BotEnv
+from bot.routers import complaints as complaints_router
+from db.pool import create_pool
+from db.repos.user_settings import update_user_settings
+from tests.e2e.harness import BotEnv, running_bot
 from tests.e2e.test_reviews import seller
 from tests.support.stores import make_product, make_review, make_store, make_user
 
@@ -148,3 +154,75 @@ async def test_forged_complaint_buttons_are_refused(bot_env: BotEnv) -> None:
     query = await user.press_data(BatchCb(action="go", store_id=other_store).pack(), menu.id)
     assert "недоступна" in ((await user.wait_answer(query)).text or "")
     assert await status_of(bot_env, review_id) == ("draft", "draft")
+
+
+async def test_a_big_batch_against_a_slow_llm_leaves_the_bot_answering(db_url: str) -> None:
+    """Issue 10, item 1: drafts held a pooled connection each across the LLM call, so a batch
+    took every connection (here: deadlocked the pool of 4) and no other press was answered."""
+    pool = await create_pool(db_url, max_size=4)
+    try:
+        async with running_bot(pool) as env:
+            user, owner, store = await seller(env)
+            other, _, _ = await seller(env, 502)
+            await update_user_settings(pool, owner, ai_concurrency=10)
+            product = await make_product(pool, store, rules=ALL_ON)
+            for i in range(50):
+                await make_review(pool, product, rating=1 + i % 3, text=f"Плохое качество {i}")
+            await other.send("/menu")
+            await other.wait_message("WB")
+            await other.press("Помощь")
+            await other.wait_message("Как это работает")
+
+            env.llm.set_latency(2.0)
+            await user.send("/menu")
+            await user.wait_message("WB")
+            await user.press("Жалобы")
+            await user.wait_message("Черновиков нет")
+            await user.press("Жалобы на все подходящие")
+            await user.wait_message("на 50 отзывов")
+            await user.press("Да, составить")
+            await user.wait_message("Составляю жалобы")
+            await asyncio.sleep(0.5)  # the first drafts are waiting for the LLM
+            loop = asyncio.get_running_loop()
+            started = loop.time()
+            query = await other.press("Меню")
+            await other.wait_answer(query, timeout=1.0)
+            await other.wait_message("WB Репутация", timeout=1.0)
+            assert loop.time() - started < 1.0
+            started = loop.time()
+            await user.send("/menu")  # the person who started it is not kept waiting either
+            await user.wait_message("WB Репутация", timeout=1.0)
+            assert loop.time() - started < 1.0
+            assert env.llm.in_flight > 0, "measured while the batch was still drafting"
+            assert env.llm.max_in_flight >= 5, "with many LLM calls in flight"
+
+            done = await user.wait_message("Готово", timeout=60)
+            assert "Составлено 50" in done.text
+            assert env.llm.max_in_flight <= env.services.ai_client.config.max_in_flight
+    finally:
+        pool.terminate()
+
+
+async def test_a_bot_stopped_mid_batch_ends_the_batch_and_frees_its_leases(
+    pool: asyncpg.Pool,
+) -> None:
+    async with running_bot(pool) as env:
+        user, _, store = await seller(env)
+        product = await make_product(pool, store, rules=ALL_ON)
+        for i in range(12):
+            await make_review(pool, product, rating=1 + i % 3, text=f"Плохое качество {i}")
+        env.llm.set_latency(2.0)
+        await user.send("/menu")
+        await user.wait_message("WB")
+        await user.press("Жалобы")
+        await user.wait_message("Черновиков нет")
+        await user.press("Жалобы на все подходящие")
+        await user.wait_message("на 12 отзывов")
+        await user.press("Да, составить")
+        await user.wait_message("Составляю жалобы")
+        await asyncio.sleep(0.3)  # drafts hold their leases, waiting for the LLM
+        assert await pool.fetchval("SELECT count(*) FROM ai_leases") > 0
+    assert not complaints_router._batches, "the batch ended with the bot"
+    assert await pool.fetchval("SELECT count(*) FROM ai_leases") == 0
+    assert await pool.fetchval("SELECT count(*) FROM review_complaints") == 0
+    assert await pool.fetchval("SELECT count(*) FROM ai_logs") == 0, "cancelled, not failed"

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import asyncpg
 import pytest
 
+from db.pool import create_pool
+from db.repos.leases import LeaseKind, claim_lease
+from db.repos.user_settings import update_user_settings
 from services.ai.client import AIClient, AIConfig
+from services.ai.errors import AIError
 from services.ai.pricing import Pricing
 from services.ai.tasks import AITasks
 from services.complaints import ComplaintError, ComplaintService
@@ -270,3 +275,132 @@ async def test_cli_drafts_a_store_and_prints_a_summary(env: Env, db_url: str) ->
     assert "drafted 2 " in text and "failed 0" in text
     assert "rating" in text  # the 5-star review, skipped by its gate
     assert "eligible reviews: 2" in err.decode()
+
+
+# --- no pooled connection across the LLM call (issue 10, item 1) -----------------------------
+
+
+def llm_client(llm: LLMStub, **overrides: object) -> AIClient:
+    params: dict[str, object] = {
+        "base_url": llm.base_url,
+        "default_api_key": "sk-test",
+        "timeout_seconds": 5.0,
+        "attempts": 2,
+        "backoff_base_seconds": 0.01,
+        "backoff_max_seconds": 0.02,
+    }
+    params.update(overrides)
+    return AIClient(AIConfig(**params))  # type: ignore[arg-type]
+
+
+async def test_batch_of_30_with_a_pool_of_2_and_concurrency_10_finishes(
+    env: Env, db_url: str
+) -> None:
+    """Each draft held a connection for its lock and waited for a second one: deadlock."""
+    await update_user_settings(env.pool, env.owner, ai_concurrency=10)
+    for i in range(30):
+        await make_review(env.pool, env.product, rating=1 + i % 3, text=f"Плохо {i}")
+    env.llm.set_latency(0.1)
+    small = await create_pool(db_url, max_size=2)
+    client = llm_client(env.llm)
+    try:
+        service = ComplaintService(small, AITasks(client, small))
+        report = await asyncio.wait_for(service.batch_draft(env.store), 60)
+    finally:
+        await client.aclose()
+        small.terminate()
+    assert report.drafted == 30 and report.failed == 0
+    assert len(env.llm.completed) == 30
+    assert env.llm.max_in_flight > 2, "more LLM calls in flight than the pool has connections"
+    assert await env.pool.fetchval("SELECT count(*) FROM ai_leases") == 0, "all released"
+
+
+async def test_two_processes_drafting_the_same_review_pay_once(env: Env, db_url: str) -> None:
+    """Two instances (their own pools and LLM clients) press "draft" on one review at once."""
+    review = await make_review(env.pool, env.product, rating=2)
+    env.llm.set_latency(0.3)
+    pools = [await create_pool(db_url, max_size=2) for _ in range(2)]
+    clients = [llm_client(env.llm) for _ in range(2)]
+    try:
+        services = [ComplaintService(p, AITasks(c, p)) for p, c in zip(pools, clients, strict=True)]
+        results = await asyncio.gather(*(s.draft(review) for s in services), return_exceptions=True)
+        # The same review's reply draft is a lease of its own kind: not blocked by this one.
+    finally:
+        for c in clients:
+            await c.aclose()
+        for p in pools:
+            p.terminate()
+    refused = [r for r in results if isinstance(r, ComplaintError)]
+    assert len(refused) == 1 and refused[0].code == "in_progress", results
+    assert len(env.llm.requests) == 1, "the LLM is paid for once"
+    assert await env.pool.fetchval("SELECT count(*) FROM review_complaints") == 1
+
+
+async def test_a_lease_left_by_a_dead_process_expires(env: Env) -> None:
+    review = await make_review(env.pool, env.product, rating=2)
+    kind = LeaseKind.COMPLAINT_DRAFT
+    assert await claim_lease(env.pool, kind, review, "dead", ttl=timedelta(minutes=10))
+    with pytest.raises(ComplaintError) as caught:
+        await env.service.draft(review)
+    assert caught.value.code == "in_progress" and env.llm.requests == []
+    await env.pool.execute(
+        "UPDATE ai_leases SET expires_at = now() - interval '1 second' WHERE holder = 'dead'"
+    )
+    assert (await env.service.draft(review)).status == "draft", "taken over once expired"
+    assert await env.pool.fetchval("SELECT count(*) FROM ai_leases") == 0
+
+
+async def test_an_llm_failure_releases_the_lease(env: Env) -> None:
+    review = await make_review(env.pool, env.product)
+    env.llm.fail_next(2, status=500)
+    with pytest.raises(AIError):
+        await env.service.draft(review)
+    assert await env.pool.fetchval("SELECT count(*) FROM ai_leases") == 0
+    assert (await env.service.draft(review)).status == "draft"
+
+
+async def test_two_cli_processes_draft_a_store_once_with_their_pools_of_5(
+    env: Env, db_url: str
+) -> None:
+    """`wbrep complaints draft` hung after "eligible reviews" on its pool of 5; two of them
+    at once pay for each review once and print their progress."""
+    import os
+    import sys
+
+    for i in range(20):
+        await make_review(env.pool, env.product, rating=1 + i % 3, text=f"Плохо {i}")
+    env.llm.set_latency(0.2)
+    procs = [
+        await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot.cli",
+            "complaints",
+            "draft",
+            env.store,
+            env={
+                **os.environ,
+                "DATABASE_URL": db_url,
+                "DEEPSEEK_BASE_URL": env.llm.base_url,
+                "DEEPSEEK_API_KEY": "sk-test",
+                "DB_POOL_MAX": "5",
+            },
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        for _ in range(2)
+    ]
+    try:
+        outputs = await asyncio.wait_for(asyncio.gather(*(p.communicate() for p in procs)), 90)
+    finally:
+        for p in procs:
+            if p.returncode is None:
+                p.kill()
+    for proc, (out, err) in zip(procs, outputs, strict=True):
+        assert proc.returncode == 0, err.decode()
+        assert "failed 0" in out.decode()
+        assert re.search(r"drafting: (\d+)/\1$", err.decode(), re.M), "progress to the end"
+    errs = [err.decode() for _, err in outputs]
+    assert any("drafting: 20/20" in e for e in errs), errs
+    assert await env.pool.fetchval("SELECT count(*) FROM review_complaints") == 20
+    assert len(env.llm.completed) == 20, "each review paid for once across both processes"

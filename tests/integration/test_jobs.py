@@ -15,9 +15,10 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from db.pool import create_pool
 from db.repos import stores as stores_repo
+from db.repos.leases import LeaseKind, claim_lease, release_lease
 from services import products as products_service
+from services.ai.leases import AI_LEASE_TTL
 from services.alerts import DispatchReport
-from services.complaints import DRAFT_LOCK
 from services.jobs import JobConfig
 from services.settings import Settings
 from services.sync.base import SYNC_LOCK_CLASS
@@ -372,14 +373,11 @@ async def test_an_auto_draft_that_meets_a_person_drafting_is_tried_again(world: 
     created = int((t1 - timedelta(minutes=5)).timestamp())
     nm = int(next(iter(w.wb.state.cards)))
     review = w.wb.state.land_feedback("Брак", valuation=1, created=created, nm_id=nm).id
-    async with w.pool.acquire() as person_drafting:  # the complaint service's lock per review
-        await person_drafting.execute(
-            "SELECT pg_advisory_lock($1, hashtext($2))", DRAFT_LOCK, review
-        )
-        await jobs.sync_store(w.store, "reviews", now=t1)
-        await person_drafting.execute(
-            "SELECT pg_advisory_unlock($1, hashtext($2))", DRAFT_LOCK, review
-        )
+    person = "a person drafting"  # holds the complaint service's lease on the review
+    kind = LeaseKind.COMPLAINT_DRAFT
+    assert await claim_lease(w.pool, kind, review, person, ttl=AI_LEASE_TTL)
+    await jobs.sync_store(w.store, "reviews", now=t1)
+    await release_lease(w.pool, kind, review, person)
     assert not await w.pool.fetchval(
         "SELECT count(*) FROM review_complaints WHERE review_id = $1", review
     )

@@ -10,9 +10,12 @@ import asyncpg
 import httpx
 import pytest
 
+from db.pool import create_pool
+from db.repos.leases import LeaseKind, claim_lease, release_lease
 from services.ai.client import AIClient, AIConfig
+from services.ai.leases import AI_LEASE_TTL
 from services.ai.tasks import AITasks
-from services.reviews import REPLY_DRAFT_LOCK, ReplyError, ReviewService, draft_fingerprint
+from services.reviews import ReplyError, ReviewService, draft_fingerprint
 from services.sync.base import SyncOptions
 from services.sync.service import SyncService
 from services.wb.client import RetryPolicy, WBClient, WBUrls
@@ -225,15 +228,11 @@ def test_fingerprint_is_short_and_tells_texts_apart() -> None:
 async def test_one_ai_reply_draft_per_review_at_a_time(env: Env) -> None:
     """Another process drafting the same review: this press pays for nothing."""
     calls = await env.pool.fetchval("SELECT count(*) FROM ai_logs")
-    async with env.pool.acquire() as other_process:
-        await other_process.execute(
-            "SELECT pg_advisory_lock($1, hashtext($2))", REPLY_DRAFT_LOCK, env.review
-        )
-        with pytest.raises(ReplyError) as caught:
-            await env.service.draft_reply(env.review)
-        await other_process.execute(
-            "SELECT pg_advisory_unlock($1, hashtext($2))", REPLY_DRAFT_LOCK, env.review
-        )
+    kind = LeaseKind.REPLY_DRAFT
+    assert await claim_lease(env.pool, kind, env.review, "other-process", ttl=AI_LEASE_TTL)
+    with pytest.raises(ReplyError) as caught:
+        await env.service.draft_reply(env.review)
+    await release_lease(env.pool, kind, env.review, "other-process")
     assert caught.value.code == "busy"
     assert await env.pool.fetchval("SELECT count(*) FROM ai_logs") == calls
     assert (await env.service.draft_reply(env.review)).text, "free again once the other is done"
@@ -308,3 +307,26 @@ async def test_a_review_that_orders_a_money_offer_cannot_reach_wb(env: Env) -> N
     assert draft.ok and draft.text == harmless
     await env.service.publish(ids[-1], shown=draft_fingerprint(draft.text))
     assert [text for _, _, text in env.wb.stats.feedback_answers] == [harmless]
+
+
+async def test_ai_reply_drafts_hold_no_connection_while_the_llm_works(
+    env: Env, db_url: str
+) -> None:
+    """Issue 10, item 1: the reply draft's advisory lock held a pooled connection across the
+    LLM call (and then wanted a second one): on a pool of 1 it never finished."""
+    env.llm.set_latency(0.5)
+    single = await create_pool(db_url, max_size=1)
+    client = AIClient(AIConfig(base_url=env.llm.base_url, default_api_key="sk-test"))
+    try:
+        service = ReviewService(single, AITasks(client, single), env.service.wb)
+        drafting = asyncio.create_task(service.draft_reply(env.review))
+        await asyncio.sleep(0.2)  # the LLM call is in flight now
+        assert len(env.llm.requests) == 1
+        other = await asyncio.wait_for(single.fetchval("SELECT 1"), 0.25)
+        assert other == 1, "the pool's only connection is free during the LLM call"
+        draft = await asyncio.wait_for(drafting, 10)
+    finally:
+        await client.aclose()
+        single.terminate()
+    assert (await review_row(env))["draft_reply"] == draft.text
+    assert await env.pool.fetchval("SELECT count(*) FROM ai_leases") == 0

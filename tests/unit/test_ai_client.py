@@ -6,11 +6,13 @@ import asyncio
 import hashlib
 import logging
 from collections.abc import AsyncIterator
+from datetime import timedelta
 
 import pytest
 
 from services.ai.client import AIClient, AIConfig
 from services.ai.errors import AICallError, AIConfigError
+from services.ai.leases import AI_LEASE_TTL, lease_ttl
 from services.settings import load_settings
 from tests.fakes.llm import LLMStub
 
@@ -217,6 +219,39 @@ async def test_semaphore_is_recreated_when_the_setting_changes(
     assert client.semaphore_for("u1", 0) is not s1  # 0 or None -> the default 5
 
 
+async def test_calls_in_flight_are_bounded_per_process(llm: LLMStub) -> None:
+    """Ten owners at their own limit of 5: the process still sends at most its bound."""
+    client = make_client(llm, max_in_flight=4)
+    llm.set_latency(0.05)
+    try:
+        await asyncio.gather(
+            *(client.complete(MSGS, owner_id=f"u{n % 10}", concurrency=5) for n in range(40))
+        )
+    finally:
+        await client.aclose()
+    assert len(llm.completed) == 40
+    assert llm.max_in_flight == 4
+
+
+async def test_one_owner_queue_does_not_hold_the_process_slots(llm: LLMStub) -> None:
+    """An owner's calls beyond their own limit wait for their owner's slot, not the process's:
+    another owner's call still goes out while the first owner's queue is long."""
+    client = make_client(llm, max_in_flight=3)
+    llm.set_latency(0.4)
+    try:
+        busy = [client.complete(MSGS, owner_id="u1", concurrency=2) for _ in range(8)]
+        queue = asyncio.gather(*busy)
+        await asyncio.sleep(0.05)
+        started = asyncio.get_running_loop().time()
+        await client.complete(MSGS, owner_id="u2", concurrency=2)
+        waited = asyncio.get_running_loop().time() - started
+        await queue
+    finally:
+        await client.aclose()
+    assert waited < 0.8, f"another owner waited {waited:.2f} s behind u1's queue"
+    assert llm.max_in_flight == 3
+
+
 def test_config_from_settings() -> None:
     s = load_settings(
         deepseek_api_key="sk-x",
@@ -228,6 +263,16 @@ def test_config_from_settings() -> None:
     cfg = AIConfig.from_settings(s)
     assert cfg.default_api_key == "sk-x" and cfg.attempts == 2 and cfg.timeout_seconds == 7
     assert "sk-x" not in repr(cfg)
+    assert cfg.max_in_flight == 8, "AI_MAX_IN_FLIGHT's default"
+    assert AIConfig.from_settings(load_settings(ai_max_in_flight=3)).max_in_flight == 3
     assert AIConfig.from_settings(load_settings(deepseek_api_key=None)).default_api_key is None
     with pytest.raises(ValueError):
         AIConfig(attempts=0)
+    with pytest.raises(ValueError):
+        AIConfig(max_in_flight=0)
+
+
+def test_a_drafting_lease_outlasts_the_slowest_job() -> None:
+    assert lease_ttl(AIConfig()) == AI_LEASE_TTL, "the defaults fit in 10 minutes"
+    slow = AIConfig(timeout_seconds=300, attempts=3, backoff_max_seconds=20)
+    assert lease_ttl(slow) == timedelta(seconds=2 * 3 * 320)
