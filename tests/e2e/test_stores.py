@@ -10,6 +10,7 @@ import pytest
 
 from bot.callbacks import StoreCb
 from bot.routers import stores as stores_router
+from db.secrets import unseal
 from services import stores as stores_svc
 from services.access import add_user
 from services.members import accept_invite, create_invite
@@ -241,7 +242,7 @@ async def test_replace_token(bot_env: BotEnv) -> None:
     never_echoed(seller, other)
     never_echoed(seller, fresh)
     saved = await bot_env.pool.fetchval("SELECT api_token FROM stores WHERE id = $1", store_id)
-    assert saved == fresh
+    assert saved != fresh and fresh not in saved and unseal(saved) == fresh  # sealed at rest
 
 
 async def test_invite_list_and_remove_manager(bot_env: BotEnv) -> None:
