@@ -18,7 +18,7 @@ from db.migrate import apply_migrations
 from db.pool import create_pool
 from db.repos.sealed import prepare_secrets
 from db.repos.users import UserStatus
-from db.secrets import configure
+from db.secrets import SecretUnreadable, configure
 from services import access
 from services.members import InviteError
 from services.settings import Settings, SettingsError, load_settings
@@ -74,7 +74,7 @@ def _run(coro_fn: Callable[[], Awaitable[T]]) -> T:
     """Run a coroutine; known failures become one line on stderr and exit code 1."""
     try:
         return asyncio.run(_as_coro(coro_fn))
-    except (CliError, SettingsError, access.AccessError, StoreError) as exc:
+    except (CliError, SettingsError, access.AccessError, StoreError, SecretUnreadable) as exc:
         err.print(f"error: {exc}", markup=False)
         raise typer.Exit(1) from None
     except (OSError, asyncpg.PostgresError) as exc:
@@ -652,10 +652,14 @@ def secrets_rotate(
             )
         else:
             keyring = configured
-        async with _pool(settings, migrate=True) as pool:
-            from db.repos.sealed import seal_stored_secrets
-
-            report = await seal_stored_secrets(pool, keyring)
+        url = settings.database_url.get_secret_value() if settings.database_url else None
+        async with database_dsn(url, settings.data_dir) as dsn:
+            await apply_migrations(dsn)
+            pool = await create_pool(dsn, max_size=2)
+            try:
+                report = await prepare_secrets(pool, keyring)
+            finally:
+                await pool.close()
         if fresh is not None and settings.secret_key is None:
             write_key_file(settings.data_dir, fresh)
             out.print(f"replaced {settings.data_dir / 'secret.key'} with the new key", markup=False)
