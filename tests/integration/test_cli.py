@@ -132,6 +132,8 @@ async def test_check_explains_each_failing_part(db_url: str, tmp_path: Path) -> 
     assert code == 1
     lines = {line.split()[0]: line for line in out.strip().splitlines()}
     assert "ok" in lines["settings"]
+    assert "ok" in lines["secret_key"] and "created on first start" in lines["secret_key"]
+    assert not (tmp_path / "secret.key").exists()  # a check changes nothing
     assert (
         "ok" in lines["database"]
         and f"{len(migration_files())}/{len(migration_files())} migrations" in lines["database"]

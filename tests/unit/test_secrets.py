@@ -120,3 +120,17 @@ def test_write_key_file_replaces_the_key(tmp_path: Path) -> None:
 def test_token_hash_is_plain_sha256_hex() -> None:
     assert token_hash("abc") == hashlib.sha256(b"abc").hexdigest()
     assert len(token_hash("x")) == 64
+
+
+def test_wbrep_check_says_where_the_key_comes_from(tmp_path: Path) -> None:
+    from services.health import check_secret_key
+
+    unset = check_secret_key(load_settings(data_dir=tmp_path, secret_key=None))
+    assert unset.ok and "created on first start" in unset.detail
+    assert not (tmp_path / "secret.key").exists()
+    explicit = check_secret_key(load_settings(data_dir=tmp_path, secret_key=A, secret_key_old=B))
+    assert explicit.ok and Key.from_secret(A).id in explicit.detail and A not in explicit.detail
+    assert "SECRET_KEY_OLD" in explicit.detail
+    (tmp_path / "secret.key").write_text("short")
+    broken = check_secret_key(load_settings(data_dir=tmp_path, secret_key=None))
+    assert not broken.ok and "at least 32" in broken.detail
