@@ -29,6 +29,7 @@ from bot.middlewares.retry import RetryAfterMiddleware
 from db.database import database_dsn
 from db.migrate import apply_migrations
 from db.pool import create_pool
+from db.repos.sealed import prepare_secrets
 from services.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -119,12 +120,18 @@ async def run_bot(settings: Settings) -> None:
     token = settings.require_bot_token()
     if settings.webhook_url:
         settings.require_webhook_secret()  # fail before starting anything
+    keyring = settings.build_keyring()  # a bad SECRET_KEY stops start-up before anything runs
     db_url = settings.database_url.get_secret_value() if settings.database_url else None
     async with database_dsn(db_url, settings.data_dir) as dsn:
         applied = await apply_migrations(dsn)
         if applied:
             log.info("applied migrations: %s", ", ".join(applied))
         pool = await create_pool(dsn, max_size=settings.db_pool_max)
+        try:
+            await prepare_secrets(pool, keyring)
+        except BaseException:
+            await pool.close()
+            raise
         services = build_services(settings, pool)
         bot = create_bot(token, settings)
         scheduler = None

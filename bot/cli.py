@@ -16,7 +16,9 @@ from rich.console import Console
 from db.database import database_dsn
 from db.migrate import apply_migrations
 from db.pool import create_pool
+from db.repos.sealed import prepare_secrets
 from db.repos.users import UserStatus
+from db.secrets import SecretUnreadable, configure
 from services import access
 from services.members import InviteError
 from services.settings import Settings, SettingsError, load_settings
@@ -38,6 +40,10 @@ store_app = typer.Typer(help="Manage WB stores (seller accounts).", no_args_is_h
 app.add_typer(store_app, name="store")
 complaints_app = typer.Typer(help="Complaint drafts.", no_args_is_help=True)
 app.add_typer(complaints_app, name="complaints")
+secrets_app = typer.Typer(
+    help="The key that seals WB tokens and LLM keys at rest.", no_args_is_help=True
+)
+app.add_typer(secrets_app, name="secrets")
 
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -68,7 +74,7 @@ def _run(coro_fn: Callable[[], Awaitable[T]]) -> T:
     """Run a coroutine; known failures become one line on stderr and exit code 1."""
     try:
         return asyncio.run(_as_coro(coro_fn))
-    except (CliError, SettingsError, access.AccessError, StoreError) as exc:
+    except (CliError, SettingsError, access.AccessError, StoreError, SecretUnreadable) as exc:
         err.print(f"error: {exc}", markup=False)
         raise typer.Exit(1) from None
     except (OSError, asyncpg.PostgresError) as exc:
@@ -82,12 +88,18 @@ async def _as_coro(fn: Callable[[], Awaitable[T]]) -> T:
 
 @contextlib.asynccontextmanager
 async def _pool(settings: Settings, *, migrate: bool = True) -> AsyncIterator[asyncpg.Pool]:
+    """A small pool on the migrated database, with stored secrets sealed (`prepare_secrets`)."""
+    keyring = settings.build_keyring()
     url = settings.database_url.get_secret_value() if settings.database_url else None
     async with database_dsn(url, settings.data_dir) as dsn:
         if migrate:
             await apply_migrations(dsn)
         pool = await create_pool(dsn, max_size=min(settings.db_pool_max, 5))
         try:
+            if migrate:
+                await prepare_secrets(pool, keyring)
+            else:
+                configure(keyring)
             yield pool
         finally:
             await pool.close()
@@ -95,17 +107,27 @@ async def _pool(settings: Settings, *, migrate: bool = True) -> AsyncIterator[as
 
 @app.command()
 def migrate() -> None:
-    """Apply pending database migrations (starts the embedded PostgreSQL if needed)."""
+    """Apply pending database migrations, then seal stored secrets that are plain text."""
     settings = _settings()
 
     async def go() -> None:
+        keyring = settings.build_keyring()
         url = settings.database_url.get_secret_value() if settings.database_url else None
         async with database_dsn(url, settings.data_dir) as dsn:
             applied = await apply_migrations(dsn)
+            pool = await create_pool(dsn, max_size=2)
+            try:
+                sealed = await prepare_secrets(pool, keyring)
+            finally:
+                await pool.close()
         if applied:
             out.print(f"applied {len(applied)} migration(s): {', '.join(applied)}")
         else:
             out.print("database is up to date")
+        if sealed.sealed:
+            out.print(f"sealed {sealed.sealed} stored secret(s) that were plain text")
+        if sealed.unreadable:
+            err.print(_unreadable_line(sealed.unreadable), markup=False)
 
     _run(go)
 
@@ -585,6 +607,83 @@ def complaints_draft(
         out.print(f"failed   {reason:<20} {n:,}", markup=False)
     if report.failed:
         raise typer.Exit(1)
+
+
+def _unreadable_line(count: int) -> str:
+    return (
+        f"warning: {count} stored secret(s) cannot be read with the current SECRET_KEY:"
+        " set the key they were sealed with as SECRET_KEY_OLD and run `wbrep secrets rotate`,"
+        " or replace those tokens"
+    )
+
+
+@secrets_app.command("generate")
+def secrets_generate() -> None:
+    """Print a new random key for SECRET_KEY (nothing is stored or changed)."""
+    from db.secrets import generate_secret
+
+    out.print(generate_secret(), markup=False)
+
+
+@secrets_app.command("rotate")
+def secrets_rotate(
+    new_key: Annotated[
+        str | None,
+        typer.Option(
+            "--new-key",
+            help="The new key, or - to read it from stdin. Without it: SECRET_KEY is the new"
+            " key and SECRET_KEY_OLD the old one.",
+        ),
+    ] = None,
+) -> None:
+    """Re-seal every stored WB token and LLM key with a new key.
+
+    With --new-key the configured key (SECRET_KEY, or DATA_DIR/secret.key, which is then
+    replaced) is the old one. Without it, set SECRET_KEY to the new key and SECRET_KEY_OLD to
+    the old one. Afterwards the old key is no longer needed."""
+    from db.secrets import Key, Keyring, SecretKeyError, write_key_file
+
+    settings = _settings()
+    fresh = _read_token(new_key) if new_key is not None else None
+
+    async def go() -> None:
+        configured = settings.build_keyring()
+        if fresh is not None:
+            try:
+                new = Key.from_secret(fresh)
+            except SecretKeyError as exc:
+                raise CliError(str(exc).replace("SECRET_KEY", "--new-key")) from None
+            keyring = Keyring(new, [configured.current, *configured.old])
+        elif settings.secret_key is None or settings.secret_key_old is None:
+            raise CliError(
+                "give --new-key, or set SECRET_KEY to the new key and SECRET_KEY_OLD to the old one"
+            )
+        else:
+            keyring = configured
+        url = settings.database_url.get_secret_value() if settings.database_url else None
+        async with database_dsn(url, settings.data_dir) as dsn:
+            await apply_migrations(dsn)
+            pool = await create_pool(dsn, max_size=2)
+            try:
+                report = await prepare_secrets(pool, keyring)
+            finally:
+                await pool.close()
+        if fresh is not None and settings.secret_key is None:
+            write_key_file(settings.data_dir, fresh)
+            out.print(f"replaced {settings.data_dir / 'secret.key'} with the new key", markup=False)
+        out.print(
+            f"re-sealed {report.resealed}, sealed {report.sealed} plain-text secret(s) with key"
+            f" {keyring.current.id}",
+            markup=False,
+        )
+        if report.unreadable:
+            raise CliError(_unreadable_line(report.unreadable).removeprefix("warning: "))
+        if fresh is not None and settings.secret_key is not None:
+            out.print("now set SECRET_KEY to the new key wherever the bot runs", markup=False)
+        elif fresh is None:
+            out.print("SECRET_KEY_OLD is no longer needed: remove it", markup=False)
+
+    _run(go)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -51,6 +51,9 @@ class TelegramAccountRow(Row):
 
 @dataclass(frozen=True, slots=True)
 class StoreRow(Row):
+    """A store as stored: the four token columns hold sealed values (`db.secrets`); use
+    `services.wb.factory.store_tokens` for the plaintext, never the fields themselves."""
+
     id: str
     name: str
     owner_id: str

@@ -18,7 +18,7 @@ from db.models import UserRow
 from db.pool import Conn
 from db.repos import users as users_repo
 from db.repos.users import UserStatus
-from services.members import AcceptedInvite, accept_invite
+from services.members import AcceptedInvite, InviteRef, accept_invite
 
 _EMAIL_RE = re.compile(r"^[^@\s<>&\"']{1,64}@[A-Za-z0-9.-]{1,253}\.[A-Za-z]{2,63}$")
 
@@ -323,11 +323,13 @@ async def link_by_token(
 
 
 async def remember_invite(pool: asyncpg.Pool, user_id: str, token: str) -> None:
+    """Keep the invite a waiting person opened, by its hash (the database keeps no token)."""
     await users_repo.save_pending_invite(pool, user_id, token)
 
 
-async def take_pending_invite(pool: asyncpg.Pool, user_id: str) -> str | None:
-    return await users_repo.take_pending_invite(pool, user_id)
+async def take_pending_invite(pool: asyncpg.Pool, user_id: str) -> InviteRef | None:
+    found = await users_repo.take_pending_invite(pool, user_id)
+    return InviteRef(found) if found is not None else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -398,7 +400,7 @@ class Joined:
     first: bool
 
 
-async def join_by_invite(pool: asyncpg.Pool, token: str, user_id: str) -> Joined:
+async def join_by_invite(pool: asyncpg.Pool, token: str | InviteRef, user_id: str) -> Joined:
     """Accept an invite (InviteError as members.accept_invite raises it).
 
     Opening the same link again is not an error, and is not news for the owner either.

@@ -14,6 +14,7 @@ import httpx
 
 from db.database import database_dsn
 from db.migrate import migration_files
+from db.secrets import KEY_FILE, Key, SecretKeyError, load_key_file
 from services.settings import Settings
 
 
@@ -26,6 +27,7 @@ class CheckResult:
 
 async def run_checks(settings: Settings, *, timeout: float = 5.0) -> AsyncIterator[CheckResult]:
     yield CheckResult("settings", True, "loaded")
+    yield check_secret_key(settings)
     yield await check_database(settings, timeout=timeout)
     yield await check_redis(settings, timeout=timeout)
     yield await check_telegram(settings)
@@ -42,6 +44,26 @@ def wb_hosts(settings: Settings) -> dict[str, str]:
         "common": settings.wb_common_url,
         "prices": settings.wb_prices_url,
     }
+
+
+def check_secret_key(settings: Settings) -> CheckResult:
+    """Where the key that seals tokens at rest comes from (the key itself is never shown);
+    the key file is not created here, only by a start."""
+    key_file = settings.data_dir / KEY_FILE
+    try:
+        if settings.secret_key is not None:
+            where = f"SECRET_KEY (key {Key.from_secret(settings.secret_key.get_secret_value()).id})"
+        elif key_file.exists():
+            where = f"{key_file} (key {load_key_file(settings.data_dir).id})"
+        else:
+            return CheckResult(
+                "secret_key", True, f"SECRET_KEY is not set: {key_file} is created on first start"
+            )
+    except SecretKeyError as exc:
+        return CheckResult("secret_key", False, str(exc))
+    if settings.secret_key_old is not None:
+        where += ", SECRET_KEY_OLD set (run `wbrep secrets rotate`, then remove it)"
+    return CheckResult("secret_key", True, where)
 
 
 async def check_database(settings: Settings, *, timeout: float) -> CheckResult:

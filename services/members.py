@@ -15,6 +15,7 @@ import asyncpg
 
 from db.models import StoreRow
 from db.pool import Conn
+from db.secrets import token_hash
 
 Role = Literal["owner", "manager"]
 INVITE_TTL = timedelta(days=7)
@@ -76,16 +77,30 @@ async def store_of(conn: Conn, entity: str, entity_id: str) -> str | None:
 async def create_invite(
     conn: Conn, store_id: str, created_by: str, *, now: datetime | None = None
 ) -> str:
+    """A new one-time invite: the token goes into the link shown once; only its hash is kept."""
     token = secrets.token_urlsafe(12)
     now = now or datetime.now(UTC)
     await conn.execute(
-        "INSERT INTO store_invites (token, store_id, created_by, expires_at) VALUES ($1, $2, $3, $4)",
-        token,
+        """INSERT INTO store_invites (token_hash, store_id, created_by, expires_at)
+           VALUES ($1, $2, $3, $4)""",
+        token_hash(token),
         store_id,
         created_by,
         now + INVITE_TTL,
     )
     return token
+
+
+@dataclass(frozen=True, slots=True)
+class InviteRef:
+    """An invite known by its hash, all the database keeps of it (a waiting invite in
+    `pending_invites` has no token any more)."""
+
+    token_hash: str
+
+    @classmethod
+    def of(cls, invite: str | InviteRef) -> InviteRef:
+        return invite if isinstance(invite, InviteRef) else cls(token_hash(invite))
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,18 +113,20 @@ class AcceptedInvite:
 
 
 async def accept_invite(
-    pool: asyncpg.Pool, token: str, user_id: str, *, now: datetime | None = None
+    pool: asyncpg.Pool, invite: str | InviteRef, user_id: str, *, now: datetime | None = None
 ) -> AcceptedInvite:
-    """Use a one-time invite: the person becomes a manager of its store."""
+    """Use a one-time invite (its token, or the ref of a waiting one): the person becomes a
+    manager of its store."""
     now = now or datetime.now(UTC)
+    ref = InviteRef.of(invite)
     async with pool.acquire() as conn, conn.transaction():
         row = await conn.fetchrow(
             """
             SELECT i.*, s.name AS store_name, s.owner_id
               FROM store_invites i JOIN stores s ON s.id = i.store_id
-             WHERE i.token = $1 FOR UPDATE OF i
+             WHERE i.token_hash = $1 FOR UPDATE OF i
             """,
-            token,
+            ref.token_hash,
         )
         if row is None:
             raise InviteError("unknown")
@@ -124,8 +141,8 @@ async def accept_invite(
         if row["expires_at"] <= now:
             raise InviteError("expired")
         await conn.execute(
-            "UPDATE store_invites SET used_by = $2, used_at = $3 WHERE token = $1",
-            token,
+            "UPDATE store_invites SET used_by = $2, used_at = $3 WHERE token_hash = $1",
+            ref.token_hash,
             user_id,
             now,
         )

@@ -17,6 +17,7 @@ import asyncpg
 from db.models import StoreRow
 from db.repos import alerts as alerts_repo
 from db.repos import stores as stores_repo
+from db.secrets import SecretUnreadable
 from services.msk import MSK
 from services.notifier import Delivery, Notice, Notifier, Recipient
 from services.sync.base import token_fingerprint
@@ -38,8 +39,13 @@ class ReminderReport:
 
 
 def _tokens(store: StoreRow) -> list[str]:
-    """The store's distinct tokens (a category token may repeat the main one)."""
-    return list(dict.fromkeys(store_tokens(store).all()))
+    """The store's distinct tokens (a category token may repeat the main one); none when the
+    current SECRET_KEY cannot open them (the store card and its sync say so)."""
+    try:
+        return list(dict.fromkeys(store_tokens(store).all()))
+    except SecretUnreadable:
+        log.warning("token reminders: store %s: its token cannot be read", store.id)
+        return []
 
 
 class ReminderService:

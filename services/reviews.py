@@ -28,6 +28,7 @@ import asyncpg
 from db.models import StoreRow
 from db.repos import stores as stores_repo
 from db.repos.leases import LeaseKind
+from db.secrets import SecretUnreadable
 from services.ai.guard import GuardResult, check_text
 from services.ai.leases import ai_lease
 from services.ai.prompting import (
@@ -53,7 +54,8 @@ class ReplyError(Exception):
     """A reply action that cannot be done. `code`: not_found, already_answered, empty,
     too_long, guard (see `problems`), busy (a publish is in flight), auth, outcome_unknown
     (also: an earlier publish is unconfirmed), rate_limited, wb_refused, wb_unavailable,
-    draft_changed (the stored draft is not the one the person was shown)."""
+    draft_changed (the stored draft is not the one the person was shown), token_unreadable
+    (the current SECRET_KEY cannot open the store's token)."""
 
     def __init__(self, code: str, *, problems: list[str] | None = None, detail: str = "") -> None:
         super().__init__(code)
@@ -219,6 +221,10 @@ class ReviewService:
         forget it. `confirm`: a person checked WB after an unconfirmed publish and wants to
         send again."""
         ctx = await self.context(review_id)
+        try:
+            client = self.wb.for_store(ctx.store)
+        except SecretUnreadable:
+            raise ReplyError("token_unreadable") from None
         async with self.pool.acquire() as conn, conn.transaction():
             row = await conn.fetchrow(
                 "SELECT has_answer, draft_reply FROM reviews WHERE id = $1", review_id
@@ -243,7 +249,7 @@ class ReviewService:
                 raise ReplyError("busy" if state is None else "outcome_unknown")
         # The claim is committed: no lock and no connection is held across the WB call.
         try:
-            await self.wb.for_store(ctx.store).answer_feedback(review_id, text)
+            await client.answer_feedback(review_id, text)
         except WBError as exc:
             error = _reply_error(exc)
             if error.code == "outcome_unknown":

@@ -14,6 +14,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from db.secrets import MIN_SECRET_LENGTH, Keyring, SecretKeyError, build_keyring
+
 WB_FEEDBACKS_PROD = "https://feedbacks-api.wildberries.ru"
 WB_CHAT_PROD = "https://buyer-chat-api.wildberries.ru"
 WB_CONTENT_PROD = "https://content-api.wildberries.ru"
@@ -34,6 +36,9 @@ class Settings(BaseSettings):
     database_url: SecretStr | None = None
     redis_url: SecretStr | None = None
     admin_ids: Annotated[frozenset[int], NoDecode] = frozenset()
+
+    secret_key: SecretStr | None = None
+    secret_key_old: SecretStr | None = None
 
     deepseek_api_key: SecretStr | None = None
     deepseek_base_url: str = "https://api.deepseek.com"
@@ -81,6 +86,18 @@ class Settings(BaseSettings):
                 raise ValueError("must be comma-separated Telegram ids") from None
         return value
 
+    @field_validator("secret_key", "secret_key_old")
+    @classmethod
+    def _check_secret_key(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value().strip():
+            return None
+        if len(value.get_secret_value().strip()) < MIN_SECRET_LENGTH:
+            raise ValueError(
+                f"must be at least {MIN_SECRET_LENGTH} characters"
+                " (make one with `wbrep secrets generate`)"
+            )
+        return value
+
     @field_validator("timezone")
     @classmethod
     def _check_timezone(cls, value: str) -> str:
@@ -101,6 +118,18 @@ class Settings(BaseSettings):
     @property
     def tz(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)
+
+    def build_keyring(self) -> Keyring:
+        """The keys that seal tokens at rest: SECRET_KEY, else `DATA_DIR/secret.key` (created
+        on first start); SECRET_KEY_OLD only opens values during a rotation."""
+        try:
+            return build_keyring(
+                self.secret_key.get_secret_value() if self.secret_key else None,
+                self.secret_key_old.get_secret_value() if self.secret_key_old else None,
+                self.data_dir,
+            )
+        except SecretKeyError as exc:
+            raise SettingsError(str(exc)) from None
 
     def require_bot_token(self) -> str:
         if self.bot_token is None or not self.bot_token.get_secret_value().strip():

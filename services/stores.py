@@ -16,9 +16,10 @@ import asyncpg
 from db.models import StoreRow
 from db.pool import Connection
 from db.repos import stores as stores_repo
+from db.secrets import SecretUnreadable
 from services.wb.client import StoreTokens
 from services.wb.errors import WBAuthError, WBError
-from services.wb.factory import WBClientFactory
+from services.wb.factory import WBClientFactory, store_tokens
 from services.wb.tokens import TokenFormatError, TokenInfo, inspect_token, warnings
 
 # Problems that stop a token from being saved, and warnings that do not.
@@ -75,6 +76,16 @@ async def check_token(wb: WBClientFactory, token: str, now: datetime | None = No
     except WBError as exc:
         raise StoreTokenError(["wb_unreachable"], str(exc)) from None
     return check
+
+
+def token_readable(store: StoreRow) -> bool:
+    """False when the current SECRET_KEY cannot open the store's stored token: the card says
+    so, and the owner replaces the token or the operator restores the key."""
+    try:
+        store_tokens(store)
+    except SecretUnreadable:
+        return False
+    return True
 
 
 def _clean_name(name: str) -> str:

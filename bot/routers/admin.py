@@ -27,7 +27,7 @@ from db.repos import users as users_repo
 from db.repos.users import UserStatus
 from services import access
 from services.access import AccessError, UsersPage
-from services.members import InviteError
+from services.members import InviteError, InviteRef
 from services.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -134,7 +134,11 @@ async def tell_outcome(bot: Bot, pool: asyncpg.Pool, i18n: I18nContext, person: 
 
 
 async def deliver_invite(
-    bot: Bot, pool: asyncpg.Pool, i18n: I18nContext, person: UserStatus, token: str
+    bot: Bot,
+    pool: asyncpg.Pool,
+    i18n: I18nContext,
+    person: UserStatus,
+    token: str | InviteRef,
 ) -> None:
     """An approved person uses an invite: they hear the result, the owner hears the news."""
     try:

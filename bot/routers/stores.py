@@ -37,7 +37,7 @@ from services.members import Role
 from services.stores import StoreError, StoreTokenError, TokenCheck
 from services.sync.base import KINDS, SyncResult
 from services.sync.service import SyncService
-from services.wb.factory import WBClientFactory
+from services.wb.factory import TOKEN_UNREADABLE, WBClientFactory
 
 log = logging.getLogger(__name__)
 
@@ -124,6 +124,7 @@ def wb_error_text(i18n: I18nContext, error: str) -> str:
         "read-only token": "stores-err-read-only",
         "test token works only on sandbox hosts": "stores-err-test-token",
         "token scope not allowed": "stores-err-scope",
+        TOKEN_UNREADABLE: "stores-err-token-unreadable",
     }
     if error in fixed:
         return i18n.get(fixed[error])
@@ -156,6 +157,13 @@ def _sync_line(i18n: I18nContext, store: StoreRow, kind: str) -> str:
 
 
 def card_text(i18n: I18nContext, store: StoreRow, role: Role) -> str:
+    text = _card_body(i18n, store, role)
+    if not stores_svc.token_readable(store):
+        text += "\n\n" + i18n.get("stores-token-unreadable")
+    return text
+
+
+def _card_body(i18n: I18nContext, store: StoreRow, role: Role) -> str:
     return i18n.get(
         "stores-card",
         name=esc(store.name),

@@ -1,4 +1,8 @@
-"""Stores (WB seller accounts) and their sync bookkeeping."""
+"""Stores (WB seller accounts) and their sync bookkeeping.
+
+Token columns are written sealed (`db.secrets.seal`) and read back as stored: `StoreRow`
+carries them sealed, and `services.wb.factory.store_tokens` is the one place they are opened.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ import asyncpg
 
 from db.models import StoreRow
 from db.pool import Conn
+from db.secrets import seal
 
 SyncKind = Literal["products", "reviews", "questions", "chats"]
 
@@ -33,7 +38,7 @@ async def create_store(
         store_id,
         name,
         owner_id,
-        api_token,
+        seal(api_token),
     )
     assert row is not None
     return StoreRow.from_record(row)
@@ -77,7 +82,8 @@ async def set_store_status(conn: Conn, store_id: str, status: str) -> bool:
 
 
 async def set_api_token(conn: Conn, store_id: str, api_token: str) -> bool:
-    """Replace the main token; category tokens are cleared so the new one is used everywhere."""
+    """Replace the main token (sealed); category tokens are cleared so the new one is used
+    everywhere."""
     result = await conn.execute(
         """
         UPDATE stores SET api_token = $2, feedbacks_api_token = NULL,
@@ -85,7 +91,7 @@ async def set_api_token(conn: Conn, store_id: str, api_token: str) -> bool:
         WHERE id = $1
         """,
         store_id,
-        api_token,
+        seal(api_token),
     )
     return result == "UPDATE 1"
 

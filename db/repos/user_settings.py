@@ -1,8 +1,11 @@
 """`user_settings`: one row per user with their DeepSeek key, prompts, AI concurrency and
 follow-up texts. AI work on a store reads its owner's row (domain rules, "Whose settings").
 
-Keys are kept out of `repr` so a row never prints them. JSONB columns are read as text and
-decoded here, so the functions work with or without the pool's JSON codec.
+Keys are kept out of `repr` so a row never prints them, and the LLM keys (`SEALED_FIELDS`)
+are stored sealed (`db.secrets`): written sealed here, opened here on read. A key the current
+SECRET_KEY cannot open reads as None and is named in `unreadable_keys`, so AI work can say so
+instead of silently billing the operator's key. JSONB columns are read as text and decoded
+here, so the functions work with or without the pool's JSON codec.
 """
 
 from __future__ import annotations
@@ -13,6 +16,8 @@ from datetime import datetime
 from typing import Any, Final
 
 import asyncpg
+
+from db.secrets import SecretUnreadable, seal, unseal
 
 Executor = asyncpg.Pool | asyncpg.Connection
 
@@ -29,6 +34,9 @@ PROMPT_FIELDS: Final = (
     "prompt_review_reply",
 )
 KEY_FIELDS: Final = ("deepseek_api_key", "openai_api_key", "api_key")
+SEALED_FIELDS: Final = ("deepseek_api_key", "openai_api_key")
+"""The users' LLM keys. `api_key` (the web product's own key) is looked up by value
+(`idx_user_settings_api_key`), so it is left as the web product writes it."""
 NO_REPLY_TEXT_FIELDS: Final = (
     "no_reply_trigger_phrase",
     "no_reply_stop_message",
@@ -71,6 +79,8 @@ class UserSettingsRow:
     no_reply_stop_message2: str | None = None
     created_at: datetime | None = None
     updated_at: datetime | None = None
+    unreadable_keys: tuple[str, ...] = ()
+    """Sealed keys the current SECRET_KEY cannot open (read as None)."""
 
     @property
     def has_deepseek_key(self) -> bool:
@@ -101,12 +111,25 @@ def _text_list(raw: Any) -> list[str]:
     return out
 
 
+def _opened(record: asyncpg.Record) -> tuple[dict[str, str | None], tuple[str, ...]]:
+    keys: dict[str, str | None] = {}
+    unreadable: list[str] = []
+    for name in SEALED_FIELDS:
+        try:
+            keys[name] = unseal(record[name])
+        except SecretUnreadable:
+            keys[name] = None
+            unreadable.append(name)
+    return keys, tuple(unreadable)
+
+
 def _row(record: asyncpg.Record) -> UserSettingsRow:
     concurrency = record["ai_concurrency"]
+    keys, unreadable = _opened(record)
     return UserSettingsRow(
         id=record["id"],
-        deepseek_api_key=record["deepseek_api_key"],
-        openai_api_key=record["openai_api_key"],
+        deepseek_api_key=keys["deepseek_api_key"],
+        openai_api_key=keys["openai_api_key"],
         api_key=record["api_key"],
         ai_concurrency=DEFAULT_AI_CONCURRENCY if concurrency is None else int(concurrency),
         prompt_chat_reply=record["prompt_chat_reply"],
@@ -124,6 +147,7 @@ def _row(record: asyncpg.Record) -> UserSettingsRow:
         no_reply_stop_message2=record["no_reply_stop_message2"],
         created_at=record["created_at"],
         updated_at=record["updated_at"],
+        unreadable_keys=unreadable,
     )
 
 
@@ -159,6 +183,8 @@ def _check_field(name: str, value: Any) -> Any:
         raise ValueError(f"{name} must be text or None")
     if isinstance(value, str) and not value.strip():
         return None  # an empty prompt or key means "not set": fall back to the default
+    if name in SEALED_FIELDS:
+        return seal(value)
     return value
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from db.models import Row, TelegramAccountRow, UserRow
 from db.pool import Conn
+from db.secrets import token_hash
 
 _USER = UserRow.columns()
 
@@ -233,21 +234,22 @@ async def list_statuses(
 
 
 async def save_pending_invite(conn: Conn, user_id: str, token: str) -> None:
-    """The newest invite link a waiting person opened (one per person)."""
+    """The newest invite link a waiting person opened (one per person), by its hash only."""
     await conn.execute(
-        """INSERT INTO pending_invites (user_id, token) VALUES ($1, $2)
-           ON CONFLICT (user_id) DO UPDATE SET token = EXCLUDED.token, created_at = NOW()""",
+        """INSERT INTO pending_invites (user_id, token_hash) VALUES ($1, $2)
+           ON CONFLICT (user_id) DO UPDATE
+              SET token_hash = EXCLUDED.token_hash, created_at = NOW()""",
         user_id,
-        token,
+        token_hash(token),
     )
 
 
 async def take_pending_invite(conn: Conn, user_id: str) -> str | None:
-    """Remove and return the waiting invite: whoever takes it applies it, once."""
-    token = await conn.fetchval(
-        "DELETE FROM pending_invites WHERE user_id = $1 RETURNING token", user_id
+    """Remove and return the waiting invite's hash: whoever takes it applies it, once."""
+    found = await conn.fetchval(
+        "DELETE FROM pending_invites WHERE user_id = $1 RETURNING token_hash", user_id
     )
-    return str(token) if token is not None else None
+    return str(found) if found is not None else None
 
 
 async def get_identity(
@@ -310,7 +312,9 @@ async def lock_state(conn: Conn, user_id: str) -> str | None:
 
 @dataclass(frozen=True, slots=True)
 class LinkTokenRow(Row):
-    token: str
+    """A personal link as stored: only the token's hash (migration 0012)."""
+
+    token_hash: str
     user_id: str
     created_at: datetime
     expires_at: datetime
@@ -324,14 +328,14 @@ _LINK = LinkTokenRow.columns()
 async def replace_link_token(
     conn: Conn, token: str, user_id: str, *, now: datetime, expires_at: datetime
 ) -> None:
-    """A new personal link; the user's older unused ones stop working (deleted)."""
+    """A new personal link (its hash is stored); the user's older unused ones stop working."""
     await conn.execute(
         "DELETE FROM user_link_tokens WHERE user_id = $1 AND used_at IS NULL", user_id
     )
     await conn.execute(
-        """INSERT INTO user_link_tokens (token, user_id, created_at, expires_at)
+        """INSERT INTO user_link_tokens (token_hash, user_id, created_at, expires_at)
            VALUES ($1, $2, $3, $4)""",
-        token,
+        token_hash(token),
         user_id,
         now,
         expires_at,
@@ -341,7 +345,8 @@ async def replace_link_token(
 async def lock_link_token(conn: Conn, token: str) -> LinkTokenRow | None:
     """The link's row, locked: two presses of the same link take turns."""
     row = await conn.fetchrow(
-        f"SELECT {_LINK} FROM user_link_tokens WHERE token = $1 FOR UPDATE", token
+        f"SELECT {_LINK} FROM user_link_tokens WHERE token_hash = $1 FOR UPDATE",
+        token_hash(token),
     )
     return LinkTokenRow.from_record(row) if row else None
 
@@ -350,8 +355,8 @@ async def use_link_token(conn: Conn, token: str, telegram_id: int, now: datetime
     """Mark the link used if it still may be; False when it was used or expired meanwhile."""
     status = await conn.execute(
         """UPDATE user_link_tokens SET used_at = $3, used_by_telegram_id = $2
-            WHERE token = $1 AND used_at IS NULL AND expires_at > $3""",
-        token,
+            WHERE token_hash = $1 AND used_at IS NULL AND expires_at > $3""",
+        token_hash(token),
         telegram_id,
         now,
     )

@@ -37,7 +37,7 @@ from db.repos.ai_logs import insert_ai_log
 from db.repos.user_settings import UserSettingsRow, get_user_settings
 from services.ai.chat_tags import CHAT_TAGS, ChatTag
 from services.ai.client import AIClient, Completion
-from services.ai.errors import AICallError, AIInvalidOutput
+from services.ai.errors import AICallError, AIConfigError, AIInvalidOutput
 from services.ai.guard import Channel, GuardResult, check_text, describe_problems
 from services.ai.leases import lease_ttl
 from services.ai.pricing import DEFAULT_PRICING, ZERO_COST, Pricing
@@ -323,6 +323,13 @@ def needs_template(review: ReviewInfo) -> bool:
 
 T = TypeVar("T")
 
+KEY_UNREADABLE = (
+    "Сохранённый ключ DeepSeek не читается текущим ключом SECRET_KEY: задайте ключ заново"
+    " или попросите администратора вернуть прежний SECRET_KEY"
+)
+"""An owner's sealed key the current SECRET_KEY cannot open: said, never replaced by the
+operator's key behind the owner's back."""
+
 
 @dataclass(frozen=True, slots=True)
 class _Call:
@@ -424,6 +431,8 @@ class AITasks:
     async def _complete(self, call: _Call, pair: PromptPair, attempt: int) -> Completion:
         """One logical call; a failed one is logged before the error propagates."""
         settings = call.settings
+        if settings is not None and "deepseek_api_key" in settings.unreadable_keys:
+            raise AIConfigError(KEY_UNREADABLE)
         try:
             return await self._client.complete(
                 pair.messages(),

@@ -20,7 +20,9 @@ import asyncpg
 from db.models import StoreRow
 from db.pool import Connection
 from db.repos import stores as stores_repo
+from db.secrets import SecretUnreadable
 from services.wb.errors import WBAuthError, WBError
+from services.wb.factory import TOKEN_UNREADABLE, store_tokens
 
 log = logging.getLogger(__name__)
 
@@ -134,7 +136,16 @@ async def run_sync(
                 result.skipped = "store is paused"
                 return result
             state = await stores_repo.get_sync_state(conn, store_id, kind)
-            token = token_for_kind(store) if token_for_kind else store.api_token
+            try:
+                token = token_for_kind(store) if token_for_kind else store_tokens(store).api_token
+            except SecretUnreadable:
+                # Not WB's refusal and not a crash: the card says how to fix it.
+                log.warning("sync %s of store %s: %s", kind, store_id, TOKEN_UNREADABLE)
+                result.error = TOKEN_UNREADABLE
+                await stores_repo.set_sync_status(
+                    conn, store_id, kind, "error", at=now, error=TOKEN_UNREADABLE
+                )
+                return result
             if (
                 state is not None
                 and state["auth_error"]

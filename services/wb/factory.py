@@ -7,17 +7,25 @@ from typing import Any
 import httpx
 
 from db.models import StoreRow
+from db.secrets import unseal
 from services.settings import Settings
 from services.wb.client import RetryPolicy, StoreTokens, WBClient, WBUrls
 from services.wb.limits import LimitsConfig, MemoryRateLimiter, RateLimiter, RedisRateLimiter
 
+TOKEN_UNREADABLE = "stored token unreadable"  # noqa: S105 - an error text, not a secret
+"""The sync error recorded when the current SECRET_KEY cannot open a store's token."""
+
 
 def store_tokens(store: StoreRow) -> StoreTokens:
+    """The store's tokens in plaintext: the one place the sealed token columns are opened.
+
+    Raises `db.secrets.SecretUnreadable` when the current SECRET_KEY cannot open them; callers
+    that run for many stores (sync, reminders) report it for this store and go on."""
     return StoreTokens(
-        api_token=store.api_token,
-        feedbacks=store.feedbacks_api_token,
-        chat=store.chat_api_token,
-        content=store.content_api_token,
+        api_token=unseal(store.api_token) or "",
+        feedbacks=unseal(store.feedbacks_api_token),
+        chat=unseal(store.chat_api_token),
+        content=unseal(store.content_api_token),
     )
 
 

@@ -11,9 +11,10 @@ from datetime import UTC, datetime, timedelta
 import asyncpg
 import pytest
 
+from db.secrets import token_hash
 from services import access, preferences
 from services.access import AccessError
-from services.members import InviteError, create_invite
+from services.members import InviteError, InviteRef, create_invite
 from services.preferences import PreferenceError
 from tests.support.stores import make_store, make_user
 
@@ -125,9 +126,10 @@ async def test_waiting_invite_is_taken_once_and_joining_twice_is_no_news(
     token = await create_invite(pool, store, owner)
     person = await registered(pool, "m@example.com", 20, invite_token="old")
     await access.remember_invite(pool, person, token)  # the newest link wins
-    assert await access.take_pending_invite(pool, person) == token
+    waiting = await access.take_pending_invite(pool, person)
+    assert waiting == InviteRef.of(token) and token not in waiting.token_hash  # hash only
     assert await access.take_pending_invite(pool, person) is None
-    first = await access.join_by_invite(pool, token, person)
+    first = await access.join_by_invite(pool, waiting, person)
     again = await access.join_by_invite(pool, token, person)
     assert first.first and not again.first and first.invite.store_name == "Тестовый магазин"
     with pytest.raises(InviteError) as err:
@@ -211,7 +213,8 @@ async def test_a_personal_link_links_once(pool: asyncpg.Pool) -> None:
     linked = await link_by_token(pool, link.token, 71)
     assert linked.first and linked.status.telegram_id == 71 and linked.status.state == "approved"
     row = await pool.fetchrow(
-        "SELECT used_at, used_by_telegram_id FROM user_link_tokens WHERE token = $1", link.token
+        "SELECT used_at, used_by_telegram_id FROM user_link_tokens WHERE token_hash = $1",
+        token_hash(link.token),
     )
     assert row is not None and row["used_at"] is not None and row["used_by_telegram_id"] == 71
     # The same account opening it again is told it is linked; anyone else is refused.

@@ -27,9 +27,9 @@ from services.ai.prompting import (
     ReviewInfo,
     StoreInfo,
 )
-from services.ai.tasks import AITasks
+from services.ai.tasks import KEY_UNREADABLE, AITasks
 from tests.fakes.llm import LLMStub, count_tokens
-from tests.support.stores import make_store, make_user
+from tests.support.stores import make_store, make_user, sealed_with_another_key
 
 PRICING = Pricing.of("0.27", "1.10")
 PRODUCT = ProductInfo(
@@ -236,6 +236,21 @@ async def test_owner_settings_and_store_instructions_are_used(env: Env) -> None:
     assert row.metadata["key"] == "owner"
     assert row.metadata["prompt_source"] == "user:prompt_review_complaint"
     assert "sk-owner" not in (row.prompt or "")
+
+
+async def test_an_owner_key_the_current_secret_key_cannot_read_is_said(env: Env) -> None:
+    """Not silently replaced by the operator's key (env has one): the owner hears why."""
+    await update_user_settings(env.pool, env.store.owner_id, deepseek_api_key="sk-owner")
+    await env.pool.execute(
+        "UPDATE user_settings SET deepseek_api_key = $2 WHERE id = $1",
+        env.store.owner_id,
+        sealed_with_another_key("sk-owner"),
+    )
+    store = StoreInfo(id=env.store.id, owner_id=env.store.owner_id, name="S")
+    with pytest.raises(AIConfigError) as caught:
+        await env.tasks.draft_complaint(store=store, product=PRODUCT, review=REVIEW)
+    assert str(caught.value) == KEY_UNREADABLE and "SECRET_KEY" in KEY_UNREADABLE
+    assert env.llm.requests == []
 
 
 async def test_owner_concurrency_bounds_the_drafts(env: Env) -> None:

@@ -13,6 +13,7 @@ import asyncpg
 import pytest
 
 from db.migrate import migration_files
+from db.secrets import token_hash
 from services import access
 from tests.fakes.telegram.server import FakeTelegram
 
@@ -131,6 +132,8 @@ async def test_check_explains_each_failing_part(db_url: str, tmp_path: Path) -> 
     assert code == 1
     lines = {line.split()[0]: line for line in out.strip().splitlines()}
     assert "ok" in lines["settings"]
+    assert "ok" in lines["secret_key"] and "created on first start" in lines["secret_key"]
+    assert not (tmp_path / "secret.key").exists()  # a check changes nothing
     assert (
         "ok" in lines["database"]
         and f"{len(migration_files())}/{len(migration_files())} migrations" in lines["database"]
@@ -179,8 +182,8 @@ async def test_user_link_prints_a_personal_link(
         )
         assert second is not None and second[1] != first[1]
         assert len(tg.calls_to("getMe")) == 1 and not tg.calls_to("sendMessage")
-    rows = await pool.fetch("SELECT token FROM user_link_tokens WHERE used_at IS NULL")
-    assert [r["token"] for r in rows] == [second[1]]  # the first link stopped working
+    rows = await pool.fetch("SELECT token_hash FROM user_link_tokens WHERE used_at IS NULL")
+    assert [r["token_hash"] for r in rows] == [token_hash(second[1])]  # the first one stopped
 
     # Telegram down: the operator still gets a link to hand over, as a command.
     dead = {**env, "BOT_TOKEN": "1:x", "TELEGRAM_API_BASE": f"http://127.0.0.1:{free_port()}"}
@@ -229,3 +232,53 @@ async def test_a_waiting_invite_is_applied_even_when_telegram_fails(
         person.user.id,
     )
     assert member == 1, "the invite was applied although Telegram failed"
+
+
+async def test_migrate_seals_plaintext_tokens_and_rotate_reseals_them(
+    db_url: str, pool: asyncpg.Pool, tmp_path: Path
+) -> None:
+    from db.secrets import Key, Keyring, key_id_of, load_key_file
+    from tests.support.stores import make_store, make_user
+
+    store = await make_store(pool, await make_user(pool), "plain-wb-token")
+    env = {"DATABASE_URL": db_url, "DATA_DIR": str(tmp_path), "SECRET_KEY": ""}
+    code, out, err = await wbrep("migrate", env=env)
+    assert code == 0, err
+    assert "sealed 1 stored secret(s) that were plain text" in out
+    key_file = tmp_path / "secret.key"
+    assert "SECRET_KEY is not set: created" in err and str(key_file) in err
+    assert key_file.stat().st_mode & 0o777 == 0o600
+    assert key_file.read_text().strip() not in out + err
+    raw = await pool.fetchval("SELECT api_token FROM stores WHERE id = $1", store)
+    assert "plain-wb-token" not in raw
+    assert Keyring(load_key_file(tmp_path)).open(raw) == "plain-wb-token"
+    code, out, err = await wbrep("migrate", env=env)  # nothing more to do, no new key
+    assert code == 0 and "sealed" not in out and "created" not in err
+
+    # Rotation with the key file: the file is replaced, the old key is no longer needed.
+    new = "a-new-secret-key-typed-by-the-operator-0004"
+    code, out, err = await wbrep("secrets", "rotate", "--new-key", "-", env=env, stdin=new + "\n")
+    assert code == 0, err
+    assert f"re-sealed 1, sealed 0 plain-text secret(s) with key {Key.from_secret(new).id}" in out
+    assert new not in out + err
+    raw = await pool.fetchval("SELECT api_token FROM stores WHERE id = $1", store)
+    assert Keyring(Key.from_secret(new)).open(raw) == "plain-wb-token"
+    assert load_key_file(tmp_path).id == Key.from_secret(new).id
+
+    # Rotation through the environment: SECRET_KEY new, SECRET_KEY_OLD old.
+    newer = "the-newest-secret-key-from-the-vault-00005"
+    rotate_env = {**env, "SECRET_KEY": newer, "SECRET_KEY_OLD": new}
+    code, out, err = await wbrep("secrets", "rotate", env=rotate_env)
+    assert code == 0, err
+    assert "re-sealed 1" in out and "SECRET_KEY_OLD is no longer needed" in out
+    raw = await pool.fetchval("SELECT api_token FROM stores WHERE id = $1", store)
+    assert key_id_of(raw) == Key.from_secret(newer).id
+    assert Keyring(Key.from_secret(newer)).open(raw) == "plain-wb-token"
+
+    # Without the old key the rows cannot be read: said in one line, exit 1.
+    code, out, err = await wbrep("secrets", "rotate", "--new-key", "-", env=env, stdin=new + "1\n")
+    assert code == 1 and "1 stored secret(s) cannot be read with the current SECRET_KEY" in err
+    code, _, err = await wbrep("secrets", "rotate", env=env)
+    assert code == 1 and "give --new-key" in err
+    code, out, _ = await wbrep("secrets", "generate", env=env)
+    assert code == 0 and len(out.strip()) >= 32

@@ -26,7 +26,7 @@ from tests.fakes.llm import LLMStub, injection_order, obedient_responder
 from tests.fakes.wb.app import WBEmulator
 from tests.fakes.wb.context import EmulatorConfig
 from tests.fakes.wb.generator import generate_shop
-from tests.support.stores import make_store, make_user
+from tests.support.stores import make_store, make_user, sealed_with_another_key
 
 SCALE = 200.0
 
@@ -122,6 +122,22 @@ async def test_wb_refusing_the_token_keeps_the_draft(env: Env) -> None:
     with pytest.raises(ReplyError) as exc:
         await env.service.publish(env.review, shown=None)
     assert exc.value.code == "auth"
+    row = await review_row(env)
+    assert not row["has_answer"] and row["draft_reply"] == "Спасибо за отзыв, мы всё проверим."
+
+
+async def test_a_token_the_current_key_cannot_read_is_said_and_nothing_is_sent(env: Env) -> None:
+    await env.pool.execute(
+        "UPDATE stores SET api_token = $2 WHERE id = $1",
+        env.store,
+        sealed_with_another_key(env.wb.token()),
+    )
+    await env.service.save_draft(env.review, "Спасибо за отзыв, мы всё проверим.")
+    with pytest.raises(ReplyError) as exc:
+        await env.service.publish(env.review, shown=None)
+    assert exc.value.code == "token_unreadable"
+    assert not env.wb.stats.feedback_answers
+    assert await env.pool.fetchval("SELECT count(*) FROM review_publishes") == 0  # no claim left
     row = await review_row(env)
     assert not row["has_answer"] and row["draft_reply"] == "Спасибо за отзыв, мы всё проверим."
 

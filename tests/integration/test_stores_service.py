@@ -9,6 +9,7 @@ import asyncpg
 import httpx
 import pytest
 
+from db.secrets import unseal
 from services import members
 from services import stores as stores_svc
 from services.stores import StoreError, StoreTokenError
@@ -100,7 +101,7 @@ async def test_replace_token_keeps_the_seller_account(
     fresh = wb.token(categories=("feedbacks",))
     check = await stores_svc.replace_token(pool, factory, store.id, fresh)
     assert {"no_chat_category", "no_content_category"} <= set(check.warnings)
-    assert await pool.fetchval("SELECT api_token FROM stores") == fresh
+    assert unseal(await pool.fetchval("SELECT api_token FROM stores")) == fresh
 
 
 async def test_roles_and_managers(
@@ -131,6 +132,7 @@ async def test_a_store_without_a_seller_id_takes_the_new_tokens_and_no_one_elses
     with pytest.raises(StoreTokenError) as caught:
         await stores_svc.replace_token(pool, factory, bare, wb.token())
     assert caught.value.problems == ["seller_taken"]
-    assert await pool.fetchval("SELECT api_token FROM stores WHERE id = $1", bare) == "old-token"
+    stored = await pool.fetchval("SELECT api_token FROM stores WHERE id = $1", bare)
+    assert unseal(stored) == "old-token"
     await stores_svc.replace_token(pool, factory, bare, wb.token(sid="s-new"))
     assert await pool.fetchval("SELECT wb_seller_id FROM stores WHERE id = $1", bare) == "s-new"

@@ -95,3 +95,13 @@ async def make_review(
         *fields.values(),
     )
     return review_id
+
+
+OTHER_SECRET_KEY = "another-secret-key-the-bot-does-not-have-0002"
+
+
+def sealed_with_another_key(token: str) -> str:
+    """A token as a store row holds it after SECRET_KEY was lost or changed."""
+    from db.secrets import Key, Keyring
+
+    return Keyring(Key.from_secret(OTHER_SECRET_KEY)).seal(token)

@@ -93,6 +93,7 @@ rv-err-outcome_unknown = ⚠️ WB did not confirm the publish: it may have gone
 rv-err-rate_limited = ⚠️ WB asks to wait (rate limit). Try again in a minute. The reply is kept as a draft.
 rv-err-wb_refused = ⚠️ WB refused: { $detail }. The reply is kept as a draft.
 rv-err-wb_unavailable = ⚠️ WB is unavailable right now. Try later. The reply is kept as a draft.
+rv-err-token_unreadable = ⚠️ The store's stored token cannot be read with the current SECRET_KEY: replace the token under "Stores" or ask the operator to restore the key. The reply is kept as a draft.
 rv-err-draft_changed = ⚠️ <b>Not published:</b> the draft changed after this card was shown (edited, regenerated or removed in another chat or message). The card is up to date now: check it before publishing.
 rv-draft-changed-alert = The draft changed after this card was shown, so nothing was published. The card is up to date now: check it.
 rv-draft-recheck = ⚠️ <b>Not published:</b> this button is from an old card. The card is up to date now: check the draft before publishing.

@@ -133,6 +133,8 @@ stores-err-test-token = a test token works only in the sandbox
 stores-err-no-category = the token has no "{ $category }" category
 stores-err-scope = the token lacks access rights
 stores-err-other = WB error: { $error }
+stores-err-token-unreadable = the stored token cannot be read with the current SECRET_KEY: replace the token or restore the key
+stores-token-unreadable = 🔐 <b>The token cannot be read.</b> The stored token cannot be decrypted with the current SECRET_KEY: the owner replaces the token on this card, or the operator restores the key. Until then sync and publishing do not work.
 # Managers
 stores-managers = <b>👥 Managers of "{ $name }"</b>
     { $list }
