@@ -56,7 +56,9 @@ async def list_stores(
         f"""
         SELECT {_STORE} FROM stores
         WHERE ($1::text IS NULL OR owner_id = $1)
-          AND (NOT $2 OR status = 'active')
+          AND (NOT $2 OR (status = 'active'
+                          AND EXISTS (SELECT 1 FROM users u
+                                       WHERE u.id = stores.owner_id AND u.is_approved)))
         ORDER BY name, id
         """,
         owner_id,
@@ -69,6 +71,15 @@ async def rename_store(conn: Conn, store_id: str, name: str) -> bool:
     return await conn.execute("UPDATE stores SET name = $2 WHERE id = $1", store_id, name) == (
         "UPDATE 1"
     )
+
+
+async def pause_owned(conn: Conn, owner_id: str) -> int:
+    """Pause every active store of this owner (a rejection); how many were running."""
+    status = await conn.execute(
+        "UPDATE stores SET status = 'inactive' WHERE owner_id = $1 AND status = 'active'",
+        owner_id,
+    )
+    return int(status.split()[-1])
 
 
 async def set_store_status(conn: Conn, store_id: str, status: str) -> bool:
