@@ -90,7 +90,8 @@ async def test_existing_rows_are_brought_to_the_new_rules(
             "rejected": "gone@example.com",
         }
         assert {r["id"] for r in rows if r["link_only"]} == {"linked"}
-        status = dict(await conn.fetch("SELECT id, status::text FROM stores"))
+        rows = await conn.fetch("SELECT id, status::text AS status FROM stores")
+        status = {r["id"]: r["status"] for r in rows}
         assert status == {"s1": "inactive", "s2": "active"}
     finally:
         await conn.close()
