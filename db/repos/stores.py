@@ -83,7 +83,15 @@ async def pause_owned(conn: Conn, owner_id: str) -> int:
 
 
 async def set_store_status(conn: Conn, store_id: str, status: str) -> bool:
-    result = await conn.execute("UPDATE stores SET status = $2 WHERE id = $1", store_id, status)
+    """False for a store that is gone, or resumed while its owner is not approved (a
+    rejection at the same moment paused it)."""
+    result = await conn.execute(
+        """UPDATE stores SET status = $2 WHERE id = $1
+              AND ($2 <> 'active'
+                   OR EXISTS (SELECT 1 FROM users u WHERE u.id = owner_id AND u.is_approved))""",
+        store_id,
+        status,
+    )
     return result == "UPDATE 1"
 
 

@@ -5,7 +5,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from services import access, members
+from services import stores as stores_svc
+from services.stores import StoreError
 from tests.integration.test_alerts import World, add_manager, land, now_utc, person, world
 
 __all__ = ["world"]
@@ -33,6 +37,8 @@ async def test_rejecting_an_owner_stops_every_job_and_approval_resumes_nothing(
     assert await members.store_role(w.pool, manager, w.store) is None
     assert await members.user_stores(w.pool, manager) == []
 
+    with pytest.raises(StoreError):  # a resume racing the rejection does not reopen it
+        await stores_svc.set_paused(w.pool, w.store, False)
     # Rejecting again pauses a store that was resumed meanwhile (by hand, in the database).
     await w.pool.execute("UPDATE stores SET status = 'active' WHERE id = $1", w.store)
     again = await access.decide(w.pool, w.owner, False)
