@@ -396,6 +396,11 @@ async def decide(
     return Decision(status=status, changed=changed, paused=paused)
 
 
+async def paused_stores(pool: asyncpg.Pool, user_id: str) -> int:
+    """Stores this person owns that are paused: an approval resumes none, so they are told."""
+    return await stores_repo.count_paused(pool, user_id)
+
+
 @dataclass(frozen=True, slots=True)
 class UsersPage:
     users: list[UserStatus]

@@ -123,9 +123,12 @@ async def tell_outcome(bot: Bot, pool: asyncpg.Pool, i18n: I18nContext, person: 
     token = await access.take_pending_invite(pool, person.id)
     if person.telegram_id is None:
         return False
+    paused = await access.paused_stores(pool, person.id) if person.state == "approved" else 0
     with i18n.use_locale(locale_of(person)):
         if person.state == "approved":
             text = i18n.get("access-approved") + "\n\n" + i18n.get("menu-title")
+            if paused:
+                text = i18n.get("access-stores-paused", count=paused) + "\n\n" + text
             keyboard: InlineKeyboardMarkup | None = main_menu(i18n)
         else:
             text, keyboard = i18n.get("access-refused"), None

@@ -82,6 +82,14 @@ async def pause_owned(conn: Conn, owner_id: str) -> int:
     return int(status.split()[-1])
 
 
+async def count_paused(conn: Conn, owner_id: str) -> int:
+    return int(
+        await conn.fetchval(
+            "SELECT count(*) FROM stores WHERE owner_id = $1 AND status <> 'active'", owner_id
+        )
+    )
+
+
 async def set_store_status(conn: Conn, store_id: str, status: str) -> bool:
     """False for a store that is gone, or resumed while its owner is not approved (a
     rejection at the same moment paused it)."""

@@ -32,7 +32,7 @@ async def test_rejecting_an_owner_pauses_the_stores_and_locks_the_managers_out(
 ) -> None:
     admin, pool = bot_env.admin, bot_env.pool
     owner_id, store, review = await owner_with_manager(bot_env)
-    manager = bot_env.user(902)
+    owner, manager = bot_env.user(901), bot_env.user(902)
     await manager.send("/menu")
     menu = await manager.wait_message("WB")
     await manager.press_data(ReviewCb(action="o", review_id=review).pack(), menu)
@@ -56,9 +56,12 @@ async def test_rejecting_an_owner_pauses_the_stores_and_locks_the_managers_out(
     assert "Пледы" not in stores.text + " ".join(stores.labels)
     assert not bot_env.llm.requests
 
-    # Approving again restores access but resumes nothing: the owner resumes the store.
+    # Approving again restores access but resumes nothing: the owner is told to resume.
+    await owner.wait_message("отклонил")
     await admin.send("/approve owner@example.com")
     await admin.wait_message("Одобрен(а): owner@example.com")
+    told = await owner.wait_message("одобрена")
+    assert "магазинов на паузе: 1" in told.text
     assert await pool.fetchval("SELECT status FROM stores WHERE id = $1", store) == "inactive"
     assert await members.store_role(pool, owner_id, store) == "owner"
 

@@ -21,6 +21,7 @@ access-waiting = ⏳ Your request is waiting for an admin's approval. The bot wi
 access-waiting-invite = ⏳ Your request is waiting for an admin's approval. The invite is saved: it is applied once you are approved.
 access-rejected = An admin declined your request to use the bot. If this is a mistake, contact the admin.
 access-approved = 🎉 Your request is approved. Welcome!
+access-stores-paused = ⏸ Your stores on pause: { $count }. They do not sync until you resume each on its card ("Stores").
 access-refused = Sorry, an admin declined your request to use the bot. Thank you for your interest!
 invite-joined = 🤝 You are now a manager of the store "{ $store }". You will get alerts about its new negative reviews.
 invite-already = You are already a manager of the store "{ $store }".
