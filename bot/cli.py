@@ -20,6 +20,7 @@ from db.repos.sealed import prepare_secrets
 from db.repos.users import UserStatus
 from db.secrets import SecretUnreadable, configure
 from services import access
+from services.emails import shown
 from services.members import InviteError
 from services.settings import Settings, SettingsError, load_settings
 from services.stores import StoreError, StoreTokenError
@@ -267,7 +268,8 @@ def user_approve(email: str) -> None:
 
 @user_app.command("reject")
 def user_reject(email: str) -> None:
-    """Reject a user by email or id (also withdraws access); they hear it as with approve."""
+    """Reject a user by email or id (also withdraws access and pauses the stores they own);
+    they hear it as with approve."""
     _decide_user(email, approve=False)
 
 
@@ -279,10 +281,12 @@ def _decide_user(key: str, *, approve: bool) -> None:
         async with _pool(settings) as pool:
             decision = await access.decide(pool, key, approve, admin_name=OPERATOR)
             person = decision.status
+            if decision.paused:
+                out.print(f"paused {decision.paused} store(s) they own", markup=False)
             if not decision.changed:
-                out.print(f"already {verb}: {person.email}", markup=False)
+                out.print(f"already {verb}: {shown(person.email)}", markup=False)
                 return
-            out.print(f"{verb}: {person.email}", markup=False)
+            out.print(f"{verb}: {shown(person.email)}", markup=False)
             out.print(await _tell_outcome(settings, pool, person), markup=False)
 
     _run(go)
@@ -343,7 +347,7 @@ def user_list(
             out.print("no users")
         for u in users:
             state = "approved" if u.is_approved else "pending"
-            out.print(f"{u.email}\t{u.id}\t{state}", markup=False)
+            out.print(f"{shown(u.email)}\t{u.id}\t{state}", markup=False)
 
     _run(go)
 

@@ -6,7 +6,6 @@ The CLI and the bot both go through these functions, so the rules live in one pl
 
 from __future__ import annotations
 
-import re
 import secrets
 import uuid
 from dataclasses import dataclass
@@ -16,11 +15,12 @@ import asyncpg
 
 from db.models import UserRow
 from db.pool import Conn
+from db.repos import stores as stores_repo
 from db.repos import users as users_repo
 from db.repos.users import UserStatus
+from services import emails
+from services.emails import EmailProblem
 from services.members import AcceptedInvite, InviteRef, accept_invite
-
-_EMAIL_RE = re.compile(r"^[^@\s<>&\"']{1,64}@[A-Za-z0-9.-]{1,253}\.[A-Za-z]{2,63}$")
 
 
 class AccessError(Exception):
@@ -33,17 +33,22 @@ class AccessError(Exception):
     personal link), telegram_taken (this Telegram account belongs to another user), error.
     """
 
-    def __init__(self, message: str, *, code: str = "error") -> None:
+    def __init__(
+        self, message: str, *, code: str = "error", problem: EmailProblem | None = None
+    ) -> None:
         super().__init__(message)
         self.code = code
+        self.problem = problem
+        """For invalid_email: what is wrong with it."""
 
 
 def normalize_email(raw: str) -> str:
-    """Lower-cased, trimmed email, or AccessError if it does not look like one."""
-    email = raw.strip().lower()
-    if not _EMAIL_RE.match(email) or ".." in email:
-        raise AccessError(f"not a valid email: {raw.strip()[:80]!r}", code="invalid_email")
-    return email
+    """The one stored form of an email (services.emails.normalize), or AccessError
+    `invalid_email` with the problem. Registration, the CLI and every lookup go through it."""
+    try:
+        return emails.normalize(raw)
+    except emails.EmailError as exc:
+        raise AccessError(str(exc), code="invalid_email", problem=exc.problem) from None
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,9 +72,11 @@ async def add_user(
 
     `claim` is for a person who typed the email in Telegram: nothing proves it is theirs, so
     an existing user without a Telegram account is linked only while nobody decided on them
-    (pending: the admins still decide, with the card showing who claimed it). Approved or
-    rejected ones are refused with `needs_link`: they get a personal link (issue_link_token)
-    from the operator. The operator's `--telegram-id` (claim False) binds as told.
+    (pending: the admins still decide, with the card showing who claimed it) and only if the
+    operator neither created them nor issued them a personal link (`users.link_only`).
+    Everyone else is refused with `needs_link`: they are bound by their personal link
+    (issue_link_token). A user the operator creates here (claim False) is `link_only`; the
+    operator's `--telegram-id` binds as told.
     """
     email = normalize_email(email)
     async with pool.acquire() as conn, conn.transaction():
@@ -85,7 +92,9 @@ async def add_user(
         user = await users_repo.get_user_by_email(conn, email)
         created = user is None
         if user is None:
-            user = await users_repo.create_user(conn, str(uuid.uuid4()), email, approved=approve)
+            user = await users_repo.create_user(
+                conn, str(uuid.uuid4()), email, approved=approve, link_only=not claim
+            )
         elif claim and telegram_id is not None:
             await _check_claim(conn, user, telegram_id)
         if not created and approve and not user.is_approved:
@@ -118,8 +127,7 @@ async def _check_claim(conn: Conn, user: UserRow, telegram_id: int) -> None:
     account = await users_repo.get_telegram_account_of_user(conn, user.id)
     if account is not None:
         return  # theirs already, or linked_elsewhere below
-    state = await users_repo.lock_state(conn, user.id)
-    if state != "pending":
+    if not await users_repo.lock_claimable(conn, user.id):
         raise AccessError(
             f"{user.email} is an existing user: it is linked to Telegram only by a personal link"
             " (wbrep user link)",
@@ -132,7 +140,11 @@ async def find_user(pool: asyncpg.Pool, email_or_id: str) -> UserRow | None:
     key = email_or_id.strip()
     user = await users_repo.get_user(pool, key)
     if user is None and "@" in key:
-        user = await users_repo.get_user_by_email(pool, key.lower())
+        try:
+            email = normalize_email(key)
+        except AccessError:  # a row older than the rules: only its exact spelling finds it
+            email = key.lower()
+        user = await users_repo.get_user_by_email(pool, email)
     return user
 
 
@@ -140,7 +152,10 @@ async def set_approval(pool: asyncpg.Pool, email_or_id: str, approved: bool) -> 
     user = await find_user(pool, email_or_id)
     if user is None:
         raise AccessError(f"no such user: {email_or_id.strip()[:80]!r}", code="not_found")
-    updated = await users_repo.set_approved(pool, user.id, approved)
+    async with pool.acquire() as conn, conn.transaction():
+        updated = await users_repo.set_approved(conn, user.id, approved)
+        if not approved:  # access withdrawn: their stores stop, as on a rejection
+            await stores_repo.pause_owned(conn, user.id)
     assert updated is not None
     return updated
 
@@ -224,6 +239,7 @@ async def issue_link_token(
     token = secrets.token_urlsafe(24)  # 32 characters: "link_" + token fits Telegram's 64
     async with pool.acquire() as conn, conn.transaction():
         await users_repo.lock_state(conn, user.id)  # one issuer at a time per user
+        await users_repo.mark_link_only(conn, user.id)  # typing the email binds nobody now
         account = await users_repo.get_telegram_account_of_user(conn, user.id)
         if account is not None:
             raise AccessError(
@@ -338,6 +354,8 @@ class Decision:
 
     status: UserStatus
     changed: bool
+    paused: int = 0
+    """Stores of a rejected owner that were running and are paused now."""
 
 
 async def decide(
@@ -353,22 +371,36 @@ async def decide(
 
     `only_pending` is for registration cards: a card decides only on someone nobody decided
     on yet, so a late press shows the standing decision instead of overturning it.
+
+    A rejection pauses every store the person owns, in the same transaction (even when they
+    were rejected already: a store resumed by hand is paused again), so no sync runs with
+    their token and no manager works their stores. Approving again resumes nothing: the
+    owner resumes each store from its card.
     """
     user = await find_user(pool, email_or_id)
     if user is None:
         raise AccessError(f"no such user: {email_or_id.strip()[:80]!r}", code="not_found")
-    changed = await users_repo.decide(
-        pool,
-        user.id,
-        approve,
-        admin_id=admin_id,
-        admin_name=admin_name,
-        only_pending=only_pending,
-    )
-    status = await users_repo.get_status(pool, user.id)
+    paused = 0
+    async with pool.acquire() as conn, conn.transaction():
+        changed = await users_repo.decide(
+            conn,
+            user.id,
+            approve,
+            admin_id=admin_id,
+            admin_name=admin_name,
+            only_pending=only_pending,
+        )
+        status = await users_repo.get_status(conn, user.id)
+        if status is not None and status.state == "rejected":
+            paused = await stores_repo.pause_owned(conn, user.id)
     if status is None:
         raise AccessError(f"no such user: {email_or_id.strip()[:80]!r}", code="not_found")
-    return Decision(status=status, changed=changed)
+    return Decision(status=status, changed=changed, paused=paused)
+
+
+async def paused_stores(pool: asyncpg.Pool, user_id: str) -> int:
+    """Stores this person owns that are paused: an approval resumes none, so they are told."""
+    return await stores_repo.count_paused(pool, user_id)
 
 
 @dataclass(frozen=True, slots=True)

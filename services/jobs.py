@@ -8,7 +8,8 @@ run them under a controlled clock, and every job is safe on several instances at
   (services/alerts.py);
 - owner notices are claimed by a row or flag before the send (services/reminders.py).
 
-Paused stores (`status = 'inactive'`) are skipped by every job.
+Paused stores (`status = 'inactive'`) and stores whose owner is not approved are skipped by
+every job (a rejection pauses the owner's stores as well).
 """
 
 from __future__ import annotations
@@ -240,6 +241,7 @@ class Jobs:
         total = DraftReport()
         rows = await self.pool.fetch(
             """SELECT DISTINCT n.store_id FROM new_reviews n JOIN stores s ON s.id = n.store_id
+                 JOIN users o ON o.id = s.owner_id AND o.is_approved
                 WHERE n.draft_done_at IS NULL AND s.status = 'active'"""
         )
         for row in rows:

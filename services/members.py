@@ -30,11 +30,15 @@ class InviteError(Exception):
 
 
 async def store_role(conn: Conn, user_id: str, store_id: str) -> Role | None:
+    """The person's role on the store; None unless both they and the store's owner are
+    approved (a rejected owner's managers lose the store with them)."""
     row = await conn.fetchrow(
         """
         SELECT CASE WHEN s.owner_id = $1 THEN 'owner'
                     WHEN m.user_id IS NOT NULL THEN 'manager' END AS role
           FROM stores s
+          JOIN users o ON o.id = s.owner_id AND o.is_approved
+          JOIN users me ON me.id = $1 AND me.is_approved
           LEFT JOIN store_members m ON m.store_id = s.id AND m.user_id = $1
          WHERE s.id = $2
         """,
@@ -45,14 +49,16 @@ async def store_role(conn: Conn, user_id: str, store_id: str) -> Role | None:
 
 
 async def user_stores(conn: Conn, user_id: str) -> list[tuple[StoreRow, Role]]:
-    """Stores the person owns or was invited to, owned first, then by name."""
+    """Stores the person owns or was invited to, owned first, then by name; stores whose
+    owner is not approved are left out (store_role refuses them too)."""
     rows = await conn.fetch(
         f"""
         SELECT {StoreRow.columns("s")},
                CASE WHEN s.owner_id = $1 THEN 'owner' ELSE 'manager' END AS role
           FROM stores s
-         WHERE s.owner_id = $1
-            OR EXISTS (SELECT 1 FROM store_members m WHERE m.store_id = s.id AND m.user_id = $1)
+          JOIN users o ON o.id = s.owner_id AND o.is_approved
+         WHERE (s.owner_id = $1
+            OR EXISTS (SELECT 1 FROM store_members m WHERE m.store_id = s.id AND m.user_id = $1))
          ORDER BY (s.owner_id = $1) DESC, s.name, s.id
         """,
         user_id,

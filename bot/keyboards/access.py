@@ -11,6 +11,7 @@ from aiogram_i18n import I18nContext
 from bot.callbacks import AdminCb, ListCb, SettingsCb
 from bot.keyboards.menu import back_to_menu
 from db.repos.users import UserStatus
+from services.emails import shown
 from services.preferences import LANGUAGES, QUIET_PRESETS, Preferences
 
 LABEL_EMAIL = 28  # characters of an email shown on a button
@@ -33,7 +34,7 @@ def pending_keyboard(users: Sequence[UserStatus]) -> InlineKeyboardMarkup:
     rows = [
         [
             InlineKeyboardButton(
-                text=f"✅ {_short(u.email)}",
+                text=f"✅ {_short(shown(u.email))}",
                 callback_data=AdminCb(action="lok", user_id=u.id).pack(),
             ),
             InlineKeyboardButton(

@@ -27,6 +27,7 @@ from db.repos import users as users_repo
 from db.repos.users import UserStatus
 from services import access
 from services.access import AccessError, UsersPage
+from services.emails import shown
 from services.members import InviteError, InviteRef
 from services.settings import Settings
 
@@ -79,13 +80,14 @@ async def send_to(
 def person_label(person: UserStatus) -> str:
     """Escaped: '@username (email)' or 'name (email)'."""
     handle = f"@{person.username}" if person.username else (person.first_name or "")
-    return esc(f"{handle} ({person.email})" if handle else person.email)
+    email = shown(person.email)
+    return esc(f"{handle} ({email})" if handle else email)
 
 
 def card_text(i18n: I18nContext, person: UserStatus) -> str:
     text = i18n.get(
         "adm-card",
-        email=esc(person.email),
+        email=esc(shown(person.email)),
         username=esc(f"@{person.username}") if person.username else i18n.get("adm-none"),
         name=esc(person.first_name) if person.first_name else i18n.get("adm-none"),
         tg=str(person.telegram_id) if person.telegram_id is not None else "—",
@@ -121,9 +123,12 @@ async def tell_outcome(bot: Bot, pool: asyncpg.Pool, i18n: I18nContext, person: 
     token = await access.take_pending_invite(pool, person.id)
     if person.telegram_id is None:
         return False
+    paused = await access.paused_stores(pool, person.id) if person.state == "approved" else 0
     with i18n.use_locale(locale_of(person)):
         if person.state == "approved":
             text = i18n.get("access-approved") + "\n\n" + i18n.get("menu-title")
+            if paused:
+                text = i18n.get("access-stores-paused", count=paused) + "\n\n" + text
             keyboard: InlineKeyboardMarkup | None = main_menu(i18n)
         else:
             text, keyboard = i18n.get("access-refused"), None
@@ -194,7 +199,10 @@ async def _decide(
 def _decision_answer(i18n: I18nContext, decision: access.Decision) -> str:
     person = decision.status
     if decision.changed:
-        return i18n.get(f"adm-answer-{person.state}")
+        text = i18n.get(f"adm-answer-{person.state}")
+        if decision.paused:
+            text += ". " + i18n.get("adm-paused-stores", count=decision.paused)
+        return text
     who = esc(person.decided_by_name) if person.decided_by_name else i18n.get("adm-someone")
     return i18n.get(f"adm-already-{person.state}", admin=who)
 
@@ -233,7 +241,7 @@ async def on_list_decision(
 
 def _user_line(number: int, person: UserStatus) -> str:
     extra = f" — @{person.username}" if person.username else ""
-    return f"{number}. {STATE_ICON[person.state]} {esc(person.email)}{esc(extra)}"
+    return f"{number}. {STATE_ICON[person.state]} {esc(shown(person.email))}{esc(extra)}"
 
 
 def pending_screen(i18n: I18nContext, page: UsersPage) -> tuple[str, InlineKeyboardMarkup | None]:
@@ -244,7 +252,7 @@ def pending_screen(i18n: I18nContext, page: UsersPage) -> tuple[str, InlineKeybo
         name = esc(person.first_name) if person.first_name else ""
         handle = esc(f"@{person.username}") if person.username else ""
         who = ", ".join(x for x in (handle, name) if x)
-        lines.append(f"{number}. {esc(person.email)}" + (f" — {who}" if who else ""))
+        lines.append(f"{number}. {esc(shown(person.email))}" + (f" — {who}" if who else ""))
     if page.has_next:
         lines += ["", i18n.get("adm-pending-more", count=page.total - len(page.users))]
     return "\n".join(lines), pending_keyboard(page.users)
@@ -279,10 +287,13 @@ async def on_decide_command(
         return
     person = decision.status
     verb = "approved" if approve else "rejected"
+    paused = i18n.get("adm-paused-stores", count=decision.paused) if decision.paused else ""
     if not decision.changed:
-        await message.answer(i18n.get(f"adm-was-{verb}", email=esc(person.email)))
+        text = i18n.get(f"adm-was-{verb}", email=esc(shown(person.email)))
+        await message.answer("\n".join(x for x in (text, paused) if x))
         return
-    await message.answer(i18n.get(f"adm-{verb}", email=esc(person.email)))
+    text = i18n.get(f"adm-{verb}", email=esc(shown(person.email)))
+    await message.answer("\n".join(x for x in (text, paused) if x))
     await tell_outcome(bot, pool, i18n, person)
 
 

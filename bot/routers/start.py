@@ -5,8 +5,9 @@ the token in `pending_invites` (services.access.register / remember_invite) and 
 admin approves them (bot.routers.admin.tell_outcome).
 
 `/start link_<token>` opens a personal link (`wbrep user link`): it binds this Telegram account
-to a user the operator added, once. Typing the email of such a user is refused unless they are
-still pending (services.access.add_user, `claim`): knowing an email proves nothing.
+to a user the operator added, once. Typing the email of such a user is refused: a user the
+operator created or issued a link to is bound only by the link, and anyone else only while
+pending (services.access.add_user, `claim`): knowing an email proves nothing.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from bot.ui import answer
 from db.models import UserRow
 from services import access
 from services.access import AccessError
+from services.emails import EmailProblem
 from services.settings import Settings
 
 router = Router(name="start")
@@ -34,6 +36,12 @@ router = Router(name="start")
 INVITE_PREFIX = "inv_"
 LINK_PREFIX = "link_"
 LINK_ERRORS = {"telegram_taken": "link-telegram-taken", "linked_elsewhere": "link-user-taken"}
+BAD_EMAIL = {
+    EmailProblem.SHAPE: "reg-bad-email",
+    EmailProblem.LOCAL: "reg-bad-email-local",
+    EmailProblem.MIXED: "reg-bad-email-mixed",
+    EmailProblem.DOMAIN: "reg-bad-email-domain",
+}
 
 
 class Registration(StatesGroup):
@@ -122,8 +130,9 @@ async def on_email(
         return
     try:
         email = access.normalize_email(message.text)
-    except AccessError:
-        await message.answer(i18n.get("reg-bad-email", text=clip(message.text, 80)))
+    except AccessError as exc:
+        key = BAD_EMAIL.get(exc.problem or EmailProblem.SHAPE, "reg-bad-email")
+        await message.answer(i18n.get(key, text=clip(message.text, 80)))
         return
     token = (await state.get_data()).get("invite")
     tg = message.from_user

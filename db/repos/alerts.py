@@ -339,6 +339,9 @@ async def access(conn: Conn, pairs: Sequence[tuple[str, str]]) -> dict[tuple[str
         """
         SELECT x.store_id, x.user_id,
                CASE WHEN s.id IS NULL OR s.status <> 'active' THEN 'store paused'
+                    WHEN NOT EXISTS (SELECT 1 FROM users o
+                                      WHERE o.id = s.owner_id AND o.is_approved)
+                         THEN 'store paused'
                     WHEN u.id IS NULL OR NOT u.is_approved THEN 'no access'
                     WHEN s.owner_id = x.user_id THEN NULL
                     WHEN EXISTS (SELECT 1 FROM store_members m
@@ -403,10 +406,12 @@ async def release_token_reminder(conn: Conn, store_id: str, token_hash: str, day
 
 
 async def due_stores(conn: Conn, slot: str, *, now: datetime) -> list[str]:
-    """Active stores whose `slot` is due (or never ran): the candidates `claim_slot` decides."""
+    """Active stores of approved owners whose `slot` is due (or never ran): the candidates
+    `claim_slot` decides."""
     rows = await conn.fetch(
         """
         SELECT s.id FROM stores s
+          JOIN users o ON o.id = s.owner_id AND o.is_approved
           LEFT JOIN sync_schedule c ON c.store_id = s.id AND c.slot = $1
          WHERE s.status = 'active' AND (c.next_run_at IS NULL OR c.next_run_at <= $2)
         """,

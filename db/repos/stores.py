@@ -61,7 +61,9 @@ async def list_stores(
         f"""
         SELECT {_STORE} FROM stores
         WHERE ($1::text IS NULL OR owner_id = $1)
-          AND (NOT $2 OR status = 'active')
+          AND (NOT $2 OR (status = 'active'
+                          AND EXISTS (SELECT 1 FROM users u
+                                       WHERE u.id = stores.owner_id AND u.is_approved)))
         ORDER BY name, id
         """,
         owner_id,
@@ -76,8 +78,33 @@ async def rename_store(conn: Conn, store_id: str, name: str) -> bool:
     )
 
 
+async def pause_owned(conn: Conn, owner_id: str) -> int:
+    """Pause every active store of this owner (a rejection); how many were running."""
+    status = await conn.execute(
+        "UPDATE stores SET status = 'inactive' WHERE owner_id = $1 AND status = 'active'",
+        owner_id,
+    )
+    return int(status.split()[-1])
+
+
+async def count_paused(conn: Conn, owner_id: str) -> int:
+    return int(
+        await conn.fetchval(
+            "SELECT count(*) FROM stores WHERE owner_id = $1 AND status <> 'active'", owner_id
+        )
+    )
+
+
 async def set_store_status(conn: Conn, store_id: str, status: str) -> bool:
-    result = await conn.execute("UPDATE stores SET status = $2 WHERE id = $1", store_id, status)
+    """False for a store that is gone, or resumed while its owner is not approved (a
+    rejection at the same moment paused it)."""
+    result = await conn.execute(
+        """UPDATE stores SET status = $2 WHERE id = $1
+              AND ($2 <> 'active'
+                   OR EXISTS (SELECT 1 FROM users u WHERE u.id = owner_id AND u.is_approved))""",
+        store_id,
+        status,
+    )
     return result == "UPDATE 1"
 
 

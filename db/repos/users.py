@@ -14,12 +14,17 @@ from db.secrets import token_hash
 _USER = UserRow.columns()
 
 
-async def create_user(conn: Conn, user_id: str, email: str, *, approved: bool) -> UserRow:
+async def create_user(
+    conn: Conn, user_id: str, email: str, *, approved: bool, link_only: bool = False
+) -> UserRow:
+    """`link_only`: the operator created them, so only a personal link binds Telegram."""
     row = await conn.fetchrow(
-        f"INSERT INTO users (id, email, is_approved) VALUES ($1, $2, $3) RETURNING {_USER}",
+        f"""INSERT INTO users (id, email, is_approved, link_only) VALUES ($1, $2, $3, $4)
+            RETURNING {_USER}""",
         user_id,
         email,
         approved,
+        link_only,
     )
     assert row is not None
     return UserRow.from_record(row)
@@ -308,6 +313,27 @@ async def lock_state(conn: Conn, user_id: str) -> str | None:
     if row["is_approved"]:
         return "approved"
     return "rejected" if row["rejected_at"] is not None else "pending"
+
+
+async def lock_claimable(conn: Conn, user_id: str) -> bool:
+    """Whether typing this user's email may bind a Telegram account to them: only a pending
+    user nobody created by hand and nobody issued a link for (an imported one). The user's
+    row stays locked until the transaction ends, so a decision or a link issued at the same
+    moment comes wholly before or after the claim."""
+    row = await conn.fetchrow(
+        "SELECT is_approved, rejected_at, link_only FROM users WHERE id = $1 FOR UPDATE", user_id
+    )
+    return (
+        row is not None
+        and not row["is_approved"]
+        and row["rejected_at"] is None
+        and not row["link_only"]
+    )
+
+
+async def mark_link_only(conn: Conn, user_id: str) -> None:
+    """From now on only a personal link binds this user (one was issued)."""
+    await conn.execute("UPDATE users SET link_only = TRUE WHERE id = $1", user_id)
 
 
 @dataclass(frozen=True, slots=True)

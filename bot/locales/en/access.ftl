@@ -7,6 +7,9 @@ reg-ask-email-invite = 👋 Welcome to <b>WB Reputation</b>! You were invited to
     /cancel — cancel.
 reg-bad-email = This does not look like an email: "{ $text }".
     Send an address like <code>name@example.com</code>, or /cancel.
+reg-bad-email-local = In "{ $text }" the part before @ may hold only Latin letters, digits and . _ + -. Cyrillic letters and look-alikes of Latin ones do not fit: type the address in Latin letters, or /cancel.
+reg-bad-email-mixed = The domain of "{ $text }" mixes letters of different alphabets (a Latin and a Cyrillic "a", for example). Type the address again, or /cancel.
+reg-bad-email-domain = The domain of "{ $text }" does not look like a real one. Send an address like <code>name@example.com</code>, or /cancel.
 reg-not-text = Send your email as text, for example <code>name@example.com</code>.
 reg-linked-elsewhere = This email is already linked to another Telegram account. Use another email or contact the admin.
 reg-needs-link = 🔒 A user with the email { $email } already exists. For safety it is linked to Telegram only by a personal link, not by typing the email.
@@ -18,6 +21,7 @@ access-waiting = ⏳ Your request is waiting for an admin's approval. The bot wi
 access-waiting-invite = ⏳ Your request is waiting for an admin's approval. The invite is saved: it is applied once you are approved.
 access-rejected = An admin declined your request to use the bot. If this is a mistake, contact the admin.
 access-approved = 🎉 Your request is approved. Welcome!
+access-stores-paused = ⏸ Your stores on pause: { $count }. They do not sync until you resume each on its card ("Stores").
 access-refused = Sorry, an admin declined your request to use the bot. Thank you for your interest!
 invite-joined = 🤝 You are now a manager of the store "{ $store }". You will get alerts about its new negative reviews.
 invite-already = You are already a manager of the store "{ $store }".

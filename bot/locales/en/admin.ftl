@@ -19,6 +19,7 @@ adm-usage = Give an email or id, for example: /{ $command } name@example.com
 adm-not-found = No such user: { $key }
 adm-approved = ✅ Approved: { $email }. They have been told.
 adm-rejected = ⛔ Rejected: { $email }. They have been told.
+adm-paused-stores = ⏸ Stores of this owner paused: { $count }. Only the owner can resume them, once approved again.
 adm-was-approved = { $email } is already approved.
 adm-was-rejected = { $email } is already rejected.
 adm-pending-empty = Nobody is waiting for approval.

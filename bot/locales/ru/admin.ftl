@@ -19,6 +19,7 @@ adm-usage = Укажите email или id, например: /{ $command } name
 adm-not-found = Пользователь не найден: { $key }
 adm-approved = ✅ Одобрен(а): { $email }. Человеку сообщено.
 adm-rejected = ⛔ Отклонён(а): { $email }. Человеку сообщено.
+adm-paused-stores = ⏸ Приостановлено магазинов владельца: { $count }. Возобновить их может только сам владелец, после одобрения.
 adm-was-approved = { $email } уже одобрен(а).
 adm-was-rejected = { $email } уже отклонён(а).
 adm-pending-empty = Никто не ждёт одобрения.
