@@ -3,6 +3,7 @@ merging two people), link-only users, rejected owners' stores paused."""
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -33,8 +34,8 @@ async def _fill_link_token(conn: asyncpg.Connection, user_id: str) -> None:
             values[name] = uuid.uuid4().bytes
         elif kind in ("bigint", "integer", "smallint"):
             values[name] = 1
-        else:
-            values[name] = uuid.uuid4().hex
+        else:  # a raw token before 0012, its SHA-256 in hex after it: this fits both
+            values[name] = hashlib.sha256(uuid.uuid4().bytes).hexdigest()
     names = ", ".join(values)
     marks = ", ".join(f"${i}" for i in range(1, len(values) + 1))
     await conn.execute(f"INSERT INTO user_link_tokens ({names}) VALUES ({marks})", *values.values())
