@@ -72,6 +72,8 @@ ESTIMATE_TOKENS = (1500, 300)
 
 _running: set[str] = set()
 """Stores with a batch running in this process."""
+_batches: set[asyncio.Task[None]] = set()
+"""The running batches' tasks (a task nobody holds may be collected mid-run)."""
 
 
 class ComplaintStates(StatesGroup):
@@ -375,6 +377,8 @@ async def on_batch_go(
     i18n: I18nContext,
     complaints: ComplaintService,
 ) -> None:
+    """Starts the batch in a task of its own: the person's later updates wait for this
+    handler (they are handled in order, `bot.middlewares.isolation`), not for the batch."""
     store_id = callback_data.store_id
     if store_id in _running:
         await answer(query, i18n.get("cp-batch-running"))
@@ -384,6 +388,24 @@ async def on_batch_go(
         await answer(query, i18n.get("cp-batch-started"))
         back = await _queue_back(i18n, state)
         message = await show(query, i18n.get("cp-batch-progress", done=0, total="…"))
+    except BaseException:
+        _running.discard(store_id)
+        raise
+    task = asyncio.create_task(_run_batch(query, i18n, complaints, store_id, message, back))
+    _batches.add(task)
+    task.add_done_callback(_batches.discard)
+
+
+async def _run_batch(
+    query: CallbackQuery,
+    i18n: I18nContext,
+    complaints: ComplaintService,
+    store_id: str,
+    message: Message | None,
+    back: InlineKeyboardButton,
+) -> None:
+    """The batch with its progress message, then the report."""
+    try:
         latest: list[BatchReport] = []
         task = asyncio.create_task(complaints.batch_draft(store_id, progress=latest.append))
         shown = -1
@@ -411,6 +433,8 @@ async def on_batch_go(
             cost=f"{report.cost_usd.quantize(Decimal('0.0001'))}",
         )
         await show(query, text, _one(back))
+    except Exception:
+        log.exception("batch drafting for store %s: the report was not shown", store_id)
     finally:
         _running.discard(store_id)
 
