@@ -219,7 +219,9 @@ async def on_change(
         note = ""
         try:
             if action == "s":
-                await complaints.mark_sent(cid, user.id)
+                # `arg`: the fingerprint of the reason and text the card showed; a button
+                # drawn before buttons carried one has none and files nothing.
+                await complaints.mark_sent(cid, user.id, shown=callback_data.arg)
                 note = i18n.get("cp-marked-sent")
             elif action == "g":
                 answered = True
@@ -233,6 +235,13 @@ async def on_change(
                 await complaints.set_reason(cid, int(callback_data.arg or 0))
         except ComplaintError as exc:
             note = error_note(i18n, exc)
+            if exc.code == "text_changed":
+                old_button = not callback_data.arg
+                if old_button:
+                    note = i18n.get("cp-text-recheck")
+                answered = True
+                alert = "cp-text-recheck-alert" if old_button else "cp-text-changed-alert"
+                await answer(query, i18n.get(alert), alert=True)
         except (AIError, ValueError):
             note = i18n.get("cp-ai-failed" if action == "g" else "error-generic")
         await show_complaint(query, state, i18n, pool, cid, note=note)
