@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+
 from services import access
 from services.members import create_invite, remove_manager
 from tests.e2e.harness import BotEnv
+from tests.e2e.test_products import product
 from tests.support.stores import make_store
 
 
@@ -32,3 +35,36 @@ async def test_a_removed_manager_reopening_their_invite_is_told_the_truth(
     assert "уже менеджер" not in told.text
     members = "SELECT count(*) FROM store_members WHERE store_id = $1"
     assert await bot_env.pool.fetchval(members, store_id) == 0
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("50%", ["DS-1 · Скидка 50% на плед"]),  # "%" was dropped: "50" matched both
+        ("a_b", ["CUP-A · Кружка a_b"]),  # "_" was a wildcard: aXb matched too
+        ("\\", ["PATH-1 · Путь C:\\pledy"]),  # "\" was a broken escape: nothing
+        ("100001", ["DS-2 · Плед 50 на 70"]),  # the exact nmId still finds its product
+    ],
+)
+async def test_product_search_takes_percent_underscore_and_backslash_literally(
+    bot_env: BotEnv, typed: str, expected: list[str]
+) -> None:
+    owner_id = await _approved(bot_env, 601, "owner@example.com")
+    store = await make_store(bot_env.pool, owner_id, "token", name="Пледы")
+    for name, article, nm in [
+        ("Скидка 50% на плед", "DS-1", "100000"),
+        ("Плед 50 на 70", "DS-2", "100001"),
+        ("Кружка a_b", "CUP-A", "100002"),
+        ("Кружка aXb", "CUP-X", "100003"),
+        ("Путь C:\\pledy", "PATH-1", "100004"),
+    ]:
+        await product(bot_env.pool, store, name, article, nm)
+    seller = bot_env.user(601)
+    await seller.send("/products")
+    await seller.wait_message("Товары")
+    await seller.press("Поиск")
+    await seller.wait_message("артикул")
+    await seller.send(typed)
+    found = await seller.wait_message("Поиск:")
+    shown = [label.split(" ", 1)[1] for label in found.labels if " · " in label]
+    assert shown == expected
