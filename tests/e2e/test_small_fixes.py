@@ -68,3 +68,35 @@ async def test_product_search_takes_percent_underscore_and_backslash_literally(
     found = await seller.wait_message("Поиск:")
     shown = [label.split(" ", 1)[1] for label in found.labels if " · " in label]
     assert shown == expected
+
+
+async def test_an_html_error_page_from_wb_is_told_in_words(bot_env: BotEnv) -> None:
+    """WB (a proxy in front of it) answered a page of HTML: the seller read escaped markup."""
+    owner_id = await _approved(bot_env, 601, "owner@example.com")
+    seller = bot_env.user(601)
+    await seller.send("/menu")
+    await seller.wait_message("WB")
+    await seller.press("Магазины")
+    await seller.wait_message("Магазин")
+    await seller.press("Добавить магазин")
+    await seller.wait_message("Как назвать")
+    await seller.send("Пледы")
+    await seller.wait_message("токен WB API")
+    bot_env.wb.faults.html_pages = 1  # the token check's ping gets nginx's 401 page
+    await seller.send(bot_env.wb.token())
+    refused = await seller.wait_message("ничего не сохранено")
+    assert "WB ответил HTTP 401: токен не принят" in refused.text
+    assert "html" not in refused.text.lower() and "nginx" not in refused.text
+
+    store_id = await make_store(bot_env.pool, owner_id, bot_env.wb.token(), name="Кружки")
+    bot_env.wb.faults.html_pages = 1
+    bot_env.wb.faults.html_status = 403
+    await bot_env.services.sync.sync(store_id, "products")
+    await seller.send("/menu")
+    await seller.wait_message("WB")
+    await seller.press("Магазины")
+    await seller.wait_message("Магазин")
+    await seller.press("Кружки")
+    card = await seller.wait_message("Синхронизация")
+    assert "WB ответил HTTP 403: доступ запрещён" in card.text
+    assert "html" not in card.text.lower() and "nginx" not in card.text
