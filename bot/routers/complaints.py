@@ -102,6 +102,8 @@ async def show_queue(
     view: dict[str, Any],
 ) -> None:
     store_id, tab = view["s"], view["t"]
+    if view.get("n") is None:  # an action changed the store's complaints since it was counted
+        view["n"] = await _recount(pool, view)
     found = await review_pages.complaint_page(
         pool,
         store_id,

@@ -8,7 +8,8 @@ from services import access
 from services.members import create_invite, remove_manager
 from tests.e2e.harness import BotEnv
 from tests.e2e.test_products import product
-from tests.support.stores import make_store
+from tests.e2e.test_reviews import seller as reviews_seller
+from tests.support.stores import make_product, make_review, make_store
 
 
 async def _approved(env: BotEnv, telegram_id: int, email: str) -> str:
@@ -100,3 +101,46 @@ async def test_an_html_error_page_from_wb_is_told_in_words(bot_env: BotEnv) -> N
     card = await seller.wait_message("Синхронизация")
     assert "WB ответил HTTP 403: доступ запрещён" in card.text
     assert "html" not in card.text.lower() and "nginx" not in card.text
+
+
+async def test_the_list_counts_again_after_an_action_changed_it(bot_env: BotEnv) -> None:
+    """The default filter holds reviews with no complaint or a draft: filing one takes it out,
+    and the list the person goes back to says so ("Найдено 2" with 1 left, before)."""
+    user, _, store = await reviews_seller(bot_env)
+    product_id = await make_product(bot_env.pool, store)
+    for i in range(2):
+        await make_review(bot_env.pool, product_id, rating=1, text=f"Брак {i}")
+    await user.send("/menu")
+    await user.wait_message("WB")
+    await user.press("Отзывы")
+    await user.wait_message("Найдено 2 отзыва")
+    await user.press("1")
+    await user.wait_message("📦")
+    await user.press("Составить жалобу")
+    await user.wait_message("Черновик жалобы готов")
+    await user.press("Подал(а) в WB")
+    await user.wait_message("жалоба подана")
+    await user.press("⭐ Отзыв")
+    await user.wait_message("📦")
+    await user.press("« К списку")
+    listing = await user.wait_message("Отзывы")
+    assert "Найден 1 отзыв" in listing.text, listing.text
+
+
+async def test_the_complaint_queue_counts_again_after_a_draft_is_filed(bot_env: BotEnv) -> None:
+    user, _, store = await reviews_seller(bot_env)
+    product_id = await make_product(bot_env.pool, store)
+    for i in range(2):
+        review_id = await make_review(bot_env.pool, product_id, rating=1, text=f"Брак {i}")
+        await bot_env.services.complaints.draft(review_id)
+    await user.send("/menu")
+    await user.wait_message("WB")
+    await user.press("Жалобы")
+    await user.wait_message("2 черновика ждут")
+    await user.press("1")
+    await user.wait_message("Жалоба · черновик")
+    await user.press("Подал(а) в WB")
+    await user.wait_message("жалоба подана")
+    await user.press("« К очереди")
+    queue = await user.wait_message("Жалобы")
+    assert "1 черновик ждёт" in queue.text, queue.text
