@@ -144,3 +144,22 @@ async def test_the_complaint_queue_counts_again_after_a_draft_is_filed(bot_env: 
     await user.press("« К очереди")
     queue = await user.wait_message("Жалобы")
     assert "1 черновик ждёт" in queue.text, queue.text
+
+
+async def test_start_keeps_open_lists_working(bot_env: BotEnv) -> None:
+    """/start leaves a form but keeps the lists, as /cancel does: an old "Далее" still pages."""
+    user, _, store = await reviews_seller(bot_env)
+    product_id = await make_product(bot_env.pool, store)
+    for i in range(7):
+        await make_review(bot_env.pool, product_id, rating=2, text=f"плохо {i}")
+    await user.send("/menu")
+    await user.wait_message("WB")
+    await user.press("Отзывы")
+    listing = await user.wait_message("Найдено 7 отзывов")
+    await user.send("/start")
+    await user.wait_message("WB")
+    pressed = await user.press("Далее »", message=listing)
+    answer = await user.wait_answer(pressed)
+    assert "устарел" not in (answer.text or "")
+    second = await user.wait_message("Найдено 7 отзывов")
+    assert second.message_id == listing.message_id and "стр. 2 из 2" in second.labels
