@@ -61,7 +61,7 @@ async def test_a_batch_does_not_hold_the_persons_next_updates(bot_env: BotEnv) -
     product = await make_product(bot_env.pool, store, rules=ALL_ON)
     for i in range(3):
         await make_review(bot_env.pool, product, rating=1, text=f"Плохое качество {i}")
-    bot_env.llm.set_latency(1.5)
+    bot_env.llm.set_latency(2.0)  # under the harness's AI timeout of 3 s
     await user.send("/menu")
     await user.wait_message("WB")
     await user.press("Жалобы")
@@ -71,7 +71,7 @@ async def test_a_batch_does_not_hold_the_persons_next_updates(bot_env: BotEnv) -
     await user.press("Да, составить")
     await user.wait_message("Составляю жалобы")
     await user.send("/menu")
-    await user.wait_message("WB", timeout=1.0)
+    await user.wait_message("WB", timeout=1.5)
     assert not bot_env.llm.completed  # the batch is still at its first drafts
-    done = await user.wait_message("Готово", timeout=10.0)
+    done = await user.wait_message("Готово", timeout=15.0)
     assert "Составлено 3 черновика" in done.text
