@@ -3,8 +3,8 @@
 - `TokenShield` (messages): a message holding something shaped like a WB token is deleted at
   once, whoever sent it and wherever, unless it is a text answering the token step of a store
   form (whose handler deletes it itself and checks it); a token in the caption of a photo or
-  a file at that step is deleted too, with a word on sending it as text. No handler sees it, so it cannot become a store
-  name, a reply draft or a complaint text, and it is never echoed.
+  a file at that step is deleted too, with a word on sending it as text. No handler sees it,
+  so it cannot become a store name, a reply draft or a complaint text, and it is never echoed.
 - `LeaveForms` (messages and button presses): a form that waits for text (a store name, a
   reply, a complaint text, a search) is left when the person does something else: presses any
   button or sends a command other than /cancel. A button that opens a form sets it again in

@@ -3,8 +3,8 @@
 A view holds its kind, store, filter, the stack of keyset cursors where each page starts,
 the page shown, the cursor after it, and the total, counted once per filter and again after
 an action on the store's reviews or complaints (`needs_recount`: `n` is None until the list
-is shown next). Old views are dropped (a person rarely goes back further than a few lists); their buttons then get the
-fallback's "outdated" answer.
+is shown next). Old views are dropped (a person rarely goes back further than a few lists);
+their buttons then get the fallback's "outdated" answer.
 """
 
 from __future__ import annotations
