@@ -25,6 +25,7 @@ from bot.errors import on_error
 from bot.i18n import create_core, create_i18n_middleware
 from bot.middlewares.auth import AuthMiddleware
 from bot.middlewares.forms import LeaveForms, TokenShield
+from bot.middlewares.isolation import create_isolation
 from bot.middlewares.retry import RetryAfterMiddleware
 from db.database import database_dsn
 from db.migrate import apply_migrations
@@ -61,7 +62,11 @@ def create_dispatcher(services: AppServices, storage: BaseStorage | None = None)
     from bot.routers.start import Registration
     from bot.routers.stores import StoreForm
 
-    dp = Dispatcher(storage=storage or MemoryStorage(), **services.workflow_data())
+    storage = storage or MemoryStorage()
+    # One person's updates one at a time, in order (bot/middlewares/isolation.py).
+    dp = Dispatcher(
+        storage=storage, events_isolation=create_isolation(storage), **services.workflow_data()
+    )
     dp.update.outer_middleware(AuthMiddleware(services.pool, services.settings.admin_ids))
     create_i18n_middleware().setup(dp)
     # Before any router: a token never reaches a handler that did not ask for one, and a form

@@ -31,6 +31,7 @@ from bot.callbacks import ComplaintCb, MenuCb, ReviewCb
 from bot.render import MESSAGE_LIMIT, clip, fit, fmt_date, size, stars
 from bot.views.common import share
 from db.repos import users as users_repo
+from services.complaints import complaint_fingerprint
 from services.notifier import Delivery, Notice, Recipient, ReviewCard
 
 log = logging.getLogger(__name__)
@@ -172,7 +173,8 @@ class TelegramNotifier:
 
         if card.has_draft and card.complaint_id:
             cid = card.complaint_id
-            kb.row(btn("alert-btn-filed", ComplaintCb(action="s", complaint_id=cid)))
+            shown = complaint_fingerprint(card.reason_name, card.complaint_text)
+            kb.row(btn("alert-btn-filed", ComplaintCb(action="s", complaint_id=cid, arg=shown)))
             kb.row(
                 btn("alert-btn-regen", ComplaintCb(action="g", complaint_id=cid)),
                 btn("alert-btn-edit", ComplaintCb(action="e", complaint_id=cid)),

@@ -33,6 +33,7 @@ from services.ai.prompting import ProductInfo, ReviewInfo, StoreInfo
 from services.ai.reasons import COMPLAINT_REASONS
 from services.ai.tasks import LOAD_SETTINGS, AITasks, ComplaintDraft, SettingsArg
 from services.msk import MSK
+from services.reviews import draft_fingerprint
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +86,12 @@ SELECT row_to_json(r.*)::jsonb AS review, row_to_json(p.*)::jsonb AS product,
 
 def _parse_ts(value: Any) -> datetime:
     return value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+
+
+def complaint_fingerprint(reason_name: str | None, text: str | None) -> str:
+    """A short mark of a draft's reason and text for the "filed" button (like reviews'
+    `draft_fingerprint`, 8 hex digits): it tells the version a card showed from a newer one."""
+    return draft_fingerprint(f"{reason_name or ''}\n{text or ''}")
 
 
 REVIEW_GATES = ("store_paused", "rating", "too_old", "wb_status", "vanished")
@@ -348,11 +355,21 @@ class ComplaintService:
             raise ComplaintError("not_a_draft")
         return review_id
 
-    async def mark_sent(self, complaint_id: str, user_id: str) -> ComplaintRow:
-        async with self.pool.acquire() as conn:
+    async def mark_sent(self, complaint_id: str, user_id: str, *, shown: str) -> ComplaintRow:
+        """The seller filed the draft the card showed (`shown`: its `complaint_fingerprint`).
+        A draft changed since (regenerated, edited, another reason) is not filed:
+        `text_changed`, since the statistics by reason would record a text nobody filed.
+        Compared on the locked row, in the transaction that files it."""
+        async with self.pool.acquire() as conn, conn.transaction():
+            current = await complaints_repo.lock_complaint(conn, complaint_id)
+            if current is None:
+                raise ComplaintError("complaint_not_found")
+            if current.status != "draft":
+                raise ComplaintError("not_a_draft")
+            if complaint_fingerprint(current.reason_name, current.complaint_text) != shown:
+                raise ComplaintError("text_changed")
             row = await complaints_repo.mark_sent(conn, complaint_id, user_id, now=self.clock())
-        if row is None:
-            await self._complaint(complaint_id)
+        if row is None:  # cannot be: the row is locked and a draft
             raise ComplaintError("not_a_draft")
         return row
 

@@ -22,7 +22,8 @@ INVITE_TTL = timedelta(days=7)
 
 
 class InviteError(Exception):
-    """An invite that cannot be used; `code` is one of: unknown, used, expired, own_store."""
+    """An invite that cannot be used; `code` is one of: unknown, used, expired, own_store,
+    removed (the person used it and was removed from the store since)."""
 
     def __init__(self, code: str) -> None:
         super().__init__(code)
@@ -139,11 +140,16 @@ async def accept_invite(
         if row["owner_id"] == user_id:
             raise InviteError("own_store")
         if row["used_at"] is not None:
-            if row["used_by"] == user_id:
-                return AcceptedInvite(
-                    row["store_id"], row["store_name"], row["owner_id"], first=False
-                )
-            raise InviteError("used")
+            if row["used_by"] != user_id:
+                raise InviteError("used")
+            member = await conn.fetchval(
+                "SELECT 1 FROM store_members WHERE store_id = $1 AND user_id = $2",
+                row["store_id"],
+                user_id,
+            )
+            if member is None:
+                raise InviteError("removed")  # they used it, then the owner removed them
+            return AcceptedInvite(row["store_id"], row["store_name"], row["owner_id"], first=False)
         if row["expires_at"] <= now:
             raise InviteError("expired")
         await conn.execute(

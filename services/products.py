@@ -68,9 +68,6 @@ class ProductPage:
     has_more: bool
 
 
-_COLS = ProductRow.columns("p")
-
-
 async def list_products(
     pool: asyncpg.Pool,
     store_id: str,
@@ -81,24 +78,8 @@ async def list_products(
 ) -> ProductPage:
     """Products by (vendor_code, id), keyset-paged; `query` matches article, name or nmId."""
     q = (query or "").strip()
-    rows = await pool.fetch(
-        f"""
-        SELECT {_COLS} FROM products p
-         WHERE p.store_id = $1
-           AND ($2 = '' OR p.wb_product_id = $2 OR p.vendor_code ILIKE '%' || $2 || '%'
-                OR p.name ILIKE '%' || $2 || '%')
-           AND ($3::text IS NULL OR (p.vendor_code, p.id) > ($3, $4))
-         ORDER BY p.vendor_code, p.id
-         LIMIT $5
-        """,
-        store_id,
-        q.replace("%", "").replace("_", r"\_"),
-        after[0] if after else None,
-        after[1] if after else None,
-        limit + 1,
-    )
-    items = [ProductRow.from_record(r) for r in rows[:limit]]
-    return ProductPage(items, len(rows) > limit)
+    rows = await products_repo.page(pool, store_id, query=q, after=after, limit=limit + 1)
+    return ProductPage(rows[:limit], len(rows) > limit)
 
 
 async def product_card(pool: asyncpg.Pool, product_id: str) -> ProductCard:

@@ -20,7 +20,7 @@ from db.secrets import SecretUnreadable
 from services.wb.client import StoreTokens
 from services.wb.errors import WBAuthError, WBError
 from services.wb.factory import WBClientFactory, store_tokens
-from services.wb.tokens import TokenFormatError, TokenInfo, inspect_token, warnings
+from services.wb.tokens import TokenFormatError, TokenInfo, bare_token, inspect_token, warnings
 
 # Problems that stop a token from being saved, and warnings that do not.
 BLOCKING = ("malformed", "expired", "read_only", "test_token", "no_feedbacks_category")
@@ -47,7 +47,7 @@ class TokenCheck:
 
 def check_token_offline(token: str, now: datetime | None = None) -> TokenCheck:
     """Decode and judge a token without calling WB; raise StoreTokenError when unusable."""
-    token = token.strip()
+    token = bare_token(token)
     try:
         info = inspect_token(token)
     except TokenFormatError:
@@ -68,7 +68,7 @@ def check_token_offline(token: str, now: datetime | None = None) -> TokenCheck:
 async def check_token(wb: WBClientFactory, token: str, now: datetime | None = None) -> TokenCheck:
     """Offline checks, then one `/ping` on the feedbacks host with this token."""
     check = check_token_offline(token, now)
-    client = wb.for_tokens(StoreTokens(api_token=token.strip()))
+    client = wb.for_tokens(StoreTokens(api_token=bare_token(token)))
     try:
         await client.ping("feedbacks")
     except WBAuthError as exc:
@@ -105,6 +105,7 @@ async def add_store(
     now: datetime | None = None,
 ) -> tuple[StoreRow, TokenCheck]:
     name = _clean_name(name)
+    token = bare_token(token)  # "Bearer <token>" as pasted: the token alone is stored
     check = await check_token(wb, token, now or datetime.now(UTC))
     seller = check.info.seller_id
     async with pool.acquire() as conn, conn.transaction():
@@ -139,6 +140,7 @@ async def replace_token(
     pool: asyncpg.Pool, wb: WBClientFactory, store_id: str, token: str
 ) -> TokenCheck:
     """A new token for a store: checked like a new one; must be the same seller account."""
+    token = bare_token(token)
     check = await check_token(wb, token)
     store = await stores_repo.get_store(pool, store_id)
     if store is None:

@@ -13,6 +13,7 @@ from bot.views.common import Texts
 from db.models import ComplaintRow
 from db.repos.review_pages import ComplaintCard
 from services.ai.reasons import COMPLAINT_REASONS
+from services.complaints import complaint_fingerprint
 
 QUEUE_TABS = ("draft", "sent", "done")
 
@@ -28,7 +29,8 @@ def complaint_card_keyboard(
     cid = complaint.id
     kb = InlineKeyboardBuilder()
     if complaint.status == "draft":
-        kb.row(_btn(t.get("cp-btn-sent"), ComplaintCb(action="s", complaint_id=cid)))
+        shown = complaint_fingerprint(complaint.reason_name, complaint.complaint_text)
+        kb.row(_btn(t.get("cp-btn-sent"), ComplaintCb(action="s", complaint_id=cid, arg=shown)))
         kb.row(
             _btn(t.get("cp-btn-regen"), ComplaintCb(action="g", complaint_id=cid)),
             _btn(t.get("cp-btn-edit"), ComplaintCb(action="e", complaint_id=cid)),

@@ -1,9 +1,10 @@
 """Input that must never become form data: tokens pasted anywhere, and actions that leave a form.
 
 - `TokenShield` (messages): a message holding something shaped like a WB token is deleted at
-  once, whoever sent it and wherever, unless it answers the token step of a store form (whose
-  handler deletes it itself and checks it). No handler sees it, so it cannot become a store
-  name, a reply draft or a complaint text, and it is never echoed.
+  once, whoever sent it and wherever, unless it is a text answering the token step of a store
+  form (whose handler deletes it itself and checks it); a token in the caption of a photo or
+  a file at that step is deleted too, with a word on sending it as text. No handler sees it,
+  so it cannot become a store name, a reply draft or a complaint text, and it is never echoed.
 - `LeaveForms` (messages and button presses): a form that waits for text (a store name, a
   reply, a complaint text, a search) is left when the person does something else: presses any
   button or sends a command other than /cancel. A button that opens a form sets it again in
@@ -41,8 +42,12 @@ class TokenShield(BaseMiddleware):
         if not isinstance(event, Message):
             return await handler(event, data)
         text = event.text or event.caption or ""
-        if not TOKEN_SHAPE.search(text) or data.get("raw_state") in self.token_states:
+        at_token_step = data.get("raw_state") in self.token_states
+        if not TOKEN_SHAPE.search(text) or (at_token_step and event.text is not None):
             return await handler(event, data)
+        # A token as the caption of a photo or a file at the token step: the form takes text
+        # only, so it is deleted here and the person is told to send it as a message.
+        reply = "stores-token-caption" if at_token_step else "stores-stray-token"
         i18n: I18nContext = data["i18n"]
         try:
             await event.delete()
@@ -53,8 +58,10 @@ class TokenShield(BaseMiddleware):
         user: UserRow | None = data.get("user")
         private = event.chat.type == ChatType.PRIVATE  # buttons work in private chats only
         keyboard = to_list(i18n) if private and user is not None and user.is_approved else None
+        if at_token_step:
+            keyboard = None  # the form still waits for the token
         with contextlib.suppress(TelegramAPIError):
-            await event.answer(i18n.get("stores-stray-token"), reply_markup=keyboard)
+            await event.answer(i18n.get(reply), reply_markup=keyboard)
         return None
 
 

@@ -3,7 +3,9 @@
 Registered as an inner middleware on the reviews and complaints routers, so it runs after a
 handler's filters matched and before the handler, with the unpacked `callback_data` (and the
 list `view` that `ViewOf` found). An id
-that does not exist and one from someone else's store get the same refusal.
+that does not exist and one from someone else's store get the same refusal. After a button
+that may change a store's reviews or complaints, the person's open lists of that store count
+again when shown next (`bot.views.lists.needs_recount`).
 """
 
 from __future__ import annotations
@@ -13,12 +15,19 @@ from typing import Any
 
 import asyncpg
 from aiogram import BaseMiddleware
+from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, TelegramObject
 from aiogram_i18n import I18nContext
 
 from bot.callbacks import BatchCb, ComplaintCb, PickStoreCb, PublishCb, ReviewCb
 from bot.ui import answer
 from bot.views.common import may_act, store_access
+from bot.views.lists import needs_recount
+
+KEEPS_COUNTS = frozenset({"o", "rl", "e", "re", "rd", "rg", "g", "rs"})
+"""Review and complaint buttons that change nothing a list filters on (open, reasons, edit
+prompts, reply drafts, a new complaint variant or reason); the others (a complaint drafted,
+filed, judged or discarded, a reply published) may, so the store's lists count again."""
 
 
 class ObjectAccess(BaseMiddleware):
@@ -31,10 +40,16 @@ class ObjectAccess(BaseMiddleware):
         cb = data.get("callback_data")
         pool: asyncpg.Pool = data["pool"]
         user = data.get("user")
+        acted_on: str | None = None  # the store of a review or complaint a button acts on
+        action = ""
+        if isinstance(cb, ReviewCb | PublishCb | ComplaintCb):
+            action = cb.action
         if isinstance(cb, ReviewCb | PublishCb):
-            allowed = await may_act(pool, user, "review", cb.review_id) is not None
+            acted_on = await may_act(pool, user, "review", cb.review_id)
+            allowed = acted_on is not None
         elif isinstance(cb, ComplaintCb):
-            allowed = await may_act(pool, user, "complaint", cb.complaint_id) is not None
+            acted_on = await may_act(pool, user, "complaint", cb.complaint_id)
+            allowed = acted_on is not None
         elif isinstance(cb, PickStoreCb | BatchCb):
             allowed = await store_access(pool, user, cb.store_id) is not None
         elif isinstance(view := data.get("view"), dict):  # a list page or filter (`ViewOf`)
@@ -46,4 +61,8 @@ class ObjectAccess(BaseMiddleware):
             assert isinstance(event, CallbackQuery)
             await answer(event, i18n.get("rv-unavailable"), alert=True)
             return None
-        return await handler(event, data)
+        result = await handler(event, data)
+        state: FSMContext | None = data.get("state")
+        if acted_on is not None and state is not None and action not in KEEPS_COUNTS:
+            await needs_recount(state, acted_on)  # "Найдено 55" with 54 left, else
+        return result

@@ -38,7 +38,7 @@ router.message.filter(IsAdmin())
 router.callback_query.filter(IsAdmin())
 
 PAGE = 20
-INVITE_ERRORS = frozenset({"unknown", "used", "expired", "own_store"})
+INVITE_ERRORS = frozenset({"unknown", "used", "expired", "own_store", "removed"})
 STATE_ICON = {"approved": "✅", "pending": "⏳", "rejected": "⛔"}
 
 

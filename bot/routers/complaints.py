@@ -102,6 +102,8 @@ async def show_queue(
     view: dict[str, Any],
 ) -> None:
     store_id, tab = view["s"], view["t"]
+    if view.get("n") is None:  # an action changed the store's complaints since it was counted
+        view["n"] = await _recount(pool, view)
     found = await review_pages.complaint_page(
         pool,
         store_id,
@@ -219,7 +221,9 @@ async def on_change(
         note = ""
         try:
             if action == "s":
-                await complaints.mark_sent(cid, user.id)
+                # `arg`: the fingerprint of the reason and text the card showed; a button
+                # drawn before buttons carried one has none and files nothing.
+                await complaints.mark_sent(cid, user.id, shown=callback_data.arg)
                 note = i18n.get("cp-marked-sent")
             elif action == "g":
                 answered = True
@@ -233,6 +237,13 @@ async def on_change(
                 await complaints.set_reason(cid, int(callback_data.arg or 0))
         except ComplaintError as exc:
             note = error_note(i18n, exc)
+            if exc.code == "text_changed":
+                old_button = not callback_data.arg
+                if old_button:
+                    note = i18n.get("cp-text-recheck")
+                answered = True
+                alert = "cp-text-recheck-alert" if old_button else "cp-text-changed-alert"
+                await answer(query, i18n.get(alert), alert=True)
         except (AIError, ValueError):
             note = i18n.get("cp-ai-failed" if action == "g" else "error-generic")
         await show_complaint(query, state, i18n, pool, cid, note=note)

@@ -134,6 +134,8 @@ async def show_list(
 ) -> None:
     f = view["f"]
     store_id = view["s"]
+    if view.get("n") is None:  # an action changed the store's reviews since it was counted
+        view["n"] = await _recount(pool, view)
     after = load_cursor(view["starts"][view["pg"]])
     found = await review_pages.card_page(
         pool, store_id, to_filter(f), after=after, limit=PAGE_SIZE + 1

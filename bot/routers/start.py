@@ -74,13 +74,15 @@ async def on_start(
     user: UserRow | None = None,
     is_admin: bool = False,
 ) -> None:
+    # A form is left, its open lists stay (their "Далее" keeps working), as after /cancel.
     if (link := link_token(command.args)) is not None:
-        await state.clear()
+        await state.set_state(None)
         await _open_link(message, i18n, pool, bot, settings, link, is_admin=is_admin)
         return
     token = invite_token(command.args)
-    await state.clear()
+    await state.set_state(None)
     if user is None:
+        await state.clear()
         await state.set_state(Registration.email)
         await state.update_data(invite=token)
         await message.answer(i18n.get("reg-ask-email-invite" if token else "reg-ask-email"))

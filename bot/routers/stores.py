@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
@@ -131,7 +132,26 @@ def wb_error_text(i18n: I18nContext, error: str) -> str:
     if error.startswith("token has no ") and error.endswith(" category"):
         category = error.removeprefix("token has no ").removesuffix(" category")
         return i18n.get("stores-err-no-category", category=_category(i18n, category))
-    return i18n.get("stores-err-other", error=clip(error, 200))
+    return wb_status_text(i18n, error) or i18n.get("stores-err-other", error=clip(error, 200))
+
+
+_BARE_STATUS = re.compile(r"(?:\A|: )(?:WB server error )?HTTP (\d{3})\Z")
+"""What the WB client says when WB answered with a status and no words of its own (an HTML
+page of a proxy, a 5xx): `[endpoint: ]HTTP 401`."""
+_STATUS_WORDS = (401, 403, 404, 429)
+
+
+def wb_status_text(i18n: I18nContext, error: str) -> str | None:
+    """ "WB answered HTTP 401" and what that means, for an answer that was only a status."""
+    found = _BARE_STATUS.search(error)
+    if found is None:
+        return None
+    status = int(found.group(1))
+    if status in _STATUS_WORDS:
+        reason = f"stores-http-{status}"
+    else:
+        reason = "stores-http-5xx" if status >= 500 else "stores-http-other"
+    return i18n.get("stores-http", status=str(status), reason=i18n.get(reason))
 
 
 def _category(i18n: I18nContext, category: str) -> str:
@@ -212,7 +232,8 @@ def token_problems_text(i18n: I18nContext, exc: StoreTokenError) -> str:
         except Exception:
             lines.append("• " + i18n.get("stores-problem-other", code=esc(code)))
     if exc.detail:
-        lines.append(i18n.get("stores-problem-detail", detail=clip(exc.detail, 200)))
+        words = wb_status_text(i18n, exc.detail)
+        lines.append(words or i18n.get("stores-problem-detail", detail=clip(exc.detail, 200)))
     return "\n".join(lines)
 
 

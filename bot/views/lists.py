@@ -1,9 +1,10 @@
 """List screens keep their state in FSM data under a short view id (`ListCb.view`).
 
 A view holds its kind, store, filter, the stack of keyset cursors where each page starts,
-the page shown, the cursor after it, and the total, counted once per filter. Old views are
-dropped (a person rarely goes back further than a few lists); their buttons then get the
-fallback's "outdated" answer.
+the page shown, the cursor after it, and the total, counted once per filter and again after
+an action on the store's reviews or complaints (`needs_recount`: `n` is None until the list
+is shown next). Old views are dropped (a person rarely goes back further than a few lists);
+their buttons then get the fallback's "outdated" answer.
 """
 
 from __future__ import annotations
@@ -55,6 +56,17 @@ async def get_view(state: FSMContext, view_id: str) -> dict[str, Any] | None:
     views = (await state.get_data()).get("views") or {}
     view = views.get(view_id)
     return dict(view) if view else None
+
+
+async def needs_recount(state: FSMContext, store_id: str) -> None:
+    """An action may have moved reviews or complaints of this store in or out of the person's
+    open lists of it: each counts again when it is shown next (not on every page turn)."""
+    data = await state.get_data()
+    views: dict[str, Any] = dict(data.get("views") or {})
+    stale = [vid for vid, v in views.items() if v.get("s") == store_id and v.get("n") is not None]
+    if stale:
+        views.update({vid: {**views[vid], "n": None} for vid in stale})
+        await state.update_data({"views": views})
 
 
 async def last_view(state: FSMContext, kind: str) -> str | None:

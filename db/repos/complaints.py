@@ -181,6 +181,14 @@ async def discard_draft(conn: Connection, complaint_id: str) -> str | None:
     return str(review_id)
 
 
+async def lock_complaint(conn: Connection, complaint_id: str) -> ComplaintRow | None:
+    """The complaint, its row locked until the caller's transaction ends."""
+    row = await conn.fetchrow(
+        f"SELECT {_COMPLAINT} FROM review_complaints WHERE id = $1 FOR UPDATE", complaint_id
+    )
+    return ComplaintRow.from_record(row) if row else None
+
+
 async def mark_sent(
     conn: Connection, complaint_id: str, user_id: str, *, now: datetime
 ) -> ComplaintRow | None:

@@ -76,3 +76,40 @@ async def set_prices(conn: Conn, store_id: str, prices: dict[str, int]) -> int:
 async def get_product(conn: Conn, product_id: str) -> ProductRow | None:
     row = await conn.fetchrow(f"SELECT {_PRODUCT} FROM products WHERE id = $1", product_id)
     return ProductRow.from_record(row) if row else None
+
+
+def like_contains(text: str) -> str:
+    """A LIKE pattern (escape character `\\`) that matches `text` anywhere, literally: `\\`,
+    `%` and `_` typed by a person are searched for, not taken as wildcards."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+async def page(
+    conn: Conn,
+    store_id: str,
+    *,
+    query: str,
+    after: tuple[str, str] | None,
+    limit: int,
+) -> list[ProductRow]:
+    """Up to `limit` products by (vendor_code, id) after the cursor; a non-empty `query` is
+    the exact nmId, or a part of the article or the name (case-insensitive, literally)."""
+    rows = await conn.fetch(
+        f"""
+        SELECT {_PRODUCT} FROM products p
+         WHERE p.store_id = $1
+           AND ($2 = '' OR p.wb_product_id = $2 OR p.vendor_code ILIKE $3 ESCAPE '\\'
+                OR p.name ILIKE $3 ESCAPE '\\')
+           AND ($4::text IS NULL OR (p.vendor_code, p.id) > ($4, $5))
+         ORDER BY p.vendor_code, p.id
+         LIMIT $6
+        """,
+        store_id,
+        query,
+        like_contains(query),
+        after[0] if after else None,
+        after[1] if after else None,
+        limit,
+    )
+    return [ProductRow.from_record(r) for r in rows]

@@ -296,6 +296,12 @@ def _bool(value: bool) -> str:
     return "true" if value else "false"
 
 
+def _is_html(response: httpx.Response, text: str) -> bool:
+    """An HTML page (nginx's "401 Authorization Required") rather than the API's answer."""
+    content_type = response.headers.get("Content-Type", "").lower()
+    return "html" in content_type or text[:1] == "<"
+
+
 def _parse_seconds(value: str | None) -> float | None:
     if value is None:
         return None
@@ -559,6 +565,10 @@ class WBClient:
             text = str(body)
         else:
             text = response.text.strip()
+            if _is_html(response, text):
+                # A proxy's or gateway's page, not the API's words: markup means nothing to
+                # a seller. The status alone; the bot says what it means.
+                return f"HTTP {response.status_code}"
         return self._scrub(text[:500]) or f"HTTP {response.status_code}"
 
     def _auth_reason(self, ep: _Endpoint, key: _TokenKey, detail: str) -> str:

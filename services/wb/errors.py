@@ -141,5 +141,6 @@ class WBRequestError(WBError):
 
     def __init__(self, detail: str, *, endpoint: str, status: int | None = None) -> None:
         shown = f"HTTP {status}" if status is not None else "error"
-        super().__init__(f"{endpoint}: {shown}: {detail}", endpoint=endpoint, status=status)
+        message = f"{endpoint}: {shown}" if detail == shown else f"{endpoint}: {shown}: {detail}"
+        super().__init__(message, endpoint=endpoint, status=status)
         self.detail = detail

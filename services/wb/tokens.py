@@ -100,10 +100,18 @@ def _b64url_json(segment: str) -> Any:
         raise TokenFormatError("token payload is not base64url-encoded JSON") from exc
 
 
+_BEARER: Final = re.compile(r"\A\s*bearer\s+", re.IGNORECASE)
+
+
+def bare_token(text: str) -> str:
+    """The token itself: without surrounding white space and a pasted `Bearer ` prefix (the
+    seller portal's examples show one). What is stored and sent: the WB client adds `Bearer`
+    itself, and a stored prefix would reach WB as "Bearer Bearer …" ("token is malformed")."""
+    return _BEARER.sub("", text.strip(), count=1).strip()
+
+
 def _decode_payload(token: str) -> dict[str, Any]:
-    text = token.strip()
-    if text.lower().startswith("bearer "):
-        text = text[7:].strip()
+    text = bare_token(token)
     if not text:
         raise TokenFormatError("token is empty")
     parts = text.split(".")

@@ -10,6 +10,7 @@ import pytest
 
 from bot.callbacks import StoreCb
 from bot.routers import stores as stores_router
+from db.repos import stores as stores_repo
 from db.secrets import unseal
 from services import stores as stores_svc
 from services.access import add_user
@@ -363,3 +364,62 @@ async def test_a_token_sent_outside_the_form_is_deleted(bot_env: BotEnv) -> None
     assert seller.message(sent.message_id).deleted
     never_echoed(seller, token)
     assert await bot_env.pool.fetchval("SELECT count(*) FROM stores") == 0
+
+
+async def _pings(env: BotEnv, store_id: str) -> None:
+    """The stored token works against WB (the emulator refuses "Bearer Bearer …")."""
+    store = await stores_repo.get_store(env.pool, store_id)
+    assert store is not None
+    await env.services.wb.for_store(store).ping("feedbacks")
+
+
+async def test_a_token_pasted_with_bearer_is_stored_bare(bot_env: BotEnv) -> None:
+    """Issue 10, item 10: the portal's "Bearer <token>" was stored and sent with the prefix."""
+    seller, owner_id = await approved(bot_env, OWNER_TG, "seller@example.com")
+    await open_list(seller)
+    await seller.press("Добавить магазин")
+    await seller.wait_message("Как назвать")
+    await seller.send("Пледы")
+    await seller.wait_message("токен WB API")
+    token = bot_env.wb.token()
+    sent = await seller.send(f"Bearer {token}")
+    await seller.wait_message("добавлен")
+    assert seller.message(sent.message_id).deleted
+    never_echoed(seller, token)
+    store_id = await bot_env.pool.fetchval("SELECT id FROM stores WHERE owner_id = $1", owner_id)
+    await _pings(bot_env, store_id)
+
+    await seller.press("Открыть магазин")
+    await seller.wait_message("Синхронизация")
+    await seller.press("Заменить токен")
+    await seller.wait_message("новый токен")
+    fresh = bot_env.wb.token()
+    sent = await seller.send(f"  bearer \t{fresh} ")
+    await seller.wait_message("заменён")
+    assert seller.message(sent.message_id).deleted
+    never_echoed(seller, fresh)
+    store = await stores_repo.get_store(bot_env.pool, store_id)
+    assert store is not None and unseal(store.api_token) == fresh
+    await _pings(bot_env, store_id)
+
+
+async def test_a_token_in_a_caption_at_the_token_step_is_deleted_and_explained(
+    bot_env: BotEnv,
+) -> None:
+    seller, _ = await approved(bot_env, OWNER_TG, "seller@example.com")
+    await open_list(seller)
+    await seller.press("Добавить магазин")
+    await seller.wait_message("Как назвать")
+    await seller.send("Пледы")
+    await seller.wait_message("токен WB API")
+    token = bot_env.wb.token()
+    sent = await seller.send_document(b"%PDF-1.4", "token.pdf", caption=token)
+    told = await seller.wait_message("подписью")
+    assert "текстовым сообщением" in told.text
+    assert seller.message(sent.message_id).deleted
+    never_echoed(seller, token)
+    assert await bot_env.pool.fetchval("SELECT count(*) FROM stores") == 0
+    # The form still waits for the token: sent as text, it is taken.
+    await seller.send(token)
+    await seller.wait_message("добавлен")
+    assert await bot_env.pool.fetchval("SELECT count(*) FROM stores") == 1

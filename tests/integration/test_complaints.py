@@ -18,7 +18,7 @@ from services.ai.client import AIClient, AIConfig
 from services.ai.errors import AIError
 from services.ai.pricing import Pricing
 from services.ai.tasks import AITasks
-from services.complaints import ComplaintError, ComplaintService
+from services.complaints import ComplaintError, ComplaintService, complaint_fingerprint
 from tests.fakes.llm import LLMStub
 from tests.support.stores import make_product, make_review, make_store, make_user
 
@@ -89,7 +89,8 @@ async def test_draft_regenerate_edit_file_and_outcome(env: Env) -> None:
     assert edited.complaint_text == "Отзыв не о товаре, а о доставке."
     assert (await review_state(env.pool, review))["complaint_text"] == edited.complaint_text
 
-    sent = await env.service.mark_sent(draft.id, env.owner)
+    shown = complaint_fingerprint(edited.reason_name, edited.complaint_text)
+    sent = await env.service.mark_sent(draft.id, env.owner, shown=shown)
     assert sent.status == "sent" and sent.sent_by_user_id == env.owner and sent.sent_at
     state = await review_state(env.pool, review)
     assert state["complaint_status"] == "sent" and state["has_complaint"]
@@ -204,10 +205,11 @@ async def test_concurrent_presses_never_break_the_state(env: Env) -> None:
     )
     assert len(env.llm.requests) == 1, "the LLM is paid for once, whoever presses"
     complaint = drafts[0].id
+    shown = complaint_fingerprint(drafts[0].reason_name, drafts[0].complaint_text)
     outcome = await asyncio.gather(
-        env.service.mark_sent(complaint, env.owner),
+        env.service.mark_sent(complaint, env.owner, shown=shown),
         env.service.discard(complaint),
-        env.service.mark_sent(complaint, env.owner),
+        env.service.mark_sent(complaint, env.owner, shown=shown),
         env.service.edit(complaint, "новый текст"),
         return_exceptions=True,
     )

@@ -23,6 +23,7 @@ from services.wb.errors import (
     WBAuthError,
     WBBadResponse,
     WBRateLimited,
+    WBRequestError,
     WBServerError,
     WBTimeout,
 )
@@ -491,3 +492,19 @@ async def test_without_client_limits_the_emulator_throttles(
         *(client.count_feedbacks(False) for _ in range(10)), return_exceptions=True
     )
     assert any(isinstance(r, WBRateLimited) for r in results)
+
+
+@pytest.mark.parametrize(
+    ("status", "error"), [(401, WBAuthError), (404, WBRequestError), (400, WBRequestError)]
+)
+async def test_an_html_error_page_becomes_its_status(
+    wb: WBEmulator, make: MakeClient, status: int, error: type[Exception]
+) -> None:
+    """A proxy's HTML page carries no words of WB's: the error says the status, no markup."""
+    wb.faults.html_pages, wb.faults.html_status = 1, status
+    with pytest.raises(error) as exc_info:
+        await make().list_feedbacks(False, 10, 0)
+    text = str(exc_info.value)
+    assert text.endswith(f"HTTP {status}") and "<" not in text and "nginx" not in text
+    if isinstance(exc_info.value, WBAuthError):
+        assert exc_info.value.reason == "HTTP 401"

@@ -11,6 +11,7 @@ import pytest
 
 from services.wb.tokens import (
     TokenFormatError,
+    bare_token,
     inspect_token,
     missing_categories,
     warnings,
@@ -170,3 +171,16 @@ def test_works_with_emulator_tokens() -> None:
         True,
         SID,
     )
+
+
+@pytest.mark.parametrize(
+    "pasted",
+    ["{t}", "Bearer {t}", "bearer {t}", "BEARER\t{t}", "  Bearer   {t}\n", "\nBearer {t}  "],
+)
+def test_bare_token_drops_a_pasted_bearer_prefix(pasted: str) -> None:
+    token = "eyJhbGciOiJFUzI1NiJ9.eyJzIjoxfQ.c2ln"
+    assert bare_token(pasted.format(t=token)) == token
+
+
+def test_bare_token_keeps_a_token_that_only_starts_like_bearer() -> None:
+    assert bare_token("Bearerish") == "Bearerish"

@@ -29,6 +29,7 @@ invite-owner-notice = 🤝 { $who } accepted your invite and is now a manager of
 invite-unknown = This invite link is not valid. Ask the store owner for a new one.
 invite-used = Someone else has already used this invite. Ask the store owner for a new link.
 invite-expired = This invite has expired. Ask the store owner for a new link.
+invite-removed = You already used this invite, and the owner has since removed you from the store's managers. If you need access again, ask the owner for a new invite.
 invite-own_store = This invite is to your own store: you already own it.
 link-done = ✅ This Telegram account is now linked to { $email }.
 link-invalid = This personal link is not valid: it has expired, has already been used, or a newer one was issued. Ask the administrator for a new link.

@@ -100,3 +100,7 @@ cp-batch-done = ✅ Done. { $drafted ->
     Find them under "Drafts".
 cp-err-in_progress = A complaint for this review is being drafted right now: wait a few seconds.
 cp-gate-in_progress = ⏳ A complaint for this review is being drafted right now: wait a few seconds.
+cp-err-text_changed = ⚠️ <b>Not marked:</b> the complaint changed after this card was shown (a new variant, an edit or another reason). The card is up to date now: check the text, file it in WB and press "Filed in WB" again.
+cp-text-changed-alert = The complaint changed after this card was shown, so nothing was marked. The card is up to date now: check it.
+cp-text-recheck = ⚠️ <b>Not marked:</b> this button is from an old card. The card is up to date now: check the complaint text and press "Filed in WB" again.
+cp-text-recheck-alert = This button is from an old card, so nothing was marked. The card is up to date now: check it.

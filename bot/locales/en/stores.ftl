@@ -147,3 +147,11 @@ stores-invite = 🔗 Manager invite to "{ $name }":
     The link works once and for 7 days. Send it to your colleague: they open the bot and, once approved, become the store's manager.
 stores-stray-token = 🔒 This looks like a WB API token: I deleted the message so it does not stay in the chat. To add a store or replace a token, open "Stores".
 stores-token-not-deleted = ⚠️ This looks like a WB API token, and I could not delete the message. Delete it yourself and replace the token in the WB seller portal: others may have seen it.
+stores-token-caption = 🔒 The token came as the caption of a photo or a file: I deleted that message so the token does not stay in the chat, and did not check it. Send the token as a plain text message.
+stores-http = WB answered HTTP { $status }: { $reason }.
+stores-http-401 = the token was not accepted (wrong, revoked or expired)
+stores-http-403 = access denied: the token lacks a category or a right
+stores-http-404 = WB did not find the requested address
+stores-http-429 = too many requests, WB asks to wait
+stores-http-5xx = a failure on WB's side, try again later
+stores-http-other = WB did not accept the request

@@ -27,7 +27,7 @@ from aiohttp import web
 
 from tests.fakes.wb import api_chat, api_feedbacks, api_goods
 from tests.fakes.wb.context import Ctx, EmulatorConfig, Route, Stats
-from tests.fakes.wb.faults import Faults
+from tests.fakes.wb.faults import Faults, html_error_page
 from tests.fakes.wb.limits import RateLimiter
 from tests.fakes.wb.responses import json_response, problem
 from tests.fakes.wb.state import MSK, Seller, SellerState
@@ -252,6 +252,12 @@ class WBEmulator:
                 return self._too_many(now, forced.headers(fractional=cfg.fractional_limit_headers))
             if fault == "error":
                 return web.Response(status=self.faults.error_status, text="Internal Server Error")
+            if fault == "html":
+                return web.Response(
+                    status=self.faults.html_status,
+                    text=html_error_page(self.faults.html_status),
+                    content_type="text/html",
+                )
             if fault == "hang":
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._stopping.wait(), self.faults.hang_seconds)
