@@ -463,3 +463,62 @@ async def test_new_reviews_are_queued_even_if_the_run_fails_later(
     assert result.error is not None
     queued = await pool.fetchval("SELECT count(*) FROM new_reviews WHERE review_id = $1", landed.id)
     assert queued == 1, "the page that stored the review queued it in the same transaction"
+
+
+# --- untrusted text: NUL and control characters (issue 10, item 3) ---------------------------
+
+HOSTILE = "Брак\x00 полный\x01\x7f\x85 и\r\nвторая строка\tс табом\ud800"
+"""What PostgreSQL refused ("invalid byte sequence for encoding UTF8: 0x00"), and more."""
+CLEANED = "Брак полный и\nвторая строка\tс табом"
+
+
+async def test_nul_and_control_characters_from_wb_never_stop_a_sync(
+    service: SyncService, pool: asyncpg.Pool, wb: WBEmulator, store_id: str
+) -> None:
+    await service.sync_all(store_id)
+    now = datetime.now(UTC)
+    nm = next(iter(wb.state.cards))
+    wb.state.update_card(nm, at_us=int(now.timestamp() * 1e6), title="Плед\x00 " + HOSTILE)
+    review = wb.state.land_feedback(
+        HOSTILE,
+        valuation=1,
+        created=int(now.timestamp()) - 60,
+        nm_id=nm,
+        pros="да\x00",
+        cons="\x00",
+        user_name="Анна\x00",
+    )
+    question = wb.state.land_question(
+        HOSTILE, created_ns=int((now.timestamp() - 60) * 1e9), nm_id=nm
+    )
+    chat, _ = wb.state.new_chat("Ира\x00", HOSTILE, at_ms=int(now.timestamp() * 1000))
+
+    results = await service.sync_all(store_id)
+    assert [(r.kind, r.error) for r in results] == [
+        ("products", None),
+        ("reviews", None),
+        ("questions", None),
+        ("chats", None),
+    ]
+    row = await one(pool, "SELECT * FROM reviews WHERE id = $1", review.id)
+    assert (row["text"], row["pros"], row["cons"], row["author"]) == (CLEANED, "да", "", "Анна")
+    assert (await one(pool, "SELECT text FROM questions WHERE id = $1", question.id))[
+        "text"
+    ] == CLEANED
+    message = await one(pool, "SELECT text FROM chat_messages WHERE chat_id = $1", chat.chat_id)
+    assert message["text"] == CLEANED
+    assert (await one(pool, "SELECT client_name FROM chats WHERE id = $1", chat.chat_id))[
+        "client_name"
+    ] == "Ира"
+    product = await one(
+        pool, "SELECT name, wb_api_data FROM products WHERE wb_product_id = $1", str(nm)
+    )
+    assert product["name"] == "Плед " + CLEANED
+    assert product["wb_api_data"]["title"] == "Плед " + CLEANED
+
+    # Later runs go on: a newer review arrives and is queued for alerts.
+    newer = wb.state.land_feedback("Пришёл рваный", valuation=1, created=int(now.timestamp()))
+    again = await service.sync(store_id, "reviews", now=datetime.now(UTC))
+    assert again.ok, again
+    assert newer.id in {r.id for r in again.new_reviews}
+    assert await pool.fetchval("SELECT count(*) FROM new_reviews WHERE review_id = $1", newer.id)
