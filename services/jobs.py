@@ -2,7 +2,7 @@
 run them under a controlled clock, and every job is safe on several instances at once:
 
 - a store's sync slot is claimed in `sync_schedule` (a conditional upsert moves it forward),
-  and the sync itself holds an advisory lock per store and kind (`run_sync`);
+  and the sync itself holds a lease per store and kind in `sync_state` (`run_sync`);
 - new reviews go to the durable `new_reviews` queue (the sync writes it); drafting claims
   queue rows with FOR UPDATE SKIP LOCKED; alerts are claimed by their `review_alerts` row
   (services/alerts.py);

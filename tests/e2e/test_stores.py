@@ -16,6 +16,7 @@ from services.members import accept_invite, create_invite
 from tests.e2e.harness import BotEnv
 from tests.fakes.telegram import FakeUser
 from tests.fakes.telegram.models import ChatMessage
+from tests.support.stores import sync_held_elsewhere
 
 OWNER_TG = 501
 
@@ -160,15 +161,11 @@ async def test_sync_now_shows_progress_then_summary(
 async def test_sync_now_reports_running_and_token_errors(bot_env: BotEnv) -> None:
     seller, owner_id = await approved(bot_env, OWNER_TG, "seller@example.com")
     store_id = await store_of(bot_env, owner_id)
-    # Another process holds the reviews lock (as the scheduler would).
-    async with bot_env.pool.acquire() as conn:
-        assert await conn.fetchval("SELECT pg_try_advisory_lock(71002, hashtext($1))", store_id)
-        try:
-            await open_card(seller, "Пледы")
-            await seller.press("Синхронизировать")
-            summary = await seller.wait_message("завершена")
-        finally:
-            await conn.execute("SELECT pg_advisory_unlock(71002, hashtext($1))", store_id)
+    # Another process runs the reviews sync (as the scheduler would).
+    async with sync_held_elsewhere(bot_env.pool, store_id, "reviews"):
+        await open_card(seller, "Пледы")
+        await seller.press("Синхронизировать")
+        summary = await seller.wait_message("завершена")
     assert "⏭ Отзывы: уже идёт" in summary.text
     assert "✅ Товары" in summary.text
 

@@ -20,7 +20,6 @@ from services.alerts import DispatchReport
 from services.complaints import DRAFT_LOCK
 from services.jobs import JobConfig
 from services.settings import Settings
-from services.sync.base import SYNC_LOCK_CLASS
 from tests.integration.test_alerts import (
     RecordingNotifier,
     World,
@@ -30,8 +29,7 @@ from tests.integration.test_alerts import (
     person,
     world,
 )
-
-REVIEWS_LOCK = SYNC_LOCK_CLASS["reviews"]
+from tests.support.stores import sync_held_elsewhere
 
 __all__ = ["world"]
 
@@ -347,12 +345,10 @@ async def test_nightly_full_sync_waits_for_an_incremental_run_in_progress(world:
     jobs = w.jobs(config=JobConfig(busy_retries=(0.2, 0.2)))
     now = now_utc()
     await jobs.sync_due("reviews", now=now)
-    async with w.pool.acquire() as holder:  # an incremental run on another instance
-        await holder.execute("SELECT pg_advisory_lock($1, hashtext($2))", REVIEWS_LOCK, w.store)
+    async with sync_held_elsewhere(w.pool, w.store, "reviews"):  # a run on another instance
         nightly = asyncio.create_task(jobs.full_sync(now=now + timedelta(hours=12)))
         await asyncio.sleep(0.1)
-        await holder.execute("SELECT pg_advisory_unlock($1, hashtext($2))", REVIEWS_LOCK, w.store)
-        results = await nightly
+    results = await nightly
     reviews = [r for r in results if r.kind == "reviews"]
     assert len(reviews) == 1 and reviews[0].ok and reviews[0].full and not reviews[0].skipped
 

@@ -1,0 +1,12 @@
+-- 0011: a sync run's claim on a store and kind is a lease in sync_state, not a session
+-- advisory lock (which held a pooled connection for the whole run, across WB calls).
+--
+-- lease_holder: a random id per run; set by a conditional upsert when nobody holds the kind
+--   or the holder's lease expired, renewed per page, cleared at the end of the run.
+-- lease_expires_at: when a holder that stopped renewing (a killed process) loses the kind;
+--   a `pending` sync status without a live lease reads as interrupted (db/repos/stores.py).
+-- lease_started_at: when the current (or last) holder took it.
+ALTER TABLE sync_state
+  ADD COLUMN lease_holder     TEXT NULL,
+  ADD COLUMN lease_started_at TIMESTAMPTZ NULL,
+  ADD COLUMN lease_expires_at TIMESTAMPTZ NULL;
