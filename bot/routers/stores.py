@@ -35,7 +35,7 @@ from services import members
 from services import stores as stores_svc
 from services.members import Role
 from services.stores import StoreError, StoreTokenError, TokenCheck
-from services.sync.base import KINDS, SyncResult
+from services.sync.base import INTERNAL_ERROR, KINDS, TAKEN_OVER, SyncResult
 from services.sync.service import SyncService
 from services.wb.factory import WBClientFactory
 
@@ -127,6 +127,10 @@ def wb_error_text(i18n: I18nContext, error: str) -> str:
     }
     if error in fixed:
         return i18n.get(fixed[error])
+    if error.startswith(INTERNAL_ERROR):
+        return i18n.get("stores-err-internal")
+    if error == TAKEN_OVER:
+        return i18n.get("stores-err-taken-over")
     if error.startswith("token has no ") and error.endswith(" category"):
         category = error.removeprefix("token has no ").removesuffix(" category")
         return i18n.get("stores-err-no-category", category=_category(i18n, category))
@@ -150,7 +154,7 @@ def _sync_line(i18n: I18nContext, store: StoreRow, kind: str) -> str:
     if status == "error":
         text = wb_error_text(i18n, error) if error else "—"
         return i18n.get("stores-sync-line-error", kind=name, date=date, error=text)
-    if status in ("pending", "success"):
+    if status in ("pending", "success", "interrupted"):
         return i18n.get(f"stores-sync-line-{status}", kind=name, date=date)
     return i18n.get("stores-sync-line-never", kind=name)
 
@@ -561,6 +565,8 @@ def sync_summary(i18n: I18nContext, name: str, results: Sequence[SyncResult]) ->
                     changed=result.updated,
                 )
             )
+        if result.set_aside:
+            lines.append(i18n.get("stores-sync-set-aside", kind=kind, count=len(result.set_aside)))
     return "\n".join(lines)
 
 

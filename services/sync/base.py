@@ -41,6 +41,9 @@ Progress = Callable[[str, int], None]
 ALREADY_RUNNING = "already running"
 """`SyncResult.skipped` when another process holds this store and kind."""
 
+TAKEN_OVER = "interrupted: another process took over"
+"""`SyncResult.error` of a run that stalled past its lease while another process took it."""
+
 INTERNAL_ERROR = "internal error"
 """How `SyncResult.error` and the stored status start for a failure that is not WB's."""
 
@@ -242,7 +245,7 @@ async def _run_claimed(
     except LeaseLost as exc:
         # Another process runs this kind now and keeps the status: write nothing more.
         log.warning("%s", exc)
-        result.error = "interrupted: another process took over"
+        result.error = TAKEN_OVER
         return
     except Exception as exc:
         # A bug or a database failure: leave a truthful status, then let it surface.
@@ -280,6 +283,8 @@ W = TypeVar("W")
 ROW_ERRORS: tuple[type[Exception], ...] = (
     asyncpg.DataError,
     asyncpg.IntegrityConstraintViolationError,
+    OverflowError,  # asyncpg's COPY encoder: a number out of the column's range
+    UnicodeError,  # asyncpg's COPY encoder: text that is not valid UTF-8
 )
 """What one row's values can cause (bad text, out-of-range numbers, a check): worth splitting
 the page to find the row. Anything else (connection lost, a bug) fails the run as before."""

@@ -3,7 +3,11 @@ delete, managers and invites, and refusals of forged callback data."""
 
 from __future__ import annotations
 
+import asyncio
+import json
+import sys
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,9 +20,11 @@ from services.members import accept_invite, create_invite
 from tests.e2e.harness import BotEnv
 from tests.fakes.telegram import FakeUser
 from tests.fakes.telegram.models import ChatMessage
+from tests.fakes.wb import Faults
 from tests.support.stores import sync_held_elsewhere
 
 OWNER_TG = 501
+ROOT = Path(__file__).resolve().parents[2]
 
 
 async def approved(env: BotEnv, telegram_id: int, email: str) -> tuple[FakeUser, str]:
@@ -322,3 +328,57 @@ async def test_a_token_sent_outside_the_form_is_deleted(bot_env: BotEnv) -> None
     assert seller.message(sent.message_id).deleted
     never_echoed(seller, token)
     assert await bot_env.pool.fetchval("SELECT count(*) FROM stores") == 0
+
+
+async def test_a_sync_killed_mid_run_shows_as_interrupted_with_what_it_stored(
+    bot_env: BotEnv, db_url: str
+) -> None:
+    """Issue 10, item 4: the card said "⏳ running since …" and "0 reviews" until the next run."""
+    seller, owner_id = await approved(bot_env, OWNER_TG, "seller@example.com")
+    store_id = await store_of(bot_env, owner_id)
+    # The lists are read and stored; the archive never answers, so the run is mid-way.
+    bot_env.wb.faults = Faults(
+        hang_rate=1.0, hang_seconds=60, path_prefix="/feedbacks/api/v1/feedbacks/archive"
+    )
+    child = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "tests.support.sync_child",
+        db_url,
+        store_id,
+        "reviews",
+        json.dumps(bot_env.wb.urls),
+        "1.5",
+        cwd=ROOT,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
+    try:
+        for _ in range(300):
+            stored = await bot_env.pool.fetchval(
+                "SELECT count(*) FROM reviews WHERE store_id = $1", store_id
+            )
+            if stored and bot_env.wb.stats.faults["hang"]:
+                break
+            await asyncio.sleep(0.05)
+        else:
+            raise AssertionError("the child never got mid-way")
+        await asyncio.sleep(0.3)  # the lists' last pages land
+    finally:
+        child.kill()  # SIGKILL: no finally block of the run gets to release anything
+        await child.wait()
+    stored = await bot_env.pool.fetchval(
+        "SELECT count(*) FROM reviews WHERE store_id = $1", store_id
+    )
+    card = await open_card(seller, "Пледы")
+    assert "Отзывы: ⏳ идёт с" in card.text, "its lease has not expired yet"
+    await asyncio.sleep(1.6)
+    card = await open_card(seller, "Пледы")
+    assert "Отзывы: ⚠️ прервана" in card.text, card.text
+    assert f"{stored} отзыв" in card.text, (stored, card.text)
+    assert "⏳" not in card.text
+
+    # The next run takes the expired lease and finishes the kind.
+    bot_env.wb.faults.clear()
+    result = await bot_env.services.sync.sync(store_id, "reviews")
+    assert result.ok, result

@@ -522,3 +522,92 @@ async def test_nul_and_control_characters_from_wb_never_stop_a_sync(
     assert again.ok, again
     assert newer.id in {r.id for r in again.new_reviews}
     assert await pool.fetchval("SELECT count(*) FROM new_reviews WHERE review_id = $1", newer.id)
+
+
+async def test_a_row_the_database_refuses_is_set_aside_and_the_rest_stored(
+    service: SyncService, pool: asyncpg.Pool, wb: WBEmulator, store_id: str
+) -> None:
+    await service.sync(store_id, "products")
+    await service.sync(store_id, "reviews")
+    now = datetime.now(UTC)
+    # A rating no INTEGER column holds: the row fails however clean its text is.
+    bad = wb.state.land_feedback("Странный", valuation=2**40, created=int(now.timestamp()) - 90)
+    good = [
+        wb.state.land_feedback(f"Брак {i}", valuation=2, created=int(now.timestamp()) - 60 + i)
+        for i in range(5)
+    ]
+    result = await service.sync(store_id, "reviews", now=now)
+    assert result.ok, result
+    assert [r.id for r in result.set_aside] == [bad.id]
+    assert "OverflowError" in result.set_aside[0].reason
+    assert {g.id for g in good} <= await db_review_ids(pool, store_id)
+    assert bad.id not in await db_review_ids(pool, store_id)
+    assert {g.id for g in good} <= {r.id for r in result.new_reviews}
+    status = await one(pool, "SELECT * FROM stores WHERE id = $1", store_id)
+    assert status["last_review_update_status"] == "success"
+
+    # Later runs meet it again, set it aside again, and store what is new.
+    newer = wb.state.land_feedback("Ещё", valuation=1, created=int(now.timestamp()))
+    again = await service.sync(store_id, "reviews", now=datetime.now(UTC))
+    assert again.ok and newer.id in {r.id for r in again.new_reviews}
+
+
+async def test_a_nul_that_reaches_the_writer_is_set_aside_not_fatal(
+    pool: asyncpg.Pool, store_id: str
+) -> None:
+    """The writer's own guard, for text that did not pass the decoder (a new WB path)."""
+    from db.repos import reviews as reviews_repo
+    from services.sync.base import SyncResult, store_rows
+
+    def row(review_id: str, text: str) -> reviews_repo.StageRow:
+        date = datetime.now(UTC)
+        return (review_id, "1", "Плед", "", 1, text, "", "", "", date, *(None,) * 5, False)
+
+    rows = [row(f"r{i}", f"Брак {i}") for i in range(9)] + [row("poison", "a\x00b")]
+    result = SyncResult(store_id=store_id, kind="reviews")
+
+    async def write(part: object) -> object:
+        async with pool.acquire() as conn:
+            owner = await conn.fetchval("SELECT owner_id FROM stores WHERE id = $1", store_id)
+            return await reviews_repo.upsert_page(conn, store_id, owner, part)  # type: ignore[arg-type]
+
+    await store_rows(rows, write, row_id=lambda r: r[0], result=result)
+    assert [s.id for s in result.set_aside] == ["poison"]
+    assert "0x00" in result.set_aside[0].reason
+    assert await db_review_ids(pool, store_id) == {f"r{i}" for i in range(9)}
+
+
+async def test_one_kind_failing_does_not_stop_the_others(
+    service: SyncService, pool: asyncpg.Pool, store_id: str
+) -> None:
+    await pool.execute("ALTER TABLE questions RENAME TO questions_away")  # a database fault
+    results = await service.sync_all(store_id)
+    by_kind = {r.kind: r for r in results}
+    assert by_kind["questions"].error == "internal error: UndefinedTableError"
+    assert by_kind["products"].ok and by_kind["reviews"].ok and by_kind["chats"].ok
+    status = await one(pool, "SELECT * FROM stores WHERE id = $1", store_id)
+    assert status["last_question_update_status"] == "error"
+    assert status["last_chat_update_status"] == "success"
+
+
+async def test_no_pooled_connection_is_held_while_wb_answers(
+    db_url: str, factory: WBClientFactory, wb: WBEmulator, store_id: str
+) -> None:
+    """The run used to hold its connection (for an advisory lock) across every WB call."""
+    from db.pool import create_pool
+    from tests.fakes.wb import Faults
+
+    small = await create_pool(db_url, max_size=1)
+    try:
+        service = SyncService(small, factory, OPTIONS)
+        await service.sync(store_id, "products")
+        wb.faults = Faults(hang_rate=1.0, hang_seconds=1.0, path_prefix="/feedbacks/api/v1")
+        run = asyncio.create_task(service.sync(store_id, "reviews"))
+        await asyncio.sleep(0.3)  # the run waits for WB
+        assert not run.done()
+        assert await asyncio.wait_for(small.fetchval("SELECT 1"), 0.5) == 1
+        wb.faults.clear()
+        result = await run
+        assert result.ok, result
+    finally:
+        await small.close()

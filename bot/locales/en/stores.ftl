@@ -50,6 +50,7 @@ stores-sync-line-never = { $kind }: not yet
 stores-sync-line-pending = { $kind }: ⏳ running since { $date }
 stores-sync-line-success = { $kind }: ✅ { $date }
 stores-sync-line-error = { $kind }: ❌ { $date } — { $error }
+stores-sync-line-interrupted = { $kind }: ⚠️ interrupted (started { $date }), the next sync goes on
 # Adding
 stores-ask-name = What should the store be called? Send a name (only you and your managers see it).
     /cancel — cancel.
@@ -133,6 +134,9 @@ stores-err-test-token = a test token works only in the sandbox
 stores-err-no-category = the token has no "{ $category }" category
 stores-err-scope = the token lacks access rights
 stores-err-other = WB error: { $error }
+stores-err-internal = internal error, see the bot's log; the other kinds were synced
+stores-err-taken-over = interrupted: another process took the sync over
+stores-sync-set-aside = ⚠️ { $kind }: { $count } record(s) could not be stored (reasons in the log), the rest were
 # Managers
 stores-managers = <b>👥 Managers of "{ $name }"</b>
     { $list }

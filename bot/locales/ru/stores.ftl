@@ -53,6 +53,7 @@ stores-sync-line-never = { $kind }: ещё не было
 stores-sync-line-pending = { $kind }: ⏳ идёт с { $date }
 stores-sync-line-success = { $kind }: ✅ { $date }
 stores-sync-line-error = { $kind }: ❌ { $date } — { $error }
+stores-sync-line-interrupted = { $kind }: ⚠️ прервана (начата { $date }), продолжится со следующей синхронизацией
 # Добавление
 stores-ask-name = Как назвать магазин? Пришлите название (его видите только вы и ваши менеджеры).
     /cancel — отменить.
@@ -136,6 +137,9 @@ stores-err-test-token = тестовый токен работает тольк�
 stores-err-no-category = у токена нет категории «{ $category }»
 stores-err-scope = токену не хватает прав
 stores-err-other = ошибка WB: { $error }
+stores-err-internal = внутренняя ошибка, подробности в журнале бота; остальные разделы синхронизированы
+stores-err-taken-over = прервана: синхронизацию продолжил другой процесс
+stores-sync-set-aside = ⚠️ { $kind }: не удалось сохранить записей: { $count } (причины в журнале), остальные сохранены
 # Менеджеры
 stores-managers = <b>👥 Менеджеры «{ $name }»</b>
     { $list }
