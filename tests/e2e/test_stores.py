@@ -382,3 +382,21 @@ async def test_a_sync_killed_mid_run_shows_as_interrupted_with_what_it_stored(
     bot_env.wb.faults.clear()
     result = await bot_env.services.sync.sync(store_id, "reviews")
     assert result.ok, result
+
+
+async def test_sync_now_goes_on_after_a_kind_fails(bot_env: BotEnv) -> None:
+    """Issue 10, item 3: one kind's failure aborted the remaining kinds of "sync now"."""
+    seller, owner_id = await approved(bot_env, OWNER_TG, "seller@example.com")
+    store_id = await store_of(bot_env, owner_id)
+    await bot_env.pool.execute("ALTER TABLE questions RENAME TO questions_away")  # a fault
+    try:
+        await open_card(seller, "Пледы")
+        await seller.press("Синхронизировать")
+        summary = await seller.wait_message("завершена", timeout=30)
+    finally:
+        await bot_env.pool.execute("ALTER TABLE questions_away RENAME TO questions")
+    assert "✅ Товары" in summary.text and "✅ Отзывы" in summary.text
+    assert "❌ Вопросы: внутренняя ошибка" in summary.text
+    assert "✅ Чаты" in summary.text, "the kind after the failed one still ran"
+    chats = await bot_env.pool.fetchval("SELECT count(*) FROM chats WHERE store_id = $1", store_id)
+    assert chats == len(bot_env.wb.state.chats)
