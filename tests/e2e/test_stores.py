@@ -375,7 +375,7 @@ async def test_a_sync_killed_mid_run_shows_as_interrupted_with_what_it_stored(
         " FROM sync_state WHERE store_id = $1 AND kind = 'reviews'",
         store_id,
     )
-    assert lease["lease_holder"], "the dead run's lease is still there"
+    assert lease is not None and lease["lease_holder"], "the dead run's lease is still there"
     await asyncio.sleep(max(lease["left"].total_seconds(), 0) + 0.1)  # until it expires
     card = await open_card(seller, "Пледы")
     assert "Отзывы: ⚠️ прервана" in card.text, card.text
