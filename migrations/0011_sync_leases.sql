@@ -10,3 +10,8 @@ ALTER TABLE sync_state
   ADD COLUMN lease_holder     TEXT NULL,
   ADD COLUMN lease_started_at TIMESTAMPTZ NULL,
   ADD COLUMN lease_expires_at TIMESTAMPTZ NULL;
+
+-- auth_notice_claimed_at: when the auth-failure notice was claimed (auth_error_notified set
+--   before the send); NULL once the send's outcome is recorded. A claim left by a process
+--   that died before the send is taken again after 10 minutes (services/reminders.py).
+ALTER TABLE sync_state ADD COLUMN auth_notice_claimed_at TIMESTAMPTZ NULL;

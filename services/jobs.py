@@ -31,7 +31,7 @@ from services.complaints import ComplaintError, ComplaintService
 from services.msk import MSK
 from services.reminders import ReminderReport, ReminderService
 from services.settings import Settings
-from services.sync.base import ALREADY_RUNNING, KINDS, SyncKind, SyncResult
+from services.sync.base import ALREADY_RUNNING, KINDS, PARKED_BY_WB, SyncKind, SyncResult
 from services.sync.service import SyncService
 
 log = logging.getLogger(__name__)
@@ -182,6 +182,8 @@ class Jobs:
             return SyncResult(store_id=store_id, kind=kind, error="internal error")
         if result.skipped:
             log.debug("sync %s of %s skipped: %s", kind, store_id, result.skipped)
+            if result.skipped.startswith(PARKED_BY_WB):  # a notice whose send was lost
+                await self.reminders.auth_failures(store_id)
             return result
         if result.error:
             await self.reminders.auth_failures(store_id)

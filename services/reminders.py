@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import asyncpg
 
@@ -42,6 +42,10 @@ def _tokens(store: StoreRow) -> list[str]:
     return list(dict.fromkeys(store_tokens(store).all()))
 
 
+AUTH_NOTICE_STALE = timedelta(minutes=10)
+"""An auth-failure notice claimed this long ago and never confirmed lost its process."""
+
+
 class ReminderService:
     def __init__(self, pool: asyncpg.Pool, notifier: Notifier) -> None:
         self.pool = pool
@@ -65,26 +69,23 @@ class ReminderService:
 
     async def auth_failures(self, store_id: str) -> int:
         """Tell the owner, once, that WB refused the store's token; returns messages sent."""
-        claimed = await alerts_repo.claim_auth_notice(self.pool, store_id)
-        fresh = [r for r in claimed if not r["told_before"]]
+        claimed = await alerts_repo.claim_auth_notice(self.pool, store_id, stale=AUTH_NOTICE_STALE)
+        fresh = [r["kind"] for r in claimed if not r["told_before"]]
+        told = [r["kind"] for r in claimed if r["told_before"]]
+        if told:
+            await alerts_repo.confirm_auth_notice(self.pool, store_id, told, told=True)
         if not fresh:
             return 0
         store = await stores_repo.get_store(self.pool, store_id)
         if store is None:
             return 0
-        kinds = ", ".join(sorted({r["kind"] for r in fresh}))
         outcome = await self._tell(
             await self._owner(store),
-            Notice("auth_failed", {"store": store.name, "kinds": kinds}),
+            Notice("auth_failed", {"store": store.name, "kinds": ", ".join(sorted(set(fresh)))}),
         )
-        if outcome == "failed":  # try again next run
-            await self.pool.execute(
-                "UPDATE sync_state SET auth_error_notified = FALSE "
-                "WHERE store_id = $1 AND kind = ANY($2::text[])",
-                store_id,
-                [r["kind"] for r in fresh],
-            )
-            return 0
+        # A failed send is tried again next run; a process that dies before this line leaves
+        # a claim that is taken again after AUTH_NOTICE_STALE.
+        await alerts_repo.confirm_auth_notice(self.pool, store_id, fresh, told=outcome != "failed")
         return 1 if outcome == "sent" else 0
 
     async def token_expiry(self, *, now: datetime) -> ReminderReport:

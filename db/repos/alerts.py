@@ -437,17 +437,24 @@ async def claim_slot(
     return row is not None
 
 
-async def claim_auth_notice(conn: Conn, store_id: str) -> list[asyncpg.Record]:
+async def claim_auth_notice(conn: Conn, store_id: str, *, stale: timedelta) -> list[asyncpg.Record]:
     """Mark a store's unannounced auth failures as announced, returning them with
-    `told_before`: the owner already heard about the same token (another kind refused it)."""
+    `told_before`: the owner already heard (or is being told) about the same token (another
+    kind refused it). A claim older than `stale` that was never confirmed (`confirm_auth_notice`)
+    belongs to a process that died before the send: it is claimed again."""
     return await conn.fetch(
         """
         WITH before AS (
             SELECT auth_error_token FROM sync_state
              WHERE store_id = $1 AND auth_error IS NOT NULL AND auth_error_notified
+               AND (auth_notice_claimed_at IS NULL
+                    OR auth_notice_claimed_at >= clock_timestamp() - $2::interval)
         ), claimed AS (
-            UPDATE sync_state SET auth_error_notified = TRUE
-             WHERE store_id = $1 AND auth_error IS NOT NULL AND NOT auth_error_notified
+            UPDATE sync_state
+               SET auth_error_notified = TRUE, auth_notice_claimed_at = clock_timestamp()
+             WHERE store_id = $1 AND auth_error IS NOT NULL
+               AND (NOT auth_error_notified
+                    OR auth_notice_claimed_at < clock_timestamp() - $2::interval)
             RETURNING kind, auth_error, auth_error_token
         )
         SELECT c.kind, c.auth_error, c.auth_error_token,
@@ -455,4 +462,20 @@ async def claim_auth_notice(conn: Conn, store_id: str) -> list[asyncpg.Record]:
           FROM claimed c
         """,
         store_id,
+        stale,
+    )
+
+
+async def confirm_auth_notice(
+    conn: Conn, store_id: str, kinds: Sequence[str], *, told: bool
+) -> None:
+    """The send's outcome is known: told (the claim stands for good) or not (claim again)."""
+    await conn.execute(
+        """
+        UPDATE sync_state SET auth_notice_claimed_at = NULL, auth_error_notified = $3
+         WHERE store_id = $1 AND kind = ANY($2::text[])
+        """,
+        store_id,
+        list(kinds),
+        told,
     )

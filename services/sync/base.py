@@ -41,6 +41,9 @@ Progress = Callable[[str, int], None]
 ALREADY_RUNNING = "already running"
 """`SyncResult.skipped` when another process holds this store and kind."""
 
+PARKED_BY_WB = "token refused by WB"
+"""How `SyncResult.skipped` starts for a store parked until its token changes."""
+
 TAKEN_OVER = "interrupted: another process took over"
 """`SyncResult.error` of a run that stalled past its lease while another process took it."""
 
@@ -226,7 +229,7 @@ async def _run_claimed(
         and state["auth_error"]
         and (state["auth_error_token"] == token_fingerprint(token))
     ):
-        result.skipped = f"token refused by WB: {state['auth_error']}"
+        result.skipped = f"{PARKED_BY_WB}: {state['auth_error']}"
         return
     first = state is None or state["last_success_at"] is None
     result.full = full or first

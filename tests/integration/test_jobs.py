@@ -112,6 +112,33 @@ async def test_auth_failure_parks_the_store_and_tells_the_owner_once(world: Worl
     assert ok.ok and len(w.notifier.notices) == 2
 
 
+async def test_an_auth_notice_lost_with_its_process_is_sent_later(world: World) -> None:
+    """Issue 10, item 4 (the audit): the notice was claimed before the send; a process killed
+    in between left the store parked and the owner never told."""
+    from db.repos import alerts as alerts_repo
+    from services.reminders import AUTH_NOTICE_STALE
+
+    w = world
+    jobs = w.jobs()
+    expired = w.wb.token(expires_at=datetime.now(UTC) - timedelta(days=1))
+    await stores_repo.set_api_token(w.pool, w.store, expired)
+    now = now_utc()
+    # The process that met the refusal claimed the notice and died before sending it.
+    assert (await jobs.sync.sync(w.store, "reviews", now=now)).error
+    assert await alerts_repo.claim_auth_notice(w.pool, w.store, stale=AUTH_NOTICE_STALE)
+    skipped = await jobs.sync_store(w.store, "reviews", now=now + timedelta(minutes=5))
+    assert skipped.skipped and not w.notifier.notices, "a fresh claim may still be sending"
+    await w.pool.execute(
+        "UPDATE sync_state SET auth_notice_claimed_at = clock_timestamp() - $2::interval"
+        " WHERE store_id = $1",
+        w.store,
+        AUTH_NOTICE_STALE + timedelta(seconds=1),
+    )
+    for minute in (10, 15):
+        await jobs.sync_store(w.store, "reviews", now=now + timedelta(minutes=minute))
+    assert [(u, n.key) for u, n in w.notifier.notices] == [(w.owner, "auth_failed")]
+
+
 async def test_paused_store_is_skipped_by_every_job(world: World) -> None:
     w = world
     jobs = w.jobs()
