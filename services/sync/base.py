@@ -285,12 +285,21 @@ W = TypeVar("W")
 
 ROW_ERRORS: tuple[type[Exception], ...] = (
     asyncpg.DataError,
-    asyncpg.IntegrityConstraintViolationError,
+    asyncpg.NotNullViolationError,
+    asyncpg.CheckViolationError,
     OverflowError,  # asyncpg's COPY encoder: a number out of the column's range
     UnicodeError,  # asyncpg's COPY encoder: text that is not valid UTF-8
 )
 """What one row's values can cause (bad text, out-of-range numbers, a check): worth splitting
-the page to find the row. Anything else (connection lost, a bug) fails the run as before."""
+the page to find the row. Anything else (connection lost, the store deleted meanwhile, a bug)
+fails the run as before."""
+
+MAX_SET_ASIDE = 20
+"""More refused rows than this in one page is not a bad row but a fault: the kind fails."""
+
+
+class TooManyRefused(Exception):
+    """The database refused more than MAX_SET_ASIDE rows of one page."""
 
 
 async def store_rows(
@@ -305,25 +314,37 @@ async def store_rows(
     A single row still refused is set aside (logged with its id and the reason, and listed in
     `result.set_aside`) and the rest of the page is stored. Each `write` is one transaction,
     so a refused part leaves nothing behind. One bad row in a page of 5,000 costs about 25
-    writes instead of stopping the kind's sync for good.
+    writes instead of stopping the kind's sync for good; a page with more than MAX_SET_ASIDE
+    refused rows raises `TooManyRefused` (a fault, not bad rows).
     """
-    if not rows:
-        return []
-    try:
-        return [await write(rows)]
-    except ROW_ERRORS as exc:
-        if len(rows) == 1:
-            reason = f"{type(exc).__name__}: {exc}"[:300]
-            row = row_id(rows[0])
-            log.warning(
-                "sync %s of store %s: row %s set aside: %s",
-                result.kind,
-                result.store_id,
-                row,
-                reason,
-            )
-            result.set_aside.append(SetAside(row, reason))
+    refused = 0
+
+    async def parts(chunk: Sequence[R]) -> list[W]:
+        nonlocal refused
+        if not chunk:
             return []
-    mid = len(rows) // 2
-    first = await store_rows(rows[:mid], write, row_id=row_id, result=result)
-    return first + await store_rows(rows[mid:], write, row_id=row_id, result=result)
+        try:
+            return [await write(chunk)]
+        except ROW_ERRORS as exc:
+            if len(chunk) == 1:
+                refused += 1
+                if refused > MAX_SET_ASIDE:
+                    raise TooManyRefused(
+                        f"more than {MAX_SET_ASIDE} rows of a page refused, the last: {exc}"
+                    ) from exc
+                reason = f"{type(exc).__name__}: {exc}"[:300]
+                row = row_id(chunk[0])
+                log.warning(
+                    "sync %s of store %s: row %s set aside: %s",
+                    result.kind,
+                    result.store_id,
+                    row,
+                    reason,
+                )
+                result.set_aside.append(SetAside(row, reason))
+                return []
+        mid = len(chunk) // 2
+        first = await parts(chunk[:mid])
+        return first + await parts(chunk[mid:])
+
+    return await parts(rows)

@@ -576,6 +576,13 @@ async def test_a_nul_that_reaches_the_writer_is_set_aside_not_fatal(
     assert "0x00" in result.set_aside[0].reason
     assert await db_review_ids(pool, store_id) == {f"r{i}" for i in range(9)}
 
+    # A page the database refuses wholesale is a fault, not bad rows: the kind fails.
+    from services.sync.base import MAX_SET_ASIDE, TooManyRefused
+
+    many = [row(f"p{i}", "\x00") for i in range(MAX_SET_ASIDE + 5)]
+    with pytest.raises(TooManyRefused):
+        await store_rows(many, write, row_id=lambda r: r[0], result=result)
+
 
 async def test_one_kind_failing_does_not_stop_the_others(
     service: SyncService, pool: asyncpg.Pool, store_id: str
