@@ -163,6 +163,8 @@ async def sync_chats(
     ):
         result.inserted += inserted
         result.updated += updated
+    if result.inserted:  # the store card counts new chats before the events are read
+        await stores_repo.refresh_chat_counts(run.pool, store.id)
     cursor_text = store.last_chat_update_next  # read under this run's lock: only it moves it
     cursor = (
         int(cursor_text) if cursor_text and cursor_text.isdigit() and int(cursor_text) > 0 else None
