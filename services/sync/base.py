@@ -205,7 +205,10 @@ async def run_sync(
         keeper.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await keeper
-        await run.release()
+        try:
+            await run.release()
+        except (OSError, asyncpg.PostgresError) as exc:  # it expires by itself
+            log.warning("sync %s of store %s: lease not released: %s", kind, store_id, exc)
     return result
 
 
