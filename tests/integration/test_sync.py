@@ -618,3 +618,38 @@ async def test_no_pooled_connection_is_held_while_wb_answers(
         assert result.ok, result
     finally:
         await small.close()
+
+
+async def test_a_run_whose_lease_was_taken_over_stops_writing(
+    service: SyncService, pool: asyncpg.Pool, wb: WBEmulator, store_id: str
+) -> None:
+    """A run that stalled past its lease while another process took the kind writes nothing
+    more and leaves the status to the new holder."""
+    from services.sync.base import TAKEN_OVER
+    from tests.fakes.wb import Faults
+
+    await service.sync(store_id, "products")
+    wb.faults = Faults(hang_rate=1.0, hang_seconds=0.5, path_prefix="/feedbacks/api/v1")
+    run = asyncio.create_task(service.sync(store_id, "reviews"))
+    await asyncio.sleep(0.2)  # the run waits for WB
+    await pool.execute(
+        "UPDATE sync_state SET lease_holder = 'another process' WHERE store_id = $1"
+        " AND kind = 'reviews'",
+        store_id,
+    )
+    await pool.execute(
+        "UPDATE stores SET last_review_update_status = 'pending', last_review_update_date = $2"
+        " WHERE id = $1",
+        store_id,
+        datetime(2030, 1, 1, tzinfo=UTC),
+    )
+    wb.faults.clear()
+    result = await run
+    assert result.error == TAKEN_OVER
+    assert await db_review_ids(pool, store_id) == set(), "no page written after the loss"
+    status = await one(pool, "SELECT * FROM stores WHERE id = $1", store_id)
+    assert status["last_review_update_date"] == datetime(2030, 1, 1, tzinfo=UTC)
+    holder = await pool.fetchval(
+        "SELECT lease_holder FROM sync_state WHERE store_id = $1 AND kind = 'reviews'", store_id
+    )
+    assert holder == "another process", "the loser does not release the new holder's lease"
