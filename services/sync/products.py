@@ -33,14 +33,13 @@ async def sync_products(
     page_size: int = 100,
     progress: Progress | None = None,
 ) -> None:
+    async def write(rows: Sequence[products_repo.CardUpsert]) -> tuple[int, int]:
+        return await products_repo.upsert_cards(run.pool, store.id, store.owner_id, rows)
+
     cursor = None
     while True:
         page = await client.list_cards(limit=page_size, cursor=cursor)
         await run.beat()
-
-        async def write(rows: Sequence[products_repo.CardUpsert]) -> tuple[int, int]:
-            return await products_repo.upsert_cards(run.pool, store.id, store.owner_id, rows)
-
         for inserted, updated in await store_rows(
             [card_upsert(c) for c in page.cards],
             write,
