@@ -15,3 +15,8 @@ ALTER TABLE sync_state
 --   before the send); NULL once the send's outcome is recorded. A claim left by a process
 --   that died before the send is taken again after 10 minutes (services/reminders.py).
 ALTER TABLE sync_state ADD COLUMN auth_notice_claimed_at TIMESTAMPTZ NULL;
+
+-- token_reminders.delivered: FALSE while a reminder is claimed but not yet sent; a claim
+--   that stays undelivered for 10 minutes lost its process and is claimed again.
+--   Rows written before this migration were sent.
+ALTER TABLE token_reminders ADD COLUMN delivered BOOLEAN NOT NULL DEFAULT TRUE;

@@ -42,8 +42,9 @@ def _tokens(store: StoreRow) -> list[str]:
     return list(dict.fromkeys(store_tokens(store).all()))
 
 
-AUTH_NOTICE_STALE = timedelta(minutes=10)
-"""An auth-failure notice claimed this long ago and never confirmed lost its process."""
+NOTICE_STALE = timedelta(minutes=10)
+"""A notice (auth failure, token reminder) claimed this long ago and never confirmed lost its
+process before the send: it is claimed and sent again."""
 
 
 class ReminderService:
@@ -69,7 +70,7 @@ class ReminderService:
 
     async def auth_failures(self, store_id: str) -> int:
         """Tell the owner, once, that WB refused the store's token; returns messages sent."""
-        claimed = await alerts_repo.claim_auth_notice(self.pool, store_id, stale=AUTH_NOTICE_STALE)
+        claimed = await alerts_repo.claim_auth_notice(self.pool, store_id, stale=NOTICE_STALE)
         fresh = [r["kind"] for r in claimed if not r["told_before"]]
         told = [r["kind"] for r in claimed if r["told_before"]]
         if told:
@@ -84,7 +85,7 @@ class ReminderService:
             Notice("auth_failed", {"store": store.name, "kinds": ", ".join(sorted(set(fresh)))}),
         )
         # A failed send is tried again next run; a process that dies before this line leaves
-        # a claim that is taken again after AUTH_NOTICE_STALE.
+        # a claim that is taken again after NOTICE_STALE.
         await alerts_repo.confirm_auth_notice(self.pool, store_id, fresh, told=outcome != "failed")
         return 1 if outcome == "sent" else 0
 
@@ -109,10 +110,23 @@ class ReminderService:
                 for passed in due:
                     if passed != days:
                         await alerts_repo.claim_token_reminder(
-                            self.pool, store.id, fingerprint, passed, expires_at=expires, now=now
+                            self.pool,
+                            store.id,
+                            fingerprint,
+                            passed,
+                            expires_at=expires,
+                            now=now,
+                            stale=NOTICE_STALE,
+                            delivered=True,
                         )
                 if not await alerts_repo.claim_token_reminder(
-                    self.pool, store.id, fingerprint, days, expires_at=expires, now=now
+                    self.pool,
+                    store.id,
+                    fingerprint,
+                    days,
+                    expires_at=expires,
+                    now=now,
+                    stale=NOTICE_STALE,
                 ):
                     report.skipped += 1
                     continue
@@ -129,6 +143,8 @@ class ReminderService:
                 )
                 if outcome == "failed":
                     await alerts_repo.release_token_reminder(self.pool, store.id, fingerprint, days)
-                elif outcome == "sent":
+                    continue
+                await alerts_repo.confirm_token_reminder(self.pool, store.id, fingerprint, days)
+                if outcome == "sent":
                     report.sent += 1
         return report

@@ -374,20 +374,47 @@ async def recipients(conn: Conn, user_ids: Sequence[str]) -> list[asyncpg.Record
 
 
 async def claim_token_reminder(
-    conn: Conn, store_id: str, token_hash: str, days: int, *, expires_at: datetime, now: datetime
+    conn: Conn,
+    store_id: str,
+    token_hash: str,
+    days: int,
+    *,
+    expires_at: datetime,
+    now: datetime,
+    stale: timedelta,
+    delivered: bool = False,
 ) -> bool:
-    status = await conn.execute(
+    """Claim a reminder before its send (`delivered` once it went out, `confirm_token_reminder`);
+    an undelivered claim older than `stale` lost its process and is claimed again.
+    `delivered=True` records one that needs no send (a nearer reminder stands for it)."""
+    row = await conn.fetchval(
         """
-        INSERT INTO token_reminders (store_id, token_hash, days, expires_at, sent_at)
-        VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING
+        INSERT INTO token_reminders AS t (store_id, token_hash, days, expires_at, sent_at,
+                                          delivered)
+        VALUES ($1, $2, $3, $4, $5, $7)
+        ON CONFLICT (store_id, token_hash, days) DO UPDATE SET sent_at = EXCLUDED.sent_at
+         WHERE NOT t.delivered AND t.sent_at < EXCLUDED.sent_at - $6::interval
+        RETURNING 1
         """,
         store_id,
         token_hash,
         days,
         expires_at,
         now,
+        stale,
+        delivered,
     )
-    return status == "INSERT 0 1"
+    return row is not None
+
+
+async def confirm_token_reminder(conn: Conn, store_id: str, token_hash: str, days: int) -> None:
+    await conn.execute(
+        "UPDATE token_reminders SET delivered = TRUE"
+        " WHERE store_id = $1 AND token_hash = $2 AND days = $3",
+        store_id,
+        token_hash,
+        days,
+    )
 
 
 async def release_token_reminder(conn: Conn, store_id: str, token_hash: str, days: int) -> None:

@@ -116,7 +116,7 @@ async def test_an_auth_notice_lost_with_its_process_is_sent_later(world: World) 
     """Issue 10, item 4 (the audit): the notice was claimed before the send; a process killed
     in between left the store parked and the owner never told."""
     from db.repos import alerts as alerts_repo
-    from services.reminders import AUTH_NOTICE_STALE
+    from services.reminders import NOTICE_STALE
 
     w = world
     jobs = w.jobs()
@@ -125,14 +125,14 @@ async def test_an_auth_notice_lost_with_its_process_is_sent_later(world: World) 
     now = now_utc()
     # The process that met the refusal claimed the notice and died before sending it.
     assert (await jobs.sync.sync(w.store, "reviews", now=now)).error
-    assert await alerts_repo.claim_auth_notice(w.pool, w.store, stale=AUTH_NOTICE_STALE)
+    assert await alerts_repo.claim_auth_notice(w.pool, w.store, stale=NOTICE_STALE)
     skipped = await jobs.sync_store(w.store, "reviews", now=now + timedelta(minutes=5))
     assert skipped.skipped and not w.notifier.notices, "a fresh claim may still be sending"
     await w.pool.execute(
         "UPDATE sync_state SET auth_notice_claimed_at = clock_timestamp() - $2::interval"
         " WHERE store_id = $1",
         w.store,
-        AUTH_NOTICE_STALE + timedelta(seconds=1),
+        NOTICE_STALE + timedelta(seconds=1),
     )
     for minute in (10, 15):
         await jobs.sync_store(w.store, "reviews", now=now + timedelta(minutes=minute))
@@ -261,6 +261,35 @@ async def test_token_expiry_reminders_go_out_once_each(world: World) -> None:
     for hour in range(0, 48, 6):
         await jobs.token_reminders(now=now + timedelta(hours=hour))
     assert [n.args["days"] for _, n in w.notifier.notices] == [2]
+
+
+async def test_a_token_reminder_lost_with_its_process_is_sent_later(world: World) -> None:
+    """The audit of claims (issue 10, item 4): a reminder claimed by a process killed before
+    the send was never sent."""
+    from db.repos import alerts as alerts_repo
+    from services.reminders import NOTICE_STALE
+    from services.sync.base import token_fingerprint
+
+    w = world
+    now = now_utc()
+    expires = now + timedelta(days=10, hours=3)
+    token = w.wb.token(expires_at=expires)
+    await stores_repo.set_api_token(w.pool, w.store, token)
+    # The dead process: its claim of the 14-day reminder, and no send.
+    assert await alerts_repo.claim_token_reminder(
+        w.pool,
+        w.store,
+        token_fingerprint(token),
+        14,
+        expires_at=expires,
+        now=now,
+        stale=NOTICE_STALE,
+    )
+    await w.jobs().token_reminders(now=now + timedelta(minutes=5))
+    assert not w.notifier.notices, "a fresh claim may still be sending"
+    for minutes in (11, 60, 120):
+        await w.jobs().token_reminders(now=now + timedelta(minutes=minutes))
+    assert [(n.key, n.args["days"]) for _, n in w.notifier.notices] == [("token_expiring", 10)]
 
 
 async def test_scheduler_wiring(world: World) -> None:
