@@ -35,7 +35,14 @@ from services import members
 from services import stores as stores_svc
 from services.members import Role
 from services.stores import StoreError, StoreTokenError, TokenCheck
-from services.sync.base import INTERNAL_ERROR, KINDS, TAKEN_OVER, SyncResult
+from services.sync.base import (
+    ALREADY_RUNNING,
+    INTERNAL_ERROR,
+    KINDS,
+    PARKED_BY_WB,
+    TAKEN_OVER,
+    SyncResult,
+)
 from services.sync.service import SyncService
 from services.wb.factory import WBClientFactory
 
@@ -571,13 +578,13 @@ def sync_summary(i18n: I18nContext, name: str, results: Sequence[SyncResult]) ->
 
 
 def _skip_text(i18n: I18nContext, skipped: str) -> str:
-    if skipped == "already running":
+    if skipped == ALREADY_RUNNING:
         return i18n.get("stores-skip-running")
     if skipped == "store is paused":
         return i18n.get("stores-skip-paused")
     if skipped == "store not found":
         return i18n.get("stores-skip-gone")
-    prefix = "token refused by WB: "
+    prefix = f"{PARKED_BY_WB}: "
     if skipped.startswith(prefix):
         reason = wb_error_text(i18n, skipped.removeprefix(prefix))
         return i18n.get("stores-skip-refused", reason=reason)
