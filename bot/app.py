@@ -27,6 +27,7 @@ from bot.middlewares.auth import AuthMiddleware
 from bot.middlewares.forms import LeaveForms, TokenShield
 from bot.middlewares.isolation import create_isolation
 from bot.middlewares.retry import RetryAfterMiddleware
+from bot.middlewares.untrusted import ControlChars
 from db.database import database_dsn
 from db.migrate import apply_migrations
 from db.pool import create_pool
@@ -72,6 +73,9 @@ def create_dispatcher(services: AppServices, storage: BaseStorage | None = None)
     # Before any router: a token never reaches a handler that did not ask for one, and a form
     # waiting for text is left by any other action.
     dp.message.outer_middleware(TokenShield([StoreForm.token, StoreForm.new_token]))
+    control_chars = ControlChars(token_states=[StoreForm.token, StoreForm.new_token])
+    dp.message.outer_middleware(control_chars)
+    dp.callback_query.outer_middleware(control_chars)
     leave_forms = LeaveForms(keep=[Registration.email])
     dp.message.outer_middleware(leave_forms)
     dp.callback_query.outer_middleware(leave_forms)

@@ -498,7 +498,7 @@ def sync(
     kind: Annotated[str, typer.Option(help="products, reviews, questions, chats or all")] = "all",
     full: Annotated[bool, typer.Option("--full", help="Re-read all history")] = False,
 ) -> None:
-    """Sync a store from WB now, with progress and a summary."""
+    """Sync a store from WB now, with progress and a summary; each kind runs on its own."""
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
     from services.sync.service import SyncService
@@ -544,6 +544,8 @@ def sync(
                 f", vanished {r.vanished:,}" if r.vanished else ""
             )
         out.print(f"{r.kind:<10} {line}", markup=False)
+        for row in r.set_aside:  # the rest of their pages was stored
+            out.print(f"{'':<10} set aside {row.id}: {row.reason}", markup=False)
     if failed:
         raise typer.Exit(1)
 

@@ -49,6 +49,14 @@ class TelegramAccountRow(Row):
     is_blocked: bool
 
 
+_SYNC_STATUS_KIND = {
+    "last_product_update_status": "products",
+    "last_review_update_status": "reviews",
+    "last_question_update_status": "questions",
+    "last_chat_update_status": "chats",
+}
+
+
 @dataclass(frozen=True, slots=True)
 class StoreRow(Row):
     """A store as stored: the four token columns hold sealed values (`db.secrets`); use
@@ -81,6 +89,26 @@ class StoreRow(Row):
     ai_instructions: str | None
     status: str | None
     created_at: datetime
+
+    @classmethod
+    def columns(cls, alias: str = "") -> str:
+        """The select list; a sync status `pending` whose run holds no live lease (the process
+        died mid-run) reads `interrupted` (the lease is in `sync_state`, migration 0011)."""
+        table = alias or "stores"
+        parts = []
+        for name in (f.name for f in dataclasses.fields(cls)):
+            kind = _SYNC_STATUS_KIND.get(name)
+            if kind is None:
+                parts.append(f"{table}.{name}")
+                continue
+            parts.append(
+                f"CASE WHEN {table}.{name} = 'pending' AND NOT EXISTS ("
+                f"SELECT 1 FROM sync_state l WHERE l.store_id = {table}.id"
+                f" AND l.kind = '{kind}' AND l.lease_holder IS NOT NULL"
+                f" AND l.lease_expires_at > clock_timestamp())"
+                f" THEN 'interrupted' ELSE {table}.{name} END AS {name}"
+            )
+        return ", ".join(parts)
 
     @property
     def is_active(self) -> bool:

@@ -2,7 +2,7 @@
 run them under a controlled clock, and every job is safe on several instances at once:
 
 - a store's sync slot is claimed in `sync_schedule` (a conditional upsert moves it forward),
-  and the sync itself holds an advisory lock per store and kind (`run_sync`);
+  and the sync itself holds a lease per store and kind in `sync_state` (`run_sync`);
 - new reviews go to the durable `new_reviews` queue (the sync writes it); drafting claims
   queue rows with FOR UPDATE SKIP LOCKED; alerts are claimed by their `review_alerts` row
   (services/alerts.py);
@@ -32,7 +32,7 @@ from services.complaints import ComplaintError, ComplaintService
 from services.msk import MSK
 from services.reminders import ReminderReport, ReminderService
 from services.settings import Settings
-from services.sync.base import ALREADY_RUNNING, KINDS, SyncKind, SyncResult
+from services.sync.base import ALREADY_RUNNING, KINDS, PARKED_BY_WB, SyncKind, SyncResult
 from services.sync.service import SyncService
 
 log = logging.getLogger(__name__)
@@ -183,6 +183,8 @@ class Jobs:
             return SyncResult(store_id=store_id, kind=kind, error="internal error")
         if result.skipped:
             log.debug("sync %s of %s skipped: %s", kind, store_id, result.skipped)
+            if result.skipped.startswith(PARKED_BY_WB):  # a notice whose send was lost
+                await self.reminders.auth_failures(store_id)
             return result
         if result.error:
             await self.reminders.auth_failures(store_id)

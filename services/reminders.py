@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import asyncpg
 
@@ -48,6 +48,11 @@ def _tokens(store: StoreRow) -> list[str]:
         return []
 
 
+NOTICE_STALE = timedelta(minutes=10)
+"""A notice (auth failure, token reminder) claimed this long ago and never confirmed lost its
+process before the send: it is claimed and sent again."""
+
+
 class ReminderService:
     def __init__(self, pool: asyncpg.Pool, notifier: Notifier) -> None:
         self.pool = pool
@@ -71,26 +76,23 @@ class ReminderService:
 
     async def auth_failures(self, store_id: str) -> int:
         """Tell the owner, once, that WB refused the store's token; returns messages sent."""
-        claimed = await alerts_repo.claim_auth_notice(self.pool, store_id)
-        fresh = [r for r in claimed if not r["told_before"]]
+        claimed = await alerts_repo.claim_auth_notice(self.pool, store_id, stale=NOTICE_STALE)
+        fresh = [r["kind"] for r in claimed if not r["told_before"]]
+        told = [r["kind"] for r in claimed if r["told_before"]]
+        if told:
+            await alerts_repo.confirm_auth_notice(self.pool, store_id, told, told=True)
         if not fresh:
             return 0
         store = await stores_repo.get_store(self.pool, store_id)
         if store is None:
             return 0
-        kinds = ", ".join(sorted({r["kind"] for r in fresh}))
         outcome = await self._tell(
             await self._owner(store),
-            Notice("auth_failed", {"store": store.name, "kinds": kinds}),
+            Notice("auth_failed", {"store": store.name, "kinds": ", ".join(sorted(set(fresh)))}),
         )
-        if outcome == "failed":  # try again next run
-            await self.pool.execute(
-                "UPDATE sync_state SET auth_error_notified = FALSE "
-                "WHERE store_id = $1 AND kind = ANY($2::text[])",
-                store_id,
-                [r["kind"] for r in fresh],
-            )
-            return 0
+        # A failed send is tried again next run; a process that dies before this line leaves
+        # a claim that is taken again after NOTICE_STALE.
+        await alerts_repo.confirm_auth_notice(self.pool, store_id, fresh, told=outcome != "failed")
         return 1 if outcome == "sent" else 0
 
     async def token_expiry(self, *, now: datetime) -> ReminderReport:
@@ -114,10 +116,23 @@ class ReminderService:
                 for passed in due:
                     if passed != days:
                         await alerts_repo.claim_token_reminder(
-                            self.pool, store.id, fingerprint, passed, expires_at=expires, now=now
+                            self.pool,
+                            store.id,
+                            fingerprint,
+                            passed,
+                            expires_at=expires,
+                            now=now,
+                            stale=NOTICE_STALE,
+                            delivered=True,
                         )
                 if not await alerts_repo.claim_token_reminder(
-                    self.pool, store.id, fingerprint, days, expires_at=expires, now=now
+                    self.pool,
+                    store.id,
+                    fingerprint,
+                    days,
+                    expires_at=expires,
+                    now=now,
+                    stale=NOTICE_STALE,
                 ):
                     report.skipped += 1
                     continue
@@ -134,6 +149,8 @@ class ReminderService:
                 )
                 if outcome == "failed":
                     await alerts_repo.release_token_reminder(self.pool, store.id, fingerprint, days)
-                elif outcome == "sent":
+                    continue
+                await alerts_repo.confirm_token_reminder(self.pool, store.id, fingerprint, days)
+                if outcome == "sent":
                     report.sent += 1
         return report

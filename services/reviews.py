@@ -192,11 +192,16 @@ class ReviewService:
 
     async def pending_publish(self, review_id: str) -> str | None:
         """'publishing' or 'unknown' while a publish of this unanswered review is in flight or
-        unconfirmed (the card offers no Publish button then), else None."""
+        unconfirmed (the card offers no Publish button then), else None. A 'publishing' claim
+        older than STALE_PUBLISH lost its process (killed between the claim and WB's answer):
+        it is 'unknown', so the card offers "checked WB: send again" as `publish` allows."""
         state: str | None = await self.pool.fetchval(
-            "SELECT p.state FROM review_publishes p JOIN reviews r ON r.id = p.review_id"
+            "SELECT CASE WHEN p.state = 'publishing' AND p.started_at < now() - $2::interval"
+            " THEN 'unknown' ELSE p.state END"
+            " FROM review_publishes p JOIN reviews r ON r.id = p.review_id"
             " WHERE p.review_id = $1 AND r.has_answer IS NOT TRUE",
             review_id,
+            STALE_PUBLISH,
         )
         return state
 

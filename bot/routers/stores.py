@@ -36,7 +36,14 @@ from services import members
 from services import stores as stores_svc
 from services.members import Role
 from services.stores import StoreError, StoreTokenError, TokenCheck
-from services.sync.base import KINDS, SyncResult
+from services.sync.base import (
+    ALREADY_RUNNING,
+    INTERNAL_ERROR,
+    KINDS,
+    PARKED_BY_WB,
+    TAKEN_OVER,
+    SyncResult,
+)
 from services.sync.service import SyncService
 from services.wb.factory import TOKEN_UNREADABLE, WBClientFactory
 
@@ -129,6 +136,10 @@ def wb_error_text(i18n: I18nContext, error: str) -> str:
     }
     if error in fixed:
         return i18n.get(fixed[error])
+    if error.startswith(INTERNAL_ERROR):
+        return i18n.get("stores-err-internal")
+    if error == TAKEN_OVER:
+        return i18n.get("stores-err-taken-over")
     if error.startswith("token has no ") and error.endswith(" category"):
         category = error.removeprefix("token has no ").removesuffix(" category")
         return i18n.get("stores-err-no-category", category=_category(i18n, category))
@@ -171,7 +182,7 @@ def _sync_line(i18n: I18nContext, store: StoreRow, kind: str) -> str:
     if status == "error":
         text = wb_error_text(i18n, error) if error else "—"
         return i18n.get("stores-sync-line-error", kind=name, date=date, error=text)
-    if status in ("pending", "success"):
+    if status in ("pending", "success", "interrupted"):
         return i18n.get(f"stores-sync-line-{status}", kind=name, date=date)
     return i18n.get("stores-sync-line-never", kind=name)
 
@@ -590,17 +601,19 @@ def sync_summary(i18n: I18nContext, name: str, results: Sequence[SyncResult]) ->
                     changed=result.updated,
                 )
             )
+        if result.set_aside:
+            lines.append(i18n.get("stores-sync-set-aside", kind=kind, count=len(result.set_aside)))
     return "\n".join(lines)
 
 
 def _skip_text(i18n: I18nContext, skipped: str) -> str:
-    if skipped == "already running":
+    if skipped == ALREADY_RUNNING:
         return i18n.get("stores-skip-running")
     if skipped == "store is paused":
         return i18n.get("stores-skip-paused")
     if skipped == "store not found":
         return i18n.get("stores-skip-gone")
-    prefix = "token refused by WB: "
+    prefix = f"{PARKED_BY_WB}: "
     if skipped.startswith(prefix):
         reason = wb_error_text(i18n, skipped.removeprefix(prefix))
         return i18n.get("stores-skip-refused", reason=reason)

@@ -377,20 +377,47 @@ async def recipients(conn: Conn, user_ids: Sequence[str]) -> list[asyncpg.Record
 
 
 async def claim_token_reminder(
-    conn: Conn, store_id: str, token_hash: str, days: int, *, expires_at: datetime, now: datetime
+    conn: Conn,
+    store_id: str,
+    token_hash: str,
+    days: int,
+    *,
+    expires_at: datetime,
+    now: datetime,
+    stale: timedelta,
+    delivered: bool = False,
 ) -> bool:
-    status = await conn.execute(
+    """Claim a reminder before its send (`delivered` once it went out, `confirm_token_reminder`);
+    an undelivered claim older than `stale` lost its process and is claimed again.
+    `delivered=True` records one that needs no send (a nearer reminder stands for it)."""
+    row = await conn.fetchval(
         """
-        INSERT INTO token_reminders (store_id, token_hash, days, expires_at, sent_at)
-        VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING
+        INSERT INTO token_reminders AS t (store_id, token_hash, days, expires_at, sent_at,
+                                          delivered)
+        VALUES ($1, $2, $3, $4, $5, $7)
+        ON CONFLICT (store_id, token_hash, days) DO UPDATE SET sent_at = EXCLUDED.sent_at
+         WHERE NOT t.delivered AND t.sent_at < EXCLUDED.sent_at - $6::interval
+        RETURNING 1
         """,
         store_id,
         token_hash,
         days,
         expires_at,
         now,
+        stale,
+        delivered,
     )
-    return status == "INSERT 0 1"
+    return row is not None
+
+
+async def confirm_token_reminder(conn: Conn, store_id: str, token_hash: str, days: int) -> None:
+    await conn.execute(
+        "UPDATE token_reminders SET delivered = TRUE"
+        " WHERE store_id = $1 AND token_hash = $2 AND days = $3",
+        store_id,
+        token_hash,
+        days,
+    )
 
 
 async def release_token_reminder(conn: Conn, store_id: str, token_hash: str, days: int) -> None:
@@ -442,17 +469,24 @@ async def claim_slot(
     return row is not None
 
 
-async def claim_auth_notice(conn: Conn, store_id: str) -> list[asyncpg.Record]:
+async def claim_auth_notice(conn: Conn, store_id: str, *, stale: timedelta) -> list[asyncpg.Record]:
     """Mark a store's unannounced auth failures as announced, returning them with
-    `told_before`: the owner already heard about the same token (another kind refused it)."""
+    `told_before`: the owner already heard (or is being told) about the same token (another
+    kind refused it). A claim older than `stale` that was never confirmed (`confirm_auth_notice`)
+    belongs to a process that died before the send: it is claimed again."""
     return await conn.fetch(
         """
         WITH before AS (
             SELECT auth_error_token FROM sync_state
              WHERE store_id = $1 AND auth_error IS NOT NULL AND auth_error_notified
+               AND (auth_notice_claimed_at IS NULL
+                    OR auth_notice_claimed_at >= clock_timestamp() - $2::interval)
         ), claimed AS (
-            UPDATE sync_state SET auth_error_notified = TRUE
-             WHERE store_id = $1 AND auth_error IS NOT NULL AND NOT auth_error_notified
+            UPDATE sync_state
+               SET auth_error_notified = TRUE, auth_notice_claimed_at = clock_timestamp()
+             WHERE store_id = $1 AND auth_error IS NOT NULL
+               AND (NOT auth_error_notified
+                    OR auth_notice_claimed_at < clock_timestamp() - $2::interval)
             RETURNING kind, auth_error, auth_error_token
         )
         SELECT c.kind, c.auth_error, c.auth_error_token,
@@ -460,4 +494,20 @@ async def claim_auth_notice(conn: Conn, store_id: str) -> list[asyncpg.Record]:
           FROM claimed c
         """,
         store_id,
+        stale,
+    )
+
+
+async def confirm_auth_notice(
+    conn: Conn, store_id: str, kinds: Sequence[str], *, told: bool
+) -> None:
+    """The send's outcome is known: told (the claim stands for good) or not (claim again)."""
+    await conn.execute(
+        """
+        UPDATE sync_state SET auth_notice_claimed_at = NULL, auth_error_notified = $3
+         WHERE store_id = $1 AND kind = ANY($2::text[])
+        """,
+        store_id,
+        list(kinds),
+        told,
     )

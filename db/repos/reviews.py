@@ -68,7 +68,8 @@ class UpsertedReview:
 
 
 async def prepare_stage(conn: Connection) -> None:
-    """Create the session's staging tables (idempotent; they live as long as `conn`)."""
+    """Create the session's staging tables (idempotent; they live as long as `conn`, a pooled
+    connection, so every write that uses them calls this first)."""
     await conn.execute(
         """
         CREATE TEMP TABLE IF NOT EXISTS stage_reviews (
@@ -195,6 +196,7 @@ async def upsert_page(
         return [], 0
     rows = unique_by_id(rows)
     async with conn.transaction():
+        await prepare_stage(conn)
         await conn.execute("TRUNCATE stage_reviews")
         await conn.copy_records_to_table("stage_reviews", records=rows, columns=STAGE_COLUMNS)
         created = await conn.execute(_NEW_PRODUCTS, store_id, owner_id)
@@ -205,6 +207,13 @@ async def upsert_page(
             since, found_at = queue_new
             fresh = [r["id"] for r in result if r["inserted"] and r["date"] >= since]
             await alerts_repo.enqueue_new_reviews(conn, store_id, fresh, now=found_at)
+        inserted = sum(1 for r in result if r["inserted"])
+        if inserted:  # the store card counts a run's reviews as they arrive, not at its end
+            await conn.execute(
+                "UPDATE stores SET total_reviews = COALESCE(total_reviews, 0) + $2 WHERE id = $1",
+                store_id,
+                inserted,
+            )
     changed = [UpsertedReview(r["id"], r["rating"], r["date"], r["inserted"]) for r in result]
     return changed, int(created.split()[-1])
 
@@ -260,6 +269,7 @@ async def mark_vanished(
     """
     async with conn.transaction():
         await conn.execute("SET LOCAL work_mem = '64MB'")  # sorts a store's reviews by date
+        await prepare_stage(conn)
         await conn.execute("TRUNCATE seen_reviews")
         await conn.copy_records_to_table(
             "seen_reviews", records=((i,) for i in seen), columns=("id",)

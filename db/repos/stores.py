@@ -6,7 +6,7 @@ carries them sealed, and `services.wb.factory.store_tokens` is the one place the
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Literal
 
 import asyncpg
@@ -150,6 +150,66 @@ async def set_sync_status(
 async def set_chat_cursor(conn: Conn, store_id: str, next_cursor: str) -> None:
     await conn.execute(
         "UPDATE stores SET last_chat_update_next = $2 WHERE id = $1", store_id, next_cursor
+    )
+
+
+# --- the sync's lease per store and kind (services/sync/base.py) ------------------------------
+# Times are the database's clock (`clock_timestamp()`), the one clock every instance shares;
+# the `now` a sync is given may be a test's or a scheduler tick's.
+
+
+async def claim_sync_lease(
+    conn: Conn, store_id: str, kind: SyncKind, *, holder: str, ttl: timedelta
+) -> bool:
+    """Take the (store, kind) if nobody holds it or the holder's lease expired."""
+    row = await conn.fetchval(
+        """
+        INSERT INTO sync_state (store_id, kind, lease_holder, lease_started_at, lease_expires_at)
+        VALUES ($1, $2, $3, clock_timestamp(), clock_timestamp() + $4::interval)
+        ON CONFLICT (store_id, kind) DO UPDATE
+           SET lease_holder = EXCLUDED.lease_holder,
+               lease_started_at = EXCLUDED.lease_started_at,
+               lease_expires_at = EXCLUDED.lease_expires_at
+         WHERE sync_state.lease_holder IS NULL
+            OR sync_state.lease_expires_at <= clock_timestamp()
+        RETURNING 1
+        """,
+        store_id,
+        kind,
+        holder,
+        ttl,
+    )
+    return row is not None
+
+
+async def renew_sync_lease(
+    conn: Conn, store_id: str, kind: SyncKind, *, holder: str, ttl: timedelta
+) -> bool:
+    """Move the expiry on; False when the lease is no longer this holder's."""
+    return (
+        await conn.execute(
+            """
+            UPDATE sync_state SET lease_expires_at = clock_timestamp() + $4::interval
+             WHERE store_id = $1 AND kind = $2 AND lease_holder = $3
+            """,
+            store_id,
+            kind,
+            holder,
+            ttl,
+        )
+        == "UPDATE 1"
+    )
+
+
+async def release_sync_lease(conn: Conn, store_id: str, kind: SyncKind, *, holder: str) -> None:
+    await conn.execute(
+        """
+        UPDATE sync_state SET lease_holder = NULL, lease_expires_at = NULL
+         WHERE store_id = $1 AND kind = $2 AND lease_holder = $3
+        """,
+        store_id,
+        kind,
+        holder,
     )
 
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from db.models import StoreRow
-from db.pool import Connection
 from db.repos import products as products_repo
-from services.sync.base import Progress, SyncResult
+from services.sync.base import Progress, SyncResult, SyncRun, store_rows
 from services.wb.client import WBClient
 from services.wb.errors import WBAuthError
 from services.wb.models import Card
@@ -24,7 +25,7 @@ def card_upsert(card: Card) -> products_repo.CardUpsert:
 
 
 async def sync_products(
-    conn: Connection,
+    run: SyncRun,
     store: StoreRow,
     result: SyncResult,
     *,
@@ -32,24 +33,31 @@ async def sync_products(
     page_size: int = 100,
     progress: Progress | None = None,
 ) -> None:
+    async def write(rows: Sequence[products_repo.CardUpsert]) -> tuple[int, int]:
+        return await products_repo.upsert_cards(run.pool, store.id, store.owner_id, rows)
+
     cursor = None
     while True:
         page = await client.list_cards(limit=page_size, cursor=cursor)
-        inserted, updated = await products_repo.upsert_cards(
-            conn, store.id, store.owner_id, [card_upsert(c) for c in page.cards]
-        )
+        await run.beat()
+        for inserted, updated in await store_rows(
+            [card_upsert(c) for c in page.cards],
+            write,
+            row_id=lambda c: c.wb_product_id,
+            result=result,
+        ):
+            result.inserted += inserted
+            result.updated += updated
         result.fetched += len(page.cards)
-        result.inserted += inserted
-        result.updated += updated
         if progress:
             progress("products", result.fetched)
         if page.cursor.total < page_size or not page.cards:
             break
         cursor = page.cursor
-    await _sync_prices(conn, store, client)
+    await _sync_prices(run, store, client)
 
 
-async def _sync_prices(conn: Connection, store: StoreRow, client: WBClient) -> None:
+async def _sync_prices(run: SyncRun, store: StoreRow, client: WBClient) -> None:
     """Prices are a nicety: a token without the Prices category just skips them."""
     offset, limit = 0, 1000
     prices: dict[str, int] = {}
@@ -65,4 +73,5 @@ async def _sync_prices(conn: Connection, store: StoreRow, client: WBClient) -> N
             offset += limit
     except WBAuthError:
         return
-    await products_repo.set_prices(conn, store.id, prices)
+    await run.beat()
+    await products_repo.set_prices(run.pool, store.id, prices)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from db.models import StoreRow
-from db.pool import Connection
 from db.repos import questions as questions_repo
-from services.sync.base import Progress, SyncOptions, SyncResult
+from services.sync.base import Progress, SyncOptions, SyncResult, SyncRun, store_rows
 from services.wb.client import WBClient
 from services.wb.models import Question
 
@@ -31,7 +31,7 @@ def question_upsert(q: Question) -> questions_repo.QuestionUpsert:
 
 
 async def sync_questions(
-    conn: Connection,
+    run: SyncRun,
     store: StoreRow,
     result: SyncResult,
     now: datetime,
@@ -47,6 +47,10 @@ async def sync_questions(
         start_from = since - options.incremental_overlap
     end = int(now.timestamp())
     take = options.questions_take
+
+    async def write(rows: Sequence[questions_repo.QuestionUpsert]) -> tuple[int, int]:
+        return await questions_repo.upsert_questions(run.pool, store.id, store.owner_id, rows)
+
     for answered in (False, True):
         start = int(start_from.timestamp())
         skip = 0
@@ -55,12 +59,13 @@ async def sync_questions(
                 answered, take, skip, order="dateAsc", date_from=start, date_to=end
             )
             items = page.questions
-            inserted, updated = await questions_repo.upsert_questions(
-                conn, store.id, store.owner_id, [question_upsert(q) for q in items]
-            )
+            await run.beat()
+            for inserted, updated in await store_rows(
+                [question_upsert(q) for q in items], write, row_id=lambda q: q.id, result=result
+            ):
+                result.inserted += inserted
+                result.updated += updated
             result.fetched += len(items)
-            result.inserted += inserted
-            result.updated += updated
             if progress:
                 progress("questions", result.fetched)
             if len(items) < take:

@@ -18,7 +18,7 @@ import asyncio
 import contextlib
 import functools
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -26,10 +26,16 @@ from typing import Any
 import msgspec
 
 from db.models import StoreRow
-from db.pool import Connection
 from db.repos import reviews as reviews_repo
 from db.repos import stores as stores_repo
-from services.sync.base import NewReview, Progress, SyncOptions, SyncResult
+from services.sync.base import (
+    NewReview,
+    Progress,
+    SyncOptions,
+    SyncResult,
+    SyncRun,
+    store_rows,
+)
 from services.wb.client import WBClient
 from services.wb.models import Feedback
 from services.wb.records import FeedbackRecords, json_text
@@ -224,7 +230,7 @@ async def _next_page(
 
 
 async def sync_reviews(
-    conn: Connection,
+    run: SyncRun,
     store: StoreRow,
     result: SyncResult,
     now: datetime,
@@ -234,21 +240,22 @@ async def sync_reviews(
     since: datetime | None,
     progress: Progress | None = None,
 ) -> None:
-    """Run one reviews sync on the claimed connection (see `services.sync.base.run_sync`)."""
+    """Run one reviews sync under its claim (see `services.sync.base.run_sync`); each page
+    takes a connection from the pool for its write only."""
     full = result.full
     date_from = (
         options.history_start if full or since is None else since - options.incremental_overlap
     )
     started = time.monotonic()
-    await reviews_repo.prepare_stage(conn)
+    pool = run.pool
 
     queue: asyncio.Queue[_Page | None] = asyncio.Queue(maxsize=2)
 
     # Products to split the archive by, should it pass WB's skip cap: those we know now and
-    # those met in this run's pages (the writer holds `conn`, so none are read later).
+    # those met in this run's pages.
     known_nm = {
         int(r["wb_product_id"])
-        for r in await conn.fetch(
+        for r in await pool.fetch(
             "SELECT wb_product_id FROM products WHERE store_id = $1", store.id
         )
         if r["wb_product_id"].isdigit()
@@ -298,9 +305,24 @@ async def sync_reviews(
             if not result.backfill:
                 found_at = now + timedelta(seconds=time.monotonic() - started)
                 queue_new = (now - timedelta(hours=RECENT_FOR_ALERTS_HOURS), found_at)
-            changed, created = await reviews_repo.upsert_page(
-                conn, store.id, store.owner_id, fresh, queue_new=queue_new
-            )
+            await run.beat()
+
+            async def write(
+                part: Sequence[reviews_repo.StageRow],
+                queue_new: tuple[datetime, datetime] | None = queue_new,
+            ) -> tuple[list[reviews_repo.UpsertedReview], int]:
+                async with pool.acquire() as conn:
+                    return await reviews_repo.upsert_page(
+                        conn, store.id, store.owner_id, part, queue_new=queue_new
+                    )
+
+            changed: list[reviews_repo.UpsertedReview] = []
+            created = 0
+            for part_changed, part_created in await store_rows(
+                fresh, write, row_id=lambda r: r[0], result=result
+            ):
+                changed += part_changed
+                created += part_created
             written.update(hashes)
             inserted = sum(1 for r in changed if r.inserted)
             if page.known is not None:
@@ -325,16 +347,18 @@ async def sync_reviews(
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await producer
     if full:
-        report = await reviews_repo.mark_vanished(
-            conn,
-            store.id,
-            written.keys(),
-            now=now,
-            until=now,  # the lists were read up to `now`
-            max_share=options.vanish_max_share,
-            window=options.vanish_window,
-        )
+        await run.beat()
+        async with pool.acquire() as conn:
+            report = await reviews_repo.mark_vanished(
+                conn,
+                store.id,
+                written.keys(),
+                now=now,
+                until=now,  # the lists were read up to `now`
+                max_share=options.vanish_max_share,
+                window=options.vanish_window,
+            )
         result.vanished = report.marked
         result.vanish_windows_skipped = report.skipped_windows
     if full or result.inserted or result.updated:  # the counts move only with the rows
-        await stores_repo.refresh_review_counts(conn, store.id)
+        await stores_repo.refresh_review_counts(pool, store.id)

@@ -1,8 +1,9 @@
 """The entry point for syncing: one call per store and kind, or all kinds in order.
 
 An incremental reviews run queues what it found new (`new_reviews`, the queue alerts and
-auto-drafting work from) on its claimed connection before it returns or fails, so every
-caller (the scheduler, "sync now", the CLI) gets the alerts.
+auto-drafting work from) with each page it writes, before it returns or fails, so every
+caller (the scheduler, "sync now", the CLI) gets the alerts. `sync_all` runs each kind on
+its own: one kind's failure, whatever it is, is that kind's result and the others still run.
 """
 
 from __future__ import annotations
@@ -14,8 +15,16 @@ from datetime import datetime
 import asyncpg
 
 from db.models import StoreRow
-from db.pool import Connection
-from services.sync.base import KINDS, Progress, SyncKind, SyncOptions, SyncResult, run_sync
+from services.sync.base import (
+    INTERNAL_ERROR,
+    KINDS,
+    Progress,
+    SyncKind,
+    SyncOptions,
+    SyncResult,
+    SyncRun,
+    run_sync,
+)
 from services.sync.chats import sync_chats
 from services.sync.products import sync_products
 from services.sync.questions import sync_questions
@@ -69,7 +78,7 @@ class SyncService:
         options = self.options
 
         async def runner(
-            conn: Connection,
+            run: SyncRun,
             store: StoreRow,
             result: SyncResult,
             at: datetime,
@@ -78,7 +87,7 @@ class SyncService:
             client = self.wb.for_store(store)
             if kind == "reviews":
                 await sync_reviews(
-                    conn,
+                    run,
                     store,
                     result,
                     at,
@@ -89,7 +98,7 @@ class SyncService:
                 )
             elif kind == "questions":
                 await sync_questions(
-                    conn,
+                    run,
                     store,
                     result,
                     at,
@@ -100,10 +109,10 @@ class SyncService:
                 )
             elif kind == "chats":
                 await sync_chats(
-                    conn, store, result, client=client, options=options, progress=progress
+                    run, store, result, client=client, options=options, progress=progress
                 )
             else:
-                await sync_products(conn, store, result, client=client, progress=progress)
+                await sync_products(run, store, result, client=client, progress=progress)
 
         return await run_sync(
             self.pool,
@@ -113,6 +122,7 @@ class SyncService:
             full=full,
             now=now,
             token_for_kind=_token_for(kind),
+            lease=options.lease,
         )
 
     async def sync_all(
@@ -124,7 +134,20 @@ class SyncService:
         now: datetime | None = None,
         progress: Progress | None = None,
     ) -> list[SyncResult]:
-        """Products first, so reviews and chats find their products' names."""
-        return [
-            await self.sync(store_id, kind, full=full, now=now, progress=progress) for kind in kinds
-        ]
+        """Products first, so reviews and chats find their products' names. Each kind runs
+        whatever happened to the one before; an unexpected failure is logged and becomes
+        that kind's `internal error` result."""
+        results = []
+        for kind in kinds:
+            try:
+                result = await self.sync(store_id, kind, full=full, now=now, progress=progress)
+            except Exception as exc:
+                log.exception("sync %s of store %s failed", kind, store_id)
+                result = SyncResult(
+                    store_id=store_id,
+                    kind=kind,
+                    full=full,
+                    error=f"{INTERNAL_ERROR}: {type(exc).__name__}",
+                )
+            results.append(result)
+        return results

@@ -42,6 +42,7 @@ from typing import Any, Final, Literal, TypeVar
 import httpx
 from pydantic import BaseModel, ValidationError
 
+from services.untrusted import clean_json, clean_text
 from services.wb.errors import (
     WBAuthError,
     WBBadResponse,
@@ -569,7 +570,7 @@ class WBClient:
                 # A proxy's or gateway's page, not the API's words: markup means nothing to
                 # a seller. The status alone; the bot says what it means.
                 return f"HTTP {response.status_code}"
-        return self._scrub(text[:500]) or f"HTTP {response.status_code}"
+        return self._scrub(clean_text(text)[:500]) or f"HTTP {response.status_code}"
 
     def _auth_reason(self, ep: _Endpoint, key: _TokenKey, detail: str) -> str:
         """A short reason from WB's detail, completed by what the token itself says."""
@@ -601,7 +602,7 @@ class WBClient:
     @staticmethod
     def _json(response: httpx.Response) -> Any:
         try:
-            return json.loads(response.content)
+            return json.loads(clean_json(response.content))
         except ValueError as exc:
             raise _Malformed from exc
 
@@ -660,7 +661,7 @@ class WBClient:
         def parse(response: httpx.Response) -> FeedbackRecords:
             shape: RecordsShapeError | None = None
             try:
-                records = decode_feedback_page(response.content)
+                records = decode_feedback_page(clean_json(response.content))
             except RecordsShapeError as exc:
                 records, shape = None, exc
             if records is not None:

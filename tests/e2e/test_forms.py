@@ -136,3 +136,39 @@ async def test_cancel_keeps_the_open_lists(bot_env: BotEnv) -> None:
     await seller.press("Далее »", message=listing)
     page = await seller.wait_message("Отзывы · Пледы")
     assert "стр. 2 из 2" in page.labels
+
+
+async def test_typed_text_with_nul_gets_a_clear_message_and_the_form_waits(
+    bot_env: BotEnv,
+) -> None:
+    """Issue 10, item 3: a NUL in typed text ended in "something went wrong"."""
+    seller, owner_id = await approved(bot_env, OWNER_TG, "forms@example.com")
+    store = await store_of(bot_env, owner_id)
+    await open_card(seller, "Пледы")
+    await seller.press("Переименовать")
+    await seller.wait_message("Новое название")
+    await seller.send("Пледы\x00 и\x07 ко")
+    refused = await seller.wait_message("управляющие символы")
+    assert "Что-то пошло не так" not in refused.text
+    assert await bot_env.pool.fetchval("SELECT name FROM stores WHERE id = $1", store) == "Пледы"
+    await seller.send("Пледы и ко")  # still at the rename step
+    await seller.wait_message("переименован")
+    assert (
+        await bot_env.pool.fetchval("SELECT name FROM stores WHERE id = $1", store) == "Пледы и ко"
+    )
+    # A multi-line text with tabs is ordinary text.
+    await seller.send("/menu")
+    await seller.wait_message("WB")
+    assert not [m for m in seller.messages if "Что-то пошло не так" in m.text]
+
+
+async def test_button_data_with_nul_is_refused_clearly(bot_env: BotEnv) -> None:
+    seller, owner_id = await approved(bot_env, OWNER_TG, "forms@example.com")
+    store = await store_of(bot_env, owner_id)
+    menu = await seller.send("/menu")
+    await seller.wait_message("WB")
+    for data in ("rv:o:\x00\x01", "menu:stores\x7f", f"st:open:{store}\x00"):
+        query = await seller.press_data(data, menu.id + 1)
+        alert = await seller.wait_answer(query)
+        assert alert.show_alert and "недопустимые символы" in (alert.text or ""), alert
+    assert not [m for m in seller.messages if "Что-то пошло не так" in m.text]

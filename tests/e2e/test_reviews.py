@@ -10,7 +10,7 @@ import pytest
 from bot.callbacks import PublishCb, ReviewCb
 from db.repos import review_pages
 from services.access import add_user
-from services.reviews import ReviewService, draft_fingerprint
+from services.reviews import STALE_PUBLISH, ReviewService, draft_fingerprint
 from tests.e2e.harness import BotEnv
 from tests.fakes.llm import injection_order, obedient_responder
 from tests.fakes.telegram import FakeUser
@@ -500,3 +500,40 @@ async def test_a_review_ordering_a_money_offer_never_reaches_wb(bot_env: BotEnv)
         assert refused.id == card.id
     assert not bot_env.wb.stats.feedback_answers and not bot_env.wb.stats.ignored_writes
     assert not await bot_env.pool.fetchval("SELECT count(*) FROM review_publishes")
+
+
+async def test_a_publish_claim_left_by_a_killed_process_offers_send_again(bot_env: BotEnv) -> None:
+    """Issue 10, item 4: the process died between claiming the publish and WB's answer. The
+    claim stayed 'publishing' and no card ever offered to finish it; past its lease it is an
+    unknown outcome, and the person who checked WB may send again."""
+    user, _, store = await seller(bot_env)
+    review_id = await unanswered_review(bot_env, store)
+    draft = "Спасибо за отзыв, мы всё проверим."
+    await bot_env.pool.execute(
+        "UPDATE reviews SET draft_reply = $2 WHERE id = $1", review_id, draft
+    )
+    # What the killed process left: its committed claim, and nothing after it.
+    await bot_env.pool.execute(
+        "INSERT INTO review_publishes (review_id, state, text, started_at)"
+        " VALUES ($1, 'publishing', $2, now())",
+        review_id,
+        draft,
+    )
+    menu = await user.send("/menu")
+    await user.wait_message("WB")
+    await user.press_data(ReviewCb(action="o", review_id=review_id).pack(), menu.id + 1)
+    card = await user.wait_message("📦")
+    labels = " ".join(card.labels)
+    assert "Опубликовать на WB" not in labels and "отправить снова" not in labels, "in flight"
+
+    await bot_env.pool.execute(
+        "UPDATE review_publishes SET started_at = now() - $2::interval WHERE review_id = $1",
+        review_id,
+        STALE_PUBLISH + timedelta(seconds=1),
+    )
+    await user.press_data(ReviewCb(action="o", review_id=review_id).pack(), card.message_id)
+    card = await user.wait_message("📦")
+    assert "отправить снова" in " ".join(card.labels)
+    await user.press("отправить снова", message=card)
+    await user.wait_message("опубликован на WB")
+    assert [text for _, _, text in bot_env.wb.stats.feedback_answers] == [draft]

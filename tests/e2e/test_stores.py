@@ -3,7 +3,11 @@ delete, managers and invites, and refusals of forged callback data."""
 
 from __future__ import annotations
 
+import asyncio
+import json
+import sys
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,9 +22,11 @@ from services.members import accept_invite, create_invite
 from tests.e2e.harness import BotEnv
 from tests.fakes.telegram import FakeUser
 from tests.fakes.telegram.models import ChatMessage
-from tests.support.stores import sealed_with_another_key
+from tests.fakes.wb import Faults
+from tests.support.stores import sealed_with_another_key, sync_held_elsewhere
 
 OWNER_TG = 501
+ROOT = Path(__file__).resolve().parents[2]
 
 
 async def approved(env: BotEnv, telegram_id: int, email: str) -> tuple[FakeUser, str]:
@@ -163,15 +169,11 @@ async def test_sync_now_shows_progress_then_summary(
 async def test_sync_now_reports_running_and_token_errors(bot_env: BotEnv) -> None:
     seller, owner_id = await approved(bot_env, OWNER_TG, "seller@example.com")
     store_id = await store_of(bot_env, owner_id)
-    # Another process holds the reviews lock (as the scheduler would).
-    async with bot_env.pool.acquire() as conn:
-        assert await conn.fetchval("SELECT pg_try_advisory_lock(71002, hashtext($1))", store_id)
-        try:
-            await open_card(seller, "Пледы")
-            await seller.press("Синхронизировать")
-            summary = await seller.wait_message("завершена")
-        finally:
-            await conn.execute("SELECT pg_advisory_unlock(71002, hashtext($1))", store_id)
+    # Another process runs the reviews sync (as the scheduler would).
+    async with sync_held_elsewhere(bot_env.pool, store_id, "reviews"):
+        await open_card(seller, "Пледы")
+        await seller.press("Синхронизировать")
+        summary = await seller.wait_message("завершена")
     assert "⏭ Отзывы: уже идёт" in summary.text
     assert "✅ Товары" in summary.text
 
@@ -423,3 +425,79 @@ async def test_a_token_in_a_caption_at_the_token_step_is_deleted_and_explained(
     await seller.send(token)
     await seller.wait_message("добавлен")
     assert await bot_env.pool.fetchval("SELECT count(*) FROM stores") == 1
+
+
+async def test_a_sync_killed_mid_run_shows_as_interrupted_with_what_it_stored(
+    bot_env: BotEnv, db_url: str
+) -> None:
+    """Issue 10, item 4: the card said "⏳ running since …" and "0 reviews" until the next run."""
+    seller, owner_id = await approved(bot_env, OWNER_TG, "seller@example.com")
+    store_id = await store_of(bot_env, owner_id)
+    # The lists are read and stored; the archive never answers, so the run is mid-way.
+    bot_env.wb.faults = Faults(
+        hang_rate=1.0, hang_seconds=60, path_prefix="/feedbacks/api/v1/feedbacks/archive"
+    )
+    child = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "tests.support.sync_child",
+        db_url,
+        store_id,
+        "reviews",
+        json.dumps(bot_env.wb.urls),
+        "1.5",
+        cwd=ROOT,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
+    try:
+        for _ in range(600):
+            stored = await bot_env.pool.fetchval(
+                "SELECT count(*) FROM reviews WHERE store_id = $1", store_id
+            )
+            if stored and bot_env.wb.stats.faults["hang"]:
+                break
+            await asyncio.sleep(0.05)
+        else:
+            raise AssertionError("the child never got mid-way")
+        await asyncio.sleep(0.3)  # the lists' last pages land
+    finally:
+        child.kill()  # SIGKILL: no finally block of the run gets to release anything
+        await child.wait()
+    stored = await bot_env.pool.fetchval(
+        "SELECT count(*) FROM reviews WHERE store_id = $1", store_id
+    )
+    lease = await bot_env.pool.fetchrow(
+        "SELECT lease_holder, lease_expires_at - clock_timestamp() AS left"
+        " FROM sync_state WHERE store_id = $1 AND kind = 'reviews'",
+        store_id,
+    )
+    assert lease is not None and lease["lease_holder"], "the dead run's lease is still there"
+    await asyncio.sleep(max(lease["left"].total_seconds(), 0) + 0.1)  # until it expires
+    card = await open_card(seller, "Пледы")
+    assert "Отзывы: ⚠️ прервана" in card.text, card.text
+    assert f"{stored} отзыв" in card.text, (stored, card.text)
+    assert "⏳" not in card.text
+
+    # The next run takes the expired lease and finishes the kind.
+    bot_env.wb.faults.clear()
+    result = await bot_env.services.sync.sync(store_id, "reviews")
+    assert result.ok, result
+
+
+async def test_sync_now_goes_on_after_a_kind_fails(bot_env: BotEnv) -> None:
+    """Issue 10, item 3: one kind's failure aborted the remaining kinds of "sync now"."""
+    seller, owner_id = await approved(bot_env, OWNER_TG, "seller@example.com")
+    store_id = await store_of(bot_env, owner_id)
+    await bot_env.pool.execute("ALTER TABLE questions RENAME TO questions_away")  # a fault
+    try:
+        await open_card(seller, "Пледы")
+        await seller.press("Синхронизировать")
+        summary = await seller.wait_message("завершена", timeout=30)
+    finally:
+        await bot_env.pool.execute("ALTER TABLE questions_away RENAME TO questions")
+    assert "✅ Товары" in summary.text and "✅ Отзывы" in summary.text
+    assert "❌ Вопросы: внутренняя ошибка" in summary.text
+    assert "✅ Чаты" in summary.text, "the kind after the failed one still ran"
+    chats = await bot_env.pool.fetchval("SELECT count(*) FROM chats WHERE store_id = $1", store_id)
+    assert chats == len(bot_env.wb.state.chats)

@@ -282,3 +282,29 @@ async def test_migrate_seals_plaintext_tokens_and_rotate_reseals_them(
     assert code == 1 and "give --new-key" in err
     code, out, _ = await wbrep("secrets", "generate", env=env)
     assert code == 0 and len(out.strip()) >= 32
+
+
+async def test_sync_all_reports_every_kind_when_one_fails(
+    db_url: str, pool: asyncpg.Pool, tmp_path: Path
+) -> None:
+    """Issue 10, item 3: `wbrep sync --kind all` stopped at the first failing kind."""
+    from tests.fakes.wb import WBEmulator
+    from tests.fakes.wb.generator import generate_shop
+    from tests.support.stores import make_store, make_user
+
+    shop = generate_shop(3, reviews=40, products=4, questions=6, chats=3)
+    async with WBEmulator(shop) as wb:
+        store = await make_store(pool, await make_user(pool), wb.token())
+        await pool.execute("ALTER TABLE questions RENAME TO questions_away")  # a database fault
+        env = {
+            "DATABASE_URL": db_url,
+            "DATA_DIR": str(tmp_path),
+            "WB_LIMITS_ENABLED": "false",
+            **{f"WB_{host.upper()}_URL": url for host, url in wb.urls.items()},
+        }
+        code, out, err = await wbrep("sync", store, "--kind", "all", env=env)
+    lines = {line.split()[0]: line for line in out.splitlines() if line.strip()}
+    assert code == 1, (out, err)
+    assert "FAILED: internal error: UndefinedTableError" in lines["questions"]
+    assert "fetched" in lines["products"] and "fetched" in lines["reviews"]
+    assert "fetched" in lines["chats"], "the kind after the failed one ran"

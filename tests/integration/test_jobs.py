@@ -21,7 +21,6 @@ from services.ai.leases import AI_LEASE_TTL
 from services.alerts import DispatchReport
 from services.jobs import JobConfig
 from services.settings import Settings
-from services.sync.base import SYNC_LOCK_CLASS
 from tests.integration.test_alerts import (
     RecordingNotifier,
     World,
@@ -31,8 +30,7 @@ from tests.integration.test_alerts import (
     person,
     world,
 )
-
-REVIEWS_LOCK = SYNC_LOCK_CLASS["reviews"]
+from tests.support.stores import sync_held_elsewhere
 
 __all__ = ["world"]
 
@@ -113,6 +111,33 @@ async def test_auth_failure_parks_the_store_and_tells_the_owner_once(world: Worl
     await stores_repo.set_api_token(w.pool, w.store, w.wb.token())
     ok = await jobs.sync_store(w.store, "reviews", now=now + timedelta(minutes=25))
     assert ok.ok and len(w.notifier.notices) == 2
+
+
+async def test_an_auth_notice_lost_with_its_process_is_sent_later(world: World) -> None:
+    """Issue 10, item 4 (the audit): the notice was claimed before the send; a process killed
+    in between left the store parked and the owner never told."""
+    from db.repos import alerts as alerts_repo
+    from services.reminders import NOTICE_STALE
+
+    w = world
+    jobs = w.jobs()
+    expired = w.wb.token(expires_at=datetime.now(UTC) - timedelta(days=1))
+    await stores_repo.set_api_token(w.pool, w.store, expired)
+    now = now_utc()
+    # The process that met the refusal claimed the notice and died before sending it.
+    assert (await jobs.sync.sync(w.store, "reviews", now=now)).error
+    assert await alerts_repo.claim_auth_notice(w.pool, w.store, stale=NOTICE_STALE)
+    skipped = await jobs.sync_store(w.store, "reviews", now=now + timedelta(minutes=5))
+    assert skipped.skipped and not w.notifier.notices, "a fresh claim may still be sending"
+    await w.pool.execute(
+        "UPDATE sync_state SET auth_notice_claimed_at = clock_timestamp() - $2::interval"
+        " WHERE store_id = $1",
+        w.store,
+        NOTICE_STALE + timedelta(seconds=1),
+    )
+    for minute in (10, 15):
+        await jobs.sync_store(w.store, "reviews", now=now + timedelta(minutes=minute))
+    assert [(u, n.key) for u, n in w.notifier.notices] == [(w.owner, "auth_failed")]
 
 
 async def test_paused_store_is_skipped_by_every_job(world: World) -> None:
@@ -239,6 +264,35 @@ async def test_token_expiry_reminders_go_out_once_each(world: World) -> None:
     assert [n.args["days"] for _, n in w.notifier.notices] == [2]
 
 
+async def test_a_token_reminder_lost_with_its_process_is_sent_later(world: World) -> None:
+    """The audit of claims (issue 10, item 4): a reminder claimed by a process killed before
+    the send was never sent."""
+    from db.repos import alerts as alerts_repo
+    from services.reminders import NOTICE_STALE
+    from services.sync.base import token_fingerprint
+
+    w = world
+    now = now_utc()
+    expires = now + timedelta(days=10, hours=3)
+    token = w.wb.token(expires_at=expires)
+    await stores_repo.set_api_token(w.pool, w.store, token)
+    # The dead process: its claim of the 14-day reminder, and no send.
+    assert await alerts_repo.claim_token_reminder(
+        w.pool,
+        w.store,
+        token_fingerprint(token),
+        14,
+        expires_at=expires,
+        now=now,
+        stale=NOTICE_STALE,
+    )
+    await w.jobs().token_reminders(now=now + timedelta(minutes=5))
+    assert not w.notifier.notices, "a fresh claim may still be sending"
+    for minutes in (11, 60, 120):
+        await w.jobs().token_reminders(now=now + timedelta(minutes=minutes))
+    assert [(n.key, n.args["days"]) for _, n in w.notifier.notices] == [("token_expiring", 10)]
+
+
 async def test_scheduler_wiring(world: World) -> None:
     from bot.scheduler import MISFIRE_GRACE_SECONDS, create_scheduler
 
@@ -348,12 +402,10 @@ async def test_nightly_full_sync_waits_for_an_incremental_run_in_progress(world:
     jobs = w.jobs(config=JobConfig(busy_retries=(0.2, 0.2)))
     now = now_utc()
     await jobs.sync_due("reviews", now=now)
-    async with w.pool.acquire() as holder:  # an incremental run on another instance
-        await holder.execute("SELECT pg_advisory_lock($1, hashtext($2))", REVIEWS_LOCK, w.store)
+    async with sync_held_elsewhere(w.pool, w.store, "reviews"):  # a run on another instance
         nightly = asyncio.create_task(jobs.full_sync(now=now + timedelta(hours=12)))
         await asyncio.sleep(0.1)
-        await holder.execute("SELECT pg_advisory_unlock($1, hashtext($2))", REVIEWS_LOCK, w.store)
-        results = await nightly
+    results = await nightly
     reviews = [r for r in results if r.kind == "reviews"]
     assert len(reviews) == 1 and reviews[0].ok and reviews[0].full and not reviews[0].skipped
 

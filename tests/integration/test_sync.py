@@ -463,3 +463,193 @@ async def test_new_reviews_are_queued_even_if_the_run_fails_later(
     assert result.error is not None
     queued = await pool.fetchval("SELECT count(*) FROM new_reviews WHERE review_id = $1", landed.id)
     assert queued == 1, "the page that stored the review queued it in the same transaction"
+
+
+# --- untrusted text: NUL and control characters (issue 10, item 3) ---------------------------
+
+HOSTILE = "Брак\x00 полный\x01\x7f\x85 и\r\nвторая строка\tс табом\ud800"
+"""What PostgreSQL refused ("invalid byte sequence for encoding UTF8: 0x00"), and more."""
+CLEANED = "Брак полный и\nвторая строка\tс табом"
+
+
+async def test_nul_and_control_characters_from_wb_never_stop_a_sync(
+    service: SyncService, pool: asyncpg.Pool, wb: WBEmulator, store_id: str
+) -> None:
+    await service.sync_all(store_id)
+    now = datetime.now(UTC)
+    nm = next(iter(wb.state.cards))
+    wb.state.update_card(nm, at_us=int(now.timestamp() * 1e6), title="Плед\x00 " + HOSTILE)
+    review = wb.state.land_feedback(
+        HOSTILE,
+        valuation=1,
+        created=int(now.timestamp()) - 60,
+        nm_id=nm,
+        pros="да\x00",
+        cons="\x00",
+        user_name="Анна\x00",
+    )
+    question = wb.state.land_question(
+        HOSTILE, created_ns=int((now.timestamp() - 60) * 1e9), nm_id=nm
+    )
+    chat, _ = wb.state.new_chat("Ира\x00", HOSTILE, at_ms=int(now.timestamp() * 1000))
+
+    results = await service.sync_all(store_id)
+    assert [(r.kind, r.error) for r in results] == [
+        ("products", None),
+        ("reviews", None),
+        ("questions", None),
+        ("chats", None),
+    ]
+    row = await one(pool, "SELECT * FROM reviews WHERE id = $1", review.id)
+    assert (row["text"], row["pros"], row["cons"], row["author"]) == (CLEANED, "да", "", "Анна")
+    assert (await one(pool, "SELECT text FROM questions WHERE id = $1", question.id))[
+        "text"
+    ] == CLEANED
+    message = await one(pool, "SELECT text FROM chat_messages WHERE chat_id = $1", chat.chat_id)
+    assert message["text"] == CLEANED
+    assert (await one(pool, "SELECT client_name FROM chats WHERE id = $1", chat.chat_id))[
+        "client_name"
+    ] == "Ира"
+    product = await one(
+        pool, "SELECT name, wb_api_data FROM products WHERE wb_product_id = $1", str(nm)
+    )
+    assert product["name"] == "Плед " + CLEANED
+    assert product["wb_api_data"]["title"] == "Плед " + CLEANED
+
+    # Later runs go on: a newer review arrives and is queued for alerts.
+    newer = wb.state.land_feedback("Пришёл рваный", valuation=1, created=int(now.timestamp()))
+    again = await service.sync(store_id, "reviews", now=datetime.now(UTC))
+    assert again.ok, again
+    assert newer.id in {r.id for r in again.new_reviews}
+    assert await pool.fetchval("SELECT count(*) FROM new_reviews WHERE review_id = $1", newer.id)
+
+
+async def test_a_row_the_database_refuses_is_set_aside_and_the_rest_stored(
+    service: SyncService, pool: asyncpg.Pool, wb: WBEmulator, store_id: str
+) -> None:
+    await service.sync(store_id, "products")
+    await service.sync(store_id, "reviews")
+    now = datetime.now(UTC)
+    # A rating no INTEGER column holds: the row fails however clean its text is.
+    bad = wb.state.land_feedback("Странный", valuation=2**40, created=int(now.timestamp()) - 90)
+    good = [
+        wb.state.land_feedback(f"Брак {i}", valuation=2, created=int(now.timestamp()) - 60 + i)
+        for i in range(5)
+    ]
+    result = await service.sync(store_id, "reviews", now=now)
+    assert result.ok, result
+    assert [r.id for r in result.set_aside] == [bad.id]
+    assert "OverflowError" in result.set_aside[0].reason
+    assert {g.id for g in good} <= await db_review_ids(pool, store_id)
+    assert bad.id not in await db_review_ids(pool, store_id)
+    assert {g.id for g in good} <= {r.id for r in result.new_reviews}
+    status = await one(pool, "SELECT * FROM stores WHERE id = $1", store_id)
+    assert status["last_review_update_status"] == "success"
+
+    # Later runs meet it again, set it aside again, and store what is new.
+    newer = wb.state.land_feedback("Ещё", valuation=1, created=int(now.timestamp()))
+    again = await service.sync(store_id, "reviews", now=datetime.now(UTC))
+    assert again.ok and newer.id in {r.id for r in again.new_reviews}
+
+
+async def test_a_nul_that_reaches_the_writer_is_set_aside_not_fatal(
+    pool: asyncpg.Pool, store_id: str
+) -> None:
+    """The writer's own guard, for text that did not pass the decoder (a new WB path)."""
+    from db.repos import reviews as reviews_repo
+    from services.sync.base import SyncResult, store_rows
+
+    def row(review_id: str, text: str) -> reviews_repo.StageRow:
+        date = datetime.now(UTC)
+        return (review_id, "1", "Плед", "", 1, text, "", "", "", date, *(None,) * 5, False)
+
+    rows = [row(f"r{i}", f"Брак {i}") for i in range(9)] + [row("poison", "a\x00b")]
+    result = SyncResult(store_id=store_id, kind="reviews")
+
+    async def write(part: object) -> object:
+        async with pool.acquire() as conn:
+            owner = await conn.fetchval("SELECT owner_id FROM stores WHERE id = $1", store_id)
+            return await reviews_repo.upsert_page(conn, store_id, owner, part)  # type: ignore[arg-type]
+
+    await store_rows(rows, write, row_id=lambda r: r[0], result=result)
+    assert [s.id for s in result.set_aside] == ["poison"]
+    assert "0x00" in result.set_aside[0].reason
+    assert await db_review_ids(pool, store_id) == {f"r{i}" for i in range(9)}
+
+    # A page the database refuses wholesale is a fault, not bad rows: the kind fails.
+    from services.sync.base import MAX_SET_ASIDE, TooManyRefused
+
+    many = [row(f"p{i}", "\x00") for i in range(MAX_SET_ASIDE + 5)]
+    with pytest.raises(TooManyRefused):
+        await store_rows(many, write, row_id=lambda r: r[0], result=result)
+
+
+async def test_one_kind_failing_does_not_stop_the_others(
+    service: SyncService, pool: asyncpg.Pool, store_id: str
+) -> None:
+    await pool.execute("ALTER TABLE questions RENAME TO questions_away")  # a database fault
+    results = await service.sync_all(store_id)
+    by_kind = {r.kind: r for r in results}
+    assert by_kind["questions"].error == "internal error: UndefinedTableError"
+    assert by_kind["products"].ok and by_kind["reviews"].ok and by_kind["chats"].ok
+    status = await one(pool, "SELECT * FROM stores WHERE id = $1", store_id)
+    assert status["last_question_update_status"] == "error"
+    assert status["last_chat_update_status"] == "success"
+
+
+async def test_no_pooled_connection_is_held_while_wb_answers(
+    db_url: str, factory: WBClientFactory, wb: WBEmulator, store_id: str
+) -> None:
+    """The run used to hold its connection (for an advisory lock) across every WB call."""
+    from db.pool import create_pool
+    from tests.fakes.wb import Faults
+
+    small = await create_pool(db_url, max_size=1)
+    try:
+        service = SyncService(small, factory, OPTIONS)
+        await service.sync(store_id, "products")
+        wb.faults = Faults(hang_rate=1.0, hang_seconds=1.0, path_prefix="/feedbacks/api/v1")
+        run = asyncio.create_task(service.sync(store_id, "reviews"))
+        await asyncio.sleep(0.3)  # the run waits for WB
+        assert not run.done()
+        assert await asyncio.wait_for(small.fetchval("SELECT 1"), 0.5) == 1
+        wb.faults.clear()
+        result = await run
+        assert result.ok, result
+    finally:
+        await small.close()
+
+
+async def test_a_run_whose_lease_was_taken_over_stops_writing(
+    service: SyncService, pool: asyncpg.Pool, wb: WBEmulator, store_id: str
+) -> None:
+    """A run that stalled past its lease while another process took the kind writes nothing
+    more and leaves the status to the new holder."""
+    from services.sync.base import TAKEN_OVER
+    from tests.fakes.wb import Faults
+
+    await service.sync(store_id, "products")
+    wb.faults = Faults(hang_rate=1.0, hang_seconds=0.5, path_prefix="/feedbacks/api/v1")
+    run = asyncio.create_task(service.sync(store_id, "reviews"))
+    await asyncio.sleep(0.2)  # the run waits for WB
+    await pool.execute(
+        "UPDATE sync_state SET lease_holder = 'another process' WHERE store_id = $1"
+        " AND kind = 'reviews'",
+        store_id,
+    )
+    await pool.execute(
+        "UPDATE stores SET last_review_update_status = 'pending', last_review_update_date = $2"
+        " WHERE id = $1",
+        store_id,
+        datetime(2030, 1, 1, tzinfo=UTC),
+    )
+    wb.faults.clear()
+    result = await run
+    assert result.error == TAKEN_OVER
+    assert await db_review_ids(pool, store_id) == set(), "no page written after the loss"
+    status = await one(pool, "SELECT * FROM stores WHERE id = $1", store_id)
+    assert status["last_review_update_date"] == datetime(2030, 1, 1, tzinfo=UTC)
+    holder = await pool.fetchval(
+        "SELECT lease_holder FROM sync_state WHERE store_id = $1 AND kind = 'reviews'", store_id
+    )
+    assert holder == "another process", "the loser does not release the new holder's lease"

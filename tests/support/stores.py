@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import uuid
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
 from datetime import UTC, datetime, timedelta
+from typing import cast
 
 import asyncpg
 
@@ -105,3 +107,19 @@ def sealed_with_another_key(token: str) -> str:
     from db.secrets import Key, Keyring
 
     return Keyring(Key.from_secret(OTHER_SECRET_KEY)).seal(token)
+
+
+@contextlib.asynccontextmanager
+async def sync_held_elsewhere(
+    pool: asyncpg.Pool, store_id: str, kind: str, *, ttl: timedelta = timedelta(minutes=5)
+) -> AsyncIterator[str]:
+    """Another process's sync run of this store and kind holds its lease until the block ends."""
+    from db.repos import stores as stores_repo
+
+    holder = f"elsewhere-{uuid.uuid4().hex[:8]}"
+    kind_ = cast(stores_repo.SyncKind, kind)
+    assert await stores_repo.claim_sync_lease(pool, store_id, kind_, holder=holder, ttl=ttl)
+    try:
+        yield holder
+    finally:
+        await stores_repo.release_sync_lease(pool, store_id, kind_, holder=holder)

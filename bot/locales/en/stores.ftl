@@ -50,6 +50,7 @@ stores-sync-line-never = { $kind }: not yet
 stores-sync-line-pending = { $kind }: ⏳ running since { $date }
 stores-sync-line-success = { $kind }: ✅ { $date }
 stores-sync-line-error = { $kind }: ❌ { $date } — { $error }
+stores-sync-line-interrupted = { $kind }: ⚠️ interrupted (started { $date }), the next sync goes on
 # Adding
 stores-ask-name = What should the store be called? Send a name (only you and your managers see it).
     /cancel — cancel.
@@ -135,6 +136,9 @@ stores-err-scope = the token lacks access rights
 stores-err-other = WB error: { $error }
 stores-err-token-unreadable = the stored token cannot be read with the current SECRET_KEY: replace the token or restore the key
 stores-token-unreadable = 🔐 <b>The token cannot be read.</b> The stored token cannot be decrypted with the current SECRET_KEY: the owner replaces the token on this card, or the operator restores the key. Until then sync and publishing do not work.
+stores-err-internal = internal error, see the bot's log; the other kinds were synced
+stores-err-taken-over = interrupted: another process took the sync over
+stores-sync-set-aside = ⚠️ { $kind }: { $count } record(s) could not be stored (reasons in the log), the rest were
 # Managers
 stores-managers = <b>👥 Managers of "{ $name }"</b>
     { $list }

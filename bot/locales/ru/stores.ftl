@@ -53,6 +53,7 @@ stores-sync-line-never = { $kind }: ещё не было
 stores-sync-line-pending = { $kind }: ⏳ идёт с { $date }
 stores-sync-line-success = { $kind }: ✅ { $date }
 stores-sync-line-error = { $kind }: ❌ { $date } — { $error }
+stores-sync-line-interrupted = { $kind }: ⚠️ прервана (начата { $date }), продолжится со следующей синхронизацией
 # Добавление
 stores-ask-name = Как назвать магазин? Пришлите название (его видите только вы и ваши менеджеры).
     /cancel — отменить.
@@ -138,6 +139,9 @@ stores-err-scope = токену не хватает прав
 stores-err-other = ошибка WB: { $error }
 stores-err-token-unreadable = сохранённый токен не читается текущим ключом SECRET_KEY: замените токен или верните прежний ключ
 stores-token-unreadable = 🔐 <b>Токен не читается.</b> Сохранённый токен нельзя расшифровать текущим ключом SECRET_KEY: владелец заменяет токен в карточке, или администратор возвращает прежний ключ. Пока синхронизация и публикация не работают.
+stores-err-internal = внутренняя ошибка, подробности в журнале бота; остальные разделы синхронизированы
+stores-err-taken-over = прервана: синхронизацию продолжил другой процесс
+stores-sync-set-aside = ⚠️ { $kind }: не удалось сохранить записей: { $count } (причины в журнале), остальные сохранены
 # Менеджеры
 stores-managers = <b>👥 Менеджеры «{ $name }»</b>
     { $list }

@@ -40,11 +40,18 @@ def dumps(data: Any, *, fast: bool = False) -> bytes:
     bytes as `json` for strings, ints, bools, null, lists and dicts, but floats may be spelled
     differently (``1e16`` for ``1e+16``), so only data without floats should use it.
     """
+    raw = b""
     if fast:
-        raw = pydantic_core.to_json(data)
-    else:
-        # replacing in bytes: str.replace on non-ASCII text is 20x slower
-        raw = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
+        try:
+            raw = pydantic_core.to_json(data)
+        except pydantic_core.PydanticSerializationError:  # a lone surrogate: the slow way
+            fast = False
+    if not fast:
+        # replacing in bytes: str.replace on non-ASCII text is 20x slower; a lone surrogate
+        # (a hostile text) goes out as its JSON escape `\udXXX`, as an encoder may send it
+        raw = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode(
+            "utf-8", "backslashreplace"
+        )
     return raw.replace(b"<", b"\\u003c").replace(b">", b"\\u003e").replace(b"&", b"\\u0026")
 
 
