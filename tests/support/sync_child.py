@@ -13,6 +13,7 @@ from datetime import timedelta
 import httpx
 
 from db.pool import create_pool
+from db.secrets import Key, Keyring, configure
 from services.sync.base import SyncKind, SyncOptions
 from services.sync.service import SyncService
 from services.wb.client import RetryPolicy, WBUrls
@@ -21,6 +22,9 @@ from services.wb.limits import LimitsConfig, MemoryRateLimiter
 
 
 async def main(dsn: str, store_id: str, kind: SyncKind, urls: str, lease: float) -> None:
+    from tests.conftest import TEST_SECRET_KEY  # the key the tests sealed the token with
+
+    configure(Keyring(Key.from_secret(TEST_SECRET_KEY)))
     pool = await create_pool(dsn, max_size=4)
     http = httpx.AsyncClient(timeout=httpx.Timeout(120.0))
     factory = WBClientFactory(
