@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
+import socket
 
+import asyncpg
 from aiogram import Bot, Dispatcher, F
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
@@ -28,7 +31,8 @@ from bot.middlewares.forms import LeaveForms, TokenShield
 from bot.middlewares.retry import RetryAfterMiddleware
 from db.database import database_dsn
 from db.migrate import apply_migrations
-from db.pool import create_pool
+from db.pool import BOT_APP_PREFIX, connection_capacity, create_pool
+from services.health import pool_sizing
 from services.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -115,16 +119,26 @@ async def check_telegram(bot: Bot, settings: Settings) -> str:
     return f"@{me.username}"
 
 
+async def warn_pool_sizing(pool: asyncpg.Pool, app_name: str, pool_max: int) -> None:
+    """Say at start-up when the server cannot hold every running bot process's pool."""
+    max_connections, reserved, others = await connection_capacity(pool, app_name)
+    warning = pool_sizing(max_connections, reserved, others + 1, pool_max)
+    if warning:
+        log.warning("%s", warning)
+
+
 async def run_bot(settings: Settings) -> None:
     token = settings.require_bot_token()
     if settings.webhook_url:
-        settings.require_webhook_secret()  # fail before starting anything
+        settings.require_webhook()  # fail before starting anything
     db_url = settings.database_url.get_secret_value() if settings.database_url else None
     async with database_dsn(db_url, settings.data_dir) as dsn:
         applied = await apply_migrations(dsn)
         if applied:
             log.info("applied migrations: %s", ", ".join(applied))
-        pool = await create_pool(dsn, max_size=settings.db_pool_max)
+        app_name = f"{BOT_APP_PREFIX}-{socket.gethostname()}-{os.getpid()}"
+        pool = await create_pool(dsn, max_size=settings.db_pool_max, application_name=app_name)
+        await warn_pool_sizing(pool, app_name, settings.db_pool_max)
         services = build_services(settings, pool)
         bot = create_bot(token, settings)
         scheduler = None
@@ -157,7 +171,7 @@ async def run_webhook(dp: Dispatcher, bot: Bot, settings: Settings) -> None:
     from aiohttp import web
 
     assert settings.webhook_url
-    secret = settings.require_webhook_secret()
+    secret = settings.require_webhook()
     app = web.Application()
     SimpleRequestHandler(dispatcher=dp, bot=bot, secret_token=secret).register(app, path="/tg")
     setup_application(app, dp, bot=bot)

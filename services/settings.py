@@ -61,6 +61,7 @@ class Settings(BaseSettings):
     data_dir: Path = Path("./data")
     log_level: str = "INFO"
     db_pool_max: int = Field(default=50, ge=1, le=1000)
+    shutdown_grace_seconds: float = Field(default=20.0, ge=0, le=600)
 
     scheduler_enabled: bool = True
     sync_reviews_seconds: int = Field(default=300, ge=10)
@@ -79,6 +80,12 @@ class Settings(BaseSettings):
             except ValueError:
                 raise ValueError("must be comma-separated Telegram ids") from None
         return value
+
+    @field_validator("redis_url", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        """`REDIS_URL=` in a .env means not configured, like leaving the line out."""
+        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("timezone")
     @classmethod
@@ -112,6 +119,17 @@ class Settings(BaseSettings):
         if not re.fullmatch(r"[A-Za-z0-9_-]{16,256}", secret):
             raise SettingsError(
                 "WEBHOOK_SECRET must be set with WEBHOOK_URL: 16-256 characters of A-Z, a-z, 0-9, _ or -"
+            )
+        return secret
+
+    def require_webhook(self) -> str:
+        """Webhook mode needs its secret and Redis: replicas behind a load balancer share
+        conversation state, so a person's next message may reach another replica."""
+        secret = self.require_webhook_secret()
+        if self.redis_url is None:
+            raise SettingsError(
+                "REDIS_URL must be set with WEBHOOK_URL: webhook replicas keep conversation "
+                "state in Redis (e.g. REDIS_URL=redis://127.0.0.1:6379/0)"
             )
         return secret
 
