@@ -54,6 +54,8 @@ class JobConfig:
     drafts_at_once: int = 3
     draft_attempts: int = 3
     draft_stale: timedelta = timedelta(minutes=10)
+    slot_tolerance: timedelta = timedelta(seconds=1)
+    """A sync slot due this soon counts as due: a tick that fires a little early takes it."""
     busy_retries: tuple[float, ...] = (30.0, 60.0, 120.0)
     """Waits before a nightly full sync tries a kind again that an incremental run held."""
 
@@ -112,14 +114,15 @@ class Jobs:
         """Sync every active store whose `kind` is due; a slot goes to one instance only."""
         started = self.clock()
         interval = timedelta(seconds=self.config.intervals[kind])
-        due = await alerts_repo.due_stores(self.pool, kind, now=now)  # usually none or few
+        tolerance = self.config.slot_tolerance
+        due = await alerts_repo.due_stores(self.pool, kind, now=now, tolerance=tolerance)
         gate = asyncio.Semaphore(self.config.stores_at_once)
         results: list[SyncResult] = []
 
         async def one(store_id: str) -> None:
             async with gate:
                 if not await alerts_repo.claim_slot(
-                    self.pool, store_id, kind, now=now, next_run_at=now + interval
+                    self.pool, store_id, kind, now=now, interval=interval, tolerance=tolerance
                 ):
                     return
                 results.append(await self.sync_store(store_id, kind, now=now, started=started))
@@ -140,7 +143,7 @@ class Jobs:
                 # the tick's `now`, reviews stored since by incremental runs would look gone.
                 at = self._later(now, started)
                 if not await alerts_repo.claim_slot(
-                    self.pool, store_id, "full", now=at, next_run_at=at + timedelta(hours=20)
+                    self.pool, store_id, "full", now=at, interval=timedelta(hours=20)
                 ):
                     return
                 for kind in FULL_KINDS:

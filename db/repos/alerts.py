@@ -402,37 +402,57 @@ async def release_token_reminder(conn: Conn, store_id: str, token_hash: str, day
 # --- sync slots -----------------------------------------------------------------------------
 
 
-async def due_stores(conn: Conn, slot: str, *, now: datetime) -> list[str]:
-    """Active stores whose `slot` is due (or never ran): the candidates `claim_slot` decides."""
+async def due_stores(
+    conn: Conn, slot: str, *, now: datetime, tolerance: timedelta = timedelta(0)
+) -> list[str]:
+    """Active stores whose `slot` is due within `tolerance` (or never ran): the candidates
+    `claim_slot` decides."""
     rows = await conn.fetch(
         """
         SELECT s.id FROM stores s
           LEFT JOIN sync_schedule c ON c.store_id = s.id AND c.slot = $1
-         WHERE s.status = 'active' AND (c.next_run_at IS NULL OR c.next_run_at <= $2)
+         WHERE s.status = 'active'
+           AND (c.next_run_at IS NULL OR c.next_run_at <= $2::timestamptz + $3::interval)
         """,
         slot,
         now,
+        tolerance,
     )
     return [r["id"] for r in rows]
 
 
 async def claim_slot(
-    conn: Conn, store_id: str, slot: str, *, now: datetime, next_run_at: datetime
+    conn: Conn,
+    store_id: str,
+    slot: str,
+    *,
+    now: datetime,
+    interval: timedelta,
+    tolerance: timedelta = timedelta(0),
 ) -> bool:
-    """Take a store's due slot and move it to `next_run_at`; False if it is not due."""
+    """Take a store's slot if it is due within `tolerance`; False if it is not due.
+
+    The next slot is this slot plus `interval`, not the claim time plus it: a tick that
+    fires a little early or late does not move the schedule, so the interval holds whichever
+    instance claims. A slot missed by more than an interval (every instance down) starts
+    afresh from now."""
     row = await conn.fetchval(
         """
         INSERT INTO sync_schedule AS s (store_id, slot, next_run_at, last_claimed_at)
-        VALUES ($1, $2, $4, $3)
+        VALUES ($1, $2, $3::timestamptz + $4::interval, $3)
         ON CONFLICT (store_id, slot) DO UPDATE
-           SET next_run_at = EXCLUDED.next_run_at, last_claimed_at = EXCLUDED.last_claimed_at
-         WHERE s.next_run_at <= $3
+           SET next_run_at = CASE WHEN s.next_run_at + $4::interval > $3::timestamptz
+                                  THEN s.next_run_at + $4::interval
+                                  ELSE $3::timestamptz + $4::interval END,
+               last_claimed_at = EXCLUDED.last_claimed_at
+         WHERE s.next_run_at <= $3::timestamptz + $5::interval
         RETURNING 1
         """,
         store_id,
         slot,
         now,
-        next_run_at,
+        interval,
+        tolerance,
     )
     return row is not None
 
