@@ -283,6 +283,27 @@ async def mark_sent(
     return int(status.split()[-1])
 
 
+async def release_claims(
+    conn: Conn, pairs: Sequence[tuple[str, str]], *, claimed_at: datetime
+) -> int:
+    """Claims this process will not send (it is stopping): dated back to the epoch, so the
+    next sweep of any instance takes them at once instead of after the stale window; the
+    attempt is not counted."""
+    status = await conn.execute(
+        """
+        UPDATE review_alerts a
+           SET claimed_at = 'epoch', attempts = GREATEST(a.attempts - 1, 0)
+          FROM unnest($1::text[], $2::text[]) AS x(review_id, user_id)
+         WHERE a.review_id = x.review_id AND a.user_id = x.user_id
+           AND a.status = 'claimed' AND a.claimed_at = $3
+        """,
+        [p[0] for p in pairs],
+        [p[1] for p in pairs],
+        claimed_at,
+    )
+    return int(status.split()[-1])
+
+
 async def mark_failed(
     conn: Conn,
     pairs: Sequence[tuple[str, str]],
