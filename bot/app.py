@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import os
@@ -26,6 +27,7 @@ from aiogram.types import BotCommand, BotCommandScopeChat, BotCommandScopeDefaul
 from bot.context import AppServices, build_services
 from bot.errors import on_error
 from bot.i18n import create_core, create_i18n_middleware
+from bot.lifecycle import Lifecycle, TrackUpdates
 from bot.middlewares.auth import AuthMiddleware
 from bot.middlewares.forms import LeaveForms, TokenShield
 from bot.middlewares.retry import RetryAfterMiddleware
@@ -128,10 +130,12 @@ async def warn_pool_sizing(pool: asyncpg.Pool, app_name: str, pool_max: int) -> 
 
 
 async def run_bot(settings: Settings) -> None:
+    """Run until SIGTERM/SIGINT, then stop gracefully (bot/lifecycle.py) and return."""
     token = settings.require_bot_token()
     if settings.webhook_url:
         settings.require_webhook()  # fail before starting anything
     db_url = settings.database_url.get_secret_value() if settings.database_url else None
+    lifecycle = Lifecycle(settings.shutdown_grace_seconds)
     async with database_dsn(db_url, settings.data_dir) as dsn:
         applied = await apply_migrations(dsn)
         if applied:
@@ -145,28 +149,51 @@ async def run_bot(settings: Settings) -> None:
         try:
             name = await check_telegram(bot, settings)
             dp = create_dispatcher(services, create_storage(settings))
+            dp.update.outer_middleware(TrackUpdates(lifecycle))
+            lifecycle.install_signals()
             if settings.scheduler_enabled:
                 from bot.scheduler import start_scheduler
 
-                scheduler = start_scheduler(services, bot)
+                scheduler = start_scheduler(services, bot, lifecycle)
+                lifecycle.on_stop(scheduler.pause)
             if settings.webhook_url:
-                await run_webhook(dp, bot, settings)
+                await run_webhook(dp, bot, settings, lifecycle)
             else:
                 log.info("bot %s starts polling", name)
                 await bot.delete_webhook(drop_pending_updates=False)
-                await dp.start_polling(bot, handle_signals=True)
+                await run_polling(dp, bot, lifecycle)
         finally:
             if scheduler is not None:
                 scheduler.shutdown(wait=False)
             await bot.session.close()
             await services.aclose()
             await pool.close()
+    log.info("stopped")
 
 
-async def run_webhook(dp: Dispatcher, bot: Bot, settings: Settings) -> None:
-    """Serve Telegram's webhook (several replicas behind a load balancer share Redis)."""
-    import asyncio
+async def run_polling(dp: Dispatcher, bot: Bot, lifecycle: Lifecycle) -> None:
+    """Poll until a stop is asked, then stop polling and drain."""
+    polling = asyncio.create_task(
+        dp.start_polling(bot, handle_signals=False, close_bot_session=False)
+    )
+    stop = asyncio.create_task(lifecycle.stop_requested.wait())
+    try:
+        await asyncio.wait({polling, stop}, return_when=asyncio.FIRST_COMPLETED)
+        if not polling.done():
+            try:
+                await dp.stop_polling()
+            except RuntimeError:  # asked to stop before polling had started
+                polling.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await polling
+    finally:
+        stop.cancel()
+    await lifecycle.drain()
 
+
+async def run_webhook(dp: Dispatcher, bot: Bot, settings: Settings, lifecycle: Lifecycle) -> None:
+    """Serve Telegram's webhook (several replicas behind a load balancer share Redis) until
+    a stop is asked: stop listening, drain, then close the server."""
     from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
     from aiohttp import web
 
@@ -176,11 +203,14 @@ async def run_webhook(dp: Dispatcher, bot: Bot, settings: Settings) -> None:
     SimpleRequestHandler(dispatcher=dp, bot=bot, secret_token=secret).register(app, path="/tg")
     setup_application(app, dp, bot=bot)
     await bot.set_webhook(settings.webhook_url.rstrip("/") + "/tg", secret_token=secret)
-    runner = web.AppRunner(app)
+    runner = web.AppRunner(app, shutdown_timeout=lifecycle.finish)
     await runner.setup()
-    await web.TCPSite(runner, settings.webhook_host, settings.webhook_port).start()
+    site = web.TCPSite(runner, settings.webhook_host, settings.webhook_port)
+    await site.start()
     log.info("webhook server on %s:%s", settings.webhook_host, settings.webhook_port)
     try:
-        await asyncio.Event().wait()
+        await lifecycle.stop_requested.wait()
+        await site.stop()  # the balancer sends new updates to the other replicas
+        await lifecycle.drain()
     finally:
         await runner.cleanup()

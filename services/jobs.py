@@ -121,6 +121,8 @@ class Jobs:
 
         async def one(store_id: str) -> None:
             async with gate:
+                if self.alerts.stopping.is_set():  # the process is stopping: start no more
+                    return
                 if not await alerts_repo.claim_slot(
                     self.pool, store_id, kind, now=now, interval=interval, tolerance=tolerance
                 ):
