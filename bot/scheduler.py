@@ -23,12 +23,13 @@ from apscheduler.triggers.interval import IntervalTrigger
 from bot.context import AppServices
 from bot.i18n import create_core
 from bot.lifecycle import Lifecycle
-from bot.notifier import TelegramNotifier
+from bot.notifier import Pacer, TelegramNotifier
 from services.alerts import AlertService
 from services.jobs import JobConfig, Jobs
 from services.reminders import ReminderService
 from services.settings import Settings
 from services.sync.base import KINDS
+from services.wb.limits import LimitsConfig, RedisRateLimiter
 
 log = logging.getLogger(__name__)
 
@@ -41,8 +42,18 @@ MISFIRE_GRACE_SECONDS = 120
 Clock = Callable[[], datetime]
 
 
+def create_pacer(services: AppServices, bot: Bot) -> Pacer:
+    """Telegram's budgets are per bot: with Redis every replica's pacer shares them."""
+    if services.redis is None:
+        return Pacer()
+    limiter = RedisRateLimiter(services.redis, LimitsConfig(max_wait=None), prefix="wbrep:tg")
+    return Pacer(limiter=limiter, key=f"bot{bot.id}")
+
+
 def build_jobs(services: AppServices, bot: Bot, lifecycle: Lifecycle | None = None) -> Jobs:
-    notifier = TelegramNotifier(bot, services.pool, create_core())
+    notifier = TelegramNotifier(
+        bot, services.pool, create_core(), pacer=create_pacer(services, bot)
+    )
     stopping = lifecycle.stopping if lifecycle is not None else None
     return Jobs(
         services.pool,

@@ -42,7 +42,10 @@ class AlertConfig:
     max_attempts: int = 5
     quiet_tz: ZoneInfo = MSK
     """Quiet hours are MSK hours (user_preferences, migration 0005)."""
-    people_at_once: int = 20
+    people_at_once: int = 1000
+    """People served at once in a batch. Their sends wait in the notifier's pacer, which
+    keeps Telegram's limits and serves them by when each may next receive: a small number
+    here would hold the batch to one message a second per person served."""
     batch: int = 200
     """Queue rows fanned out per transaction; `dispatch` drains the queue batch by batch."""
 
