@@ -23,11 +23,13 @@ from aiogram.exceptions import (
 from aiogram.fsm.storage.base import BaseStorage
 from aiogram.fsm.storage.memory import MemoryStorage
 from aiogram.types import BotCommand, BotCommandScopeChat, BotCommandScopeDefault
+from aiohttp import web
 
 from bot.context import AppServices, build_services
 from bot.errors import on_error
+from bot.health import Readiness, add_routes, observe, serve_health
 from bot.i18n import create_core, create_i18n_middleware
-from bot.lifecycle import Lifecycle, TrackUpdates
+from bot.lifecycle import Lifecycle
 from bot.middlewares.auth import AuthMiddleware
 from bot.middlewares.forms import LeaveForms, TokenShield
 from bot.middlewares.retry import RetryAfterMiddleware
@@ -146,10 +148,12 @@ async def run_bot(settings: Settings) -> None:
         services = build_services(settings, pool)
         bot = create_bot(token, settings)
         scheduler = None
+        probes: web.AppRunner | None = None
         try:
             name = await check_telegram(bot, settings)
             dp = create_dispatcher(services, create_storage(settings))
-            dp.update.outer_middleware(TrackUpdates(lifecycle))
+            observe(dp, lifecycle)
+            readiness = Readiness(pool, bot, lifecycle, services.redis)
             lifecycle.install_signals()
             if settings.scheduler_enabled:
                 from bot.scheduler import start_scheduler
@@ -157,14 +161,21 @@ async def run_bot(settings: Settings) -> None:
                 scheduler = start_scheduler(services, bot, lifecycle)
                 lifecycle.on_stop(scheduler.pause)
             if settings.webhook_url:
-                await run_webhook(dp, bot, settings, lifecycle)
+                await run_webhook(dp, bot, settings, lifecycle, readiness)
             else:
+                if settings.health_port:
+                    probes = await serve_health(
+                        readiness, settings.health_host, settings.health_port
+                    )
+                    log.info("probes on %s:%s", settings.health_host, settings.health_port)
                 log.info("bot %s starts polling", name)
                 await bot.delete_webhook(drop_pending_updates=False)
                 await run_polling(dp, bot, lifecycle)
         finally:
             if scheduler is not None:
                 scheduler.shutdown(wait=False)
+            if probes is not None:
+                await probes.cleanup()
             await bot.session.close()
             await services.aclose()
             await pool.close()
@@ -191,15 +202,22 @@ async def run_polling(dp: Dispatcher, bot: Bot, lifecycle: Lifecycle) -> None:
     await lifecycle.drain()
 
 
-async def run_webhook(dp: Dispatcher, bot: Bot, settings: Settings, lifecycle: Lifecycle) -> None:
-    """Serve Telegram's webhook (several replicas behind a load balancer share Redis) until
-    a stop is asked: stop listening, drain, then close the server."""
+async def run_webhook(
+    dp: Dispatcher,
+    bot: Bot,
+    settings: Settings,
+    lifecycle: Lifecycle,
+    readiness: Readiness | None = None,
+) -> None:
+    """Serve Telegram's webhook (several replicas behind a load balancer share Redis) and the
+    probes until a stop is asked: stop listening, drain, then close the server."""
     from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
-    from aiohttp import web
 
     assert settings.webhook_url
     secret = settings.require_webhook()
     app = web.Application()
+    if readiness is not None:
+        add_routes(app, readiness)
     SimpleRequestHandler(dispatcher=dp, bot=bot, secret_token=secret).register(app, path="/tg")
     setup_application(app, dp, bot=bot)
     await bot.set_webhook(settings.webhook_url.rstrip("/") + "/tg", secret_token=secret)

@@ -32,6 +32,7 @@ from bot.callbacks import ComplaintCb, MenuCb, ReviewCb
 from bot.render import MESSAGE_LIMIT, clip, fit, fmt_date, size, stars
 from bot.views.common import share
 from db.repos import users as users_repo
+from services import metrics
 from services.notifier import Delivery, Notice, Recipient, ReviewCard
 from services.wb.limits import Limit, LimitsConfig, MemoryRateLimiter, RedisRateLimiter
 
@@ -126,6 +127,13 @@ class TelegramNotifier:
     async def _send(
         self, to: Recipient, text: str, keyboard: InlineKeyboardMarkup | None = None
     ) -> Delivery:
+        outcome = await self._try_send(to, text, keyboard)
+        metrics.SENDS.labels(outcome).inc()
+        return outcome
+
+    async def _try_send(
+        self, to: Recipient, text: str, keyboard: InlineKeyboardMarkup | None
+    ) -> Delivery:
         for _ in range(self.retries + 1):
             await self.pacer.wait(to.telegram_id)
             try:
@@ -136,6 +144,7 @@ class TelegramNotifier:
                 finally:
                     await self.pacer.sent(to.telegram_id)
             except TelegramRetryAfter as exc:
+                metrics.FLOOD.inc()
                 wait = float(exc.retry_after)
                 if wait > self.max_retry_wait:
                     return "failed"

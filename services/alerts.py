@@ -27,6 +27,7 @@ from zoneinfo import ZoneInfo
 import asyncpg
 
 from db.repos import alerts as alerts_repo
+from services import metrics
 from services.msk import MSK
 from services.notifier import Delivery, Notifier, Recipient, ReviewCard
 
@@ -236,6 +237,9 @@ class AlertService:
                             outcome = "failed"
                     # Recorded even if this task is cancelled now: Telegram has answered.
                     sent_at = at()
+                    if outcome == "sent":
+                        delay = sent_at - cards[row["review_id"]].date
+                        metrics.ALERT_DELAY.observe(max(delay.total_seconds(), 0.0))
                     await asyncio.shield(
                         self._record(pair, row["claimed_at"], outcome, sent_at, report)
                     )

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -25,6 +26,7 @@ import asyncpg
 from db.repos import alerts as alerts_repo
 from db.repos import stores as stores_repo
 from db.repos.user_settings import get_user_settings
+from services import metrics
 from services.ai.errors import AIError
 from services.alerts import AlertService, DispatchReport
 from services.complaints import ComplaintError, ComplaintService
@@ -180,11 +182,18 @@ class Jobs:
         token. The sync queues its new reviews itself (even when it fails half-way; the
         sweeps pick them up then). What follows uses the time after the sync, not `now`."""
         started = started or self.clock()
+        timer = time.perf_counter()
         try:
             result = await self.sync.sync(store_id, kind, full=full, now=now)
         except Exception:
             log.exception("sync %s of store %s failed", kind, store_id)
+            metrics.SYNC_RUNS.labels(kind, "error").inc()
             return SyncResult(store_id=store_id, kind=kind, error="internal error")
+        outcome = "skipped" if result.skipped else ("error" if result.error else "ok")
+        metrics.SYNC_RUNS.labels(kind, outcome).inc()
+        if not result.skipped:
+            metrics.SYNC_SECONDS.labels(kind).observe(time.perf_counter() - timer)
+            metrics.SYNC_ROWS.labels(kind).inc(result.fetched)
         if result.skipped:
             log.debug("sync %s of %s skipped: %s", kind, store_id, result.skipped)
             return result

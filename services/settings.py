@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
@@ -60,6 +60,11 @@ class Settings(BaseSettings):
     timezone: str = "Europe/Moscow"
     data_dir: Path = Path("./data")
     log_level: str = "INFO"
+    log_format: Literal["text", "json"] = "text"
+    health_host: str = "0.0.0.0"  # noqa: S104 - probes reach the container from outside
+    health_port: int | None = Field(default=None, ge=1, le=65535)
+    """Polling mode: serve /healthz, /readyz and /metrics on this port (webhook mode serves
+    them on the webhook server)."""
     db_pool_max: int = Field(default=50, ge=1, le=1000)
     shutdown_grace_seconds: float = Field(default=20.0, ge=0, le=600)
 
@@ -103,6 +108,17 @@ class Settings(BaseSettings):
         if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
             raise ValueError("must be DEBUG, INFO, WARNING, ERROR or CRITICAL")
         return level
+
+    def secret_values(self) -> list[str]:
+        """What log lines must never show."""
+        secrets = [self.bot_token, self.database_url, self.redis_url, self.deepseek_api_key]
+        secrets.append(self.webhook_secret)
+        return [s.get_secret_value() for s in secrets if s is not None]
+
+    @field_validator("log_format", mode="before")
+    @classmethod
+    def _lower_format(cls, value: object) -> object:
+        return value.lower() if isinstance(value, str) else value
 
     @property
     def tz(self) -> ZoneInfo:

@@ -13,6 +13,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
+import httpx
 import pytest
 
 from tests.fakes.telegram import FakeTelegram
@@ -110,6 +111,12 @@ async def test_sigterm_mid_batch_loses_and_repeats_nothing(
         first = await start(env)
         try:
             await wait_sends(tg, 10, timeout=60)
+            if mode == "webhook":  # the probes are routes of the webhook server
+                async with httpx.AsyncClient(timeout=5) as http:
+                    ready = await http.get(f"http://127.0.0.1:{port}/readyz")
+                    assert ready.status_code == 200, ready.text
+                    metrics = (await http.get(f"http://127.0.0.1:{port}/metrics")).text
+                    assert 'wbrep_telegram_sends_total{outcome="sent"}' in metrics
             code, err, took = await stop(first, timeout=30)
         finally:
             if first.returncode is None:
