@@ -104,9 +104,10 @@ class AlertService:
         return now.astimezone(self.config.quiet_tz).hour
 
     async def dispatch(self, *, now: datetime, store_id: str | None = None) -> DispatchReport:
-        """Write and send new alerts; the sweep (no `store_id`) also resends stale claims and
-        delivers digests of ended quiet hours. After one store's sync only its new alerts
-        matter: the 30-second sweep does the rest, once, for everyone."""
+        """Write and send new alerts and resend stale or released claims; the sweep (no
+        `store_id`) does it for every store and also delivers digests of ended quiet hours.
+        After one store's sync only its alerts matter: the 30-second sweep does the rest,
+        once, for everyone."""
         report = DispatchReport()
         hour = self._hour(now)
         cfg = self.config
@@ -131,14 +132,23 @@ class AlertService:
                 break
             if fresh:
                 await self._send_single(fresh, at, report)
-        if store_id is not None or self.stopping.is_set():
+        if self.stopping.is_set():
             return report
+        # After one store's sync, its claims released by a stopping instance (or stale) go
+        # too: within one sync interval rather than at the next sweep.
         async with self.pool.acquire() as conn:
             again = await alerts_repo.reclaim_stale(
-                conn, now=now, hour=hour, stale=cfg.stale, max_attempts=cfg.max_attempts
+                conn,
+                now=now,
+                hour=hour,
+                stale=cfg.stale,
+                max_attempts=cfg.max_attempts,
+                store_id=store_id,
             )
         if again:
             await self._send_single(again, at, report)
+        if store_id is not None:
+            return report
         async with self.pool.acquire() as conn:
             digest_rows = await alerts_repo.claim_digests(conn, now=now, hour=hour)
         if digest_rows:

@@ -214,8 +214,10 @@ async def reclaim_stale(
     stale: timedelta,
     max_attempts: int,
     limit: int = 200,
+    store_id: str | None = None,
 ) -> list[asyncpg.Record]:
-    """Claims older than `stale` without a send: give up, hold, or claim again for us.
+    """Claims older than `stale` without a send (or released by a stopping instance): give
+    up, hold, or claim again for us; of one store when `store_id` is given.
 
     A stale digest claim goes back to 'held' (the next digest carries it). Returns the
     single alerts this call claimed to send again.
@@ -234,6 +236,7 @@ async def reclaim_stale(
          WHERE (a.review_id, a.user_id) IN (
                SELECT q.review_id, q.user_id FROM review_alerts q
                 WHERE q.status = 'claimed' AND q.claimed_at < $1::timestamptz - $3::interval
+                  AND ($6::text IS NULL OR q.store_id = $6)
                 ORDER BY q.claimed_at LIMIT $5
                   FOR UPDATE SKIP LOCKED)
         RETURNING a.review_id, a.user_id, a.store_id, a.status, a.claimed_at
@@ -243,6 +246,7 @@ async def reclaim_stale(
         stale,
         max_attempts,
         limit,
+        store_id,
     )
     return [r for r in rows if r["status"] == "claimed"]
 

@@ -556,3 +556,23 @@ async def test_a_stopping_instance_releases_its_unsent_claims_for_another(
     assert await w.pool.fetchval("SELECT count(*) FROM review_alerts WHERE status = 'sent'") == len(
         landed
     )
+
+
+async def test_released_claims_go_with_the_store_s_next_sync(world: World) -> None:
+    """The next sync of the store, on any instance, sends what a stopping instance released:
+    within one sync interval, without waiting for the 30-second sweep."""
+    w = world
+    stopping = asyncio.Event()
+    leaving = SlowNotifier(0.01, stopping, stop_after=1)
+    jobs = w.jobs(notifier=leaving)
+    jobs.alerts.stopping = stopping
+    now = now_utc()
+    await jobs.sync_store(w.store, "reviews", now=now)
+    landed = [land(w, now, 1, f"Брак {i}") for i in range(3)]
+    later = now + timedelta(minutes=1)
+    await jobs.sync_store(w.store, "reviews", now=later)
+    assert len(leaving.alerts) == 1
+
+    staying = RecordingNotifier()
+    await w.jobs(notifier=staying).sync_store(w.store, "reviews", now=later + timedelta(seconds=10))
+    assert Counter(leaving.alerts + staying.alerts) == Counter((w.owner, r) for r in landed)
