@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
+import os
+import socket
 
+import asyncpg
 from aiogram import Bot, Dispatcher, F
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
@@ -19,10 +23,13 @@ from aiogram.exceptions import (
 from aiogram.fsm.storage.base import BaseStorage
 from aiogram.fsm.storage.memory import MemoryStorage
 from aiogram.types import BotCommand, BotCommandScopeChat, BotCommandScopeDefault
+from aiohttp import web
 
 from bot.context import AppServices, build_services
 from bot.errors import on_error
+from bot.health import Readiness, add_routes, observe, serve_health
 from bot.i18n import create_core, create_i18n_middleware
+from bot.lifecycle import Lifecycle
 from bot.middlewares.auth import AuthMiddleware
 from bot.middlewares.forms import LeaveForms, TokenShield
 from bot.middlewares.isolation import create_isolation
@@ -30,8 +37,9 @@ from bot.middlewares.retry import RetryAfterMiddleware
 from bot.middlewares.untrusted import ControlChars
 from db.database import database_dsn
 from db.migrate import apply_migrations
-from db.pool import create_pool
+from db.pool import BOT_APP_PREFIX, connection_capacity, create_pool
 from db.repos.sealed import prepare_secrets
+from services.health import pool_sizing
 from services.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -125,64 +133,118 @@ async def check_telegram(bot: Bot, settings: Settings) -> str:
     return f"@{me.username}"
 
 
+async def warn_pool_sizing(pool: asyncpg.Pool, app_name: str, pool_max: int) -> None:
+    """Say at start-up when the server cannot hold every running bot process's pool."""
+    max_connections, reserved, others = await connection_capacity(pool, app_name)
+    warning = pool_sizing(max_connections, reserved, others + 1, pool_max)
+    if warning:
+        log.warning("%s", warning)
+
+
 async def run_bot(settings: Settings) -> None:
+    """Run until SIGTERM/SIGINT, then stop gracefully (bot/lifecycle.py) and return."""
     token = settings.require_bot_token()
     if settings.webhook_url:
-        settings.require_webhook_secret()  # fail before starting anything
+        settings.require_webhook()  # fail before starting anything
     keyring = settings.build_keyring()  # a bad SECRET_KEY stops start-up before anything runs
     db_url = settings.database_url.get_secret_value() if settings.database_url else None
+    lifecycle = Lifecycle(settings.shutdown_grace_seconds)
     async with database_dsn(db_url, settings.data_dir) as dsn:
         applied = await apply_migrations(dsn)
         if applied:
             log.info("applied migrations: %s", ", ".join(applied))
-        pool = await create_pool(dsn, max_size=settings.db_pool_max)
+        app_name = f"{BOT_APP_PREFIX}-{socket.gethostname()}-{os.getpid()}"
+        pool = await create_pool(dsn, max_size=settings.db_pool_max, application_name=app_name)
         try:
             await prepare_secrets(pool, keyring)
         except BaseException:
             await pool.close()
             raise
+        await warn_pool_sizing(pool, app_name, settings.db_pool_max)
         services = build_services(settings, pool)
         bot = create_bot(token, settings)
         scheduler = None
+        probes: web.AppRunner | None = None
         try:
             name = await check_telegram(bot, settings)
             dp = create_dispatcher(services, create_storage(settings))
+            observe(dp, lifecycle)
+            readiness = Readiness(pool, bot, lifecycle, services.redis)
+            lifecycle.install_signals()
             if settings.scheduler_enabled:
                 from bot.scheduler import start_scheduler
 
-                scheduler = start_scheduler(services, bot)
+                scheduler = start_scheduler(services, bot, lifecycle)
+                lifecycle.on_stop(scheduler.pause)
             if settings.webhook_url:
-                await run_webhook(dp, bot, settings)
+                await run_webhook(dp, bot, settings, lifecycle, readiness)
             else:
+                if settings.health_port:
+                    probes = await serve_health(
+                        readiness, settings.health_host, settings.health_port
+                    )
+                    log.info("probes on %s:%s", settings.health_host, settings.health_port)
                 log.info("bot %s starts polling", name)
                 await bot.delete_webhook(drop_pending_updates=False)
-                await dp.start_polling(bot, handle_signals=True)
+                await run_polling(dp, bot, lifecycle)
         finally:
             if scheduler is not None:
                 scheduler.shutdown(wait=False)
+            if probes is not None:
+                await probes.cleanup()
             await bot.session.close()
             await services.aclose()
             await pool.close()
+    log.info("stopped")
 
 
-async def run_webhook(dp: Dispatcher, bot: Bot, settings: Settings) -> None:
-    """Serve Telegram's webhook (several replicas behind a load balancer share Redis)."""
-    import asyncio
+async def run_polling(dp: Dispatcher, bot: Bot, lifecycle: Lifecycle) -> None:
+    """Poll until a stop is asked, then stop polling and drain."""
+    polling = asyncio.create_task(
+        dp.start_polling(bot, handle_signals=False, close_bot_session=False)
+    )
+    stop = asyncio.create_task(lifecycle.stop_requested.wait())
+    try:
+        await asyncio.wait({polling, stop}, return_when=asyncio.FIRST_COMPLETED)
+        if not polling.done():
+            try:
+                await dp.stop_polling()
+            except RuntimeError:  # asked to stop before polling had started
+                polling.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await polling
+    finally:
+        stop.cancel()
+    await lifecycle.drain()
 
+
+async def run_webhook(
+    dp: Dispatcher,
+    bot: Bot,
+    settings: Settings,
+    lifecycle: Lifecycle,
+    readiness: Readiness | None = None,
+) -> None:
+    """Serve Telegram's webhook (several replicas behind a load balancer share Redis) and the
+    probes until a stop is asked: stop listening, drain, then close the server."""
     from aiogram.webhook.aiohttp_server import SimpleRequestHandler, setup_application
-    from aiohttp import web
 
     assert settings.webhook_url
-    secret = settings.require_webhook_secret()
+    secret = settings.require_webhook()
     app = web.Application()
+    if readiness is not None:
+        add_routes(app, readiness)
     SimpleRequestHandler(dispatcher=dp, bot=bot, secret_token=secret).register(app, path="/tg")
     setup_application(app, dp, bot=bot)
     await bot.set_webhook(settings.webhook_url.rstrip("/") + "/tg", secret_token=secret)
-    runner = web.AppRunner(app)
+    runner = web.AppRunner(app, shutdown_timeout=lifecycle.finish)
     await runner.setup()
-    await web.TCPSite(runner, settings.webhook_host, settings.webhook_port).start()
+    site = web.TCPSite(runner, settings.webhook_host, settings.webhook_port)
+    await site.start()
     log.info("webhook server on %s:%s", settings.webhook_host, settings.webhook_port)
     try:
-        await asyncio.Event().wait()
+        await lifecycle.stop_requested.wait()
+        await site.stop()  # the balancer sends new updates to the other replicas
+        await lifecycle.drain()
     finally:
         await runner.cleanup()

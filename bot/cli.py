@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Annotated, TypeVar, cast
@@ -13,6 +12,7 @@ import asyncpg
 import typer
 from rich.console import Console
 
+from bot.logs import setup_logging
 from db.database import database_dsn
 from db.migrate import apply_migrations
 from db.pool import create_pool
@@ -54,20 +54,12 @@ class CliError(Exception):
     """A failure to report as one line and exit 1."""
 
 
-def _setup_logging(level: str) -> None:
-    logging.basicConfig(
-        level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
-    )
-    # httpx logs every URL at INFO; URLs carry no secrets, but the noise helps nobody.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
-
-
 def _settings() -> Settings:
     try:
         settings = load_settings()
     except SettingsError as exc:
         raise CliError(str(exc)) from None
-    _setup_logging(settings.log_level)
+    setup_logging(settings.log_level, settings.log_format, settings.secret_values())
     return settings
 
 

@@ -1,7 +1,7 @@
 """The services' `Notifier` for Telegram: renders alerts, digests and notices, paces sends.
 
 Pacing keeps within Telegram's limits: about 25 messages a second overall and one a second
-per chat. A 429 (`TelegramRetryAfter`) pauses every send for the time Telegram asks, then the
+per chat, shared by every replica when Redis is configured (`Pacer`). A 429 (`TelegramRetryAfter`) pauses every send for the time Telegram asks, then the
 message is tried again. This loop is the only retry layer for the notifier's sends: they go
 straight to the session's `make_request`, past the session middlewares (RetryAfterMiddleware
 retries the interactive screens only), so a 429 always reaches the pacer's global pause; a person who blocked the bot (`TelegramForbiddenError`) is marked in
@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -31,8 +32,10 @@ from bot.callbacks import ComplaintCb, MenuCb, ReviewCb
 from bot.render import MESSAGE_LIMIT, clip, fit, fmt_date, size, stars
 from bot.views.common import share
 from db.repos import users as users_repo
+from services import metrics
 from services.complaints import complaint_fingerprint
 from services.notifier import Delivery, Notice, Recipient, ReviewCard
+from services.wb.limits import Limit, LimitsConfig, MemoryRateLimiter, RedisRateLimiter
 
 log = logging.getLogger(__name__)
 
@@ -42,37 +45,63 @@ ALERT_BUDGET = MESSAGE_LIMIT - 96
 
 
 class Pacer:
-    """Reserves a send slot: at most `per_second` overall, one per `per_chat` seconds a chat."""
+    """Telegram's limits per bot: one message per `per_chat` seconds to a chat and
+    `per_second` overall, as GCRA buckets (services/wb/limits.py). With a Redis limiter every
+    replica draws from the same buckets; in memory, one process.
+
+    A send first waits until its chat may receive, then books the global slot (the message
+    goes at that slot), then books the chat at that moment. So the global budget is spent
+    only by messages that go out, and the people waiting form one queue, ordered by when
+    each may next receive: a person held back by their chat's limit takes no global slot.
+    """
 
     def __init__(
         self,
         *,
         per_second: float = 25.0,
         per_chat: float = 1.0,
+        limiter: MemoryRateLimiter | RedisRateLimiter | None = None,
+        key: str = "tg",
         clock: Callable[[], float] | None = None,
         sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
     ) -> None:
-        self.step = 1.0 / per_second
-        self.per_chat = per_chat
-        self.clock = clock or (lambda: asyncio.get_running_loop().time())
+        self.overall = Limit(1.0 / per_second, 1, 1) if per_second > 0 else None
+        self.chat = Limit(per_chat, 1, 1) if per_chat > 0 else None
+        self.key = key
         self.sleep = sleep
-        self._next_global = 0.0
-        self._next_chat: dict[int, float] = {}
-        self._paused_until = 0.0
+        self.limiter = limiter or MemoryRateLimiter(
+            LimitsConfig(max_wait=None), clock=clock or time.monotonic, sleep=sleep
+        )
 
-    def pause(self, seconds: float) -> None:
-        self._paused_until = max(self._paused_until, self.clock() + seconds)
+    def _chat_key(self, chat_id: int) -> str:
+        return f"{self.key}:chat:{chat_id}"
+
+    async def pause(self, seconds: float) -> None:
+        """Telegram said 429: nothing goes for `seconds` (every replica, with Redis)."""
+        if self.overall is not None:
+            await self.limiter.hold(f"{self.key}:bot", self.overall, seconds)
 
     async def wait(self, chat_id: int) -> None:
-        now = self.clock()
-        slot = max(now, self._next_global, self._paused_until)
-        self._next_global = slot + self.step
-        at = max(slot, self._next_chat.get(chat_id, 0.0))
-        self._next_chat[chat_id] = at + self.per_chat
-        if len(self._next_chat) > 10_000:  # forget chats whose slot has passed
-            self._next_chat = {c: t for c, t in self._next_chat.items() if t > now}
-        if at > now:
-            await self.sleep(at - now)
+        """Return when a message to `chat_id` may go now; its slots are booked."""
+        while True:
+            if self.chat is not None:
+                held = await self.limiter.peek(self._chat_key(chat_id), self.chat)
+                if held > 0:
+                    await self.sleep(held)
+                    continue
+            if self.overall is not None:
+                await self.limiter.take(f"{self.key}:bot", self.overall)
+            if self.chat is None:
+                return
+            if await self.limiter.try_take(self._chat_key(chat_id), self.chat) == 0:
+                return
+            # Another replica sent to this chat meanwhile: its global slot is lost (rare).
+
+    async def sent(self, chat_id: int) -> None:
+        """Telegram answered a send to `chat_id`: its next message waits a whole `per_chat`
+        from now, so a request that was slow to arrive is not followed too closely."""
+        if self.chat is not None:
+            await self.limiter.hold(self._chat_key(chat_id), self.chat, self.chat.interval)
 
 
 class TelegramNotifier:
@@ -99,18 +128,29 @@ class TelegramNotifier:
     async def _send(
         self, to: Recipient, text: str, keyboard: InlineKeyboardMarkup | None = None
     ) -> Delivery:
+        outcome = await self._try_send(to, text, keyboard)
+        metrics.SENDS.labels(outcome).inc()
+        return outcome
+
+    async def _try_send(
+        self, to: Recipient, text: str, keyboard: InlineKeyboardMarkup | None
+    ) -> Delivery:
         for _ in range(self.retries + 1):
             await self.pacer.wait(to.telegram_id)
             try:
                 # Past the session middlewares: this loop is the one retry layer (see above).
                 method = SendMessage(chat_id=to.telegram_id, text=fit(text), reply_markup=keyboard)
-                await self.bot.session.make_request(self.bot, method)
+                try:
+                    await self.bot.session.make_request(self.bot, method)
+                finally:
+                    await self.pacer.sent(to.telegram_id)
             except TelegramRetryAfter as exc:
+                metrics.FLOOD.inc()
                 wait = float(exc.retry_after)
                 if wait > self.max_retry_wait:
                     return "failed"
                 log.warning("Telegram asks to wait %s s before the next send", wait)
-                self.pacer.pause(wait)
+                await self.pacer.pause(wait)
                 continue
             except TelegramForbiddenError:
                 await users_repo.set_telegram_blocked(self.pool, to.telegram_id, True)

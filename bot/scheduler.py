@@ -22,12 +22,14 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.context import AppServices
 from bot.i18n import create_core
-from bot.notifier import TelegramNotifier
+from bot.lifecycle import Lifecycle
+from bot.notifier import Pacer, TelegramNotifier
 from services.alerts import AlertService
 from services.jobs import JobConfig, Jobs
 from services.reminders import ReminderService
 from services.settings import Settings
 from services.sync.base import KINDS
+from services.wb.limits import LimitsConfig, RedisRateLimiter
 
 log = logging.getLogger(__name__)
 
@@ -40,22 +42,39 @@ MISFIRE_GRACE_SECONDS = 120
 Clock = Callable[[], datetime]
 
 
-def build_jobs(services: AppServices, bot: Bot) -> Jobs:
-    notifier = TelegramNotifier(bot, services.pool, create_core())
+def create_pacer(services: AppServices, bot: Bot) -> Pacer:
+    """Telegram's budgets are per bot: with Redis every replica's pacer shares them."""
+    if services.redis is None:
+        return Pacer()
+    limiter = RedisRateLimiter(services.redis, LimitsConfig(max_wait=None), prefix="wbrep:tg")
+    return Pacer(limiter=limiter, key=f"bot{bot.id}")
+
+
+def build_jobs(services: AppServices, bot: Bot, lifecycle: Lifecycle | None = None) -> Jobs:
+    notifier = TelegramNotifier(
+        bot, services.pool, create_core(), pacer=create_pacer(services, bot)
+    )
+    stopping = lifecycle.stopping if lifecycle is not None else None
     return Jobs(
         services.pool,
         services.sync,
         services.complaints,
-        AlertService(services.pool, notifier),
+        AlertService(services.pool, notifier, stopping=stopping),
         ReminderService(services.pool, notifier),
         JobConfig.from_settings(services.settings),
     )
 
 
 def _runner(
-    name: str, job: Callable[..., Awaitable[Any]], clock: Clock, **kwargs: Any
+    name: str,
+    job: Callable[..., Awaitable[Any]],
+    clock: Clock,
+    lifecycle: Lifecycle | None = None,
+    **kwargs: Any,
 ) -> Callable[[], Awaitable[None]]:
     async def run() -> None:
+        if lifecycle is not None:
+            lifecycle.track()  # a stop waits for the job (bounded by the grace time)
         try:
             await job(now=clock(), **kwargs)
         except Exception:
@@ -66,7 +85,11 @@ def _runner(
 
 
 def create_scheduler(
-    jobs: Jobs, settings: Settings, *, clock: Clock = lambda: datetime.now(UTC)
+    jobs: Jobs,
+    settings: Settings,
+    *,
+    clock: Clock = lambda: datetime.now(UTC),
+    lifecycle: Lifecycle | None = None,
 ) -> AsyncIOScheduler:
     tz = settings.tz
     scheduler = AsyncIOScheduler(
@@ -81,33 +104,33 @@ def create_scheduler(
     intervals = jobs.config.intervals
     for kind in KINDS:
         scheduler.add_job(
-            _runner(f"sync-{kind}", jobs.sync_due, clock, kind=kind),
+            _runner(f"sync-{kind}", jobs.sync_due, clock, lifecycle, kind=kind),
             IntervalTrigger(seconds=min(intervals[kind], TICK_SECONDS), timezone=tz),
             id=f"sync-{kind}",
             next_run_time=soon,
             replace_existing=True,
         )
     scheduler.add_job(
-        _runner("full-sync", jobs.full_sync, clock),
+        _runner("full-sync", jobs.full_sync, clock, lifecycle),
         CronTrigger(hour=settings.full_sync_hour, minute=0, timezone=tz),
         id="full-sync",
         replace_existing=True,
     )
     scheduler.add_job(
-        _runner("alerts", jobs.deliver_alerts, clock),
+        _runner("alerts", jobs.deliver_alerts, clock, lifecycle),
         IntervalTrigger(seconds=ALERTS_SECONDS, timezone=tz),
         id="alerts",
         next_run_time=soon,
         replace_existing=True,
     )
     scheduler.add_job(
-        _runner("auto-draft", jobs.auto_draft_all, clock),
+        _runner("auto-draft", jobs.auto_draft_all, clock, lifecycle),
         IntervalTrigger(seconds=AUTO_DRAFT_SECONDS, timezone=tz),
         id="auto-draft",
         replace_existing=True,
     )
     scheduler.add_job(
-        _runner("token-reminders", jobs.token_reminders, clock),
+        _runner("token-reminders", jobs.token_reminders, clock, lifecycle),
         IntervalTrigger(seconds=REMINDERS_SECONDS, timezone=tz),
         id="token-reminders",
         next_run_time=soon + timedelta(seconds=30),
@@ -116,8 +139,11 @@ def create_scheduler(
     return scheduler
 
 
-def start_scheduler(services: AppServices, bot: Bot) -> AsyncIOScheduler:
-    scheduler = create_scheduler(build_jobs(services, bot), services.settings)
+def start_scheduler(
+    services: AppServices, bot: Bot, lifecycle: Lifecycle | None = None
+) -> AsyncIOScheduler:
+    jobs = build_jobs(services, bot, lifecycle)
+    scheduler = create_scheduler(jobs, services.settings, lifecycle=lifecycle)
     scheduler.start()
     log.info("scheduler started: %s", ", ".join(j.id for j in scheduler.get_jobs()))
     return scheduler

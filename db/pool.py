@@ -25,10 +25,18 @@ def _dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-async def create_pool(dsn: str, *, max_size: int = 50, min_size: int = 1) -> asyncpg.Pool:
+BOT_APP_PREFIX = "wbrep-bot"
+"""`application_name` of a bot process's connections (`wbrep-bot-<host>-<pid>`): start-up
+counts the other bot processes by it to check the server can hold every pool."""
+
+
+async def create_pool(
+    dsn: str, *, max_size: int = 50, min_size: int = 1, application_name: str | None = None
+) -> asyncpg.Pool:
     """Create the pool; JSON columns are decoded, statements time out after 60 s."""
     pool = await asyncpg.create_pool(
         dsn,
+        server_settings={"application_name": application_name[:63]} if application_name else None,
         min_size=min(min_size, max_size),
         max_size=max_size,
         init=_init_connection,
@@ -37,3 +45,21 @@ async def create_pool(dsn: str, *, max_size: int = 50, min_size: int = 1) -> asy
     )
     assert pool is not None
     return pool
+
+
+async def connection_capacity(conn: Conn, application_name: str) -> tuple[int, int, int]:
+    """The server's `max_connections`, the slots reserved for superusers, and how many other
+    bot processes hold connections now (by `application_name`)."""
+    row = await conn.fetchrow(
+        """
+        SELECT current_setting('max_connections')::int AS max_connections,
+               current_setting('superuser_reserved_connections')::int AS reserved,
+               (SELECT count(DISTINCT application_name) FROM pg_stat_activity
+                 WHERE datname = current_database()
+                   AND application_name LIKE $1 || '-%' AND application_name <> $2) AS others
+        """,
+        BOT_APP_PREFIX,
+        application_name[:63],
+    )
+    assert row is not None
+    return int(row["max_connections"]), int(row["reserved"]), int(row["others"])

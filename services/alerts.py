@@ -4,7 +4,10 @@ The path of a review: an incremental sync finds it new and puts it in the durabl
 (`new_reviews`, services/sync/service.py) -> auto-drafting decides its complaint ->
 `dispatch` writes one `review_alerts` row per recipient (the owner and managers who want
 alerts, rating at or below their threshold) and sends the rows it wrote. The row is the claim: written before the
-send, marked sent after it; a claim older than `stale` without a send is sent again. People
+send, marked sent (with the time Telegram accepted it) right after each message; a claim
+older than `stale` without a send is sent again. A process that is stopping (`stopping` set)
+sends nothing more and releases the claims it did not send, so another instance's next sweep
+takes them at once. A person who blocked the bot stops their batch at the first refusal. People
 in quiet hours get 'held' rows, delivered as one digest once their quiet hours end. Access
 is checked again at delivery (a digest or a retry may come long after the row was written):
 a person no longer on the store, or a paused store, gets nothing ('failed', 'no access' or
@@ -16,14 +19,15 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import asyncpg
 
 from db.repos import alerts as alerts_repo
+from services import metrics
 from services.msk import MSK
 from services.notifier import Delivery, Notifier, Recipient, ReviewCard
 
@@ -39,7 +43,10 @@ class AlertConfig:
     max_attempts: int = 5
     quiet_tz: ZoneInfo = MSK
     """Quiet hours are MSK hours (user_preferences, migration 0005)."""
-    people_at_once: int = 20
+    people_at_once: int = 1000
+    """People served at once in a batch. Their sends wait in the notifier's pacer, which
+    keeps Telegram's limits and serves them by when each may next receive: a small number
+    here would hold the batch to one message a second per person served."""
     batch: int = 200
     """Queue rows fanned out per transaction; `dispatch` drains the queue batch by batch."""
 
@@ -49,6 +56,8 @@ class DispatchReport:
     sent: int = 0
     failed: int = 0
     digests: int = 0
+    released: int = 0
+    """Claims left unsent because the process is stopping (another instance sends them)."""
 
 
 def _card(row: asyncpg.Record) -> ReviewCard:
@@ -75,23 +84,42 @@ def _card(row: asyncpg.Record) -> ReviewCard:
 
 class AlertService:
     def __init__(
-        self, pool: asyncpg.Pool, notifier: Notifier, config: AlertConfig | None = None
+        self,
+        pool: asyncpg.Pool,
+        notifier: Notifier,
+        config: AlertConfig | None = None,
+        *,
+        stopping: asyncio.Event | None = None,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.pool = pool
         self.notifier = notifier
         self.config = config or AlertConfig()
+        self.stopping = stopping or asyncio.Event()
+        self.clock = clock
+        """Real time: `sent_at` is the dispatch's `now` plus the time spent until Telegram
+        accepted the message (tests run `now` on a controlled clock)."""
 
     def _hour(self, now: datetime) -> int:
         return now.astimezone(self.config.quiet_tz).hour
 
     async def dispatch(self, *, now: datetime, store_id: str | None = None) -> DispatchReport:
-        """Write and send new alerts; the sweep (no `store_id`) also resends stale claims and
-        delivers digests of ended quiet hours. After one store's sync only its new alerts
-        matter: the 30-second sweep does the rest, once, for everyone."""
+        """Write and send new alerts and resend stale or released claims; the sweep (no
+        `store_id`) does it for every store and also delivers digests of ended quiet hours.
+        After one store's sync only its alerts matter: the 30-second sweep does the rest,
+        once, for everyone."""
         report = DispatchReport()
         hour = self._hour(now)
         cfg = self.config
+        started = self.clock()
+
+        def at() -> datetime:
+            """When a message was accepted, on the dispatch's clock."""
+            return now + max(self.clock() - started, timedelta(0))
+
         while True:
+            if self.stopping.is_set():
+                return report
             done, fresh = await alerts_repo.fan_out(
                 self.pool,
                 now=now,
@@ -103,19 +131,28 @@ class AlertService:
             if not done:
                 break
             if fresh:
-                await self._send_single(fresh, now, report)
+                await self._send_single(fresh, at, report)
+        if self.stopping.is_set():
+            return report
+        # After one store's sync, its claims released by a stopping instance (or stale) go
+        # too: within one sync interval rather than at the next sweep.
+        async with self.pool.acquire() as conn:
+            again = await alerts_repo.reclaim_stale(
+                conn,
+                now=now,
+                hour=hour,
+                stale=cfg.stale,
+                max_attempts=cfg.max_attempts,
+                store_id=store_id,
+            )
+        if again:
+            await self._send_single(again, at, report)
         if store_id is not None:
             return report
         async with self.pool.acquire() as conn:
-            again = await alerts_repo.reclaim_stale(
-                conn, now=now, hour=hour, stale=cfg.stale, max_attempts=cfg.max_attempts
-            )
-        if again:
-            await self._send_single(again, now, report)
-        async with self.pool.acquire() as conn:
             digest_rows = await alerts_repo.claim_digests(conn, now=now, hour=hour)
         if digest_rows:
-            await self._send_digests(digest_rows, now, report)
+            await self._send_digests(digest_rows, at, report)
         return report
 
     async def _refuse(
@@ -180,7 +217,7 @@ class AlertService:
         report.failed += len(pairs)
 
     async def _send_single(
-        self, rows: Sequence[asyncpg.Record], now: datetime, report: DispatchReport
+        self, rows: Sequence[asyncpg.Record], at: Callable[[], datetime], report: DispatchReport
     ) -> None:
         rows = await self._refuse(rows, report)
         if not rows:
@@ -194,8 +231,13 @@ class AlertService:
         async def one_person(user_id: str, mine: list[asyncpg.Record]) -> None:
             async with gate:
                 to = people.get(user_id)
-                for row in sorted(mine, key=lambda r: cards[r["review_id"]].date):
+                rest = sorted(mine, key=lambda r: cards[r["review_id"]].date)
+                while rest:
+                    row = rest.pop(0)
                     pair = [(row["review_id"], user_id)]
+                    if self.stopping.is_set():
+                        await self._release([row, *rest], report)
+                        return
                     outcome: Delivery | None = None
                     if to is not None:
                         try:
@@ -203,12 +245,35 @@ class AlertService:
                         except Exception:
                             log.exception("alert for review %s failed", row["review_id"])
                             outcome = "failed"
-                    await self._record(pair, row["claimed_at"], outcome, now, report)
+                    # Recorded even if this task is cancelled now: Telegram has answered.
+                    sent_at = at()
+                    if outcome == "sent":
+                        delay = sent_at - cards[row["review_id"]].date
+                        metrics.ALERT_DELAY.observe(max(delay.total_seconds(), 0.0))
+                    await asyncio.shield(
+                        self._record(pair, row["claimed_at"], outcome, sent_at, report)
+                    )
+                    if outcome == "blocked":  # the rest would be refused too
+                        for other in rest:
+                            await self._record(
+                                [(other["review_id"], user_id)],
+                                other["claimed_at"],
+                                "blocked",
+                                sent_at,
+                                report,
+                            )
+                        return
 
         await asyncio.gather(*(one_person(u, mine) for u, mine in by_user.items()))
 
+    async def _release(self, rows: Sequence[asyncpg.Record], report: DispatchReport) -> None:
+        for row in rows:
+            report.released += await alerts_repo.release_claims(
+                self.pool, [(row["review_id"], row["user_id"])], claimed_at=row["claimed_at"]
+            )
+
     async def _send_digests(
-        self, rows: Sequence[asyncpg.Record], now: datetime, report: DispatchReport
+        self, rows: Sequence[asyncpg.Record], at: Callable[[], datetime], report: DispatchReport
     ) -> None:
         rows = await self._refuse(rows, report)
         if not rows:
@@ -218,6 +283,9 @@ class AlertService:
         for row in rows:
             by_user[row["user_id"]].append(row)
         for user_id, mine in by_user.items():
+            if self.stopping.is_set():
+                await self._release(mine, report)
+                continue
             to = people.get(user_id)
             pairs = [(r["review_id"], user_id) for r in mine]
             outcome: Delivery | None = None
@@ -228,6 +296,6 @@ class AlertService:
                 except Exception:
                     log.exception("digest for user %s failed", user_id)
                     outcome = "failed"
-            await self._record(pairs, mine[0]["claimed_at"], outcome, now, report)
+            await asyncio.shield(self._record(pairs, mine[0]["claimed_at"], outcome, at(), report))
             if outcome == "sent":
                 report.digests += 1

@@ -138,3 +138,19 @@ async def check_http(http: httpx.AsyncClient, name: str, url: str) -> CheckResul
 def _reason(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def pool_sizing(max_connections: int, reserved: int, instances: int, pool_max: int) -> str | None:
+    """One line when the server cannot hold every bot process's full pool (`None` if it can):
+    three replicas at DB_POOL_MAX=50 need 150 connections, over PostgreSQL's default 100."""
+    usable = max_connections - reserved
+    need = instances * pool_max
+    if need <= usable:
+        return None
+    who = "this bot process" if instances == 1 else f"{instances} bot processes"
+    fit = max(1, usable // max(instances, 1))
+    return (
+        f"PostgreSQL max_connections={max_connections} ({usable} usable) cannot hold {who} "
+        f"x DB_POOL_MAX={pool_max} = {need} connections: set DB_POOL_MAX={fit} or lower, "
+        "or raise max_connections"
+    )

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -26,6 +27,7 @@ import asyncpg
 from db.repos import alerts as alerts_repo
 from db.repos import stores as stores_repo
 from db.repos.user_settings import get_user_settings
+from services import metrics
 from services.ai.errors import AIError
 from services.alerts import AlertService, DispatchReport
 from services.complaints import ComplaintError, ComplaintService
@@ -55,6 +57,8 @@ class JobConfig:
     drafts_at_once: int = 3
     draft_attempts: int = 3
     draft_stale: timedelta = timedelta(minutes=10)
+    slot_tolerance: timedelta = timedelta(seconds=1)
+    """A sync slot due this soon counts as due: a tick that fires a little early takes it."""
     busy_retries: tuple[float, ...] = (30.0, 60.0, 120.0)
     """Waits before a nightly full sync tries a kind again that an incremental run held."""
 
@@ -113,14 +117,17 @@ class Jobs:
         """Sync every active store whose `kind` is due; a slot goes to one instance only."""
         started = self.clock()
         interval = timedelta(seconds=self.config.intervals[kind])
-        due = await alerts_repo.due_stores(self.pool, kind, now=now)  # usually none or few
+        tolerance = self.config.slot_tolerance
+        due = await alerts_repo.due_stores(self.pool, kind, now=now, tolerance=tolerance)
         gate = asyncio.Semaphore(self.config.stores_at_once)
         results: list[SyncResult] = []
 
         async def one(store_id: str) -> None:
             async with gate:
+                if self.alerts.stopping.is_set():  # the process is stopping: start no more
+                    return
                 if not await alerts_repo.claim_slot(
-                    self.pool, store_id, kind, now=now, next_run_at=now + interval
+                    self.pool, store_id, kind, now=now, interval=interval, tolerance=tolerance
                 ):
                     return
                 results.append(await self.sync_store(store_id, kind, now=now, started=started))
@@ -141,7 +148,7 @@ class Jobs:
                 # the tick's `now`, reviews stored since by incremental runs would look gone.
                 at = self._later(now, started)
                 if not await alerts_repo.claim_slot(
-                    self.pool, store_id, "full", now=at, next_run_at=at + timedelta(hours=20)
+                    self.pool, store_id, "full", now=at, interval=timedelta(hours=20)
                 ):
                     return
                 for kind in FULL_KINDS:
@@ -176,11 +183,18 @@ class Jobs:
         token. The sync queues its new reviews itself (even when it fails half-way; the
         sweeps pick them up then). What follows uses the time after the sync, not `now`."""
         started = started or self.clock()
+        timer = time.perf_counter()
         try:
             result = await self.sync.sync(store_id, kind, full=full, now=now)
         except Exception:
             log.exception("sync %s of store %s failed", kind, store_id)
+            metrics.SYNC_RUNS.labels(kind, "error").inc()
             return SyncResult(store_id=store_id, kind=kind, error="internal error")
+        outcome = "skipped" if result.skipped else ("error" if result.error else "ok")
+        metrics.SYNC_RUNS.labels(kind, outcome).inc()
+        if not result.skipped:
+            metrics.SYNC_SECONDS.labels(kind).observe(time.perf_counter() - timer)
+            metrics.SYNC_ROWS.labels(kind).inc(result.fetched)
         if result.skipped:
             log.debug("sync %s of %s skipped: %s", kind, store_id, result.skipped)
             if result.skipped.startswith(PARKED_BY_WB):  # a notice whose send was lost

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
@@ -66,7 +66,13 @@ class Settings(BaseSettings):
     timezone: str = "Europe/Moscow"
     data_dir: Path = Path("./data")
     log_level: str = "INFO"
+    log_format: Literal["text", "json"] = "text"
+    health_host: str = "0.0.0.0"  # noqa: S104 - probes reach the container from outside
+    health_port: int | None = Field(default=None, ge=1, le=65535)
+    """Polling mode: serve /healthz, /readyz and /metrics on this port (webhook mode serves
+    them on the webhook server)."""
     db_pool_max: int = Field(default=50, ge=1, le=1000)
+    shutdown_grace_seconds: float = Field(default=20.0, ge=0, le=600)
 
     scheduler_enabled: bool = True
     sync_reviews_seconds: int = Field(default=300, ge=10)
@@ -98,6 +104,12 @@ class Settings(BaseSettings):
             )
         return value
 
+    @field_validator("redis_url", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        """`REDIS_URL=` in a .env means not configured, like leaving the line out."""
+        return None if isinstance(value, str) and not value.strip() else value
+
     @field_validator("timezone")
     @classmethod
     def _check_timezone(cls, value: str) -> str:
@@ -114,6 +126,17 @@ class Settings(BaseSettings):
         if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
             raise ValueError("must be DEBUG, INFO, WARNING, ERROR or CRITICAL")
         return level
+
+    def secret_values(self) -> list[str]:
+        """What log lines must never show."""
+        secrets = [self.bot_token, self.database_url, self.redis_url, self.deepseek_api_key]
+        secrets.append(self.webhook_secret)
+        return [s.get_secret_value() for s in secrets if s is not None]
+
+    @field_validator("log_format", mode="before")
+    @classmethod
+    def _lower_format(cls, value: object) -> object:
+        return value.lower() if isinstance(value, str) else value
 
     @property
     def tz(self) -> ZoneInfo:
@@ -142,6 +165,17 @@ class Settings(BaseSettings):
         if not re.fullmatch(r"[A-Za-z0-9_-]{16,256}", secret):
             raise SettingsError(
                 "WEBHOOK_SECRET must be set with WEBHOOK_URL: 16-256 characters of A-Z, a-z, 0-9, _ or -"
+            )
+        return secret
+
+    def require_webhook(self) -> str:
+        """Webhook mode needs its secret and Redis: replicas behind a load balancer share
+        conversation state, so a person's next message may reach another replica."""
+        secret = self.require_webhook_secret()
+        if self.redis_url is None:
+            raise SettingsError(
+                "REDIS_URL must be set with WEBHOOK_URL: webhook replicas keep conversation "
+                "state in Redis (e.g. REDIS_URL=redis://127.0.0.1:6379/0)"
             )
         return secret
 

@@ -214,8 +214,10 @@ async def reclaim_stale(
     stale: timedelta,
     max_attempts: int,
     limit: int = 200,
+    store_id: str | None = None,
 ) -> list[asyncpg.Record]:
-    """Claims older than `stale` without a send: give up, hold, or claim again for us.
+    """Claims older than `stale` without a send (or released by a stopping instance): give
+    up, hold, or claim again for us; of one store when `store_id` is given.
 
     A stale digest claim goes back to 'held' (the next digest carries it). Returns the
     single alerts this call claimed to send again.
@@ -234,6 +236,7 @@ async def reclaim_stale(
          WHERE (a.review_id, a.user_id) IN (
                SELECT q.review_id, q.user_id FROM review_alerts q
                 WHERE q.status = 'claimed' AND q.claimed_at < $1::timestamptz - $3::interval
+                  AND ($6::text IS NULL OR q.store_id = $6)
                 ORDER BY q.claimed_at LIMIT $5
                   FOR UPDATE SKIP LOCKED)
         RETURNING a.review_id, a.user_id, a.store_id, a.status, a.claimed_at
@@ -243,6 +246,7 @@ async def reclaim_stale(
         stale,
         max_attempts,
         limit,
+        store_id,
     )
     return [r for r in rows if r["status"] == "claimed"]
 
@@ -279,6 +283,27 @@ async def mark_sent(
         [p[1] for p in pairs],
         claimed_at,
         now,
+    )
+    return int(status.split()[-1])
+
+
+async def release_claims(
+    conn: Conn, pairs: Sequence[tuple[str, str]], *, claimed_at: datetime
+) -> int:
+    """Claims this process will not send (it is stopping): dated back to the epoch, so the
+    next sweep of any instance takes them at once instead of after the stale window; the
+    attempt is not counted."""
+    status = await conn.execute(
+        """
+        UPDATE review_alerts a
+           SET claimed_at = 'epoch', attempts = GREATEST(a.attempts - 1, 0)
+          FROM unnest($1::text[], $2::text[]) AS x(review_id, user_id)
+         WHERE a.review_id = x.review_id AND a.user_id = x.user_id
+           AND a.status = 'claimed' AND a.claimed_at = $3
+        """,
+        [p[0] for p in pairs],
+        [p[1] for p in pairs],
+        claimed_at,
     )
     return int(status.split()[-1])
 
@@ -432,39 +457,58 @@ async def release_token_reminder(conn: Conn, store_id: str, token_hash: str, day
 # --- sync slots -----------------------------------------------------------------------------
 
 
-async def due_stores(conn: Conn, slot: str, *, now: datetime) -> list[str]:
-    """Active stores of approved owners whose `slot` is due (or never ran): the candidates
+async def due_stores(
+    conn: Conn, slot: str, *, now: datetime, tolerance: timedelta = timedelta(0)
+) -> list[str]:
+    """Active stores of approved owners whose `slot` is due within `tolerance` (or never ran): the candidates
     `claim_slot` decides."""
     rows = await conn.fetch(
         """
         SELECT s.id FROM stores s
           JOIN users o ON o.id = s.owner_id AND o.is_approved
           LEFT JOIN sync_schedule c ON c.store_id = s.id AND c.slot = $1
-         WHERE s.status = 'active' AND (c.next_run_at IS NULL OR c.next_run_at <= $2)
+         WHERE s.status = 'active'
+           AND (c.next_run_at IS NULL OR c.next_run_at <= $2::timestamptz + $3::interval)
         """,
         slot,
         now,
+        tolerance,
     )
     return [r["id"] for r in rows]
 
 
 async def claim_slot(
-    conn: Conn, store_id: str, slot: str, *, now: datetime, next_run_at: datetime
+    conn: Conn,
+    store_id: str,
+    slot: str,
+    *,
+    now: datetime,
+    interval: timedelta,
+    tolerance: timedelta = timedelta(0),
 ) -> bool:
-    """Take a store's due slot and move it to `next_run_at`; False if it is not due."""
+    """Take a store's slot if it is due within `tolerance`; False if it is not due.
+
+    The next slot is this slot plus `interval`, not the claim time plus it: a tick that
+    fires a little early or late does not move the schedule, so the interval holds whichever
+    instance claims. A slot missed by more than an interval (every instance down) starts
+    afresh from now."""
     row = await conn.fetchval(
         """
         INSERT INTO sync_schedule AS s (store_id, slot, next_run_at, last_claimed_at)
-        VALUES ($1, $2, $4, $3)
+        VALUES ($1, $2, $3::timestamptz + $4::interval, $3)
         ON CONFLICT (store_id, slot) DO UPDATE
-           SET next_run_at = EXCLUDED.next_run_at, last_claimed_at = EXCLUDED.last_claimed_at
-         WHERE s.next_run_at <= $3
+           SET next_run_at = CASE WHEN s.next_run_at + $4::interval > $3::timestamptz
+                                  THEN s.next_run_at + $4::interval
+                                  ELSE $3::timestamptz + $4::interval END,
+               last_claimed_at = EXCLUDED.last_claimed_at
+         WHERE s.next_run_at <= $3::timestamptz + $5::interval
         RETURNING 1
         """,
         store_id,
         slot,
         now,
-        next_run_at,
+        interval,
+        tolerance,
     )
     return row is not None
 

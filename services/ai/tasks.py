@@ -35,6 +35,7 @@ import asyncpg
 
 from db.repos.ai_logs import insert_ai_log
 from db.repos.user_settings import UserSettingsRow, get_user_settings
+from services import metrics
 from services.ai.chat_tags import CHAT_TAGS, ChatTag
 from services.ai.client import AIClient, Completion
 from services.ai.errors import AICallError, AIConfigError, AIInvalidOutput
@@ -412,6 +413,9 @@ class AITasks:
             metadata["finish_reason"] = completion.finish_reason
         if extra:
             metadata.update(extra)
+        metrics.LLM_CALLS.labels(call.task, "error" if error else "ok").inc()
+        if cost:
+            metrics.LLM_COST.labels(call.task).inc(float(cost))
         await insert_ai_log(
             self._pool,
             store_id=call.store.id,

@@ -148,16 +148,49 @@ class MemoryRateLimiter:
 
     def _reserve(self, key: str, group: str, token_type: str) -> float:
         lim = self.config.limit(group, token_type)
+        wait = self._gcra((key, group), lim, max_wait=self.config.max_wait)
+        if wait < 0:
+            raise RateLimitExceeded(group, -wait)
+        return wait
+
+    def _gcra(
+        self, bucket: tuple[str, str], lim: Limit, *, max_wait: float | None, book: bool = True
+    ) -> float:
+        """The wait for the next call of `bucket`, booked unless `book` is False or the wait
+        is over `max_wait` (then the wait comes back negative, nothing booked)."""
         now = self._clock()
         interval = lim.interval
-        new_tat = max(self._tat.get((key, group), now), now) + interval
+        new_tat = max(self._tat.get(bucket, now), now) + interval
         wait = new_tat - now - lim.burst * interval
         if wait < _EPSILON:
             wait = 0.0
-        if wait > 0 and self.config.max_wait is not None and wait > self.config.max_wait:
-            raise RateLimitExceeded(group, wait)
-        self._tat[(key, group)] = new_tat
+        if wait > 0 and max_wait is not None and wait > max_wait:
+            return -wait
+        if book:
+            self._tat[bucket] = new_tat
         return wait
+
+    # --- buckets with their own limit (Telegram's, bot/notifier.py): same GCRA ----------
+
+    async def take(self, key: str, lim: Limit) -> None:
+        """Book the next slot of `key` and sleep until it."""
+        wait = self._gcra((key, ""), lim, max_wait=None)
+        if wait > 0:
+            await self._sleep(wait)
+
+    async def try_take(self, key: str, lim: Limit) -> float:
+        """Book a slot of `key` only if it is free now: 0.0, else the wait (nothing booked)."""
+        return abs(self._gcra((key, ""), lim, max_wait=0.0))
+
+    async def peek(self, key: str, lim: Limit) -> float:
+        """How long until `key` has a free slot; nothing is booked."""
+        return self._gcra((key, ""), lim, max_wait=None, book=False)
+
+    async def hold(self, key: str, lim: Limit, seconds: float) -> None:
+        """Nothing of `key` goes for `seconds` (a 429's retry_after)."""
+        now = self._clock()
+        blocked = now + seconds + (lim.burst - 1) * lim.interval
+        self._tat[(key, "")] = max(self._tat.get((key, ""), now), blocked)
 
     async def acquire(self, key: str, group: str, token_type: str) -> None:
         if not self.config.enabled:
@@ -177,7 +210,8 @@ class MemoryRateLimiter:
 
 
 # KEYS[1] bucket key. ARGV: now (s, or "" to use Redis TIME), interval (s), burst,
-# max_wait (s, or "" for none), mode ("acquire" | "penalize"), penalty seconds.
+# max_wait (s, or "" for none), mode ("acquire" | "penalize" | "peek": the wait, nothing
+# booked), penalty seconds.
 # Returns the wait in seconds as a string; a negative value means "over max_wait, nothing
 # reserved" (its absolute value is the wait).
 _GCRA_LUA: Final = """
@@ -203,6 +237,9 @@ else
   if wait < 0.000001 then wait = 0 end
   if wait > 0 and ARGV[4] ~= '' and wait > tonumber(ARGV[4]) then
     return string.format('%.17g', -wait)
+  end
+  if ARGV[5] == 'peek' then
+    return string.format('%.17g', wait)
   end
 end
 local ttl = math.ceil((new_tat - now) * 1000) + 1000
@@ -248,12 +285,19 @@ class RedisRateLimiter:
     ) -> float | None:
         """The script's answer, or ``None`` when Redis is unavailable."""
         lim = self.config.limit(group, token_type)
+        return await self._script_run(
+            self.key(key, group), lim, mode, self.config.max_wait, penalty
+        )
+
+    async def _script_run(
+        self, bucket: str, lim: Limit, mode: str, max_wait: float | None, penalty: float = 0.0
+    ) -> float | None:
         now = "" if self._clock is None else repr(self._clock())
-        max_wait = "" if self.config.max_wait is None else repr(self.config.max_wait)
+        max_wait_arg = "" if max_wait is None else repr(max_wait)
         try:
             result = await self._script(
-                keys=[self.key(key, group)],
-                args=[now, repr(lim.interval), str(lim.burst), max_wait, mode, repr(penalty)],
+                keys=[bucket],
+                args=[now, repr(lim.interval), str(lim.burst), max_wait_arg, mode, repr(penalty)],
             )
         except RedisError as exc:
             if not self._degraded:
@@ -284,3 +328,24 @@ class RedisRateLimiter:
             return
         await self._fallback.penalize(key, group, token_type, seconds)
         await self._run(key, group, token_type, "penalize", seconds)
+
+    # --- buckets with their own limit (Telegram's, bot/notifier.py): shared by instances ---
+
+    async def take(self, key: str, lim: Limit) -> None:
+        wait = await self._script_run(f"{self._prefix}:{key}", lim, "acquire", None)
+        if wait is None:
+            await self._fallback.take(key, lim)
+        elif wait > 0:
+            await self._sleep(wait)
+
+    async def try_take(self, key: str, lim: Limit) -> float:
+        wait = await self._script_run(f"{self._prefix}:{key}", lim, "acquire", 0.0)
+        return await self._fallback.try_take(key, lim) if wait is None else abs(wait)
+
+    async def peek(self, key: str, lim: Limit) -> float:
+        wait = await self._script_run(f"{self._prefix}:{key}", lim, "peek", None)
+        return await self._fallback.peek(key, lim) if wait is None else wait
+
+    async def hold(self, key: str, lim: Limit, seconds: float) -> None:
+        await self._fallback.hold(key, lim, seconds)
+        await self._script_run(f"{self._prefix}:{key}", lim, "penalize", None, seconds)

@@ -113,7 +113,7 @@ async def test_notifier_waits_out_429_and_paces_per_chat(bot_env: BotEnv) -> Non
     try:
         env.tg.flood("sendMessage", times=1, retry_after=7)
         assert await notifier.review_alert(to, card) == "sent"
-        assert 7.0 in waits, "the 429's retry_after was waited (on the fake clock)"
+        assert sum(waits) == 7.0, "the 429's retry_after was waited (on the fake clock)"
         assert await notifier.review_alert(to, card) == "sent"
         assert waits[-1] == 1.0, "one message a second per chat"
         msg = await user.wait_message("New review")

@@ -6,6 +6,7 @@ clock (`now` is a parameter); the notifier is a recorder, so no Telegram is invo
 
 from __future__ import annotations
 
+import asyncio
 from collections import Counter
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -51,6 +52,7 @@ class RecordingNotifier:
     notices: list[tuple[str, Notice]] = field(default_factory=list)
     blocked: set[str] = field(default_factory=set)
     failing: set[str] = field(default_factory=set)
+    tried: list[str] = field(default_factory=list)  # user id of every alert tried
 
     def _outcome(self, to: Recipient) -> Delivery | None:
         if to.user_id in self.blocked:
@@ -60,6 +62,7 @@ class RecordingNotifier:
         return None
 
     async def review_alert(self, to: Recipient, card: ReviewCard) -> Delivery:
+        self.tried.append(to.user_id)
         if (bad := self._outcome(to)) is not None:
             return bad
         self.alerts.append((to.user_id, card.review_id))
@@ -474,3 +477,102 @@ async def test_dispatch_drains_the_queue_past_batches_that_alert_nobody(world: W
     assert (
         await w.pool.fetchval("SELECT count(*) FROM new_reviews WHERE alerts_done_at IS NULL") == 0
     )
+
+
+async def test_a_person_who_blocked_the_bot_is_tried_once_per_batch(world: World) -> None:
+    w = world
+    jobs = w.jobs()
+    now = now_utc()
+    await jobs.sync_store(w.store, "reviews", now=now)
+    landed = [land(w, now, 1, f"Брак {i}") for i in range(4)]
+    w.notifier.blocked.add(w.owner)
+    await jobs.sync_store(w.store, "reviews", now=now + timedelta(minutes=1))
+    assert w.notifier.tried == [w.owner], "stopped at the first 403"
+    rows = await w.pool.fetch("SELECT status, error FROM review_alerts")
+    assert len(rows) == len(landed)
+    assert {(r["status"], r["error"]) for r in rows} == {("failed", "blocked")}
+
+
+class SlowNotifier(RecordingNotifier):
+    """Telegram answers each alert after `delay` seconds; `stop_after` sends set `stopping`."""
+
+    def __init__(self, delay: float, stopping: asyncio.Event | None = None, stop_after: int = 0):
+        super().__init__()
+        self.delay = delay
+        self.stopping = stopping
+        self.stop_after = stop_after
+
+    async def review_alert(self, to: Recipient, card: ReviewCard) -> Delivery:
+        await asyncio.sleep(self.delay)
+        outcome = await super().review_alert(to, card)
+        if self.stopping is not None and len(self.alerts) == self.stop_after:
+            self.stopping.set()
+        return outcome
+
+
+async def test_sent_at_is_when_telegram_accepted_each_message(world: World) -> None:
+    w = world
+    notifier = SlowNotifier(0.2)
+    jobs = w.jobs(notifier=notifier)
+    now = now_utc()
+    await jobs.sync_store(w.store, "reviews", now=now)
+    for i in range(3):
+        land(w, now, 1, f"Брак {i}")
+    later = now + timedelta(minutes=1)
+    await jobs.sync_store(w.store, "reviews", now=later)
+    rows = await w.pool.fetch(
+        "SELECT claimed_at, sent_at FROM review_alerts WHERE status = 'sent' ORDER BY sent_at"
+    )
+    assert len(rows) == 3
+    after = [(r["sent_at"] - r["claimed_at"]).total_seconds() for r in rows]
+    assert after[0] >= 0.2 and after[1] >= 0.4 and after[2] >= 0.6, after
+
+
+async def test_a_stopping_instance_releases_its_unsent_claims_for_another(
+    world: World,
+) -> None:
+    """SIGTERM mid-batch: the process sends nothing more; what it claimed and did not send
+    goes to the next sweep of another instance at once, not after the 10-minute stale window,
+    and nothing is sent twice."""
+    w = world
+    stopping = asyncio.Event()
+    leaving = SlowNotifier(0.01, stopping, stop_after=2)
+    jobs = w.jobs(notifier=leaving)
+    jobs.alerts.stopping = stopping
+    now = now_utc()
+    await jobs.sync_store(w.store, "reviews", now=now)
+    landed = [land(w, now, 1, f"Брак {i}") for i in range(5)]
+    later = now + timedelta(minutes=1)
+    await jobs.sync_store(w.store, "reviews", now=later)
+    assert len(leaving.alerts) == 2
+    released = await w.pool.fetch(
+        "SELECT attempts FROM review_alerts WHERE status = 'claimed' AND claimed_at = 'epoch'"
+    )
+    assert [r["attempts"] for r in released] == [0, 0, 0], "released, the attempt not counted"
+
+    staying = RecordingNotifier()
+    await w.jobs(notifier=staying).deliver_alerts(now=later + timedelta(seconds=30))
+    assert Counter(leaving.alerts + staying.alerts) == Counter((w.owner, r) for r in landed)
+    assert await w.pool.fetchval("SELECT count(*) FROM review_alerts WHERE status = 'sent'") == len(
+        landed
+    )
+
+
+async def test_released_claims_go_with_the_store_s_next_sync(world: World) -> None:
+    """The next sync of the store, on any instance, sends what a stopping instance released:
+    within one sync interval, without waiting for the 30-second sweep."""
+    w = world
+    stopping = asyncio.Event()
+    leaving = SlowNotifier(0.01, stopping, stop_after=1)
+    jobs = w.jobs(notifier=leaving)
+    jobs.alerts.stopping = stopping
+    now = now_utc()
+    await jobs.sync_store(w.store, "reviews", now=now)
+    landed = [land(w, now, 1, f"Брак {i}") for i in range(3)]
+    later = now + timedelta(minutes=1)
+    await jobs.sync_store(w.store, "reviews", now=later)
+    assert len(leaving.alerts) == 1
+
+    staying = RecordingNotifier()
+    await w.jobs(notifier=staying).sync_store(w.store, "reviews", now=later + timedelta(seconds=10))
+    assert Counter(leaving.alerts + staying.alerts) == Counter((w.owner, r) for r in landed)

@@ -308,3 +308,22 @@ async def test_sync_all_reports_every_kind_when_one_fails(
     assert "FAILED: internal error: UndefinedTableError" in lines["questions"]
     assert "fetched" in lines["products"] and "fetched" in lines["reviews"]
     assert "fetched" in lines["chats"], "the kind after the failed one ran"
+
+
+async def test_webhook_run_without_redis_stops_with_one_line(tmp_path: Path) -> None:
+    """A webhook replica would keep forms in its own memory: it does not start at all."""
+    env = {
+        "BOT_TOKEN": "1:x",
+        "DATA_DIR": str(tmp_path / "data"),
+        "WEBHOOK_URL": "https://bot.example.com",
+        "WEBHOOK_SECRET": "a-long-enough_secret-0123456789",
+        "REDIS_URL": "",
+        "LOG_LEVEL": "WARNING",
+    }
+    code, _, err = await wbrep("run", env=env)
+    assert code == 1
+    assert err.strip().splitlines() == [
+        "error: REDIS_URL must be set with WEBHOOK_URL: webhook replicas keep conversation "
+        "state in Redis (e.g. REDIS_URL=redis://127.0.0.1:6379/0)"
+    ]
+    assert not (tmp_path / "data").exists(), "nothing was started"

@@ -435,3 +435,38 @@ async def test_an_auto_draft_that_meets_a_person_drafting_is_tried_again(world: 
     )
     report = await jobs.auto_draft_all(now=t1 + timedelta(minutes=1))
     assert report.drafted == 1, "one attempt allowed, and the collision did not use it"
+
+
+async def test_sync_slots_keep_their_interval_whatever_the_tick(world: World, db_url: str) -> None:
+    """The next slot follows the last slot, not the claim: ticks a few milliseconds early or
+    late, on two instances, run the store every interval (the claim-time schedule ran a 300 s
+    interval at 300 or 600 s: an early tick found the slot not yet due)."""
+    w = world
+    config = JobConfig(intervals={"reviews": 300, "questions": 600, "chats": 300, "products": 1})
+    other = await create_pool(db_url, max_size=4)
+    instances = [w.jobs(config=config), w.jobs(other, config=config)]
+    try:
+        start = now_utc()
+        ticks = [0.0, 60.0, 299.995, 360.0, 600.4, 899.99, 1199.0, 1500.002]
+        ran: list[float] = []
+        for i, offset in enumerate(ticks):
+            at = start + timedelta(seconds=offset)
+            results = await instances[i % 2].sync_due("reviews", now=at)
+            if any(not r.skipped for r in results):
+                ran.append(offset)
+        assert ran == [0.0, 299.995, 600.4, 899.99, 1199.0, 1500.002]
+        slot = await w.pool.fetchval(
+            "SELECT next_run_at FROM sync_schedule WHERE store_id = $1 AND slot = 'reviews'",
+            w.store,
+        )
+        assert slot == start + timedelta(seconds=1800), "slots stay on the first one's phase"
+        # Every instance down for an hour: the schedule starts afresh from the next tick.
+        late = start + timedelta(seconds=5400.5)
+        assert [r for r in await instances[0].sync_due("reviews", now=late) if not r.skipped]
+        slot = await w.pool.fetchval(
+            "SELECT next_run_at FROM sync_schedule WHERE store_id = $1 AND slot = 'reviews'",
+            w.store,
+        )
+        assert slot == late + timedelta(seconds=300)
+    finally:
+        await other.close()

@@ -536,3 +536,20 @@ async def test_chat_action_menu_button_copy_forward_and_keyboards(
     call = tg.calls_to("sendMessage")[0]
     assert (call.params["chat_id"], call.params["text"], call.ok) == (user.id, "меню", True)
     assert all(a.time <= b.time for a, b in zip(tg.calls, tg.calls[1:], strict=False))
+
+
+async def test_flood_limits_per_chat_and_per_bot() -> None:
+    async with FakeTelegram(flood_limits=True, per_second=5) as tg:
+        bot = tg.make_bot()
+        try:
+            users = [tg.user(100 + i) for i in range(6)]
+            await bot.send_message(users[0].id, "one")
+            with pytest.raises(TelegramRetryAfter):
+                await bot.send_message(users[0].id, "too soon for this chat")
+            for u in users[1:5]:
+                await bot.send_message(u.id, "x")
+            with pytest.raises(TelegramRetryAfter):
+                await bot.send_message(users[5].id, "the sixth in one second")
+            assert tg.flood_errors == 2
+        finally:
+            await bot.session.close()

@@ -87,3 +87,15 @@ def test_webhook_mode_requires_a_secret(monkeypatch: pytest.MonkeyPatch) -> None
         load_settings().require_webhook_secret()
     monkeypatch.setenv("WEBHOOK_SECRET", "a-long-enough_secret-0123456789")
     assert load_settings().require_webhook_secret() == "a-long-enough_secret-0123456789"
+
+
+def test_webhook_mode_requires_redis(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Webhook replicas share FSM state in Redis: without REDIS_URL start-up stops with one
+    line naming it (an empty value counts as unset)."""
+    monkeypatch.setenv("WEBHOOK_URL", "https://bot.example.com")
+    monkeypatch.setenv("WEBHOOK_SECRET", "a-long-enough_secret-0123456789")
+    monkeypatch.setenv("REDIS_URL", "")
+    with pytest.raises(SettingsError, match=r"^REDIS_URL must be set with WEBHOOK_URL"):
+        load_settings().require_webhook()
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/0")
+    assert load_settings().require_webhook() == "a-long-enough_secret-0123456789"

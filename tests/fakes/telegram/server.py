@@ -184,14 +184,28 @@ class FakeTelegram:
         bot_first_name: str = "WB Reputation",
         strict_html: bool = True,
         max_long_poll: float = 50.0,
+        flood_limits: bool = False,
+        per_second: int = 30,
+        chat_gap: float = 0.9,
     ) -> None:
-        """`strict_html` also refuses a bare `&` in HTML text (real Telegram shows it)."""
+        """`strict_html` also refuses a bare `&` in HTML text (real Telegram shows it).
+
+        `flood_limits` answers sendMessage with 429 (retry after 1 s) as Telegram does when
+        a bot goes over its limits: more than `per_second` messages in any second, or two
+        messages to one chat less than `chat_gap` seconds apart (Telegram's "about one a
+        second", with room for the network's jitter). `flood_errors` counts them."""
         self.token = token
         self.bot_id = int(token.split(":", 1)[0])
         self.bot_username = bot_username
         self.bot_first_name = bot_first_name
         self.strict_html = strict_html
         self.max_long_poll = max_long_poll
+        self.flood_limits = flood_limits
+        self.per_second = per_second
+        self.chat_gap = chat_gap
+        self.flood_errors = 0
+        self._sent_at: deque[float] = deque()
+        self._chat_sent_at: dict[str, float] = {}
 
         self.calls: list[ApiCall] = []
         self.unimplemented: list[ApiCall] = []
@@ -584,6 +598,8 @@ class FakeTelegram:
                 self.unimplemented.append(call)
                 raise ApiError(404, "Not Found: method not found")
             self._injected_failure(method)
+            if self.flood_limits and method.lower() == "sendmessage":
+                self._check_flood(str(values.get("chat_id")), call.time)
             result = await handler(Params(values))
             body: dict[str, Any] = {"ok": True, "result": result}
             status = 200
@@ -602,6 +618,23 @@ class FakeTelegram:
         if stored is None:
             return web.json_response(ApiError(404, "Not Found").envelope(), status=404)
         return web.Response(body=stored.data, content_type=stored.mime_type)
+
+    def _check_flood(self, chat: str, now: float) -> None:
+        """Telegram's flood control (see `flood_limits`); an accepted send is counted."""
+        while self._sent_at and self._sent_at[0] <= now - 1.0:
+            self._sent_at.popleft()
+        last = self._chat_sent_at.get(chat)
+        if len(self._sent_at) >= self.per_second or (
+            last is not None and now - last < self.chat_gap
+        ):
+            self.flood_errors += 1
+            raise ApiError(
+                429,
+                "Too Many Requests: retry after 1",
+                retry_after=1,
+            )
+        self._sent_at.append(now)
+        self._chat_sent_at[chat] = now
 
     def _injected_failure(self, method: str) -> None:
         queue = self._failures.get(method.lower())
