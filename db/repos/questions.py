@@ -1,10 +1,10 @@
-"""Questions from WB: sync upserts."""
+"""Questions from WB: sync upserts; the list, card and publish claims people work with."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from db.pool import Conn
@@ -75,3 +75,154 @@ async def upsert_questions(
     )
     inserted = sum(1 for r in rows if r["inserted"])
     return inserted, len(rows) - inserted
+
+
+# --------------------------------------------------------------------------- people's screens
+
+QUESTION_COLUMNS = """
+q.id, q.store_id, q.text, q.created_date, q.state, q.was_viewed, q.is_answered, q.answer,
+q.product_nm_id, q.product_name, q.product_supplier_article, q.product_brand_name,
+q.draft_reply
+"""
+
+
+async def page(
+    conn: Conn,
+    store_id: str,
+    *,
+    after: tuple[bool, datetime, str] | None,
+    limit: int,
+) -> list[Any]:
+    """Unanswered first, then newest first; keyset on (answered, created_date, id)."""
+    answered, created, qid = after if after else (False, None, None)
+    return list(
+        await conn.fetch(
+            f"""
+            SELECT {QUESTION_COLUMNS}, (q.is_answered IS TRUE) AS answered
+              FROM questions q
+             WHERE q.store_id = $1
+               AND ($3::timestamptz IS NULL
+                    OR (q.is_answered IS TRUE) > $2
+                    OR ((q.is_answered IS TRUE) = $2
+                        AND (q.created_date, q.id) < ($3::timestamptz, $4::text)))
+             ORDER BY (q.is_answered IS TRUE), q.created_date DESC, q.id DESC
+             LIMIT $5
+            """,
+            store_id,
+            answered,
+            created,
+            qid,
+            limit,
+        )
+    )
+
+
+async def count_unanswered(conn: Conn, store_id: str) -> int:
+    n = await conn.fetchval(
+        "SELECT count(*) FROM questions WHERE store_id = $1 AND is_answered IS NOT TRUE",
+        store_id,
+    )
+    return int(n or 0)
+
+
+async def card(conn: Conn, question_id: str) -> Any:
+    """The question, the product's row as the sync holds it (by nmId) and any publish claim."""
+    return await conn.fetchrow(
+        f"""
+        SELECT {QUESTION_COLUMNS}, p.id AS product_id, p.name AS p_name,
+               p.vendor_code AS p_vendor_code, p.wb_api_data AS p_wb_api_data,
+               qp.state AS publish_state, qp.started_at AS publish_started_at
+          FROM questions q
+          LEFT JOIN products p
+                 ON p.store_id = q.store_id AND p.wb_product_id = q.product_nm_id::text
+          LEFT JOIN question_publishes qp ON qp.question_id = q.id
+         WHERE q.id = $1
+        """,
+        question_id,
+    )
+
+
+async def store_of(conn: Conn, question_id: str) -> str | None:
+    sid: str | None = await conn.fetchval(
+        "SELECT store_id FROM questions WHERE id = $1", question_id
+    )
+    return sid
+
+
+async def set_draft(conn: Conn, question_id: str, text: str | None) -> bool:
+    """False when the question was answered meanwhile (the draft is not kept then)."""
+    done = await conn.fetchval(
+        "UPDATE questions SET draft_reply = $2, updated_at = now()"
+        " WHERE id = $1 AND is_answered IS NOT TRUE RETURNING true",
+        question_id,
+        text,
+    )
+    return bool(done)
+
+
+CLAIM_SQL = """
+INSERT INTO question_publishes AS p (question_id, state, action, text, started_at)
+VALUES ($1, 'publishing', $2, $3, now())
+ON CONFLICT (question_id) DO UPDATE
+   SET state = 'publishing', action = EXCLUDED.action, text = EXCLUDED.text, started_at = now()
+ WHERE $4 AND (p.state = 'unknown' OR p.started_at < now() - $5::interval)
+RETURNING p.question_id
+"""
+
+
+async def lock_for_publish(conn: Conn, question_id: str) -> Any:
+    return await conn.fetchrow(
+        "SELECT is_answered, draft_reply, state FROM questions WHERE id = $1 FOR UPDATE",
+        question_id,
+    )
+
+
+async def claim_publish(
+    conn: Conn, question_id: str, action: str, text: str, *, confirm: bool, stale: timedelta
+) -> bool:
+    return await conn.fetchval(CLAIM_SQL, question_id, action, text, confirm, stale) is not None
+
+
+async def claim_blocker(conn: Conn, question_id: str, *, stale: timedelta) -> str | None:
+    """'unknown' when an earlier publish is unconfirmed (or lost its process), None when one is
+    simply in flight."""
+    state: str | None = await conn.fetchval(
+        "SELECT state FROM question_publishes WHERE question_id = $1"
+        " AND (state = 'unknown' OR started_at < now() - $2::interval)",
+        question_id,
+        stale,
+    )
+    return state
+
+
+async def drop_claim(conn: Conn, question_id: str) -> None:
+    await conn.execute("DELETE FROM question_publishes WHERE question_id = $1", question_id)
+
+
+async def mark_unknown(conn: Conn, question_id: str) -> None:
+    await conn.execute(
+        "UPDATE question_publishes SET state = 'unknown' WHERE question_id = $1", question_id
+    )
+
+
+async def record_answer(conn: Conn, question_id: str, text: str, state: str) -> None:
+    """WB took the answer (state 'wbRu') or the rejection ('none')."""
+    await conn.execute(
+        """
+        UPDATE questions
+           SET answer = jsonb_build_object('text', $2::text, 'editable', FALSE),
+               is_answered = TRUE, state = $3, was_viewed = TRUE, draft_reply = NULL,
+               updated_at = now()
+         WHERE id = $1
+        """,
+        question_id,
+        text,
+        state,
+    )
+    await drop_claim(conn, question_id)
+
+
+async def record_viewed(conn: Conn, question_id: str) -> None:
+    await conn.execute(
+        "UPDATE questions SET was_viewed = TRUE, updated_at = now() WHERE id = $1", question_id
+    )

@@ -1,0 +1,157 @@
+"""Buyer questions (services/questions.py) against the WB emulator and the LLM stub."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import asyncpg
+import httpx
+import pytest
+
+from services.ai.client import AIClient, AIConfig
+from services.ai.tasks import AITasks
+from services.questions import PublishAction, QuestionError, QuestionErrorCode, QuestionService
+from services.reviews import draft_fingerprint
+from services.sync.base import SyncOptions
+from services.sync.service import SyncService
+from services.wb.client import RetryPolicy, WBUrls
+from services.wb.factory import WBClientFactory
+from services.wb.limits import LimitsConfig, MemoryRateLimiter
+from tests.fakes.llm import LLMStub
+from tests.fakes.wb.app import WBEmulator
+from tests.fakes.wb.context import EmulatorConfig
+from tests.fakes.wb.generator import generate_shop
+from tests.support.stores import make_store, make_user
+
+SCALE = 200.0
+
+
+@dataclass
+class Env:
+    pool: asyncpg.Pool
+    wb: WBEmulator
+    llm: LLMStub
+    service: QuestionService
+    store: str
+    question: str
+
+
+@pytest.fixture
+async def env(pool: asyncpg.Pool) -> AsyncIterator[Env]:
+    shop = generate_shop(7, reviews=0, products=3, questions=40, chats=0)
+    async with (
+        WBEmulator(shop, config=EmulatorConfig(limit_scale=SCALE)) as wb,
+        LLMStub() as llm,
+        httpx.AsyncClient(timeout=httpx.Timeout(5.0)) as http,
+    ):
+        factory = WBClientFactory(
+            WBUrls.from_mapping(wb.urls),
+            http,
+            MemoryRateLimiter(LimitsConfig(scale=SCALE)),
+            RetryPolicy(max_attempts=2, base_backoff=0.01, max_backoff=0.02, jitter=False),
+        )
+        owner = await make_user(pool)
+        store = await make_store(pool, owner, wb.token())
+        await SyncService(pool, factory, SyncOptions()).sync_all(
+            store, kinds=("products", "questions")
+        )
+        question = await pool.fetchval(
+            "SELECT id FROM questions WHERE store_id = $1 AND is_answered IS NOT TRUE"
+            " ORDER BY created_date DESC LIMIT 1",
+            store,
+        )
+        assert question is not None
+        client = AIClient(
+            AIConfig(
+                base_url=llm.base_url,
+                default_api_key="sk-test",
+                timeout_seconds=2.0,
+                attempts=1,
+                backoff_base_seconds=0.01,
+                backoff_max_seconds=0.02,
+            )
+        )
+        yield Env(
+            pool, wb, llm, QuestionService(pool, AITasks(client, pool), factory), store, question
+        )
+        await client.aclose()
+
+
+async def test_list_is_unanswered_first_and_keyset_paged(env: Env) -> None:
+    seen: list[str] = []
+    flags: list[bool] = []
+    after = None
+    while True:
+        page = await env.service.page(env.store, after, limit=7)
+        seen += [i.id for i in page.items]
+        flags += [i.answered for i in page.items]
+        if page.next_after is None:
+            break
+        after = page.next_after
+    total = await env.pool.fetchval("SELECT count(*) FROM questions WHERE store_id = $1", env.store)
+    assert len(seen) == len(set(seen)) == total
+    assert flags == sorted(flags)  # all unanswered before any answered
+    assert False in flags and page.unanswered == flags.count(False)
+
+
+async def test_card_carries_the_product_facts(env: Env) -> None:
+    card = await env.service.card(env.question)
+    assert card.product.name and card.product.wb_product_id
+    assert card.product.id is not None  # the synced product card was found by nmId
+    assert not card.answered and card.draft is None
+
+
+async def test_answered_end_to_end_and_recorded_once_by_wb(env: Env) -> None:
+    draft = await env.service.draft(env.question)
+    assert draft.ok
+    prompt = env.llm.requests[-1].body["messages"][-1]["content"]
+    card = await env.service.card(env.question)
+    assert card.product.name in prompt and card.text[:20] in prompt
+    shown = draft_fingerprint(draft.text)
+    results = await asyncio.gather(
+        *(env.service.publish(env.question, shown=shown) for _ in range(4)),
+        return_exceptions=True,
+    )
+    assert sum(1 for r in results if r == draft.text) == 1
+    assert all(
+        isinstance(r, QuestionError)
+        and r.code in (QuestionErrorCode.BUSY, QuestionErrorCode.ALREADY_ANSWERED)
+        for r in results
+        if r != draft.text
+    )
+    answers = [p for p in env.wb.stats.question_patches if p[1] == env.question]
+    assert len(answers) == 1 and answers[0][2]["answer"]["text"] == draft.text
+    assert env.wb.state.questions[env.question].answer.text == draft.text  # type: ignore[union-attr]
+    card = await env.service.card(env.question)
+    assert card.answered and card.answer_text == draft.text and card.draft is None
+
+
+async def test_a_changed_draft_is_not_sent(env: Env) -> None:
+    await env.service.save_draft(env.question, "Здравствуйте! Размер соответствует таблице.")
+    with pytest.raises(QuestionError) as exc:
+        await env.service.publish(env.question, shown=draft_fingerprint("другой текст"))
+    assert exc.value.code is QuestionErrorCode.DRAFT_CHANGED
+    assert not env.wb.stats.question_patches
+
+
+async def test_guard_refuses_a_phone_number(env: Env) -> None:
+    text = "Здравствуйте! Позвоните нам: +7 999 123-45-67."
+    assert not (await env.service.save_draft(env.question, text)).ok
+    with pytest.raises(QuestionError) as exc:
+        await env.service.publish(env.question, shown=draft_fingerprint(text))
+    assert exc.value.code is QuestionErrorCode.GUARD
+    assert not env.wb.stats.question_patches
+
+
+async def test_reject_and_viewed(env: Env) -> None:
+    await env.service.mark_viewed(env.question)
+    assert env.wb.stats.question_patches[-1][2] == {"id": env.question, "wasViewed": True}
+    text = "Вопрос не относится к товару."
+    await env.service.save_draft(env.question, text)
+    await env.service.publish(
+        env.question, shown=draft_fingerprint(text), action=PublishAction.REJECT
+    )
+    assert env.wb.stats.question_patches[-1][2]["state"] == "none"
+    assert (await env.service.card(env.question)).answered
