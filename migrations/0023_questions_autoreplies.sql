@@ -39,6 +39,7 @@ CREATE TABLE autoreply_excluded (
 
 -- One row per review the automatic replies looked at, ever: the primary key is the
 -- "at most one automatic reply per review" rule. state:
+--   drafting   claimed by one instance while the LLM drafts (claimed_at, claimed_by)
 --   held       hides a complaint (or excluded, or guard refused): left to a person
 --   shadow     what would have been sent (shadow mode), never sent
 --   suggested  a draft waiting for one tap (suggest mode)
@@ -52,7 +53,7 @@ CREATE TABLE autoreplies (
   store_id    TEXT NOT NULL REFERENCES stores(id) ON DELETE CASCADE,
   product_id  TEXT NOT NULL,
   rating      SMALLINT NOT NULL,
-  state       TEXT NOT NULL CHECK (state IN ('held', 'shadow', 'suggested', 'scheduled',
+  state       TEXT NOT NULL CHECK (state IN ('drafting', 'held', 'shadow', 'suggested', 'scheduled',
                                               'cancelled', 'sending', 'sent', 'skipped')),
   reason      TEXT NULL,
   text        TEXT NULL,

@@ -546,10 +546,17 @@ def complaint_user_message(product: ProductInfo, review: ReviewInfo) -> str:
     return "\n".join(lines)
 
 
-def review_reply_user_message(product: ProductInfo, review: ReviewInfo) -> str:
+def review_reply_user_message(
+    product: ProductInfo, review: ReviewInfo, avoid: Sequence[str] = ()
+) -> str:
+    """`avoid`: the store's earlier replies about this product today (automatic replies), so
+    that no two read alike."""
     lines = [TASK_LINES["review_reply"], "", *product_block(product)]
     lines += rules_block(product, review.rating, chat=False)
     lines += ["", *review_block(review)]
+    if avoid:
+        lines += ["", "Сегодня на отзывы об этом товаре уже ответили так; не повторяй их слова:"]
+        lines += fenced("EARLIER", [_clip(text) for text in avoid])
     return "\n".join(lines)
 
 

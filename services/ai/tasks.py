@@ -25,7 +25,7 @@ import enum
 import hashlib
 import json
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
@@ -668,11 +668,12 @@ class AITasks:
         product: ProductInfo,
         review: ReviewInfo,
         settings: SettingsArg = LOAD_SETTINGS,
+        avoid: Sequence[str] = (),
     ) -> ReplyDraft:
         call = self._reply_call(store, await self._settings(store, settings), "review", review.id)
         return await self._reply(
             call,
-            review_reply_user_message(product, review),
+            review_reply_user_message(product, review, avoid),
             channel="review_reply",
             rating=review.rating,
             product=product,
