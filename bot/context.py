@@ -7,6 +7,7 @@ Handlers name what they need as parameters: `settings`, `pool`, `wb`, `sync`, `a
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
@@ -14,7 +15,10 @@ import asyncpg
 from services.ai.client import AIClient, AIConfig
 from services.ai.pricing import Pricing
 from services.ai.tasks import AITasks
+from services.autoreplies import AutoReplyService
 from services.complaints import ComplaintService
+from services.questions import QuestionService
+from services.reviews import ReviewService
 from services.settings import Settings
 from services.sync.base import SyncOptions
 from services.sync.service import SyncService
@@ -30,6 +34,8 @@ class AppServices:
     ai_client: AIClient
     ai: AITasks
     complaints: ComplaintService
+    questions: QuestionService
+    autoreplies: AutoReplyService
     redis: Any | None = None
 
     def workflow_data(self) -> dict[str, Any]:
@@ -40,6 +46,8 @@ class AppServices:
             "sync": self.sync,
             "ai": self.ai,
             "complaints": self.complaints,
+            "questions": self.questions,
+            "autoreplies": self.autoreplies,
             "services": self,
         }
 
@@ -74,5 +82,7 @@ def build_services(
         ai_client=ai_client,
         ai=ai,
         complaints=ComplaintService(pool, ai),
+        questions=QuestionService(pool, ai, wb),
+        autoreplies=AutoReplyService(pool, ReviewService(pool, ai, wb), lambda: datetime.now(UTC)),
         redis=redis,
     )

@@ -125,6 +125,12 @@ class TelegramNotifier:
     def _t(self, language: str, key: str, **kwargs: Any) -> str:
         return self.core.get(key, language, **kwargs)
 
+    async def send(
+        self, to: Recipient, text: str, keyboard: InlineKeyboardMarkup | None = None
+    ) -> Delivery:
+        """One message to one person (escaped HTML), paced and retried as alerts are."""
+        return await self._send(to, text, keyboard)
+
     async def _send(
         self, to: Recipient, text: str, keyboard: InlineKeyboardMarkup | None = None
     ) -> Delivery:

@@ -11,6 +11,8 @@ Sync ticks run every minute at most and sync the stores that are due: each store
 from __future__ import annotations
 
 import logging
+import os
+import socket
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -20,11 +22,13 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from bot.announcer import TelegramAnnouncer
 from bot.context import AppServices
 from bot.i18n import create_core
 from bot.lifecycle import Lifecycle
 from bot.notifier import Pacer, TelegramNotifier
 from services.alerts import AlertService
+from services.autoreplies import AutoReplyJob
 from services.jobs import JobConfig, Jobs
 from services.reminders import ReminderService
 from services.settings import Settings
@@ -48,6 +52,23 @@ def create_pacer(services: AppServices, bot: Bot) -> Pacer:
         return Pacer()
     limiter = RedisRateLimiter(services.redis, LimitsConfig(max_wait=None), prefix="wbrep:tg")
     return Pacer(limiter=limiter, key=f"bot{bot.id}")
+
+
+AUTOREPLY_SECONDS = 60
+
+
+def autoreply_job(services: AppServices, bot: Bot) -> AutoReplyJob:
+    """Automatic replies: claims in PostgreSQL make any number of replicas safe."""
+    notifier = TelegramNotifier(
+        bot, services.pool, create_core(), pacer=create_pacer(services, bot)
+    )
+    return AutoReplyJob(
+        services.pool,
+        services.ai,
+        services.wb,
+        holder=f"{socket.gethostname()}:{os.getpid()}",
+        announcer=TelegramAnnouncer(notifier, services.autoreplies),
+    )
 
 
 def build_jobs(services: AppServices, bot: Bot, lifecycle: Lifecycle | None = None) -> Jobs:
@@ -144,6 +165,14 @@ def start_scheduler(
 ) -> AsyncIOScheduler:
     jobs = build_jobs(services, bot, lifecycle)
     scheduler = create_scheduler(jobs, services.settings, lifecycle=lifecycle)
+    scheduler.add_job(
+        _runner(
+            "autoreplies", autoreply_job(services, bot).tick, lambda: datetime.now(UTC), lifecycle
+        ),
+        IntervalTrigger(seconds=AUTOREPLY_SECONDS, timezone=services.settings.tz),
+        id="autoreplies",
+        replace_existing=True,
+    )
     scheduler.start()
     log.info("scheduler started: %s", ", ".join(j.id for j in scheduler.get_jobs()))
     return scheduler

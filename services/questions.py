@@ -26,6 +26,7 @@ from services.ai.leases import ai_lease
 from services.ai.prompting import ProductInfo, QuestionInfo, StoreInfo, select_characteristics
 from services.ai.tasks import AITasks, ReplyDraft
 from services.ai.textnorm import asks_other_language
+from services.members import Role, store_role, user_stores
 from services.reviews import draft_fingerprint
 from services.wb.client import ANSWER_MAX, ANSWER_MIN
 from services.wb.errors import WBAuthError, WBError, WBRateLimited, WBRequestError
@@ -138,6 +139,24 @@ class QuestionService:
         """For access checks: the question's store, None when there is no such question."""
         return await repo.store_of(self.pool, question_id)
 
+    async def role(self, user_id: str, store_id: str) -> Role | None:
+        return await store_role(self.pool, user_id, store_id)
+
+    async def may_act(self, user_id: str, question_id: str) -> str | None:
+        """The question's store when this person works it, else None (unknown or not theirs
+        get the same answer, so a forged id learns nothing)."""
+        store_id = await repo.store_of(self.pool, question_id)
+        if store_id is None or await store_role(self.pool, user_id, store_id) is None:
+            return None
+        return store_id
+
+    async def stores_of(self, user_id: str) -> list[tuple[str, str, int]]:
+        """(store id, name, unanswered questions) of every store the person works."""
+        out = []
+        for store, _role in await user_stores(self.pool, user_id):
+            out.append((store.id, store.name, await repo.count_unanswered(self.pool, store.id)))
+        return out
+
     async def page(
         self, store_id: str, after: tuple[bool, datetime, str] | None = None, limit: int = PAGE_SIZE
     ) -> QuestionPage:
@@ -173,6 +192,13 @@ class QuestionService:
             draft=row["draft_reply"],
             publish_state=None if row["is_answered"] else state,
         )
+
+    async def draft_problems(self, card: QuestionCard) -> list[str]:
+        """The guard's objections to the card's draft, in words (empty: it may be published)."""
+        if not card.draft:
+            return []
+        store = await stores_repo.get_store(self.pool, card.store_id)
+        return guard_answer(card.draft, store.ai_instructions if store else None).describe()
 
     async def draft(self, question_id: str) -> ReplyDraft:
         """A new AI draft from the card's facts and the store's instructions, stored as the

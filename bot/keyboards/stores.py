@@ -9,7 +9,9 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from aiogram_i18n import I18nContext
 
 from bot.callbacks import MenuCb, StoreCb
+from bot.keyboards.autoreplies import AutoAction, AutoCb
 from bot.keyboards.menu import back_to_menu
+from bot.keyboards.questions import QListAction, QListCb
 from db.models import StoreRow
 from services.members import Role
 
@@ -72,6 +74,14 @@ def store_card(i18n: I18nContext, store: StoreRow, role: Role) -> InlineKeyboard
             text=i18n.get("stores-btn-delete"), callback_data=StoreCb(action="del", store_id=sid)
         )
         sizes += [2, 2, 1]
+    kb.button(
+        text=i18n.get("menu-questions"),
+        callback_data=QListCb(action=QListAction.OPEN, store_id=sid),
+    )
+    kb.button(
+        text=i18n.get("ar-btn-open"), callback_data=AutoCb(action=AutoAction.OPEN, store_id=sid)
+    )
+    sizes.append(2)
     kb.button(text=i18n.get("stores-btn-list"), callback_data=MenuCb(section="stores"))
     sizes.append(1)
     kb.adjust(*sizes)

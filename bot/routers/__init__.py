@@ -21,10 +21,12 @@ def _adopt(parent: Router, child: Router) -> None:
 def setup_routers() -> Router:
     from bot.routers import (
         admin,
+        autoreplies,
         complaints,
         fallback,
         menu,
         products,
+        questions,
         reviews,
         settings,
         start,
@@ -41,7 +43,9 @@ def setup_routers() -> Router:
         reviews.router,
         complaints.router,
         products.router,
-        fallback.router,
     ):
         _adopt(root, feature)
+    root.include_router(questions.setup())
+    root.include_router(autoreplies.setup())
+    _adopt(root, fallback.router)
     return root

@@ -393,3 +393,29 @@ async def put_suggestion_draft(conn: Conn, review_id: str) -> str | None:
         review_id,
     )
     return text
+
+
+async def store_people(conn: Conn, store_id: str) -> list[Any]:
+    """The owner and managers of a store with a Telegram chat that has not blocked the bot:
+    who is told about replies waiting out their cancel window."""
+    return list(
+        await conn.fetch(
+            """
+            SELECT DISTINCT t.user_id, t.telegram_id,
+                   COALESCE(p.language,
+                            CASE WHEN t.language_code LIKE 'en%' THEN 'en' ELSE 'ru' END)
+                     AS language
+              FROM (SELECT owner_id AS user_id FROM stores WHERE id = $1
+                    UNION SELECT user_id FROM store_members WHERE store_id = $1) people
+              JOIN telegram_accounts t ON t.user_id = people.user_id
+              LEFT JOIN user_preferences p ON p.user_id = t.user_id
+             WHERE t.is_blocked IS NOT TRUE
+            """,
+            store_id,
+        )
+    )
+
+
+async def store_name(conn: Conn, store_id: str) -> str | None:
+    name: str | None = await conn.fetchval("SELECT name FROM stores WHERE id = $1", store_id)
+    return name

@@ -1,0 +1,154 @@
+"""Automatic replies to 4-5 star reviews: a store's settings (mode per rating, daily cap,
+cancel window), the shadow list ("what would have been sent this week"), the suggest queue
+(one tap to publish), and "Не отправлять" on a cancel-window announcement. The router's
+middleware checks access; handlers call `AutoReplyService` and render."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiogram import BaseMiddleware, Router
+from aiogram.types import CallbackQuery, InaccessibleMessage, TelegramObject
+from aiogram_i18n import I18nContext
+
+from bot.filters import Approved
+from bot.keyboards.autoreplies import (
+    CAPS,
+    MODES,
+    WINDOWS,
+    AutoAction,
+    AutoCb,
+    AutoReplyCb,
+    ReplyAction,
+    back_keyboard,
+    next_in,
+    queue_keyboard,
+    settings_keyboard,
+)
+from bot.ui import answer, busy, show
+from bot.views.autoreplies import render_rows, render_settings
+from services.autoreplies import AutoReplyError, AutoReplyService
+from services.reviews import ReplyError
+
+QUEUE_PAGE = 5
+
+
+class AutoReplyAccess(BaseMiddleware):
+    """Settings need the store's owner; a reply's buttons need anyone who works the store."""
+
+    async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        cb = data.get("callback_data")
+        user = data.get("user")
+        service: AutoReplyService = data["autoreplies"]
+        if isinstance(cb, AutoCb):
+            role = await service.role(user.id, cb.store_id) if user is not None else None
+            read_only = cb.action in (AutoAction.OPEN, AutoAction.SHADOW, AutoAction.QUEUE)
+            allowed = role == "owner" or (role is not None and read_only)
+        elif isinstance(cb, AutoReplyCb):
+            allowed = user is not None and await service.may_act(user.id, cb.review_id) is not None
+        else:
+            return await handler(event, data)
+        if not allowed:
+            i18n: I18nContext = data["i18n"]
+            if isinstance(event, CallbackQuery):
+                await answer(event, i18n.get("ar-no-access"), alert=True)
+            return None
+        return await handler(event, data)
+
+
+async def _show_settings(
+    query: CallbackQuery, i18n: I18nContext, service: AutoReplyService, store_id: str
+) -> None:
+    settings = await service.settings(store_id)
+    queued = len(await service.queue(store_id, limit=100))
+    text = render_settings(i18n, await service.store_name(store_id), settings)
+    await show(query, text, settings_keyboard(i18n, settings, queued=queued))
+
+
+def setup() -> Router:
+    router = Router(name="autoreplies")
+    router.callback_query.filter(Approved())
+    router.callback_query.middleware(AutoReplyAccess())
+
+    @router.callback_query(AutoCb.filter())
+    async def on_settings(
+        query: CallbackQuery,
+        callback_data: AutoCb,
+        i18n: I18nContext,
+        autoreplies: AutoReplyService,
+    ) -> None:
+        sid = callback_data.store_id
+        action = callback_data.action
+        if action in (AutoAction.MODE4, AutoAction.MODE5):
+            rating = 4 if action is AutoAction.MODE4 else 5
+            current = (await autoreplies.settings(sid)).mode(rating)
+            await autoreplies.set_mode(sid, rating, next_in(MODES, current))
+        elif action is AutoAction.CAP:
+            current_cap = (await autoreplies.settings(sid)).daily_cap
+            await autoreplies.set_limits(sid, daily_cap=next_in(CAPS, current_cap))
+        elif action is AutoAction.WINDOW:
+            current_window = (await autoreplies.settings(sid)).cancel_minutes
+            await autoreplies.set_limits(sid, cancel_minutes=next_in(WINDOWS, current_window))
+        elif action is AutoAction.SHADOW:
+            rows = await autoreplies.shadow_week(sid, limit=10)
+            await show(
+                query,
+                render_rows(i18n, i18n.get("ar-shadow-title"), rows),
+                back_keyboard(i18n, sid),
+            )
+            await answer(query)
+            return
+        elif action is AutoAction.QUEUE:
+            rows = await autoreplies.queue(sid, limit=QUEUE_PAGE)
+            await show(
+                query,
+                render_rows(i18n, i18n.get("ar-queue-title"), rows),
+                queue_keyboard(i18n, sid, rows),
+            )
+            await answer(query)
+            return
+        await _show_settings(query, i18n, autoreplies, sid)
+        await answer(query)
+
+    @router.callback_query(AutoReplyCb.filter())
+    async def on_reply(
+        query: CallbackQuery,
+        callback_data: AutoReplyCb,
+        i18n: I18nContext,
+        autoreplies: AutoReplyService,
+    ) -> None:
+        rid = callback_data.review_id
+        with busy(f"ar:{rid}") as first:
+            if not first:
+                await answer(query)
+                return
+            if callback_data.action is ReplyAction.CANCEL:
+                try:
+                    await autoreplies.cancel(rid)
+                except AutoReplyError as exc:
+                    await answer(query, i18n.get(f"ar-err-{exc.code.value}"), alert=True)
+                    return
+                note = i18n.get("ar-cancelled")
+            else:
+                try:
+                    await autoreplies.publish_suggestion(rid, shown=callback_data.fp)
+                except AutoReplyError as exc:
+                    await answer(query, i18n.get(f"ar-err-{exc.code.value}"), alert=True)
+                    return
+                except ReplyError as exc:
+                    await answer(query, i18n.get("ar-err-publish", code=exc.code), alert=True)
+                    return
+                note = i18n.get("ar-published")
+        message = query.message
+        if message is not None and not isinstance(message, InaccessibleMessage):
+            await message.edit_reply_markup(reply_markup=None)
+            await message.answer(note)
+        await answer(query, note)
+
+    return router

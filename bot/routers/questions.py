@@ -1,0 +1,374 @@
+"""Buyer questions: "Вопросы" from the main menu and the store card, a store's list
+(unanswered first, keyset pages), the question card with AI draft, edit, regenerate, publish,
+reject and "viewed". Handlers are thin: the router's middleware checks access, one
+`QuestionService` call, one view."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from aiogram import BaseMiddleware, F, Router
+from aiogram.fsm.context import FSMContext
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.types import CallbackQuery, Message, TelegramObject
+from aiogram_i18n import I18nContext
+from pydantic import BaseModel
+
+from bot.callbacks import MenuCb
+from bot.filters import Approved
+from bot.keyboards.menu import only_menu
+from bot.keyboards.questions import (
+    QAction,
+    QListAction,
+    QListCb,
+    QPublishAction,
+    QPublishCb,
+    QuestionCb,
+    cancel_keyboard,
+    card_keyboard,
+    list_keyboard,
+    reject_keyboard,
+    stores_keyboard,
+)
+from bot.render import esc
+from bot.ui import answer, busy, show
+from bot.views.questions import render_card, render_list
+from services.questions import (
+    PAGE_SIZE,
+    PublishAction,
+    QuestionError,
+    QuestionErrorCode,
+    QuestionService,
+)
+
+VIEW_KEY = "questions"
+TYPED_MAX = 2500
+
+_tasks: set[asyncio.Task[None]] = set()
+
+
+class QuestionStates(StatesGroup):
+    edit = State()
+
+
+class Cursor(BaseModel):
+    answered: bool
+    created: datetime
+    id: str
+
+
+class QuestionListView(BaseModel):
+    """A store's question list: the cursor each shown page started after (None: the first)."""
+
+    store_id: str
+    starts: list[Cursor | None] = [None]
+
+
+class EditForm(BaseModel):
+    question_id: str
+
+
+async def _load_view(state: FSMContext) -> QuestionListView | None:
+    raw = (await state.get_data()).get(VIEW_KEY)
+    if not isinstance(raw, dict):
+        return None
+    try:
+        return QuestionListView.model_validate(raw)
+    except ValueError:
+        return None
+
+
+async def _save_view(state: FSMContext, view: QuestionListView) -> None:
+    await state.update_data({VIEW_KEY: view.model_dump(mode="json")})
+
+
+class QuestionAccess(BaseMiddleware):
+    """Every question button: the person works the question's store, or nothing runs."""
+
+    async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        cb = data.get("callback_data")
+        user = data.get("user")
+        questions: QuestionService = data["questions"]
+        allowed = False
+        if user is not None and isinstance(cb, QuestionCb | QPublishCb):
+            allowed = await questions.may_act(user.id, cb.question_id) is not None
+        elif user is not None and isinstance(cb, QListCb):
+            allowed = await questions.role(user.id, cb.store_id) is not None
+        else:
+            return await handler(event, data)
+        if not allowed:
+            i18n: I18nContext = data["i18n"]
+            if isinstance(event, CallbackQuery):
+                await answer(event, i18n.get("q-no-access"), alert=True)
+            return None
+        return await handler(event, data)
+
+
+def _error_text(i18n: I18nContext, exc: QuestionError) -> str:
+    return i18n.get(f"q-err-{exc.code.value}")
+
+
+async def _show_card(
+    target: Message | CallbackQuery,
+    i18n: I18nContext,
+    questions: QuestionService,
+    question_id: str,
+    *,
+    note: str | None = None,
+) -> None:
+    card = await questions.card(question_id)
+    problems = await questions.draft_problems(card)
+    text = render_card(i18n, card, datetime.now(UTC), problems)
+    if note:
+        text = f"{note}\n\n{text}"
+    await show(
+        target, text, card_keyboard(i18n, card, publishable=bool(card.draft) and not problems)
+    )
+
+
+def setup() -> Router:
+    """The questions router (built by a factory so a second Dispatcher gets a fresh one)."""
+    router = Router(name="questions")
+    router.message.filter(Approved())
+    router.callback_query.filter(Approved())
+    router.callback_query.middleware(QuestionAccess())
+
+    @router.callback_query(MenuCb.filter(F.section == "questions"))
+    async def on_menu(
+        query: CallbackQuery,
+        state: FSMContext,
+        i18n: I18nContext,
+        questions: QuestionService,
+        user: Any,
+    ) -> None:
+        stores = await questions.stores_of(user.id)
+        if not stores:
+            await show(query, i18n.get("q-no-stores"), only_menu(i18n))
+        elif len(stores) == 1:
+            view = QuestionListView(store_id=stores[0][0])
+            await _save_view(state, view)
+            await _render_list(query, i18n, questions, view, stores)
+        else:
+            await show(query, i18n.get("q-pick-store"), stores_keyboard(i18n, stores))
+        await answer(query)
+
+    async def _render_list(
+        target: CallbackQuery | Message,
+        i18n: I18nContext,
+        questions: QuestionService,
+        view: QuestionListView,
+        stores: list[tuple[str, str, int]],
+    ) -> None:
+        start = view.starts[-1]
+        after = (start.answered, start.created, start.id) if start else None
+        page = await questions.page(view.store_id, after)
+        names = {sid: name for sid, name, _ in stores}
+        first = (len(view.starts) - 1) * PAGE_SIZE + 1
+        text = render_list(i18n, names.get(view.store_id, ""), page, datetime.now(UTC), first)
+        kb = list_keyboard(i18n, page, view.store_id, has_prev=len(view.starts) > 1)
+        await show(target, text, kb)
+
+    @router.callback_query(QListCb.filter())
+    async def on_list(
+        query: CallbackQuery,
+        callback_data: QListCb,
+        state: FSMContext,
+        i18n: I18nContext,
+        questions: QuestionService,
+        user: Any,
+    ) -> None:
+        view = await _load_view(state)
+        if (
+            callback_data.action is QListAction.OPEN
+            or view is None
+            or (view.store_id != callback_data.store_id)
+        ):
+            view = QuestionListView(store_id=callback_data.store_id)
+        elif callback_data.action is QListAction.NEXT:
+            start = view.starts[-1]
+            after = (start.answered, start.created, start.id) if start else None
+            page = await questions.page(view.store_id, after)
+            if page.next_after is not None:
+                a, c, i = page.next_after
+                view.starts.append(Cursor(answered=a, created=c, id=i))
+        elif callback_data.action is QListAction.PREV and len(view.starts) > 1:
+            view.starts.pop()
+        await _save_view(state, view)
+        await _render_list(query, i18n, questions, view, await questions.stores_of(user.id))
+        await answer(query)
+
+    @router.callback_query(QuestionCb.filter(F.action == QAction.BACK))
+    async def on_back(
+        query: CallbackQuery,
+        callback_data: QuestionCb,
+        state: FSMContext,
+        i18n: I18nContext,
+        questions: QuestionService,
+        user: Any,
+    ) -> None:
+        await state.set_state(None)
+        store_id = await questions.store_of(callback_data.question_id) or ""
+        view = await _load_view(state)
+        if view is None or view.store_id != store_id:
+            view = QuestionListView(store_id=store_id)
+            await _save_view(state, view)
+        await _render_list(query, i18n, questions, view, await questions.stores_of(user.id))
+        await answer(query)
+
+    @router.callback_query(QuestionCb.filter(F.action == QAction.OPEN))
+    async def on_open(
+        query: CallbackQuery,
+        callback_data: QuestionCb,
+        state: FSMContext,
+        i18n: I18nContext,
+        questions: QuestionService,
+    ) -> None:
+        await state.set_state(None)
+        await _show_card(query, i18n, questions, callback_data.question_id)
+        await answer(query)
+
+    @router.callback_query(QuestionCb.filter(F.action == QAction.DRAFT))
+    async def on_draft(
+        query: CallbackQuery,
+        callback_data: QuestionCb,
+        i18n: I18nContext,
+        questions: QuestionService,
+    ) -> None:
+        qid = callback_data.question_id
+        await answer(query, i18n.get("q-drafting"))
+
+        async def work() -> None:
+            with busy(f"q-draft:{qid}") as first:
+                if not first:
+                    return
+                note = None
+                try:
+                    await questions.draft(qid)
+                except QuestionError as exc:
+                    note = _error_text(i18n, exc)
+                except Exception:
+                    note = i18n.get("q-err-ai")
+                await _show_card(query, i18n, questions, qid, note=note)
+
+        task = asyncio.create_task(work())
+        _tasks.add(task)
+        task.add_done_callback(_tasks.discard)
+
+    @router.callback_query(QuestionCb.filter(F.action == QAction.EDIT))
+    async def on_edit(
+        query: CallbackQuery,
+        callback_data: QuestionCb,
+        state: FSMContext,
+        i18n: I18nContext,
+    ) -> None:
+        await state.set_state(QuestionStates.edit)
+        await state.update_data(
+            {"question_edit": EditForm(question_id=callback_data.question_id).model_dump()}
+        )
+        await show(
+            query, i18n.get("q-edit-prompt"), cancel_keyboard(i18n, callback_data.question_id)
+        )
+        await answer(query)
+
+    @router.message(QuestionStates.edit, F.text)
+    async def on_edit_text(
+        message: Message,
+        state: FSMContext,
+        i18n: I18nContext,
+        questions: QuestionService,
+        user: Any,
+    ) -> None:
+        raw = (await state.get_data()).get("question_edit")
+        await state.set_state(None)
+        if not isinstance(raw, dict):
+            await message.answer(i18n.get("q-err-not_found"))
+            return
+        form = EditForm.model_validate(raw)
+        if await questions.may_act(user.id, form.question_id) is None:
+            await message.answer(i18n.get("q-no-access"))
+            return
+        text = message.text or ""
+        if len(text) > TYPED_MAX:
+            await state.set_state(QuestionStates.edit)
+            await message.answer(
+                i18n.get("q-edit-too-long", limit=TYPED_MAX),
+                reply_markup=cancel_keyboard(i18n, form.question_id),
+            )
+            return
+        note = None
+        try:
+            await questions.save_draft(form.question_id, text)
+        except QuestionError as exc:
+            note = _error_text(i18n, exc)
+        await _show_card(message, i18n, questions, form.question_id, note=note)
+
+    @router.callback_query(QuestionCb.filter(F.action == QAction.REJECT_ASK))
+    async def on_reject_ask(
+        query: CallbackQuery,
+        callback_data: QuestionCb,
+        i18n: I18nContext,
+        questions: QuestionService,
+    ) -> None:
+        card = await questions.card(callback_data.question_id)
+        await show(
+            query, i18n.get("q-reject-ask", text=esc(card.draft or "")), reject_keyboard(i18n, card)
+        )
+        await answer(query)
+
+    @router.callback_query(QuestionCb.filter(F.action == QAction.VIEWED))
+    async def on_viewed(
+        query: CallbackQuery,
+        callback_data: QuestionCb,
+        i18n: I18nContext,
+        questions: QuestionService,
+    ) -> None:
+        note = None
+        try:
+            await questions.mark_viewed(callback_data.question_id)
+        except QuestionError as exc:
+            note = _error_text(i18n, exc)
+        await _show_card(query, i18n, questions, callback_data.question_id, note=note)
+        await answer(query)
+
+    @router.callback_query(QPublishCb.filter())
+    async def on_publish(
+        query: CallbackQuery,
+        callback_data: QPublishCb,
+        i18n: I18nContext,
+        questions: QuestionService,
+    ) -> None:
+        qid = callback_data.question_id
+        with busy(f"q-publish:{qid}") as first:
+            if not first:
+                await answer(query, i18n.get("q-err-busy"))
+                return
+            action = (
+                PublishAction.REJECT
+                if callback_data.action is QPublishAction.REJECT
+                else PublishAction.ANSWER
+            )
+            try:
+                await questions.publish(
+                    qid,
+                    shown=callback_data.fp,
+                    action=action,
+                    confirm=callback_data.action is QPublishAction.CONFIRM,
+                )
+            except QuestionError as exc:
+                note = _error_text(i18n, exc)
+                if exc.code is QuestionErrorCode.GUARD:
+                    note += "\n" + esc("; ".join(exc.problems))
+            else:
+                note = i18n.get("q-published" if action is PublishAction.ANSWER else "q-rejected")
+            await _show_card(query, i18n, questions, qid, note=note)
+        await answer(query)
+
+    return router

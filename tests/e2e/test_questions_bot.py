@@ -1,0 +1,130 @@
+"""Buyer questions and automatic replies in the bot, end to end: the fake Telegram, the WB
+emulator, the LLM stub, a real database."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from bot.keyboards.autoreplies import AutoReplyCb, ReplyAction
+from bot.keyboards.questions import QAction, QuestionCb
+from services.access import add_user
+from services.autoreplies import AutoReplyJob, Mode
+from tests.e2e.harness import BotEnv
+from tests.fakes.telegram import FakeUser
+from tests.fakes.wb.state import Question
+from tests.support.stores import make_store
+
+
+def ask(env: BotEnv, n: int = 3) -> None:
+    """Unanswered buyer questions in the emulator (the small shop's are all answered)."""
+    seller_state = next(iter(env.wb.sellers.values()))
+    nm = next(iter(seller_state.cards))
+    now_ns = int(datetime.now(UTC).timestamp()) * 1_000_000_000
+    for i in range(n):
+        seller_state.add_question(
+            Question(
+                id=f"qe2e{i:03d}x{nm}",
+                text=f"Подскажите, из какого материала сделан товар? Вопрос {i}",
+                created_ns=now_ns - (i + 1) * 3_600_000_000_000,
+                product=seller_state.product_details(nm),
+            )
+        )
+
+
+async def seller(env: BotEnv, tg_id: int = 601) -> tuple[FakeUser, str, str]:
+    reg = await add_user(env.pool, f"q{tg_id}@example.com", telegram_id=tg_id, approve=True)
+    store_id = await make_store(env.pool, reg.user.id, env.wb.token())
+    return env.user(tg_id), reg.user.id, store_id
+
+
+async def test_a_question_answered_end_to_end_and_recorded_once_by_wb(bot_env: BotEnv) -> None:
+    user, _, store = await seller(bot_env)
+    ask(bot_env)
+    await bot_env.services.sync.sync_all(store, kinds=("products", "questions"))
+    unanswered = await bot_env.pool.fetchval(
+        "SELECT count(*) FROM questions WHERE store_id = $1 AND is_answered IS NOT TRUE", store
+    )
+    assert unanswered > 0
+    await user.send("/menu")
+    await user.wait_message("WB")
+    await user.press("Вопросы")
+    listing = await user.wait_message("Без ответа")
+    assert f"Без ответа: {unanswered}" in listing.text
+    first = next(label for label in listing.labels if label.startswith("❓ 1."))
+    await user.press(first)
+    card = await user.wait_message("Вопрос покупателя")
+    assert "Артикул WB" in card.text
+    await user.press("Черновик ИИ")
+    drafted = await user.wait_message("Черновик ответа")
+    qid = await bot_env.pool.fetchval(
+        "SELECT id FROM questions WHERE store_id = $1 AND draft_reply IS NOT NULL", store
+    )
+    assert qid is not None
+    publish = drafted.button("Опубликовать").callback_data
+    assert publish is not None
+    await user.press("Опубликовать", message=drafted.message_id)
+    await user.wait_message("Ответ опубликован в WB")
+    patches = [p for p in bot_env.wb.stats.question_patches if p[1] == qid]
+    assert len(patches) == 1 and patches[0][2]["state"] == "wbRu"
+    assert await bot_env.pool.fetchval("SELECT is_answered FROM questions WHERE id = $1", qid)
+    # the same Publish button pressed again (a second phone, a stale card) sends nothing more
+    await user.press_data(publish, drafted.message_id)
+    await user.wait_message("уже ответили")
+    assert len([p for p in bot_env.wb.stats.question_patches if p[1] == qid]) == 1
+
+
+async def test_someone_elses_question_is_refused(bot_env: BotEnv) -> None:
+    _, _, store = await seller(bot_env, 602)
+    await bot_env.services.sync.sync_all(store, kinds=("products", "questions"))
+    qid = await bot_env.pool.fetchval("SELECT id FROM questions WHERE store_id = $1 LIMIT 1", store)
+    stranger, _, _ = await seller(bot_env, 603)
+    await stranger.send("/menu")
+    menu = await stranger.wait_message("WB")
+    await stranger.press_data(QuestionCb(action=QAction.OPEN, question_id=qid).pack(), menu)
+    answer = await stranger.wait_answer()
+    assert "недоступен" in (answer.text or "")
+    assert not bot_env.wb.stats.question_patches
+
+
+async def test_cancel_window_message_and_dont_send(bot_env: BotEnv) -> None:
+    from bot.announcer import TelegramAnnouncer
+    from bot.i18n import create_core
+    from bot.notifier import TelegramNotifier
+
+    user, _, store = await seller(bot_env, 604)
+    await bot_env.services.sync.sync_all(store, kinds=("products", "reviews"))
+    # reviews of the last days only: the emulator's shop is years long
+    now = datetime.now(UTC)
+    await bot_env.pool.execute(
+        "UPDATE reviews SET date = $2 WHERE store_id = $1", store, now - timedelta(days=1)
+    )
+    autoreplies = bot_env.services.autoreplies
+    await autoreplies.set_mode(store, 5, Mode.AUTOMATIC)
+    notifier = TelegramNotifier(bot_env.bot, bot_env.pool, create_core())
+    job = AutoReplyJob(
+        bot_env.pool,
+        bot_env.services.ai,
+        bot_env.services.wb,
+        holder="e2e",
+        announcer=TelegramAnnouncer(notifier, autoreplies),
+        batch=3,
+    )
+    report = await job.tick(now)
+    assert report.scheduled
+    target = report.scheduled[0]
+    announced = await user.wait_message("ответим на отзыв автоматически")
+    assert "Не отправлять" in announced.labels[0]
+    await user.press(
+        "Не отправлять",
+        message=next(
+            m.message_id
+            for m in user.messages
+            if AutoReplyCb(action=ReplyAction.CANCEL, review_id=target.review_id).pack()
+            in [d for row in m.buttons for _, d in row]
+        ),
+    )
+    await user.wait_message("не будет отправлен")
+    await job.tick(now + timedelta(minutes=16))
+    answered = {fid for _, fid, _ in bot_env.wb.stats.feedback_answers}
+    assert target.review_id not in answered
+    assert {s.review_id for s in report.scheduled[1:]} <= answered
