@@ -1,4 +1,4 @@
-"""Tells a store's people about automatic replies waiting out their cancel window, each with a
+"""Tells a store's people about new questions (batched) and automatic replies waiting out their cancel window, each with a
 "Не отправлять" button (services/autoreplies.py `Announcer`). Sent through the shared notifier
 (pacer, blocked chats); a failed send does not stop the window, the settings list shows it."""
 
@@ -6,10 +6,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from aiogram.utils.keyboard import InlineKeyboardBuilder
+
 from bot.keyboards.autoreplies import cancel_window_keyboard
+from bot.keyboards.questions import QListAction, QListCb
 from bot.notifier import TelegramNotifier
+from bot.render import clip
 from bot.views.autoreplies import render_announcement
 from services.autoreplies import AutoReplyService, Scheduled
+from services.notifier import Delivery, Recipient
+from services.questions import QuestionAlertItem
 
 
 class _Lang:
@@ -36,3 +42,29 @@ class TelegramAnnouncer:
                     render_announcement(lang, name, item),
                     cancel_window_keyboard(lang, item.review_id),
                 )
+
+
+class TelegramQuestionAlerts:
+    """One message per person and store: how many new questions, the newest few, and a
+    button to the store's questions (services/questions.py `QuestionAlertSender`)."""
+
+    SHOWN = 5
+
+    def __init__(self, notifier: TelegramNotifier) -> None:
+        self.notifier = notifier
+
+    async def send_question_alert(
+        self, to: Recipient, store_id: str, store_name: str, items: Sequence[QuestionAlertItem]
+    ) -> Delivery:
+        lang = _Lang(self.notifier, to.language)
+        lines = [lang.get("q-alert-title", store=clip(store_name, 60), count=len(items))]
+        for item in items[: self.SHOWN]:
+            lines.append(f"• <b>{clip(item.product_name, 50)}</b>: {clip(item.text, 120)}")
+        if len(items) > self.SHOWN:
+            lines.append(lang.get("q-alert-more", n=len(items) - self.SHOWN))
+        kb = InlineKeyboardBuilder()
+        kb.button(
+            text=lang.get("q-alert-open"),
+            callback_data=QListCb(action=QListAction.OPEN, store_id=store_id),
+        )
+        return await self.notifier.send(to, "\n".join(lines), kb.as_markup())

@@ -22,7 +22,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from bot.announcer import TelegramAnnouncer
+from bot.announcer import TelegramAnnouncer, TelegramQuestionAlerts
 from bot.context import AppServices
 from bot.i18n import create_core
 from bot.lifecycle import Lifecycle
@@ -30,6 +30,7 @@ from bot.notifier import Pacer, TelegramNotifier
 from services.alerts import AlertService
 from services.autoreplies import AutoReplyJob
 from services.jobs import JobConfig, Jobs
+from services.questions import QuestionAlerts
 from services.reminders import ReminderService
 from services.settings import Settings
 from services.sync.base import KINDS
@@ -171,6 +172,18 @@ def start_scheduler(
         ),
         IntervalTrigger(seconds=AUTOREPLY_SECONDS, timezone=services.settings.tz),
         id="autoreplies",
+        replace_existing=True,
+    )
+    question_alerts = QuestionAlerts(
+        services.pool,
+        TelegramQuestionAlerts(
+            TelegramNotifier(bot, services.pool, create_core(), pacer=create_pacer(services, bot))
+        ),
+    )
+    scheduler.add_job(
+        _runner("question-alerts", question_alerts.dispatch, lambda: datetime.now(UTC), lifecycle),
+        IntervalTrigger(seconds=AUTOREPLY_SECONDS, timezone=services.settings.tz),
+        id="question-alerts",
         replace_existing=True,
     )
     scheduler.start()

@@ -66,3 +66,18 @@ CREATE TABLE autoreplies (
 CREATE INDEX autoreplies_due_idx ON autoreplies (due_at) WHERE state = 'scheduled';
 CREATE INDEX autoreplies_store_day_idx ON autoreplies (store_id, sent_at) WHERE state = 'sent';
 CREATE INDEX autoreplies_product_idx ON autoreplies (product_id, created_at);
+
+-- Alerts about new unanswered questions, one row per question and person who works the store
+-- (owner, managers with alerts on). 'pending' rows of a person in quiet hours wait; the rest
+-- are claimed ('sending') and sent as one batched message per person and store.
+CREATE TABLE question_alerts (
+  question_id TEXT NOT NULL REFERENCES questions(id) ON DELETE CASCADE,
+  user_id     TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  store_id    TEXT NOT NULL REFERENCES stores(id) ON DELETE CASCADE,
+  status      TEXT NOT NULL DEFAULT 'pending'
+              CHECK (status IN ('pending', 'sending', 'sent', 'dropped')),
+  claimed_at  TIMESTAMPTZ NULL,
+  sent_at     TIMESTAMPTZ NULL,
+  PRIMARY KEY (question_id, user_id)
+);
+CREATE INDEX question_alerts_pending_idx ON question_alerts (user_id) WHERE status <> 'sent';

@@ -10,10 +10,11 @@ the answer or a person confirms. An answer is final in the bot (WB limits edits)
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import Any, Protocol
 
 import asyncpg
 
@@ -27,6 +28,8 @@ from services.ai.prompting import ProductInfo, QuestionInfo, StoreInfo, select_c
 from services.ai.tasks import AITasks, ReplyDraft
 from services.ai.textnorm import asks_other_language
 from services.members import Role, store_role, user_stores
+from services.msk import MSK
+from services.notifier import Delivery, Recipient
 from services.reviews import draft_fingerprint
 from services.wb.client import ANSWER_MAX, ANSWER_MIN
 from services.wb.errors import WBAuthError, WBError, WBRateLimited, WBRequestError
@@ -333,3 +336,78 @@ def _error(exc: WBError) -> QuestionError:
     if isinstance(exc, WBRequestError):
         return QuestionError(QuestionErrorCode.WB_REFUSED)
     return QuestionError(QuestionErrorCode.WB_UNAVAILABLE)
+
+
+# --------------------------------------------------------------------------- alerts
+
+ALERT_WINDOW = timedelta(days=3)
+"""Questions older than this when first seen (a store's first sync) are not alerted."""
+ALERT_BATCH = 500
+ALERT_STALE = timedelta(minutes=10)
+
+
+@dataclass(frozen=True, slots=True)
+class QuestionAlertItem:
+    question_id: str
+    product_name: str
+    text: str
+    created_date: datetime
+
+
+class QuestionAlertSender(Protocol):
+    """The bot renders and sends one batched message per person and store."""
+
+    async def send_question_alert(
+        self, to: Recipient, store_id: str, store_name: str, items: Sequence[QuestionAlertItem]
+    ) -> Delivery: ...
+
+
+class QuestionAlerts:
+    """New unanswered questions told to the people who work the store, batched per person and
+    store, waiting out each person's quiet hours (MSK, as review alerts). Claims in
+    PostgreSQL make replicas safe. WB's question data does not say whether the buyer has
+    bought the product, so "pre-purchase first" cannot be told apart: newest first."""
+
+    def __init__(self, pool: asyncpg.Pool, sender: QuestionAlertSender) -> None:
+        self.pool = pool
+        self.sender = sender
+
+    async def dispatch(self, *, now: datetime) -> int:
+        """Messages sent."""
+        await repo.enqueue_alerts(self.pool, now=now, since=now - ALERT_WINDOW)
+        rows = await repo.claim_alerts(
+            self.pool,
+            now=now,
+            hour=now.astimezone(MSK).hour,
+            stale=ALERT_STALE,
+            limit=ALERT_BATCH,
+        )
+        groups: dict[tuple[str, str], list[Any]] = {}
+        for r in rows:
+            groups.setdefault((r["user_id"], r["store_id"]), []).append(r)
+        people = {
+            r["user_id"]: Recipient(r["user_id"], int(r["telegram_id"]), r["language"])
+            for r in await repo.recipients(self.pool, list({u for u, _ in groups}))
+        }
+        sent = 0
+        for (user_id, store_id), items in groups.items():
+            pairs = [(r["question_id"], user_id) for r in items]
+            to = people.get(user_id)
+            if to is None:  # no Telegram chat (or blocked): nothing to send, ever
+                await repo.finish_alerts(self.pool, pairs, sent=True, now=now)
+                continue
+            items.sort(key=lambda r: r["created_date"], reverse=True)
+            outcome = await self.sender.send_question_alert(
+                to,
+                store_id,
+                items[0]["store_name"],
+                [
+                    QuestionAlertItem(
+                        r["question_id"], r["product_name"], r["text"], r["created_date"]
+                    )
+                    for r in items
+                ],
+            )
+            await repo.finish_alerts(self.pool, pairs, sent=outcome != "failed", now=now)
+            sent += outcome == "sent"
+        return sent

@@ -226,3 +226,105 @@ async def record_viewed(conn: Conn, question_id: str) -> None:
     await conn.execute(
         "UPDATE questions SET was_viewed = TRUE, updated_at = now() WHERE id = $1", question_id
     )
+
+
+# --------------------------------------------------------------------------- alerts
+
+
+async def enqueue_alerts(conn: Conn, *, now: datetime, since: datetime) -> int:
+    """New unanswered questions (asked since `since`, not yet alerted) become one pending row
+    per person who works the store: the owner and managers with alerts on."""
+    n = await conn.fetchval(
+        """
+        WITH fresh AS (
+            UPDATE questions SET alerted_at = $1
+             WHERE alerted_at IS NULL AND is_answered IS NOT TRUE AND created_date >= $2
+            RETURNING id, store_id
+        ), people AS (
+            SELECT f.id, f.store_id, s.owner_id AS user_id
+              FROM fresh f JOIN stores s ON s.id = f.store_id
+            UNION
+            SELECT f.id, f.store_id, m.user_id
+              FROM fresh f JOIN store_members m ON m.store_id = f.store_id AND m.alerts_enabled
+        ), ins AS (
+            INSERT INTO question_alerts (question_id, user_id, store_id)
+            SELECT id, user_id, store_id FROM people
+            ON CONFLICT DO NOTHING
+            RETURNING 1
+        )
+        SELECT count(*) FROM ins
+        """,
+        now,
+        since,
+    )
+    return int(n or 0)
+
+
+async def claim_alerts(
+    conn: Conn, *, now: datetime, hour: int, stale: timedelta, limit: int
+) -> list[Any]:
+    """Pending rows (and 'sending' rows a lost process left) of people not in quiet hours,
+    claimed by one statement; answered questions are dropped on the way."""
+    await conn.execute(
+        "UPDATE question_alerts a SET status = 'dropped' FROM questions q"
+        " WHERE q.id = a.question_id AND a.status IN ('pending', 'sending')"
+        " AND q.is_answered IS TRUE"
+    )
+    return list(
+        await conn.fetch(
+            """
+            UPDATE question_alerts a SET status = 'sending', claimed_at = $1
+              FROM questions q, stores s
+             WHERE a.question_id = q.id AND s.id = a.store_id
+               AND (a.question_id, a.user_id) IN (
+                   SELECT x.question_id, x.user_id FROM question_alerts x
+                     LEFT JOIN user_preferences p ON p.user_id = x.user_id
+                    WHERE (x.status = 'pending'
+                           OR (x.status = 'sending' AND x.claimed_at < $1::timestamptz - $3::interval))
+                      AND NOT COALESCE(in_quiet_hours(p.quiet_start, p.quiet_end, $2), FALSE)
+                    ORDER BY x.user_id LIMIT $4 FOR UPDATE OF x SKIP LOCKED)
+            RETURNING a.question_id, a.user_id, a.store_id, s.name AS store_name,
+                      q.text, q.product_name, q.created_date
+            """,
+            now,
+            hour,
+            stale,
+            limit,
+        )
+    )
+
+
+async def finish_alerts(
+    conn: Conn, pairs: Sequence[tuple[str, str]], *, sent: bool, now: datetime
+) -> None:
+    """Sent, or back to pending for the next run (a failed send)."""
+    await conn.execute(
+        """
+        UPDATE question_alerts a
+           SET status = CASE WHEN $3 THEN 'sent' ELSE 'pending' END,
+               sent_at = CASE WHEN $3 THEN $4::timestamptz END, claimed_at = NULL
+          FROM unnest($1::text[], $2::text[]) AS x(qid, uid)
+         WHERE a.question_id = x.qid AND a.user_id = x.uid AND a.status = 'sending'
+        """,
+        [p[0] for p in pairs],
+        [p[1] for p in pairs],
+        sent,
+        now,
+    )
+
+
+async def recipients(conn: Conn, user_ids: Sequence[str]) -> list[Any]:
+    return list(
+        await conn.fetch(
+            """
+            SELECT t.user_id, t.telegram_id,
+                   COALESCE(p.language,
+                            CASE WHEN t.language_code LIKE 'en%' THEN 'en' ELSE 'ru' END)
+                     AS language
+              FROM telegram_accounts t
+              LEFT JOIN user_preferences p ON p.user_id = t.user_id
+             WHERE t.user_id = ANY($1::text[]) AND t.is_blocked IS NOT TRUE
+            """,
+            list(user_ids),
+        )
+    )

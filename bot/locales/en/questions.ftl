@@ -51,3 +51,6 @@ q-err-wb_refused = WB refused the send.
 q-err-wb_unavailable = WB is unavailable now. Try later.
 q-err-token_unreadable = The store's token cannot be read: enter it again on the store card.
 q-err-ai = Could not prepare a draft. Try again.
+q-alert-title = ❓ <b>{ $store }</b>: new unanswered questions — { $count }
+q-alert-more = …and { $n } more
+q-alert-open = Open questions
