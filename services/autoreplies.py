@@ -186,6 +186,22 @@ class AutoReplyService:
     async def set_excluded(self, store_id: str, product_id: str, excluded: bool) -> None:
         await repo.set_excluded(self.pool, store_id, product_id, excluded)
 
+    async def toggle_excluded(self, product_id: str) -> str:
+        """Flip one product's exclusion; returns its store."""
+        store_id = await repo.product_store(self.pool, product_id)
+        if store_id is None:
+            raise AutoReplyError(AutoReplyErrorCode.NOT_FOUND)
+        now_excluded = any(pid == product_id for pid, _ in (await self.settings(store_id)).excluded)
+        await repo.set_excluded(self.pool, store_id, product_id, not now_excluded)
+        return store_id
+
+    async def exclusion_page(self, store_id: str, *, limit: int = 10, offset: int = 0) -> list[Any]:
+        return await repo.exclusion_page(self.pool, store_id, limit=limit, offset=offset)
+
+    async def product_role(self, user_id: str, product_id: str) -> Role | None:
+        store_id = await repo.product_store(self.pool, product_id)
+        return None if store_id is None else await store_role(self.pool, user_id, store_id)
+
     async def store_of(self, review_id: str) -> str | None:
         row = await repo.get(self.pool, review_id)
         return None if row is None else str(row["store_id"])

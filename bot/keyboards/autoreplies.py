@@ -43,6 +43,12 @@ class AutoReplyCb(CallbackData, prefix="arr"):
     fp: str = ""
 
 
+class ExcludeCb(CallbackData, prefix="arx"):
+    """Flip whether automatic replies skip this product."""
+
+    product_id: str
+
+
 MODES: tuple[Mode, ...] = (Mode.OFF, Mode.SHADOW, Mode.SUGGEST, Mode.AUTOMATIC)
 CAPS: tuple[int, ...] = (10, 25, 50, 100, 200)
 WINDOWS: tuple[int, ...] = (5, 15, 30, 60)
@@ -69,6 +75,10 @@ def settings_keyboard(
     kb.button(
         text=i18n.get("ar-btn-window", n=s.cancel_minutes),
         callback_data=AutoCb(action=AutoAction.WINDOW, store_id=sid),
+    )
+    kb.button(
+        text=i18n.get("ar-btn-excluded", n=len(s.excluded)),
+        callback_data=AutoCb(action=AutoAction.EXCLUDED, store_id=sid),
     )
     kb.button(
         text=i18n.get("ar-btn-shadow"), callback_data=AutoCb(action=AutoAction.SHADOW, store_id=sid)
@@ -119,4 +129,16 @@ def cancel_window_keyboard(i18n: Any, review_id: str) -> InlineKeyboardMarkup:
         text=i18n.get("ar-btn-dont-send"),
         callback_data=AutoReplyCb(action=ReplyAction.CANCEL, review_id=review_id),
     )
+    return kb.as_markup()
+
+
+def exclusion_keyboard(
+    i18n: I18nContext, store_id: str, rows: Sequence[Any]
+) -> InlineKeyboardMarkup:
+    kb = InlineKeyboardBuilder()
+    for row in rows:
+        mark = "🚫" if row["excluded"] else "✅"
+        kb.button(text=f"{mark} {row['name'][:40]}", callback_data=ExcludeCb(product_id=row["id"]))
+    kb.adjust(1)
+    kb.row(*back_keyboard(i18n, store_id).inline_keyboard[0])
     return kb.as_markup()

@@ -20,8 +20,10 @@ from bot.keyboards.autoreplies import (
     AutoAction,
     AutoCb,
     AutoReplyCb,
+    ExcludeCb,
     ReplyAction,
     back_keyboard,
+    exclusion_keyboard,
     next_in,
     queue_keyboard,
     settings_keyboard,
@@ -32,6 +34,7 @@ from services.autoreplies import AutoReplyError, AutoReplyService
 from services.reviews import ReplyError
 
 QUEUE_PAGE = 5
+EXCLUDED_PAGE = 15
 
 
 class AutoReplyAccess(BaseMiddleware):
@@ -50,6 +53,10 @@ class AutoReplyAccess(BaseMiddleware):
             role = await service.role(user.id, cb.store_id) if user is not None else None
             read_only = cb.action in (AutoAction.OPEN, AutoAction.SHADOW, AutoAction.QUEUE)
             allowed = role == "owner" or (role is not None and read_only)
+        elif isinstance(cb, ExcludeCb):
+            allowed = (
+                user is not None and await service.product_role(user.id, cb.product_id) == "owner"
+            )
         elif isinstance(cb, AutoReplyCb):
             allowed = user is not None and await service.may_act(user.id, cb.review_id) is not None
         else:
@@ -69,6 +76,13 @@ async def _show_settings(
     queued = len(await service.queue(store_id, limit=100))
     text = render_settings(i18n, await service.store_name(store_id), settings)
     await show(query, text, settings_keyboard(i18n, settings, queued=queued))
+
+
+async def _show_exclusions(
+    query: CallbackQuery, i18n: I18nContext, service: AutoReplyService, store_id: str
+) -> None:
+    rows = await service.exclusion_page(store_id, limit=EXCLUDED_PAGE)
+    await show(query, i18n.get("ar-excluded-title"), exclusion_keyboard(i18n, store_id, rows))
 
 
 def setup() -> Router:
@@ -104,6 +118,10 @@ def setup() -> Router:
             )
             await answer(query)
             return
+        elif action is AutoAction.EXCLUDED:
+            await _show_exclusions(query, i18n, autoreplies, sid)
+            await answer(query)
+            return
         elif action is AutoAction.QUEUE:
             rows = await autoreplies.queue(sid, limit=QUEUE_PAGE)
             await show(
@@ -114,6 +132,21 @@ def setup() -> Router:
             await answer(query)
             return
         await _show_settings(query, i18n, autoreplies, sid)
+        await answer(query)
+
+    @router.callback_query(ExcludeCb.filter())
+    async def on_exclude(
+        query: CallbackQuery,
+        callback_data: ExcludeCb,
+        i18n: I18nContext,
+        autoreplies: AutoReplyService,
+    ) -> None:
+        try:
+            store_id = await autoreplies.toggle_excluded(callback_data.product_id)
+        except AutoReplyError as exc:
+            await answer(query, i18n.get(f"ar-err-{exc.code.value}"), alert=True)
+            return
+        await _show_exclusions(query, i18n, autoreplies, store_id)
         await answer(query)
 
     @router.callback_query(AutoReplyCb.filter())

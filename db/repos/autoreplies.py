@@ -419,3 +419,24 @@ async def store_people(conn: Conn, store_id: str) -> list[Any]:
 async def store_name(conn: Conn, store_id: str) -> str | None:
     name: str | None = await conn.fetchval("SELECT name FROM stores WHERE id = $1", store_id)
     return name
+
+
+async def exclusion_page(conn: Conn, store_id: str, *, limit: int, offset: int) -> list[Any]:
+    """The store's products, most reviewed first, with whether automatic replies skip them."""
+    return list(
+        await conn.fetch(
+            "SELECT p.id, p.name, p.vendor_code, (e.product_id IS NOT NULL) AS excluded"
+            " FROM products p LEFT JOIN autoreply_excluded e"
+            "   ON e.store_id = p.store_id AND e.product_id = p.id"
+            " WHERE p.store_id = $1"
+            " ORDER BY p.review_count DESC NULLS LAST, p.name, p.id LIMIT $2 OFFSET $3",
+            store_id,
+            limit,
+            offset,
+        )
+    )
+
+
+async def product_store(conn: Conn, product_id: str) -> str | None:
+    sid: str | None = await conn.fetchval("SELECT store_id FROM products WHERE id = $1", product_id)
+    return sid

@@ -128,3 +128,42 @@ async def test_cancel_window_message_and_dont_send(bot_env: BotEnv) -> None:
     answered = {fid for _, fid, _ in bot_env.wb.stats.feedback_answers}
     assert target.review_id not in answered
     assert {s.review_id for s in report.scheduled[1:]} <= answered
+
+
+async def test_auto_reply_settings_from_the_store_card(bot_env: BotEnv) -> None:
+    from tests.e2e.test_stores import open_card
+
+    user, _, store = await seller(bot_env, 605)
+    await bot_env.services.sync.sync_all(store, kinds=("products",))
+    await open_card(user, "Тестовый магазин")
+    await user.press("Автоответы")
+    screen = await user.wait_message("Автоответы на отзывы")
+    assert "5★: выключено" in screen.text and "Окно отмены: 15 мин" in screen.text
+    await user.press("5★: выключено")
+    await user.wait_message("5★: тень")
+    await user.press("5★: тень")
+    await user.wait_message("5★: предлагать")
+    await user.press("Лимит в день: 50")
+    await user.wait_message("Не больше 100")
+    settings = await bot_env.services.autoreplies.settings(store)
+    assert settings.mode(5) is Mode.SUGGEST and settings.daily_cap == 100
+    await user.press("Исключённые товары (0)")
+    listing = await user.wait_message("Исключённые товары")
+    first = next(label for label in listing.labels if label.startswith("✅"))
+    await user.press(first)
+    await user.wait_message("🚫")
+    assert len((await bot_env.services.autoreplies.settings(store)).excluded) == 1
+    # a manager of the store may look but not change the settings
+    manager_reg = await add_user(bot_env.pool, "m605@example.com", telegram_id=606, approve=True)
+    await bot_env.pool.execute(
+        "INSERT INTO store_members (store_id, user_id) VALUES ($1, $2)", store, manager_reg.user.id
+    )
+    manager = bot_env.user(606)
+    await manager.send("/menu")
+    menu = await manager.wait_message("WB")
+    from bot.keyboards.autoreplies import AutoAction, AutoCb
+
+    await manager.press_data(AutoCb(action=AutoAction.MODE4, store_id=store).pack(), menu)
+    refused = await manager.wait_answer()
+    assert "владельцу" in (refused.text or "")
+    assert (await bot_env.services.autoreplies.settings(store)).mode(4) is Mode.OFF

@@ -38,3 +38,6 @@ ar-err-not_found = This reply is no longer available.
 ar-err-too_late = Too late: the reply was already sent or cancelled.
 ar-err-bad_value = Not an allowed value.
 ar-err-publish = Could not publish ({ $code }).
+ar-btn-excluded = 🚫 Excluded products ({ $n })
+ar-excluded-title = 🚫 <b>Excluded products</b>
+    Tap a product to have automatic replies skip it (🚫) or answer it again (✅). The most reviewed products are shown.
