@@ -155,3 +155,31 @@ async def test_reject_and_viewed(env: Env) -> None:
     )
     assert env.wb.stats.question_patches[-1][2]["state"] == "none"
     assert (await env.service.card(env.question)).answered
+
+
+async def test_a_publish_in_flight_elsewhere_stops_a_second_one(env: Env) -> None:
+    text = "Здравствуйте! Материал указан в карточке товара."
+    await env.service.save_draft(env.question, text)
+    shown = draft_fingerprint(text)
+    # another process has claimed the publish and is waiting for WB
+    await env.pool.execute(
+        "INSERT INTO question_publishes (question_id, state, action, text)"
+        " VALUES ($1, 'publishing', 'answer', $2)",
+        env.question,
+        text,
+    )
+    with pytest.raises(QuestionError) as exc:
+        await env.service.publish(env.question, shown=shown)
+    assert exc.value.code is QuestionErrorCode.BUSY
+    assert (await env.service.card(env.question)).publish_state == "publishing"
+    # it died: after STALE_PUBLISH the outcome is unknown, and only a confirmed press sends
+    await env.pool.execute(
+        "UPDATE question_publishes SET started_at = now() - interval '11 minutes'"
+    )
+    assert (await env.service.card(env.question)).publish_state == "unknown"
+    with pytest.raises(QuestionError) as exc:
+        await env.service.publish(env.question, shown=shown)
+    assert exc.value.code is QuestionErrorCode.OUTCOME_UNKNOWN
+    assert not env.wb.stats.question_patches
+    await env.service.publish(env.question, shown=shown, confirm=True)
+    assert len(env.wb.stats.question_patches) == 1
