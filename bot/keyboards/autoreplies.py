@@ -35,6 +35,7 @@ class AutoCb(CallbackData, prefix="ar"):
 class ReplyAction(StrEnum):
     CANCEL = "c"  # "Не отправлять"
     PUBLISH = "p"  # one tap on a suggestion (with `fp`)
+    DROP = "d"  # a suggestion not wanted
 
 
 class AutoReplyCb(CallbackData, prefix="arr"):
@@ -115,7 +116,7 @@ def queue_keyboard(i18n: I18nContext, store_id: str, rows: Sequence[Any]) -> Inl
         )
         kb.button(
             text=i18n.get("ar-btn-drop-n", n=n),
-            callback_data=AutoReplyCb(action=ReplyAction.CANCEL, review_id=row["review_id"]),
+            callback_data=AutoReplyCb(action=ReplyAction.DROP, review_id=row["review_id"]),
         )
     kb.adjust(2)
     kb.row(*back_keyboard(i18n, store_id).inline_keyboard[0])

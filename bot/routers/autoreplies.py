@@ -161,13 +161,15 @@ def setup() -> Router:
             if not first:
                 await answer(query)
                 return
-            if callback_data.action is ReplyAction.CANCEL:
+            if callback_data.action in (ReplyAction.CANCEL, ReplyAction.DROP):
                 try:
                     await autoreplies.cancel(rid)
                 except AutoReplyError as exc:
                     await answer(query, i18n.get(f"ar-err-{exc.code.value}"), alert=True)
                     return
-                note = i18n.get("ar-cancelled")
+                note = i18n.get(
+                    "ar-cancelled" if callback_data.action is ReplyAction.CANCEL else "ar-dropped"
+                )
             else:
                 try:
                     await autoreplies.publish_suggestion(rid, shown=callback_data.fp)
@@ -178,10 +180,16 @@ def setup() -> Router:
                     await answer(query, i18n.get("ar-err-publish", code=exc.code), alert=True)
                     return
                 note = i18n.get("ar-published")
-        message = query.message
-        if message is not None and not isinstance(message, InaccessibleMessage):
-            await message.edit_reply_markup(reply_markup=None)
-            await message.answer(note)
+        if callback_data.action is ReplyAction.CANCEL:  # the announcement: its button is spent
+            message = query.message
+            if message is not None and not isinstance(message, InaccessibleMessage):
+                await message.edit_reply_markup(reply_markup=None)
+                await message.answer(note)
+        else:  # the queue: the next suggestion is one tap away
+            store_id = await autoreplies.store_of(rid) or ""
+            rows = await autoreplies.queue(store_id, limit=QUEUE_PAGE)
+            title = f"{note}\n\n{i18n.get('ar-queue-title')}"
+            await show(query, render_rows(i18n, title, rows), queue_keyboard(i18n, store_id, rows))
         await answer(query, note)
 
     return router

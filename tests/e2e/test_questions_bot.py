@@ -167,3 +167,34 @@ async def test_auto_reply_settings_from_the_store_card(bot_env: BotEnv) -> None:
     refused = await manager.wait_answer()
     assert "владельцу" in (refused.text or "")
     assert (await bot_env.services.autoreplies.settings(store)).mode(4) is Mode.OFF
+
+
+async def test_suggest_queue_is_one_tap_each(bot_env: BotEnv) -> None:
+    from tests.e2e.test_stores import open_card
+
+    user, _, store = await seller(bot_env, 607)
+    await bot_env.services.sync.sync_all(store, kinds=("products", "reviews"))
+    now = datetime.now(UTC)
+    await bot_env.pool.execute(
+        "UPDATE reviews SET date = $2 WHERE store_id = $1", store, now - timedelta(days=1)
+    )
+    await bot_env.services.autoreplies.set_mode(store, 5, Mode.SUGGEST)
+    job = AutoReplyJob(
+        bot_env.pool, bot_env.services.ai, bot_env.services.wb, holder="e2e", batch=4
+    )
+    report = await job.tick(now)
+    assert report.suggested >= 2
+    await open_card(user, "Тестовый магазин")
+    await user.press("Автоответы")
+    await user.wait_message("Автоответы на отзывы")
+    await user.press("Предложенные ответы")
+    await user.wait_message("Предложенные ответы")
+    await user.press("1. Опубликовать")
+    after = await user.wait_message("Ответ опубликован")
+    assert "1. Опубликовать" in after.labels[0]  # the next one is one tap away
+    await user.press("1. Не нужно")
+    await user.wait_message("Предложение убрано")
+    assert len(bot_env.wb.stats.feedback_answers) == 1
+    states = await bot_env.pool.fetch("SELECT state FROM autoreplies WHERE store_id = $1", store)
+    assert sorted(r["state"] for r in states).count("sent") == 1
+    assert [r["state"] for r in states].count("cancelled") == 1

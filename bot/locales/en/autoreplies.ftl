@@ -41,3 +41,4 @@ ar-err-publish = Could not publish ({ $code }).
 ar-btn-excluded = 🚫 Excluded products ({ $n })
 ar-excluded-title = 🚫 <b>Excluded products</b>
     Tap a product to have automatic replies skip it (🚫) or answer it again (✅). The most reviewed products are shown.
+ar-dropped = ✖️ Suggestion removed.
