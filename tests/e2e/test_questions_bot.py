@@ -198,3 +198,22 @@ async def test_suggest_queue_is_one_tap_each(bot_env: BotEnv) -> None:
     states = await bot_env.pool.fetch("SELECT state FROM autoreplies WHERE store_id = $1", store)
     assert sorted(r["state"] for r in states).count("sent") == 1
     assert [r["state"] for r in states].count("cancelled") == 1
+
+
+async def test_new_questions_alert_leads_to_the_list(bot_env: BotEnv) -> None:
+    from bot.announcer import TelegramQuestionAlerts
+    from bot.i18n import create_core
+    from bot.notifier import TelegramNotifier
+    from services.questions import QuestionAlerts
+
+    user, _, store = await seller(bot_env, 608)
+    ask(bot_env, 7)
+    await bot_env.services.sync.sync_all(store, kinds=("products", "questions"))
+    notifier = TelegramNotifier(bot_env.bot, bot_env.pool, create_core())
+    alerts = QuestionAlerts(bot_env.pool, TelegramQuestionAlerts(notifier))
+    assert await alerts.dispatch(now=datetime.now(UTC)) == 1
+    alert = await user.wait_message("новых вопросов без ответа — 7")
+    assert "…и ещё 2" in alert.text and "<b>" not in alert.text
+    await user.press("Открыть вопросы")
+    await user.wait_message("Без ответа: 7")
+    assert await alerts.dispatch(now=datetime.now(UTC)) == 0  # told once
