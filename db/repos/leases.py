@@ -17,6 +17,7 @@ class LeaseKind(StrEnum):
 
     COMPLAINT_DRAFT = "complaint_draft"
     REPLY_DRAFT = "reply_draft"
+    CHAT_DRAFT = "chat_draft"
 
 
 async def claim_lease(
