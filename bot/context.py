@@ -14,6 +14,8 @@ import asyncpg
 from services.ai.client import AIClient, AIConfig
 from services.ai.pricing import Pricing
 from services.ai.tasks import AITasks
+from services.chats.service import ChatService
+from services.chats.tagger import ChatTagger
 from services.complaints import ComplaintService
 from services.settings import Settings
 from services.sync.base import SyncOptions
@@ -30,6 +32,8 @@ class AppServices:
     ai_client: AIClient
     ai: AITasks
     complaints: ComplaintService
+    chats: ChatService
+    chat_tagger: ChatTagger
     redis: Any | None = None
 
     def workflow_data(self) -> dict[str, Any]:
@@ -40,6 +44,7 @@ class AppServices:
             "sync": self.sync,
             "ai": self.ai,
             "complaints": self.complaints,
+            "chats": self.chats,
             "services": self,
         }
 
@@ -74,5 +79,7 @@ def build_services(
         ai_client=ai_client,
         ai=ai,
         complaints=ComplaintService(pool, ai),
+        chats=ChatService(pool, ai, wb),
+        chat_tagger=ChatTagger(pool, ai),
         redis=redis,
     )

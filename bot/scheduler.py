@@ -55,7 +55,7 @@ def build_jobs(services: AppServices, bot: Bot, lifecycle: Lifecycle | None = No
         bot, services.pool, create_core(), pacer=create_pacer(services, bot)
     )
     stopping = lifecycle.stopping if lifecycle is not None else None
-    return Jobs(
+    jobs = Jobs(
         services.pool,
         services.sync,
         services.complaints,
@@ -63,6 +63,8 @@ def build_jobs(services: AppServices, bot: Bot, lifecycle: Lifecycle | None = No
         ReminderService(services.pool, notifier),
         JobConfig.from_settings(services.settings),
     )
+    jobs.chat_tagger = services.chat_tagger
+    return jobs
 
 
 def _runner(

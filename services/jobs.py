@@ -30,6 +30,7 @@ from db.repos.user_settings import get_user_settings
 from services import metrics
 from services.ai.errors import AIError
 from services.alerts import AlertService, DispatchReport
+from services.chats.tagger import ChatTagger
 from services.complaints import ComplaintError, ComplaintService
 from services.msk import MSK
 from services.reminders import ReminderReport, ReminderService
@@ -104,6 +105,8 @@ class Jobs:
         self.reminders = reminders
         self.config = config or JobConfig()
         self.clock = clock
+        self.chat_tagger: ChatTagger | None = None
+        """Tags chats with new messages after each chat sync (set by the app when it runs)."""
         """Real time: a tick's `now` is moved forward by the time its work took, so claims
         written after a long sync are not born stale (another instance would take them over)."""
 
@@ -202,6 +205,11 @@ class Jobs:
             return result
         if result.error:
             await self.reminders.auth_failures(store_id)
+        if kind == "chats" and self.chat_tagger is not None:
+            try:  # tags are a help, never a reason to fail the sync's follow-ups
+                await self.chat_tagger.tag_store(store_id)
+            except Exception:
+                log.exception("tagging chats of store %s failed", store_id)
         if kind == "reviews":
             await self.auto_draft(store_id, now=self._later(now, started))
             await self.alerts.dispatch(now=self._later(now, started), store_id=store_id)
