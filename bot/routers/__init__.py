@@ -21,6 +21,7 @@ def _adopt(parent: Router, child: Router) -> None:
 def setup_routers() -> Router:
     from bot.routers import (
         admin,
+        chats,
         complaints,
         fallback,
         menu,
@@ -41,6 +42,7 @@ def setup_routers() -> Router:
         reviews.router,
         complaints.router,
         products.router,
+        chats.router,
         fallback.router,
     ):
         _adopt(root, feature)

@@ -201,6 +201,24 @@ class ChatService:
     async def stores_of(self, user_id: str) -> list[str]:
         return [s.id for s, _ in await user_stores(self.pool, user_id)]
 
+    async def scope(self, user_id: str, store_id: str) -> tuple[str, ...]:
+        """The stores a board or list covers: the one store if the person works it (else
+        none), or all of the person's stores for `store_id` ''. Asked again on every screen:
+        access lost meanwhile shows an empty board, not someone else's chats."""
+        if store_id:
+            return (store_id,) if await self.may_see_store(user_id, store_id) else ()
+        return tuple(await self.stores_of(user_id))
+
+    async def store_name(self, store_id: str) -> str:
+        return await stores_repo.store_name(self.pool, store_id)
+
+    async def top_products(
+        self, store_ids: Sequence[str], status: ChatStatus
+    ) -> list[tuple[str, str]]:
+        """(nmId, name) of the products with most chats in a column (the product filter)."""
+        rows = await chat_screens.column_products(self.pool, store_ids, status.value)
+        return [(r["product_nm_id"], r["product_name"] or r["product_nm_id"]) for r in rows]
+
     # --- the board ----------------------------------------------------------------------
 
     async def board(self, store_ids: Sequence[str]) -> Board:

@@ -1,0 +1,122 @@
+"""Buyer chats in the bot, end to end against the fake Telegram, the WB emulator and the LLM
+stub: a seller works a chat from inbox to closed; forged chat ids are refused; a send WB
+refuses keeps the draft."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+
+import asyncpg
+import pytest
+
+from bot.callbacks import ChatAct, ChatCb, encode_chat_id
+from tests.e2e.harness import BotEnv, running_bot
+from tests.e2e.test_reviews import seller
+from tests.fakes.wb.generator import generate_shop
+
+REPLY = "Анна, здравствуйте! Жаль, что молния сломалась. Пришлём замену за наш счёт."
+
+
+@pytest.fixture
+async def chat_env(pool: asyncpg.Pool) -> AsyncIterator[BotEnv]:
+    """The bot with a shop that has products but no chats yet: the buyers write in the tests."""
+    async with running_bot(pool, shop=generate_shop(13, reviews=20, products=3, chats=0)) as env:
+        yield env
+
+
+async def _buyer_writes(env: BotEnv, store: str, name: str, text: str) -> str:
+    chat, _ = env.wb.state.new_chat(name, text, at_ms=int(time.time() * 1000))
+    await env.services.sync.sync_all(store, kinds=("products", "chats"))
+    await env.services.chat_tagger.tag_store(store)
+    return chat.chat_id
+
+
+async def test_seller_works_a_chat_from_inbox_to_closed(chat_env: BotEnv) -> None:
+    user, _, store = await seller(chat_env)
+    chat_id = await _buyer_writes(chat_env, store, "Анна", "Пришёл брак, молния сломана")
+    row = await chat_env.pool.fetchrow("SELECT status, tag FROM chats WHERE id = $1", chat_id)
+    assert row is not None and (row["status"], row["tag"]) == ("inbox", "deletion_candidate")
+
+    await user.send("/menu")
+    await user.wait_message("WB")
+    await user.press("💬 Чаты")
+    board = await user.wait_message("Чаты")
+    inbox = [label for label in board.labels if label.startswith("Входящие")]
+    assert inbox and inbox[0].endswith("· 1"), board.labels
+    await user.press(inbox[0])
+    listing = await user.wait_message("Анна")
+    assert "кандидат на удаление" in listing.text and "молния" in listing.text
+    await user.press("1")
+    card = await user.wait_message("Связанный отзыв")
+    assert "Пришёл брак" in card.text and "Входящие" in card.text
+
+    await user.press("🤖 Черновик ответа")
+    card = await user.wait_message("Черновик готов")
+    assert "Черновик ответа" in card.text
+    await user.press("✏️ Изменить")
+    await user.wait_message("новый текст ответа")
+    await user.send(REPLY)
+    card = await user.wait_message("Черновик сохранён")
+    assert "📤 Отправить" in card.labels
+    await user.press("📤 Отправить")
+    card = await user.wait_message("Отправлено покупателю")
+    sent = [m for m in chat_env.wb.stats.messages_sent if m[1] == chat_id]
+    assert [m[2] for m in sent] == [REPLY]
+    assert card.text.count("Пришлём замену") == 1 and "В работе" in card.text
+
+    await chat_env.services.sync.sync_all(store, kinds=("chats",))
+    await user.press("↔️ Переместить")
+    await user.wait_message("Куда переместить")
+    await user.press("Решённые")
+    card = await user.wait_message("Перемещено")
+    assert card.text.count("Пришлём замену") == 1  # the events stream's copy is not a second one
+    await user.press("✅ Закрыть")
+    await user.wait_message("Причина обязательна")
+    await user.press("Оценка повышена")
+    await user.wait_message("Чат закрыт")
+    row = await chat_env.pool.fetchrow(
+        "SELECT status, completion_reason FROM chats WHERE id = $1", chat_id
+    )
+    assert row is not None and (row["status"], row["completion_reason"]) == (
+        "closed",
+        "review_upgraded",
+    )
+    assert len([m for m in chat_env.wb.stats.messages_sent if m[1] == chat_id]) == 1
+
+
+async def test_forged_chat_ids_are_refused(chat_env: BotEnv) -> None:
+    _, _, store = await seller(chat_env, 501)
+    chat_id = await _buyer_writes(chat_env, store, "Олег", "Брак")
+    other, _, _ = await seller(chat_env, 502)
+    await other.send("/menu")
+    menu = await other.wait_message("WB")
+    for act, arg in ((ChatAct.OPEN, ""), (ChatAct.CLOSE, "0"), (ChatAct.SEND, "00000000")):
+        query = await other.press_data(
+            ChatCb(act=act, chat=encode_chat_id(chat_id), arg=arg).pack(), menu
+        )
+        reply = await other.wait_answer(query)
+        assert reply.text is not None and "недоступен" in reply.text
+    row = await chat_env.pool.fetchrow("SELECT status FROM chats WHERE id = $1", chat_id)
+    assert row is not None and row["status"] == "inbox"
+    assert not chat_env.wb.stats.messages_sent
+
+
+async def test_a_send_wb_refuses_keeps_the_draft(chat_env: BotEnv) -> None:
+    user, _, store = await seller(chat_env)
+    chat_id = await _buyer_writes(chat_env, store, "Анна", "Пришёл брак")
+    await chat_env.pool.execute(
+        "UPDATE chats SET draft_reply = $2, reply_sign = 'forged-sign' WHERE id = $1",
+        chat_id,
+        REPLY,
+    )
+    await user.send("/menu")
+    menu = await user.wait_message("WB")
+    await user.press_data(ChatCb(act=ChatAct.OPEN, chat=encode_chat_id(chat_id)).pack(), menu)
+    await user.wait_message("Черновик ответа")
+    query = await user.press("📤 Отправить")
+    reply = await user.wait_answer(query)
+    assert reply.text is not None and "Invalid signature" in reply.text
+    draft = await chat_env.pool.fetchval("SELECT draft_reply FROM chats WHERE id = $1", chat_id)
+    assert draft == REPLY
+    assert not chat_env.wb.stats.messages_sent
