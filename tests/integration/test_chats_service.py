@@ -13,6 +13,7 @@ import asyncpg
 import httpx
 import pytest
 
+from db.pool import create_pool
 from services.ai.client import AIClient, AIConfig
 from services.ai.tasks import AITasks
 from services.chats.service import (
@@ -166,17 +167,26 @@ async def test_refused_send_keeps_the_draft(env: Env) -> None:
     assert not [m for m in env.wb.stats.messages_sent if m[1] == chat_id]
 
 
-async def test_two_processes_pressing_send_send_once(env: Env, pool: asyncpg.Pool) -> None:
+async def test_two_processes_pressing_send_send_once(env: Env, db_url: str) -> None:
+    """Two services on their own pools (as two processes): one WB send, the other is told a
+    send is in flight (or, once the first finished, that the draft it showed is gone)."""
     chat_id = await _buyer_chat(env, "Ира", "Здравствуйте, пришло не то")
     text = "Ира, здравствуйте! Проверим заказ и пришлём нужный товар."
     await env.service.save_draft(chat_id, text)
-    other = ChatService(pool, env.service.ai, env.factory)
-    results = await asyncio.gather(
-        env.service.send(chat_id, shown=text_fingerprint(text)),
-        other.send(chat_id, shown=text_fingerprint(text)),
-        return_exceptions=True,
-    )
+    second_pool = await create_pool(db_url, max_size=2)
+    try:
+        other = ChatService(second_pool, env.service.ai, env.factory)
+        results = await asyncio.gather(
+            env.service.send(chat_id, shown=text_fingerprint(text)),
+            other.send(chat_id, shown=text_fingerprint(text)),
+            return_exceptions=True,
+        )
+    finally:
+        await second_pool.close()
     assert sum(1 for r in results if r == text) == 1
+    refused = [r for r in results if isinstance(r, ChatError)]
+    assert len(refused) == 1
+    assert refused[0].code in (ChatErrorCode.BUSY, ChatErrorCode.DRAFT_CHANGED)
     assert [m for m in env.wb.stats.messages_sent if m[1] == chat_id] == [
         (env.wb.stats.messages_sent[-1][0], chat_id, text)
     ]
