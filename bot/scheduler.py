@@ -25,6 +25,7 @@ from bot.i18n import create_core
 from bot.lifecycle import Lifecycle
 from bot.notifier import Pacer, TelegramNotifier
 from services.alerts import AlertService
+from services.chats.alerts import ChatAlertService
 from services.jobs import JobConfig, Jobs
 from services.reminders import ReminderService
 from services.settings import Settings
@@ -64,6 +65,7 @@ def build_jobs(services: AppServices, bot: Bot, lifecycle: Lifecycle | None = No
         JobConfig.from_settings(services.settings),
     )
     jobs.chat_tagger = services.chat_tagger
+    jobs.chat_alerts = ChatAlertService(services.pool, notifier)
     return jobs
 
 

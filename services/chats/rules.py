@@ -119,6 +119,33 @@ def _norm(text: str | None) -> str:
     return " ".join(strip_invisible(text or "").lower().replace("ё", "е").split())
 
 
+def _one_message(last: str, *, newest: bool) -> RuleVerdict | None:
+    """The verdict of one buyer message; None when it shows nothing. Closing words count
+    only in the newest message ("Спасибо" before "Верните деньги" closes nothing)."""
+    if SPAM.search(last):
+        return RuleVerdict("spam", "link or advertising")
+    if REFUSAL.search(last):
+        return RuleVerdict("unsuccessful", "refusal (anti-pattern)")
+    hits: list[tuple[ChatTag, str]] = []
+    if CONFIRMED.search(last):
+        hits.append(("deletion_confirmed", "buyer changed the review"))
+    elif AGREED.search(last):
+        hits.append(("deletion_agreed", "buyer agrees to change the review"))
+    if REFUND.search(last):
+        hits.append(("refund_requested", "asks for money back"))
+    if SUCCESS.search(last):
+        hits.append(("successful", "problem solved"))
+    if not hits and COMPLAINT.search(last):
+        hits.append(("deletion_candidate", "complaint about the product"))
+    if not hits and newest and DONE.search(last):
+        hits.append(("completed", "closing words"))
+    if len(hits) == 1:
+        return RuleVerdict(hits[0][0], hits[0][1])
+    if len(hits) > 1:
+        return RuleVerdict(None, "mixed: " + ", ".join(t for t, _ in hits), deletion=True)
+    return None
+
+
 def tag_by_rules(messages: Sequence[Msg], current: str = "untagged") -> RuleVerdict:
     """The tag the last messages show, or an unsure verdict. `messages` oldest first."""
     people = [m for m in messages if m.sender in ("client", "seller") and (m.text or "").strip()]
@@ -141,28 +168,17 @@ def tag_by_rules(messages: Sequence[Msg], current: str = "untagged") -> RuleVerd
             return RuleVerdict("deletion_offered", "the seller asked to reconsider the review")
         return RuleVerdict("active", "the seller answered, the buyer's turn")
     text = " ".join(_norm(m.text) for m in buyer)
-    last = _norm(buyer[-1].text)
-    if SPAM.search(last):
-        return RuleVerdict("spam", "link or advertising")
-    if REFUSAL.search(last):
-        return RuleVerdict("unsuccessful", "refusal (anti-pattern)")
-    hits: list[tuple[ChatTag, str]] = []
-    if CONFIRMED.search(last):
-        hits.append(("deletion_confirmed", "buyer changed the review"))
-    elif AGREED.search(last):
-        hits.append(("deletion_agreed", "buyer agrees to change the review"))
-    if REFUND.search(last):
-        hits.append(("refund_requested", "asks for money back"))
-    if SUCCESS.search(last):
-        hits.append(("successful", "problem solved"))
-    if not hits and COMPLAINT.search(last):
-        hits.append(("deletion_candidate", "complaint about the product"))
-    if not hits and DONE.search(last):
-        hits.append(("completed", "closing words"))
-    if len(hits) == 1:
-        return RuleVerdict(hits[0][0], hits[0][1])
-    if len(hits) > 1:
-        return RuleVerdict(None, "mixed: " + ", ".join(t for t, _ in hits), deletion=True)
+    # The buyer's trailing run (what they wrote since the seller's last message), newest
+    # first: "Верните деньги" followed by "Ответьте, пожалуйста" is still a refund request.
+    run: list[str] = []
+    for m in reversed(people):
+        if m.sender != "client":
+            break
+        run.append(_norm(m.text))
+    for i, last in enumerate(run):
+        verdict = _one_message(last, newest=i == 0)
+        if verdict is not None:
+            return verdict
     if in_funnel or COMPLAINT.search(text):
         return RuleVerdict(None, "no clear signal in a funnel chat", deletion=True)
-    return RuleVerdict(None, "question" if QUESTION.search(last) else "no rule matched")
+    return RuleVerdict(None, "question" if QUESTION.search(run[0]) else "no rule matched")

@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 
 import asyncpg
 import pytest
 
 from bot.callbacks import ChatAct, ChatCb, encode_chat_id
+from bot.scheduler import build_jobs
 from tests.e2e.harness import BotEnv, running_bot
 from tests.e2e.test_reviews import seller
 from tests.fakes.wb.generator import generate_shop
@@ -23,6 +25,10 @@ async def chat_env(pool: asyncpg.Pool) -> AsyncIterator[BotEnv]:
     """The bot with a shop that has products but no chats yet: the buyers write in the tests."""
     async with running_bot(pool, shop=generate_shop(13, reviews=20, products=3, chats=0)) as env:
         yield env
+
+
+def _now_ms() -> int:
+    return int(time.time() * 1000)
 
 
 async def _buyer_writes(env: BotEnv, store: str, name: str, text: str) -> str:
@@ -120,3 +126,26 @@ async def test_a_send_wb_refuses_keeps_the_draft(chat_env: BotEnv) -> None:
     draft = await chat_env.pool.fetchval("SELECT draft_reply FROM chats WHERE id = $1", chat_id)
     assert draft == REPLY
     assert not chat_env.wb.stats.messages_sent
+
+
+async def test_buyer_messages_alert_once_with_buttons_to_the_chat(chat_env: BotEnv) -> None:
+    user, _, store = await seller(chat_env)
+    jobs = build_jobs(chat_env.services, chat_env.bot)
+    now = datetime.now(UTC)
+    await jobs.sync_store(store, "chats", now=now)  # the first sync only backfills
+    chat, _ = chat_env.wb.state.new_chat("Вера", "Пришёл брак, верните деньги", at_ms=_now_ms())
+    chat_env.wb.state.client_message(chat.chat_id, "Ответьте, пожалуйста", at_ms=_now_ms() + 1)
+    await jobs.sync_store(store, "chats", now=now + timedelta(minutes=5))
+    alert = await user.wait_message("новые сообщения покупателей (2)")
+    assert "Вера" in alert.text and "Открыть чат: Вера" in alert.labels
+    assert await chat_env.pool.fetchval("SELECT tag FROM chats WHERE id = $1", chat.chat_id) == (
+        "refund_requested"
+    )
+    await user.press("Открыть чат: Вера", message=alert)
+    card = await user.wait_message("Ответьте, пожалуйста")
+    assert "Вера" in card.text
+    shown = len(user.messages)
+    await jobs.sync_store(store, "chats", now=now + timedelta(minutes=10))
+    await jobs.deliver_alerts(now=now + timedelta(minutes=30))
+    assert len(user.messages) == shown  # nothing new, nothing twice
+    assert await chat_env.pool.fetchval("SELECT count(*) FROM chat_alerts") == 1
