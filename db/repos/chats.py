@@ -350,10 +350,16 @@ async def set_draft(conn: Conn, chat_id: str, text: str | None) -> bool:
 
 
 async def claim_send(
-    conn: Conn, chat_id: str, text: str, *, confirm: bool, stale_after: timedelta
-) -> bool:
-    """Claim the chat's send (a committed row); False when another send is in flight, or an
-    earlier one is unconfirmed and the person did not confirm."""
+    conn: Connection, chat_id: str, text: str, *, confirm: bool, stale_after: timedelta
+) -> str:
+    """Claim the chat's send (a row committed by the caller's transaction): 'claimed';
+    'changed' when the stored draft is no longer `text` (sent or edited meanwhile); 'taken'
+    when another send is in flight, or an earlier one is unconfirmed and the person did not
+    confirm. The chat row is locked first, so a send recorded meanwhile (which clears the
+    draft in the same transaction that drops its claim) is seen, never sent again."""
+    draft = await conn.fetchrow("SELECT draft_reply FROM chats WHERE id = $1 FOR UPDATE", chat_id)
+    if draft is None or (draft["draft_reply"] or "").strip() != text:
+        return "changed"
     row = await conn.fetchval(
         """
         INSERT INTO chat_sends AS p (chat_id, state, text, started_at)
@@ -368,7 +374,7 @@ async def claim_send(
         confirm,
         stale_after,
     )
-    return row is not None
+    return "claimed" if row is not None else "taken"
 
 
 async def release_send(conn: Conn, chat_id: str) -> None:

@@ -496,9 +496,13 @@ class ChatService:
             client = self.wb.for_store(store)
         except SecretUnreadable:
             raise ChatError(ChatErrorCode.TOKEN_UNREADABLE) from None
-        if not await chats_repo.claim_send(
-            self.pool, chat_id, text, confirm=confirm, stale_after=STALE_SEND
-        ):
+        async with self.pool.acquire() as conn, conn.transaction():
+            claim = await chats_repo.claim_send(
+                conn, chat_id, text, confirm=confirm, stale_after=STALE_SEND
+            )
+        if claim == "changed":
+            raise ChatError(ChatErrorCode.DRAFT_CHANGED)
+        if claim != "claimed":
             state = await chat_screens.send_state(self.pool, chat_id)
             raise ChatError(
                 ChatErrorCode.OUTCOME_UNKNOWN if state == "unknown" else ChatErrorCode.BUSY

@@ -8,12 +8,14 @@ import asyncio
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 import asyncpg
 import httpx
 import pytest
 
 from db.pool import create_pool
+from db.repos import sequences as sequences_repo
 from services.ai.client import AIClient, AIConfig
 from services.ai.tasks import AITasks
 from services.chats.service import (
@@ -224,3 +226,54 @@ async def test_access_only_to_own_stores(env: Env, pool: asyncpg.Pool) -> None:
     assert await env.service.store_of(env.owner, chat_id) == env.store
     assert await env.service.store_of(stranger, chat_id) is None
     assert await env.service.store_of(env.owner, "1:nope") is None
+
+
+async def test_leaving_awaiting_reply_by_hand_stops_the_sequence(env: Env) -> None:
+    chat_id = await _buyer_chat(env, "Нина", "Брак")
+    await env.service.move(chat_id, ChatStatus.AWAITING_REPLY)
+    started = await sequences_repo.start_sequence(
+        env.pool,
+        chat_id,
+        messages=[{"day": 1, "text": "Напоминаем о себе"}],
+        sequence_type="no_reply_followup",
+        next_send_at=datetime.now(UTC) + timedelta(days=1),
+    )
+    assert started is not None
+    assert (await env.service.card(chat_id)).sequence is not None
+    await env.service.move(chat_id, ChatStatus.IN_PROGRESS)
+    row = await env.pool.fetchrow(
+        "SELECT status, stop_reason FROM chat_auto_sequences WHERE id = $1", started
+    )
+    assert row is not None and (row["status"], row["stop_reason"]) == ("stopped", "manual")
+    assert (await env.service.card(chat_id)).sequence is None
+
+
+async def test_tagging_is_bounded_per_run(env: Env) -> None:
+    first = await _buyer_chat(env, "Аня", "Брак")
+    second = await _buyer_chat(env, "Боря", "Верните деньги")
+    report = await env.tagger.tag_store(env.store, limit=1)
+    assert list(report.tags) == [first]
+    report = await env.tagger.tag_store(env.store, limit=1)
+    assert list(report.tags) == [second]
+    assert (await env.tagger.tag_store(env.store, limit=1)).tags == {}
+
+
+async def test_column_pages_and_filters(env: Env) -> None:
+    ids = [await _buyer_chat(env, f"Покупатель {i}", "Когда придёт?") for i in range(5)]
+    seen: list[str] = []
+    page = await env.service.column([env.store], ChatStatus.INBOX, size=2)
+    while True:
+        seen += [line.id for line in page.lines]
+        if page.next_after is None:
+            break
+        page = await env.service.column(
+            [env.store], ChatStatus.INBOX, size=2, after=page.next_after
+        )
+    assert seen == list(reversed(ids))  # newest message first, each once
+    await env.service.set_tag(ids[0], "spam")
+    spam = await env.service.column([env.store], ChatStatus.INBOX, tag="spam")
+    assert [line.id for line in spam.lines] == [ids[0]]
+    env.wb.state.seller_message(ids[1], "Завтра", at_ms=_now_ms() + 10_000)
+    await env.sync.sync_all(env.store, kinds=("chats",))
+    waiting = await env.service.column([env.store], ChatStatus.INBOX, waiting=True)
+    assert ids[1] not in [line.id for line in waiting.lines]
