@@ -11,7 +11,16 @@ from datetime import UTC, datetime, timedelta
 import asyncpg
 import pytest
 
-from bot.callbacks import ChatAct, ChatCb, encode_chat_id
+from bot.callbacks import (
+    ChatAct,
+    ChatBoardCb,
+    ChatCb,
+    ChatCol,
+    ChatListAct,
+    ChatListCb,
+    StoreCb,
+    encode_chat_id,
+)
 from bot.scheduler import build_jobs
 from tests.e2e.harness import BotEnv, running_bot
 from tests.e2e.test_reviews import seller
@@ -103,6 +112,15 @@ async def test_forged_chat_ids_are_refused(chat_env: BotEnv) -> None:
         )
         reply = await other.wait_answer(query)
         assert reply.text is not None and "недоступен" in reply.text
+    for data in (
+        ChatBoardCb(store=store).pack(),
+        ChatListCb(act=ChatListAct.OPEN, col=ChatCol.INBOX, arg=store).pack(),
+        StoreCb(action="chats", store_id=store).pack(),
+    ):
+        query = await other.press_data(data, menu)
+        reply = await other.wait_answer(query)
+        assert reply.text is not None and "недоступен" in reply.text, data
+    assert "Олег" not in " ".join(m.text for m in other.messages)
     row = await chat_env.pool.fetchrow("SELECT status FROM chats WHERE id = $1", chat_id)
     assert row is not None and row["status"] == "inbox"
     assert not chat_env.wb.stats.messages_sent
