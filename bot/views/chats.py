@@ -42,6 +42,12 @@ class ChatListView(BaseModel):
         return datetime.fromisoformat(at), chat_id
 
 
+MESSAGE_ALONE = 250
+MESSAGE_WITH_DRAFT = 120
+"""Characters of each of the card's 10 messages: with a draft (up to 1000) the card still
+fits one Telegram message."""
+
+
 def col_name(i18n: I18nContext, status: ChatStatus) -> str:
     return str(i18n.get(f"ch-col-{status.value}"))
 
@@ -136,7 +142,7 @@ def render_card(i18n: I18nContext, card: ChatCard) -> str:
                     "ch-card-review",
                     stars=stars(card.review.rating),
                     date=fmt_date(card.review.date, with_time=False),
-                    text=clip(card.review.text, 300),
+                    text=clip(card.review.text, 200),
                 )
             )
         )
@@ -194,8 +200,9 @@ def render_card(i18n: I18nContext, card: ChatCard) -> str:
         out.append(str(i18n.get("ch-card-older")))
     if not card.messages:
         out.append(str(i18n.get("ch-card-no-messages")))
+    per_message = MESSAGE_WITH_DRAFT if card.draft else MESSAGE_ALONE
     for m in card.messages:
-        text = clip(m.text, 400) if m.text else ""
+        text = clip(m.text, per_message) if m.text else ""
         if m.has_file:
             text = (text + " " if text else "") + str(i18n.get("ch-msg-file"))
         who = str(i18n.get(f"ch-who-{m.sender if m.sender in ('client', 'seller') else 'wb'}"))

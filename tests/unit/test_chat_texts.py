@@ -94,3 +94,50 @@ def test_chat_buttons_fit_64_bytes_and_ids_round_trip() -> None:
         for c in ChatCol
     ]
     assert max(len(x.encode()) for x in longest) <= 64
+
+
+def test_a_full_card_fits_one_message_with_its_draft() -> None:
+    from datetime import UTC, datetime
+
+    from bot.render import MESSAGE_LIMIT, fit, size
+    from bot.views.chats import render_card
+    from services.ai.prompting import ProductRulesInfo, ReviewInfo
+    from services.chats.service import ChatCard, Message
+
+    now = datetime.now(UTC)
+    long = "<б>" + "Очень длинное сообщение покупателя & " * 40
+    card = ChatCard(
+        id="1:x",
+        store_id="s",
+        store_name="Магазин " * 10,
+        client_name="Анна " * 20,
+        status=ChatStatus.INBOX,
+        completion_reason=None,
+        tag="deletion_candidate",
+        product_name="Плед " * 40,
+        vendor_code="PL-200",
+        nm_id="123456",
+        price=1990,
+        rules=ProductRulesInfo(
+            offer_compensation=True, compensation_type="кешбэк", max_compensation="300"
+        ),
+        review=ReviewInfo(id="r", rating=2, text=long, date=now),
+        messages=[Message(f"m{i}", "client", long, now, False) for i in range(10)],
+        older=(now, "m0"),
+        draft="Ответ " * 166,
+        draft_problems=[],
+        has_sign=True,
+        send_state=None,
+        buyer_messages=10,
+        sequence=None,
+    )
+    core = create_core()
+
+    class I18n:
+        def get(self, key: str, **kw: object) -> str:
+            return core.get(key, "ru", **kw)
+
+    text = render_card(I18n(), card)  # type: ignore[arg-type]
+    assert size(text) <= MESSAGE_LIMIT and fit(text) == text
+    assert "&lt;б&gt;" in text and "<б>" not in text
+    assert "Ответ Ответ" in text and "</pre>" in text
