@@ -110,7 +110,9 @@ def _chat_button(text: object, act: ChatAct, chat_id: str, arg: str = "") -> Inl
     )
 
 
-def card_keyboard(i18n: I18nContext, card: ChatCard, *, list_open: bool) -> InlineKeyboardMarkup:
+def card_keyboard(
+    i18n: I18nContext, card: ChatCard, *, list_open: bool, paged: bool = False
+) -> InlineKeyboardMarkup:
     rows: list[list[InlineKeyboardButton]] = []
     cid = card.id
     if card.draft:
@@ -145,8 +147,13 @@ def card_keyboard(i18n: I18nContext, card: ChatCard, *, list_open: bool) -> Inli
             ]
         )
     rows.append([_chat_button(i18n.get("ch-btn-set-tag"), ChatAct.TAG_MENU, cid)])
+    paging = []
     if card.older:
-        rows.append([_chat_button(i18n.get("ch-btn-older"), ChatAct.OLDER, cid)])
+        paging.append(_chat_button(i18n.get("ch-btn-older"), ChatAct.OLDER, cid))
+    if paged:  # an older page is shown: back to the newest messages
+        paging.append(_chat_button(i18n.get("ch-btn-card"), ChatAct.OPEN, cid))
+    if paging:
+        rows.append(paging)
     back: list[InlineKeyboardButton] = []
     if list_open:
         back.append(

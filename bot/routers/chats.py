@@ -268,7 +268,8 @@ async def show_card(
     if note:
         text = note + "\n\n" + text
     list_open = (await state.get_data()).get(LIST_KEY) is not None
-    await show(target, text, card_keyboard(i18n, card, list_open=list_open))
+    keyboard = card_keyboard(i18n, card, list_open=list_open, paged=before is not None)
+    await show(target, text, keyboard)
 
 
 @router.callback_query(ChatCb.filter())

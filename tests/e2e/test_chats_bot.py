@@ -167,3 +167,21 @@ async def test_buyer_messages_alert_once_with_buttons_to_the_chat(chat_env: BotE
     await jobs.deliver_alerts(now=now + timedelta(minutes=30))
     assert len(user.messages) == shown  # nothing new, nothing twice
     assert await chat_env.pool.fetchval("SELECT count(*) FROM chat_alerts") == 1
+
+
+async def test_older_messages_are_paged_in_the_card(chat_env: BotEnv) -> None:
+    user, _, store = await seller(chat_env)
+    chat, _ = chat_env.wb.state.new_chat("Кира", "первое сообщение", at_ms=_now_ms())
+    for i in range(1, 12):
+        chat_env.wb.state.client_message(chat.chat_id, f"сообщение {i}", at_ms=_now_ms() + i)
+    await chat_env.services.sync.sync_all(store, kinds=("chats",))
+    await user.send("/menu")
+    menu = await user.wait_message("WB")
+    await user.press_data(ChatCb(act=ChatAct.OPEN, chat=encode_chat_id(chat.chat_id)).pack(), menu)
+    card = await user.wait_message("сообщение 11")
+    assert "первое сообщение" not in card.text
+    await user.press("⏫ Ранее")
+    older = await user.wait_message("первое сообщение")
+    assert "сообщение 11" not in older.text
+    await user.press("↩️ К чату")
+    await user.wait_message("сообщение 11")

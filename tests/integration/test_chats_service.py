@@ -277,3 +277,16 @@ async def test_column_pages_and_filters(env: Env) -> None:
     await env.sync.sync_all(env.store, kinds=("chats",))
     waiting = await env.service.column([env.store], ChatStatus.INBOX, waiting=True)
     assert ids[1] not in [line.id for line in waiting.lines]
+
+
+async def test_card_shows_last_ten_messages_and_pages_older(env: Env) -> None:
+    chat, _ = env.wb.state.new_chat("Кира", "сообщение 0", at_ms=_now_ms())
+    for i in range(1, 15):
+        env.wb.state.client_message(chat.chat_id, f"сообщение {i}", at_ms=_now_ms() + i)
+    await env.sync.sync_all(env.store, kinds=("chats",))
+    card = await env.service.card(chat.chat_id)
+    assert [m.text for m in card.messages] == [f"сообщение {i}" for i in range(5, 15)]
+    assert card.older is not None and card.buyer_messages == 15
+    older = await env.service.card(chat.chat_id, before=card.older)
+    assert [m.text for m in older.messages] == [f"сообщение {i}" for i in range(5)]
+    assert older.older is None
