@@ -185,3 +185,34 @@ async def test_older_messages_are_paged_in_the_card(chat_env: BotEnv) -> None:
     assert "сообщение 11" not in older.text
     await user.press("↩️ К чату")
     await user.wait_message("сообщение 11")
+
+
+async def test_column_list_pages_and_filters(chat_env: BotEnv) -> None:
+    user, _, store = await seller(chat_env)
+    for i in range(9):
+        chat_env.wb.state.new_chat(f"Покупатель{i}", f"вопрос {i}", at_ms=_now_ms() + i)
+    await chat_env.services.sync.sync_all(store, kinds=("chats",))
+    spam_id = await _buyer_writes(chat_env, store, "Спамер", "Заработок от 5000 t.me/x")
+    await user.send("/menu")
+    await user.wait_message("WB")
+    await user.press("💬 Чаты")
+    await user.wait_message("Чаты")
+    await user.press("Входящие · 10")
+    first = await user.wait_message("Спамер")
+    assert "Покупатель1" not in first.text and "▶️" in first.labels
+    await user.press("▶️")
+    second = await user.wait_message("Покупатель0")
+    assert "Спамер" not in second.text and "◀️" in second.labels
+    await user.press("🏷 Тег")
+    await user.wait_message("Выберите тег")
+    await user.press("спам")
+    only = await user.wait_message("Фильтры: спам")
+    assert "Спамер" in only.text and "Покупатель" not in only.text
+    await user.press("1")
+    await user.wait_message("t.me/x")
+    await user.press("↩️ К списку")
+    back = await user.wait_message("Фильтры: спам")
+    assert "Спамер" in back.text
+    await user.press("✖️ Сбросить")
+    await user.wait_message("без фильтров")
+    assert spam_id
