@@ -7,6 +7,8 @@ separator).
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from aiogram.filters.callback_data import CallbackData
 
 
@@ -102,3 +104,76 @@ class ProductListCb(CallbackData, prefix="pl"):
     stop work for the selected)."""
 
     action: str
+
+
+# --- buyer chats (issue 13): typed fields, chat ids encoded (`encode_chat_id`) ----------------
+
+
+class ChatCol(StrEnum):
+    """A Kanban column, as its one-letter code in callback data."""
+
+    INBOX = "i"
+    IN_PROGRESS = "p"
+    AWAITING = "a"
+    RESOLVED = "r"
+    CLOSED = "c"
+
+
+class ChatAct(StrEnum):
+    OPEN = "o"
+    OLDER = "old"
+    MOVE_MENU = "mv"
+    MOVE = "m"
+    CLOSE_MENU = "cl"
+    CLOSE = "c"
+    REOPEN = "ro"
+    DRAFT = "d"
+    EDIT = "e"
+    SEND = "s"
+    SEND_AGAIN = "sc"
+    TAG_MENU = "tm"
+    TAG = "t"
+
+
+class ChatListAct(StrEnum):
+    OPEN = "o"
+    NEXT = "n"
+    PREV = "p"
+    WAITING = "w"
+    TAG_MENU = "tm"
+    TAG = "t"
+    PRODUCT_MENU = "pm"
+    PRODUCT = "pr"
+    CLEAR = "x"
+
+
+class ChatBoardCb(CallbackData, prefix="cbd"):
+    """The board of one store (`store` = its id) or of all the person's stores (`store` '')."""
+
+    store: str = ""
+
+
+class ChatListCb(CallbackData, prefix="cls"):
+    """A column list; its filter and cursors live in FSM data (`ChatListView`)."""
+
+    act: ChatListAct
+    col: ChatCol = ChatCol.INBOX
+    arg: str = ""
+
+
+class ChatCb(CallbackData, prefix="ch"):
+    """A chat card action; `arg`: a column code, a reason or tag index, a fingerprint, or an
+    encoded message cursor. At most 2 + 1 + 3 + 1 + 38 + 1 + 8 = 54 bytes."""
+
+    act: ChatAct
+    chat: str
+    arg: str = ""
+
+
+def encode_chat_id(chat_id: str) -> str:
+    """WB's chat ids are `1:<uuid>`; ':' is aiogram's separator, so it travels as '~'."""
+    return chat_id.replace(":", "~")
+
+
+def decode_chat_id(value: str) -> str:
+    return value.replace("~", ":")

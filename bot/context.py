@@ -16,6 +16,8 @@ from services.ai.client import AIClient, AIConfig
 from services.ai.pricing import Pricing
 from services.ai.tasks import AITasks
 from services.autoreplies import AutoReplyService
+from services.chats.service import ChatService
+from services.chats.tagger import ChatTagger
 from services.complaints import ComplaintService
 from services.questions import QuestionService
 from services.reviews import ReviewService
@@ -36,6 +38,8 @@ class AppServices:
     complaints: ComplaintService
     questions: QuestionService
     autoreplies: AutoReplyService
+    chats: ChatService
+    chat_tagger: ChatTagger
     redis: Any | None = None
 
     def workflow_data(self) -> dict[str, Any]:
@@ -48,6 +52,7 @@ class AppServices:
             "complaints": self.complaints,
             "questions": self.questions,
             "autoreplies": self.autoreplies,
+            "chats": self.chats,
             "services": self,
         }
 
@@ -84,5 +89,7 @@ def build_services(
         complaints=ComplaintService(pool, ai),
         questions=QuestionService(pool, ai, wb),
         autoreplies=AutoReplyService(pool, ReviewService(pool, ai, wb), lambda: datetime.now(UTC)),
+        chats=ChatService(pool, ai, wb),
+        chat_tagger=ChatTagger(pool, ai),
         redis=redis,
     )

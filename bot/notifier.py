@@ -28,11 +28,12 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from aiogram_i18n.cores.base import BaseCore
 
-from bot.callbacks import ComplaintCb, MenuCb, ReviewCb
+from bot.callbacks import ChatAct, ChatCb, ComplaintCb, MenuCb, ReviewCb, encode_chat_id
 from bot.render import MESSAGE_LIMIT, clip, fit, fmt_date, size, stars
 from bot.views.common import share
 from db.repos import users as users_repo
 from services import metrics
+from services.chats.alerts import ChatAlert
 from services.complaints import complaint_fingerprint
 from services.notifier import Delivery, Notice, Recipient, ReviewCard
 from services.wb.limits import Limit, LimitsConfig, MemoryRateLimiter, RedisRateLimiter
@@ -298,3 +299,26 @@ class TelegramNotifier:
             notice.key
         ]
         return await self._send(to, self._t(to.language, key, **args))
+
+    async def chat_alert(self, to: Recipient, alert: ChatAlert) -> Delivery:
+        """New buyer messages of one store: a line per chat, a button per chat and the board."""
+        lang = to.language
+        lines = [
+            self._t(lang, "ch-alert-new", store=clip(alert.store_name, 60), count=alert.messages)
+        ]
+        kb = InlineKeyboardBuilder()
+        for line in alert.lines:
+            lines.append(
+                self._t(
+                    lang,
+                    "ch-alert-line",
+                    buyer=clip(line.buyer or "—", 40),
+                    text=clip(line.text, 200),
+                )
+            )
+            data = ChatCb(act=ChatAct.OPEN, chat=encode_chat_id(line.chat_id)).pack()
+            label = f"{self._t(lang, 'ch-btn-open-chat')}: {line.buyer[:30]}"
+            kb.row(InlineKeyboardButton(text=label, callback_data=data))
+        board = MenuCb(section="chats").pack()
+        kb.row(InlineKeyboardButton(text=self._t(lang, "ch-btn-board"), callback_data=board))
+        return await self._send(to, "\n".join(lines), kb.as_markup())

@@ -29,6 +29,7 @@ from bot.lifecycle import Lifecycle
 from bot.notifier import Pacer, TelegramNotifier
 from services.alerts import AlertService
 from services.autoreplies import AutoReplyJob
+from services.chats.alerts import ChatAlertService
 from services.jobs import JobConfig, Jobs
 from services.questions import QuestionAlerts
 from services.reminders import ReminderService
@@ -77,7 +78,7 @@ def build_jobs(services: AppServices, bot: Bot, lifecycle: Lifecycle | None = No
         bot, services.pool, create_core(), pacer=create_pacer(services, bot)
     )
     stopping = lifecycle.stopping if lifecycle is not None else None
-    return Jobs(
+    jobs = Jobs(
         services.pool,
         services.sync,
         services.complaints,
@@ -85,6 +86,9 @@ def build_jobs(services: AppServices, bot: Bot, lifecycle: Lifecycle | None = No
         ReminderService(services.pool, notifier),
         JobConfig.from_settings(services.settings),
     )
+    jobs.chat_tagger = services.chat_tagger
+    jobs.chat_alerts = ChatAlertService(services.pool, notifier)
+    return jobs
 
 
 def _runner(

@@ -30,6 +30,8 @@ from db.repos.user_settings import get_user_settings
 from services import metrics
 from services.ai.errors import AIError
 from services.alerts import AlertService, DispatchReport
+from services.chats.alerts import ChatAlertService
+from services.chats.tagger import ChatTagger
 from services.complaints import ComplaintError, ComplaintService
 from services.msk import MSK
 from services.reminders import ReminderReport, ReminderService
@@ -104,6 +106,10 @@ class Jobs:
         self.reminders = reminders
         self.config = config or JobConfig()
         self.clock = clock
+        self.chat_tagger: ChatTagger | None = None
+        """Tags chats with new messages after each chat sync (set by the app when it runs)."""
+        self.chat_alerts: ChatAlertService | None = None
+        """Alerts people of new buyer messages after each chat sync; swept with the alerts."""
         """Real time: a tick's `now` is moved forward by the time its work took, so claims
         written after a long sync are not born stale (another instance would take them over)."""
 
@@ -202,6 +208,15 @@ class Jobs:
             return result
         if result.error:
             await self.reminders.auth_failures(store_id)
+        if kind == "chats" and self.chat_tagger is not None:
+            try:  # tags are a help, never a reason to fail the sync's follow-ups
+                await self.chat_tagger.tag_store(store_id)
+            except Exception:
+                log.exception("tagging chats of store %s failed", store_id)
+        if kind == "chats" and self.chat_alerts is not None and result.new_messages:
+            await self.chat_alerts.on_sync(
+                store_id, result.new_messages, now=self._later(now, started)
+            )
         if kind == "reviews":
             await self.auto_draft(store_id, now=self._later(now, started))
             await self.alerts.dispatch(now=self._later(now, started), store_id=store_id)
@@ -271,7 +286,10 @@ class Jobs:
     # --- alerts and reminders -----------------------------------------------------------------
 
     async def deliver_alerts(self, *, now: datetime) -> DispatchReport:
-        return await self.alerts.dispatch(now=now)
+        report = await self.alerts.dispatch(now=now)
+        if self.chat_alerts is not None:
+            await self.chat_alerts.sweep(now=now)
+        return report
 
     async def token_reminders(self, *, now: datetime) -> ReminderReport:
         return await self.reminders.token_expiry(now=now)

@@ -16,9 +16,10 @@ def main_menu(i18n: I18nContext) -> InlineKeyboardMarkup:
     kb.button(text=i18n.get("menu-complaints"), callback_data=MenuCb(section="complaints"))
     kb.button(text=i18n.get("menu-products"), callback_data=MenuCb(section="products"))
     kb.button(text=i18n.get("menu-questions"), callback_data=MenuCb(section="questions"))
+    kb.button(text=i18n.get("menu-chats"), callback_data=MenuCb(section="chats"))
     kb.button(text=i18n.get("menu-settings"), callback_data=MenuCb(section="settings"))
     kb.button(text=i18n.get("menu-help"), callback_data=MenuCb(section="help"))
-    kb.adjust(2, 2, 2, 1)
+    kb.adjust(2, 2, 2, 2, 1)
     return kb.as_markup()
 
 

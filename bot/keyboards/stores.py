@@ -48,7 +48,10 @@ def store_card(i18n: I18nContext, store: StoreRow, role: Role) -> InlineKeyboard
     kb = InlineKeyboardBuilder()
     sid = store.id
     kb.button(text=i18n.get("stores-btn-sync"), callback_data=StoreCb(action="sync", store_id=sid))
-    sizes = [1]
+    kb.button(
+        text=i18n.get("stores-btn-chats"), callback_data=StoreCb(action="chats", store_id=sid)
+    )
+    sizes = [2]
     if role == "owner":
         kb.button(
             text=i18n.get("stores-btn-rename"), callback_data=StoreCb(action="ren", store_id=sid)

@@ -22,6 +22,7 @@ def setup_routers() -> Router:
     from bot.routers import (
         admin,
         autoreplies,
+        chats,
         complaints,
         fallback,
         menu,
@@ -43,6 +44,7 @@ def setup_routers() -> Router:
         reviews.router,
         complaints.router,
         products.router,
+        chats.router,
     ):
         _adopt(root, feature)
     root.include_router(questions.setup())

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import asyncpg
 
-from db.pool import Conn
+from db.pool import Conn, Connection
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,6 +125,7 @@ async def insert_messages(
     """Insert by WB's eventID; return only the messages that are new."""
     if not messages:
         return []
+    await _adopt_echoes(conn, store_id, messages)
     return await conn.fetch(
         """
         INSERT INTO chat_messages (id, chat_id, store_id, owner_id, text, sender, timestamp,
@@ -218,3 +219,233 @@ async def move_on_seller_message(conn: Conn, store_id: str, chat_ids: Sequence[s
         list(chat_ids),
     )
     return int(status.split()[-1])
+
+
+# --- the board (issue 13) -----------------------------------------------------------------
+
+
+async def move_chat(
+    conn: Connection, chat_id: str, status: str, completion_reason: str | None
+) -> asyncpg.Record | None:
+    """A move by hand: the new status (and reason, for `closed` only); leaving
+    `awaiting_reply` stops the chat's running sequence (`manual`). Returns the old status,
+    or None when the chat is gone. Call inside a transaction."""
+    row = await conn.fetchrow(
+        """
+        WITH old AS (SELECT id, status FROM chats WHERE id = $1 FOR UPDATE)
+        UPDATE chats c SET status = $2, completion_reason = $3
+          FROM old WHERE c.id = old.id
+        RETURNING old.status AS old_status
+        """,
+        chat_id,
+        status,
+        completion_reason,
+    )
+    if row is not None and row["old_status"] == "awaiting_reply" and status != "awaiting_reply":
+        await conn.execute(
+            """UPDATE chat_auto_sequences SET status = 'stopped', stop_reason = 'manual'
+                WHERE chat_id = $1 AND status = 'active'""",
+            chat_id,
+        )
+    return row
+
+
+async def set_tag(conn: Conn, chat_id: str, tag: str) -> str | None:
+    """Set the tag by hand (any tag); returns the store id, None when the chat is gone."""
+    return await conn.fetchval(  # type: ignore[no-any-return]
+        """
+        UPDATE chats SET tag = $2,
+               tag_update_date = CASE WHEN tag = $2 THEN tag_update_date ELSE now() END
+         WHERE id = $1 RETURNING store_id
+        """,
+        chat_id,
+        tag,
+    )
+
+
+async def apply_auto_tags(
+    conn: Conn, store_id: str, tags: Sequence[tuple[str, str | None, datetime]]
+) -> int:
+    """The tagger's verdicts (chat id, tag or None for "keep", the last message it saw).
+
+    The deletion funnel only moves forward here: a chat at `deletion_agreed` is never put
+    back to `deletion_candidate` by the tagger (a person may, with `set_tag`). `tagged_at`
+    records what the tagger saw, so a chat is tagged again only after a newer message.
+    """
+    if not tags:
+        return 0
+    status = await conn.execute(
+        """
+        UPDATE chats c
+           SET tag = CASE
+                 WHEN x.tag IS NULL THEN c.tag
+                 WHEN array_position($5::text[], c.tag) IS NOT NULL
+                  AND array_position($5::text[], x.tag) IS NOT NULL
+                  AND array_position($5::text[], x.tag) < array_position($5::text[], c.tag)
+                 THEN c.tag
+                 ELSE x.tag END,
+               tag_update_date = CASE
+                 WHEN x.tag IS NULL OR x.tag = c.tag THEN c.tag_update_date ELSE now() END,
+               tagged_at = x.seen
+          FROM unnest($2::text[], $3::text[], $4::timestamptz[]) AS x(id, tag, seen)
+         WHERE c.id = x.id AND c.store_id = $1
+        """,
+        store_id,
+        [t[0] for t in tags],
+        [t[1] for t in tags],
+        [t[2] for t in tags],
+        list(DELETION_FUNNEL),
+    )
+    return int(status.split()[-1])
+
+
+DELETION_FUNNEL = (
+    "deletion_candidate",
+    "deletion_offered",
+    "deletion_agreed",
+    "deletion_confirmed",
+)
+
+
+async def chats_to_tag(conn: Conn, store_id: str, limit: int) -> list[asyncpg.Record]:
+    """Chats with messages the tagger has not seen, oldest activity first, at most `limit`."""
+    return await conn.fetch(
+        """
+        SELECT c.id, c.tag, c.last_message_date, c.client_name, c.product_nm_id
+          FROM chats c
+         WHERE c.store_id = $1 AND c.last_message_date IS NOT NULL
+           AND (c.tagged_at IS NULL OR c.tagged_at < c.last_message_date)
+         ORDER BY c.last_message_date
+         LIMIT $2
+        """,
+        store_id,
+        limit,
+    )
+
+
+async def recent_messages(
+    conn: Conn, chat_ids: Sequence[str], per_chat: int
+) -> list[asyncpg.Record]:
+    """The last `per_chat` messages of each chat (oldest first within a chat)."""
+    return await conn.fetch(
+        """
+        SELECT m.chat_id, m.sender, m.text, m.timestamp
+          FROM unnest($1::text[]) AS x(id)
+          CROSS JOIN LATERAL (
+                SELECT chat_id, sender, text, timestamp FROM chat_messages
+                 WHERE chat_id = x.id ORDER BY timestamp DESC, id DESC LIMIT $2) m
+         ORDER BY m.chat_id, m.timestamp
+        """,
+        list(chat_ids),
+        per_chat,
+    )
+
+
+async def set_draft(conn: Conn, chat_id: str, text: str | None) -> bool:
+    status = await conn.execute("UPDATE chats SET draft_reply = $2 WHERE id = $1", chat_id, text)
+    return status != "UPDATE 0"
+
+
+# --- sending ------------------------------------------------------------------------------
+
+
+async def claim_send(
+    conn: Connection, chat_id: str, text: str, *, confirm: bool, stale_after: timedelta
+) -> str:
+    """Claim the chat's send (a row committed by the caller's transaction): 'claimed';
+    'changed' when the stored draft is no longer `text` (sent or edited meanwhile); 'taken'
+    when another send is in flight, or an earlier one is unconfirmed and the person did not
+    confirm. The chat row is locked first, so a send recorded meanwhile (which clears the
+    draft in the same transaction that drops its claim) is seen, never sent again."""
+    draft = await conn.fetchrow("SELECT draft_reply FROM chats WHERE id = $1 FOR UPDATE", chat_id)
+    if draft is None or (draft["draft_reply"] or "").strip() != text:
+        return "changed"
+    row = await conn.fetchval(
+        """
+        INSERT INTO chat_sends AS p (chat_id, state, text, started_at)
+        VALUES ($1, 'sending', $2, now())
+        ON CONFLICT (chat_id) DO UPDATE
+           SET state = 'sending', text = EXCLUDED.text, started_at = now()
+         WHERE $3 AND (p.state = 'unknown' OR p.started_at < now() - $4::interval)
+        RETURNING p.chat_id
+        """,
+        chat_id,
+        text,
+        confirm,
+        stale_after,
+    )
+    return "claimed" if row is not None else "taken"
+
+
+async def release_send(conn: Conn, chat_id: str) -> None:
+    await conn.execute("DELETE FROM chat_sends WHERE chat_id = $1", chat_id)
+
+
+async def mark_send_unknown(conn: Conn, chat_id: str) -> None:
+    await conn.execute("UPDATE chat_sends SET state = 'unknown' WHERE chat_id = $1", chat_id)
+
+
+async def record_sent(
+    conn: Connection, chat_id: str, message_id: str, text: str, sent_at: datetime
+) -> None:
+    """WB accepted a reply: the message row at once, the chat's last message, the draft gone,
+    the claim released, the chat moved as a seller message moves it. One transaction."""
+    chat = await conn.fetchrow("SELECT store_id, owner_id FROM chats WHERE id = $1", chat_id)
+    if chat is None:
+        return
+    await conn.execute(
+        """
+        INSERT INTO chat_messages (id, chat_id, store_id, owner_id, text, sender, timestamp)
+        VALUES ($1, $2, $3, $4, $5, 'seller', $6) ON CONFLICT (id) DO NOTHING
+        """,
+        message_id,
+        chat_id,
+        chat["store_id"],
+        chat["owner_id"],
+        text,
+        sent_at,
+    )
+    await apply_last_messages(conn, chat["store_id"], [(chat_id, sent_at, text, "seller")])
+    await conn.execute("UPDATE chats SET draft_reply = NULL WHERE id = $1", chat_id)
+    await move_on_seller_message(conn, chat["store_id"], [chat_id])
+    await release_send(conn, chat_id)
+
+
+LOCAL_PREFIX = "sent:"
+"""Ids of messages the bot stored at send time; the events stream's copy takes them over."""
+
+ECHO_WINDOW = timedelta(minutes=10)
+
+
+async def _adopt_echoes(conn: Conn, store_id: str, messages: Sequence[MessageInsert]) -> None:
+    """A seller event that is the bot's own sent reply coming back: the stored row (id
+    `sent:...`) takes WB's event id, so the insert that follows skips it and the card shows the
+    message once. Matched by chat, exact text and a time within `ECHO_WINDOW` (WB's send
+    answers no message id; docs/decisions.md, "Sent chat replies")."""
+    seller = [m for m in messages if m.sender == "seller" and m.text]
+    if not seller:
+        return
+    await conn.execute(
+        """
+        WITH pairs AS (
+            SELECT DISTINCT ON (m.id) m.id AS local_id, x.id AS event_id
+              FROM unnest($2::text[], $3::text[], $4::text[], $5::timestamptz[])
+                   AS x(id, chat, text, ts)
+              JOIN chat_messages m
+                ON m.chat_id = x.chat AND m.store_id = $1 AND m.sender = 'seller'
+               AND m.id LIKE 'sent:%' AND m.text = x.text
+               AND m.timestamp BETWEEN x.ts - $6::interval AND x.ts + $6::interval
+             WHERE NOT EXISTS (SELECT 1 FROM chat_messages e WHERE e.id = x.id)
+             ORDER BY m.id, abs(extract(epoch FROM m.timestamp - x.ts))
+        ), one AS (
+            SELECT DISTINCT ON (event_id) local_id, event_id FROM pairs ORDER BY event_id
+        )
+        UPDATE chat_messages m SET id = one.event_id FROM one WHERE m.id = one.local_id
+        """,
+        store_id,
+        [m.id for m in seller],
+        [m.chat_id for m in seller],
+        [m.text for m in seller],
+        [m.timestamp for m in seller],
+        ECHO_WINDOW,
+    )

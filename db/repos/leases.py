@@ -18,6 +18,7 @@ class LeaseKind(StrEnum):
     COMPLAINT_DRAFT = "complaint_draft"
     REPLY_DRAFT = "reply_draft"
     QUESTION_DRAFT = "question_draft"  # the object id is a question's id
+    CHAT_DRAFT = "chat_draft"
 
 
 async def claim_lease(

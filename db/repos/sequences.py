@@ -69,3 +69,12 @@ async def claim_due(conn: Connection, now: datetime, limit: int = 50) -> list[as
         now,
         limit,
     )
+
+
+async def active_sequence(conn: Conn, chat_id: str) -> asyncpg.Record | None:
+    """The chat's running sequence (the chat card's "sequence state" line), if any."""
+    return await conn.fetchrow(
+        """SELECT id, sequence_type, current_step, max_steps, next_send_at, last_sent_at
+             FROM chat_auto_sequences WHERE chat_id = $1 AND status = 'active'""",
+        chat_id,
+    )

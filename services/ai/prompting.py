@@ -537,7 +537,19 @@ def chat_block(chat: ChatInfo, history_limit: int = MAX_CHAT_MESSAGES) -> list[s
         "Продавец уже писал в этом чате: "
         + ("да, не здоровайся повторно" if chat.seller_has_written else "нет")
     )
+    lines.append(chat_phase(chat))
     return lines
+
+
+def chat_phase(chat: ChatInfo) -> str:
+    """The phase of the talk by how many times the buyer has written: first contact (listen,
+    learn the problem), working on it (offer the fix the rules allow), a long talk (close it)."""
+    n = sum(1 for m in chat.messages if m.sender == "client")
+    if n <= 1:
+        return "Фаза: первое обращение — выясни проблему, прояви участие, ничего не обещай заранее."
+    if n <= 3:
+        return "Фаза: диалог идёт — предложи решение проблемы в рамках правил товара."
+    return "Фаза: долгий диалог — подведи итог и предложи конкретный следующий шаг."
 
 
 def complaint_user_message(product: ProductInfo, review: ReviewInfo) -> str:

@@ -327,6 +327,7 @@ async def test_manager_sees_the_store_but_cannot_change_it(bot_env: BotEnv) -> N
     assert "Ваша роль: менеджер" in card.text
     assert card.labels == [
         "🔄 Синхронизировать",
+        "💬 Чаты",
         "❓ Вопросы",
         "🤖 Автоответы 4–5★",
         "« К магазинам",
