@@ -281,9 +281,7 @@ async def link_by_token(
     async with pool.acquire() as conn, conn.transaction():
         # One link at a time per Telegram account: two links opened at once by one account
         # would each see it unlinked and the later write would move it.
-        await conn.execute(
-            "SELECT pg_advisory_xact_lock($1, hashtext($2))", TELEGRAM_LINK_LOCK, str(telegram_id)
-        )
+        await users_repo.lock_telegram_account(conn, TELEGRAM_LINK_LOCK, telegram_id)
         row = await users_repo.lock_link_token(conn, token)
         if row is None:
             raise invalid

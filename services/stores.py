@@ -122,16 +122,12 @@ async def _claim_seller(conn: Connection, store_id: str, owner_id: str, seller: 
 
     Two owners adding the same account at once meet the unique index; the loser hears the
     same refusal as if it had come second."""
-    taken = await conn.fetchval(
-        "SELECT owner_id FROM stores WHERE wb_seller_id = $1 AND id <> $2", seller, store_id
-    )
+    taken = await stores_repo.seller_holder(conn, seller, store_id)
     if taken is not None:
         raise StoreTokenError(["seller_taken" if taken != owner_id else "seller_added"])
     try:
         async with conn.transaction():
-            await conn.execute(
-                "UPDATE stores SET wb_seller_id = $2 WHERE id = $1", store_id, seller
-            )
+            await stores_repo.set_seller(conn, store_id, seller)
     except asyncpg.UniqueViolationError:
         raise StoreTokenError(["seller_taken"]) from None
 
@@ -147,9 +143,7 @@ async def replace_token(
         raise StoreError("store not found")
     new_seller = check.info.seller_id
     async with pool.acquire() as conn, conn.transaction():
-        seller = await conn.fetchval(
-            "SELECT wb_seller_id FROM stores WHERE id = $1 FOR UPDATE", store_id
-        )
+        seller = await stores_repo.lock_seller(conn, store_id)
         if seller and new_seller and seller != new_seller:
             raise StoreTokenError(["other_seller"])
         if not seller and new_seller:  # saved without one: the rule of a new store applies
