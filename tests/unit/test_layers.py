@@ -26,9 +26,9 @@ def sql_strings(path: Path) -> list[str]:
     """Places in one module where a string literal (or an f-string's text) starts like SQL."""
     found = []
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        is_text = isinstance(node, ast.Constant) and isinstance(node.value, str)
-        if is_text and SQL_START.match(node.value):
-            found.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+        text = node.value if isinstance(node, ast.Constant) else None
+        if isinstance(text, str) and SQL_START.match(text):
+            found.append(f"{path.relative_to(ROOT)}:{getattr(node, 'lineno', 0)}")
     return found
 
 
