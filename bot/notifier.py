@@ -31,7 +31,7 @@ from aiogram_i18n.cores.base import BaseCore
 from bot.callbacks import ComplaintCb, MenuCb, ReviewCb
 from bot.render import MESSAGE_LIMIT, clip, fit, fmt_date, size, stars
 from bot.views.common import share
-from db.repos import users as users_repo
+from services import access as access_svc
 from services import metrics
 from services.complaints import complaint_fingerprint
 from services.notifier import Delivery, Notice, Recipient, ReviewCard
@@ -153,7 +153,7 @@ class TelegramNotifier:
                 await self.pacer.pause(wait)
                 continue
             except TelegramForbiddenError:
-                await users_repo.set_telegram_blocked(self.pool, to.telegram_id, True)
+                await access_svc.set_reachable(self.pool, to.telegram_id, False)
                 return "blocked"
             except TelegramAPIError as exc:
                 log.warning("send to user %s failed: %s", to.user_id, exc.message)

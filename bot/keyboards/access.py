@@ -10,9 +10,9 @@ from aiogram_i18n import I18nContext
 
 from bot.callbacks import AdminCb, ListCb, SettingsCb
 from bot.keyboards.menu import back_to_menu
-from db.repos.users import UserStatus
 from services.emails import shown
 from services.preferences import LANGUAGES, QUIET_PRESETS, Preferences
+from services.records import UserStatus
 
 LABEL_EMAIL = 28  # characters of an email shown on a button
 

@@ -10,10 +10,9 @@ from aiogram.utils.keyboard import InlineKeyboardBuilder
 from bot.callbacks import BatchCb, ComplaintCb, FilterCb, ReviewCb
 from bot.keyboards.reviews import nav_row
 from bot.views.common import Texts
-from db.models import ComplaintRow
-from db.repos.review_pages import ComplaintCard
 from services.ai.reasons import COMPLAINT_REASONS
 from services.complaints import complaint_fingerprint
+from services.records import ComplaintCard, ComplaintRow
 
 QUEUE_TABS = ("draft", "sent", "done")
 

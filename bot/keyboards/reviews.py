@@ -10,8 +10,7 @@ from asyncpg import Record
 
 from bot.callbacks import ComplaintCb, FilterCb, ListCb, MenuCb, PickStoreCb, PublishCb, ReviewCb
 from bot.views.common import Texts
-from db.models import StoreRow
-from db.repos.review_pages import ReviewCard
+from services.records import ReviewCard, StoreRow
 from services.reviews import draft_fingerprint
 
 # Filter options: field -> values in button order (labels are `rv-f-<field>-<value>`).

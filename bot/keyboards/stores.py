@@ -10,8 +10,8 @@ from aiogram_i18n import I18nContext
 
 from bot.callbacks import MenuCb, StoreCb
 from bot.keyboards.menu import back_to_menu
-from db.models import StoreRow
 from services.members import Role
+from services.records import StoreRow
 
 
 def manager_key(user_id: str) -> str:

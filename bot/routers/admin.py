@@ -23,12 +23,11 @@ from bot.keyboards.access import decision_keyboard, pending_keyboard, users_keyb
 from bot.keyboards.menu import main_menu
 from bot.render import esc, fmt_date
 from bot.ui import answer, show
-from db.repos import users as users_repo
-from db.repos.users import UserStatus
 from services import access
 from services.access import AccessError, UsersPage
 from services.emails import shown
 from services.members import InviteError, InviteRef
+from services.records import UserStatus
 from services.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -65,7 +64,7 @@ async def send_to(
     try:
         await bot.send_message(chat_id, text, reply_markup=keyboard)
     except TelegramForbiddenError:
-        await users_repo.set_telegram_blocked(pool, chat_id, True)
+        await access.set_reachable(pool, chat_id, False)
         log.info("telegram user %s blocked the bot; skipped", chat_id)
         return False
     except TelegramBadRequest as exc:  # never started the bot, or a deleted account

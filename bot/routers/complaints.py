@@ -46,13 +46,12 @@ from bot.views.lists import (
 )
 from bot.views.screens import list_back, show_complaint, show_review
 from bot.views.sections import StoreList
-from db.models import UserRow
-from db.repos import review_pages
-from db.repos import stores as stores_repo
+from services import screens
 from services.ai.errors import AIError
 from services.ai.pricing import Pricing
 from services.ai.tasks import AITasks
 from services.complaints import REVIEW_GATES, BatchReport, ComplaintError, ComplaintService
+from services.records import UserRow
 from services.settings import Settings
 from services.wb.factory import WBClientFactory
 
@@ -87,7 +86,7 @@ async def open_queue(
     query: CallbackQuery, state: FSMContext, i18n: I18nContext, pool: asyncpg.Pool, store_id: str
 ) -> None:
     tab = "draft"
-    count = await review_pages.complaint_count(pool, store_id, TAB_STATUSES[tab])
+    count = await screens.complaint_count(pool, store_id, TAB_STATUSES[tab])
     view = {"k": "cq", "s": store_id, "t": tab, "n": count}
     view_id = await new_view(state, view)
     await show_queue(query, state, i18n, pool, view_id, view)
@@ -104,7 +103,7 @@ async def show_queue(
     store_id, tab = view["s"], view["t"]
     if view.get("n") is None:  # an action changed the store's complaints since it was counted
         view["n"] = await _recount(pool, view)
-    found = await review_pages.complaint_page(
+    found = await screens.complaint_page(
         pool,
         store_id,
         TAB_STATUSES[tab],
@@ -115,7 +114,7 @@ async def show_queue(
     cards = found[:PAGE_SIZE]
     view["next"] = dump_cursor(cards[-1].cursor) if has_next else None
     await put_view(state, view_id, view)
-    store_name = await stores_repo.store_name(pool, store_id)
+    store_name = await screens.store_name(pool, store_id)
     total, page = int(view["n"]), int(view["pg"])
     first = page * PAGE_SIZE + 1
     lines = [
@@ -143,7 +142,7 @@ async def show_queue(
 
 
 async def _recount(pool: asyncpg.Pool, view: dict[str, Any]) -> int:
-    return await review_pages.complaint_count(pool, view["s"], TAB_STATUSES[view["t"]])
+    return await screens.complaint_count(pool, view["s"], TAB_STATUSES[view["t"]])
 
 
 StoreList(
@@ -171,7 +170,7 @@ async def on_tab(
         return
     if view["t"] != callback_data.value:
         view["t"] = callback_data.value
-        view["n"] = await review_pages.complaint_count(pool, view["s"], TAB_STATUSES[view["t"]])
+        view["n"] = await screens.complaint_count(pool, view["s"], TAB_STATUSES[view["t"]])
         reset_pages(view)
     await show_queue(query, state, i18n, pool, view_id, view)
     await answer(query)
@@ -260,7 +259,7 @@ async def on_reasons(
     pool: asyncpg.Pool,
 ) -> None:
     cid = callback_data.complaint_id
-    card = await review_pages.complaint_card(pool, cid)
+    card = await screens.complaint_card(pool, cid)
     if card is None or card.complaint.status != "draft":
         await show_complaint(query, state, i18n, pool, cid, note=i18n.get("cp-state-changed"))
     else:
@@ -299,7 +298,7 @@ async def on_edit(
     pool: asyncpg.Pool,
 ) -> None:
     cid = callback_data.complaint_id
-    card = await review_pages.complaint_card(pool, cid)
+    card = await screens.complaint_card(pool, cid)
     if card is None or card.complaint.status != "draft":
         await show_complaint(query, state, i18n, pool, cid, note=i18n.get("cp-state-changed"))
         await answer(query)
@@ -344,7 +343,7 @@ async def on_edit_text(
 
 
 async def estimate(pool: asyncpg.Pool, settings: Settings, store_id: str, count: int) -> Decimal:
-    per = await review_pages.average_complaint_cost(pool, store_id)
+    per = await screens.average_complaint_cost(pool, store_id)
     if per is None:
         per = Pricing.from_settings(settings).cost(*ESTIMATE_TOKENS)
     return (per * count).quantize(Decimal("0.01"))

@@ -7,7 +7,7 @@ from aiogram.types import CallbackQuery, Message
 from aiogram_i18n import I18nContext
 
 from bot.ui import answer
-from db.models import UserRow
+from services.records import UserRow
 
 router = Router(name="fallback")
 

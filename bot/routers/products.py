@@ -32,9 +32,9 @@ from bot.render import clip, esc
 from bot.ui import answer, show
 from bot.views.common import may_act, store_access
 from bot.views.sections import enter_section
-from db.models import UserRow
-from db.repos import stores as stores_repo
 from services import products as svc
+from services import screens
+from services.records import UserRow
 
 router = Router(name="products")
 router.message.filter(Approved())
@@ -78,7 +78,7 @@ async def show_list(
     view["more"] = page.has_more
     view["page_ids"] = [p.id for p in page.items]
     await _save(state, view)
-    name = await stores_repo.store_name(pool, store_id)
+    name = await screens.store_name(pool, store_id)
     lines = [i18n.get("pd-list-title", store=esc(name))]
     if view.get("q"):
         lines.append(i18n.get("pd-list-search", query=clip(view["q"], 60)))

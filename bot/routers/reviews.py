@@ -43,14 +43,12 @@ from bot.views.lists import (
 from bot.views.reviews import render_review_line
 from bot.views.screens import show_complaint, show_review
 from bot.views.sections import StoreList
-from db.models import UserRow
-from db.repos import review_pages
-from db.repos import stores as stores_repo
-from db.repos.review_pages import ReviewFilter
+from services import screens
 from services.ai.errors import AIError
 from services.ai.tasks import AITasks
 from services.complaints import ComplaintError, ComplaintService
 from services.msk import MSK
+from services.records import ReviewFilter, UserRow
 from services.reviews import ReplyError, ReviewService
 from services.wb.factory import WBClientFactory
 
@@ -119,7 +117,7 @@ async def open_store_list(
     query: CallbackQuery, state: FSMContext, i18n: I18nContext, pool: asyncpg.Pool, store_id: str
 ) -> None:
     f = dict(DEFAULT_FILTER)
-    view = {"k": "rv", "s": store_id, "f": f, "n": await review_pages.count(pool, store_id)}
+    view = {"k": "rv", "s": store_id, "f": f, "n": await screens.count(pool, store_id)}
     view_id = await new_view(state, view)
     await show_list(query, state, i18n, pool, view_id, view)
 
@@ -137,15 +135,13 @@ async def show_list(
     if view.get("n") is None:  # an action changed the store's reviews since it was counted
         view["n"] = await _recount(pool, view)
     after = load_cursor(view["starts"][view["pg"]])
-    found = await review_pages.card_page(
-        pool, store_id, to_filter(f), after=after, limit=PAGE_SIZE + 1
-    )
+    found = await screens.card_page(pool, store_id, to_filter(f), after=after, limit=PAGE_SIZE + 1)
     has_next = len(found) > PAGE_SIZE
     cards = found[:PAGE_SIZE]
     view["next"] = dump_cursor(cards[-1].cursor) if has_next else None
     await put_view(state, view_id, view)
-    store_name = await stores_repo.store_name(pool, store_id)
-    product = await review_pages.product_label(pool, f["p"]) if f.get("p") else None
+    store_name = await screens.store_name(pool, store_id)
+    product = await screens.product_label(pool, f["p"]) if f.get("p") else None
     total, page = int(view["n"]), int(view["pg"])
     first = page * PAGE_SIZE + 1
     lines = [
@@ -172,7 +168,7 @@ async def show_list(
 
 
 async def _recount(pool: asyncpg.Pool, view: dict[str, Any]) -> int:
-    return await review_pages.count(pool, view["s"], to_filter(view["f"]))
+    return await screens.count(pool, view["s"], to_filter(view["f"]))
 
 
 StoreList(
@@ -199,7 +195,7 @@ async def on_filter(
     field, value = callback_data.field, callback_data.value
     f: dict[str, Any] = dict(view["f"])
     if field == "menu":
-        product = await review_pages.product_label(pool, f["p"]) if f.get("p") else None
+        product = await screens.product_label(pool, f["p"]) if f.get("p") else None
         await show(
             query,
             i18n.get("rv-filter-title", filter=describe_filter(i18n, f, product)),
@@ -208,7 +204,7 @@ async def on_filter(
         await answer(query)
         return
     if field == "pm":
-        products = await review_pages.filter_products(pool, view["s"])
+        products = await screens.filter_products(pool, view["s"])
         await show(
             query,
             i18n.get("rv-filter-product"),
@@ -231,7 +227,7 @@ async def on_filter(
         return
     if f != view["f"]:  # a new filter: count it once, start from its first page
         view["f"] = f
-        view["n"] = await review_pages.count(pool, view["s"], to_filter(f))
+        view["n"] = await screens.count(pool, view["s"], to_filter(f))
         reset_pages(view)
     await show_list(query, state, i18n, pool, view_id, view)
     await answer(query)
@@ -266,7 +262,7 @@ async def on_draft_reply(
     wb: WBClientFactory,
 ) -> None:
     review_id = callback_data.review_id
-    current = await review_pages.card(pool, review_id)
+    current = await screens.card(pool, review_id)
     again = callback_data.action == "rg"
     if (
         current is None  # gone since the press was checked: show_review says so
@@ -302,7 +298,7 @@ async def on_edit_reply(
     wb: WBClientFactory,
 ) -> None:
     review_id = callback_data.review_id
-    card = await review_pages.card(pool, review_id)
+    card = await screens.card(pool, review_id)
     if card is None or card.review.has_answer:
         await show_review(query, state, i18n, pool, ai, wb, review_id)
         await answer(query)
@@ -432,7 +428,7 @@ async def on_draft_complaint(
         if not mine:
             await answer(query, i18n.get("rv-busy"))
             return
-        existing = await review_pages.card(pool, review_id)
+        existing = await screens.card(pool, review_id)
         if existing is not None and existing.complaint_id:
             await show_complaint(query, state, i18n, pool, existing.complaint_id)
             await answer(query)
@@ -441,7 +437,7 @@ async def on_draft_complaint(
         try:
             row = await complaints.draft(review_id)
         except ComplaintError as exc:
-            card = await review_pages.card(pool, review_id)
+            card = await screens.card(pool, review_id)
             if exc.code == "complaint_exists" and card is not None and card.complaint_id:
                 await show_complaint(query, state, i18n, pool, card.complaint_id)
                 return

@@ -12,9 +12,9 @@ from bot.callbacks import MenuCb, SettingsCb
 from bot.filters import Approved
 from bot.keyboards.access import settings_keyboard
 from bot.ui import answer, show
-from db.models import UserRow
 from services import preferences
 from services.preferences import PreferenceError, Preferences
+from services.records import UserRow
 
 router = Router(name="settings")
 router.message.filter(Approved())

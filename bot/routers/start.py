@@ -25,10 +25,10 @@ from bot.render import clip, esc
 from bot.routers.admin import admin_name, announce_registration, deliver_invite
 from bot.routers.menu import show_menu
 from bot.ui import answer
-from db.models import UserRow
 from services import access
 from services.access import AccessError
 from services.emails import EmailProblem
+from services.records import UserRow
 from services.settings import Settings
 
 router = Router(name="start")

@@ -30,11 +30,10 @@ from bot.filters import Approved
 from bot.keyboards import stores as kb
 from bot.render import clip, esc, fmt_date
 from bot.ui import answer, show
-from db.models import StoreRow, UserRow
-from db.repos import stores as stores_repo
-from services import members
+from services import members, screens
 from services import stores as stores_svc
 from services.members import Role
+from services.records import StoreRow, UserRow
 from services.stores import StoreError, StoreTokenError, TokenCheck
 from services.sync.base import (
     ALREADY_RUNNING,
@@ -93,7 +92,7 @@ class StoreAccess(BaseMiddleware):
         i18n: I18nContext = data["i18n"]
         assert isinstance(event, CallbackQuery)
         role = await members.store_role(pool, user.id, cb.store_id) if cb.store_id else None
-        store = await stores_repo.get_store(pool, cb.store_id) if role else None
+        store = await screens.get_store(pool, cb.store_id) if role else None
         if role is None or store is None:
             await answer(event, i18n.get("stores-unavailable"), alert=True)
             return None
@@ -114,7 +113,7 @@ async def _owned(
     store_id = str((await state.get_data()).get("store_id", ""))
     if not store_id or await members.store_role(pool, user.id, store_id) != "owner":
         return None, store_id
-    return await stores_repo.get_store(pool, store_id), store_id
+    return await screens.get_store(pool, store_id), store_id
 
 
 # --- rendering ------------------------------------------------------------------------------
@@ -409,7 +408,7 @@ async def on_rename_text(
         return
     await state.set_state(None)
     await message.answer(i18n.get("stores-renamed"))
-    fresh = await stores_repo.get_store(pool, store.id)
+    fresh = await screens.get_store(pool, store.id)
     if fresh is not None:
         await show_card(message, fresh, "owner", i18n)
 
@@ -457,7 +456,7 @@ async def on_pause(
 ) -> None:
     paused = callback_data.action == "pause"
     await stores_svc.set_paused(pool, store.id, paused)
-    fresh = await stores_repo.get_store(pool, store.id)
+    fresh = await screens.get_store(pool, store.id)
     if fresh is not None:
         await show_card(query, fresh, "owner", i18n)
     await answer(query, i18n.get("stores-paused" if paused else "stores-resumed"))

@@ -15,7 +15,7 @@ from bot.ui import show
 from bot.views.complaints import render_complaint_card
 from bot.views.lists import last_view
 from bot.views.reviews import render_review_card
-from db.repos import review_pages
+from services import screens
 from services.ai.tasks import AITasks
 from services.reviews import ReviewService
 from services.wb.factory import WBClientFactory
@@ -42,7 +42,7 @@ async def show_review(
     *,
     note: str = "",
 ) -> None:
-    card = await review_pages.card(pool, review_id)
+    card = await screens.card(pool, review_id)
     if card is None:
         await show(target, i18n.get("rv-unavailable"), only_menu(i18n))
         return
@@ -74,7 +74,7 @@ async def show_complaint(
     *,
     note: str = "",
 ) -> None:
-    card = await review_pages.complaint_card(pool, complaint_id)
+    card = await screens.complaint_card(pool, complaint_id)
     if card is None:
         await show(
             target, (note + "\n\n" if note else "") + i18n.get("rv-unavailable"), only_menu(i18n)

@@ -19,8 +19,8 @@ from bot.keyboards.menu import back_to_menu, only_menu
 from bot.keyboards.reviews import store_picker
 from bot.ui import answer, show
 from bot.views.lists import ViewOf, turn
-from db.models import UserRow
 from services.members import user_stores
+from services.records import UserRow
 
 
 async def enter_section(
