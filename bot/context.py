@@ -1,7 +1,7 @@
 """Long-lived objects, built once at start-up and handed to handlers as workflow data.
 
 Handlers name what they need as parameters: `settings`, `pool`, `wb`, `sync`, `ai`,
-`complaints`, `services` (this object).
+`complaints`, `reviews`, `services` (this object).
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from services.ai.client import AIClient, AIConfig
 from services.ai.pricing import Pricing
 from services.ai.tasks import AITasks
 from services.complaints import ComplaintService
+from services.reviews import ReviewService
 from services.settings import Settings
 from services.sync.base import SyncOptions
 from services.sync.service import SyncService
@@ -30,6 +31,7 @@ class AppServices:
     ai_client: AIClient
     ai: AITasks
     complaints: ComplaintService
+    reviews: ReviewService
     redis: Any | None = None
 
     def workflow_data(self) -> dict[str, Any]:
@@ -40,6 +42,7 @@ class AppServices:
             "sync": self.sync,
             "ai": self.ai,
             "complaints": self.complaints,
+            "reviews": self.reviews,
             "services": self,
         }
 
@@ -74,5 +77,6 @@ def build_services(
         ai_client=ai_client,
         ai=ai,
         complaints=ComplaintService(pool, ai),
+        reviews=ReviewService(pool, ai, wb),
         redis=redis,
     )

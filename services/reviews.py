@@ -107,7 +107,7 @@ def guard_reply(ctx: ReplyContext, text: str) -> GuardResult:
 
 
 class ReviewService:
-    """Cheap to build (handlers make one per press); holds no state of its own."""
+    """Built once in the composition root and injected as `reviews`; holds no state of its own."""
 
     def __init__(self, pool: asyncpg.Pool, ai: AITasks, wb: WBClientFactory) -> None:
         self.pool = pool

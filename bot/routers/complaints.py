@@ -49,11 +49,10 @@ from bot.views.sections import StoreList
 from services import screens
 from services.ai.errors import AIError
 from services.ai.pricing import Pricing
-from services.ai.tasks import AITasks
 from services.complaints import REVIEW_GATES, BatchReport, ComplaintError, ComplaintService
 from services.records import UserRow
+from services.reviews import ReviewService
 from services.settings import Settings
-from services.wb.factory import WBClientFactory
 
 log = logging.getLogger(__name__)
 
@@ -274,8 +273,7 @@ async def on_discard(
     state: FSMContext,
     i18n: I18nContext,
     pool: asyncpg.Pool,
-    ai: AITasks,
-    wb: WBClientFactory,
+    reviews: ReviewService,
     complaints: ComplaintService,
 ) -> None:
     cid = callback_data.complaint_id
@@ -285,7 +283,7 @@ async def on_discard(
         await show_complaint(query, state, i18n, pool, cid, note=error_note(i18n, exc))
     else:
         note = i18n.get("cp-discarded")
-        await show_review(query, state, i18n, pool, ai, wb, review_id, note=note)
+        await show_review(query, state, i18n, pool, reviews, review_id, note=note)
     await answer(query)
 
 

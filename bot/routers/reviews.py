@@ -45,12 +45,10 @@ from bot.views.screens import show_complaint, show_review
 from bot.views.sections import StoreList
 from services import screens
 from services.ai.errors import AIError
-from services.ai.tasks import AITasks
 from services.complaints import ComplaintError, ComplaintService
 from services.msk import MSK
 from services.records import ReviewFilter, UserRow
 from services.reviews import ReplyError, ReviewService
-from services.wb.factory import WBClientFactory
 
 router = Router(name="reviews")
 router.message.filter(Approved())
@@ -243,11 +241,10 @@ async def on_open(
     state: FSMContext,
     i18n: I18nContext,
     pool: asyncpg.Pool,
-    ai: AITasks,
-    wb: WBClientFactory,
+    reviews: ReviewService,
 ) -> None:
     await state.set_state(None)
-    await show_review(query, state, i18n, pool, ai, wb, callback_data.review_id)
+    await show_review(query, state, i18n, pool, reviews, callback_data.review_id)
     await answer(query)
 
 
@@ -258,8 +255,7 @@ async def on_draft_reply(
     state: FSMContext,
     i18n: I18nContext,
     pool: asyncpg.Pool,
-    ai: AITasks,
-    wb: WBClientFactory,
+    reviews: ReviewService,
 ) -> None:
     review_id = callback_data.review_id
     current = await screens.card(pool, review_id)
@@ -269,7 +265,7 @@ async def on_draft_reply(
         or current.review.has_answer
         or (not again and current.review.draft_reply)
     ):
-        await show_review(query, state, i18n, pool, ai, wb, review_id)  # the state as it is
+        await show_review(query, state, i18n, pool, reviews, review_id)  # the state as it is
         await answer(query)
         return
     with busy(f"reply:{review_id}") as mine:
@@ -279,12 +275,12 @@ async def on_draft_reply(
         await answer(query, i18n.get("rv-drafting"))
         note = ""
         try:
-            await ReviewService(pool, ai, wb).draft_reply(review_id)
+            await reviews.draft_reply(review_id)
         except ReplyError as exc:
             note = reply_error_text(i18n, exc)
         except AIError:
             note = i18n.get("rv-ai-failed")
-        await show_review(query, state, i18n, pool, ai, wb, review_id, note=note)
+        await show_review(query, state, i18n, pool, reviews, review_id, note=note)
 
 
 @router.callback_query(ReviewCb.filter(F.action == "re"))
@@ -294,13 +290,12 @@ async def on_edit_reply(
     state: FSMContext,
     i18n: I18nContext,
     pool: asyncpg.Pool,
-    ai: AITasks,
-    wb: WBClientFactory,
+    reviews: ReviewService,
 ) -> None:
     review_id = callback_data.review_id
     card = await screens.card(pool, review_id)
     if card is None or card.review.has_answer:
-        await show_review(query, state, i18n, pool, ai, wb, review_id)
+        await show_review(query, state, i18n, pool, reviews, review_id)
         await answer(query)
         return
     await state.set_state(ReviewStates.reply)
@@ -319,8 +314,7 @@ async def on_reply_text(
     state: FSMContext,
     i18n: I18nContext,
     pool: asyncpg.Pool,
-    ai: AITasks,
-    wb: WBClientFactory,
+    reviews: ReviewService,
     user: UserRow,
 ) -> None:
     review_id = str((await state.get_data()).get("edit_review") or "")
@@ -331,17 +325,17 @@ async def on_reply_text(
     text = message.text or ""
     if len(text.strip()) > TYPED_DRAFT_MAX:
         note = i18n.get("rv-err-too-long-for-card", max=TYPED_DRAFT_MAX)
-        await show_review(message, state, i18n, pool, ai, wb, review_id, note=note)
+        await show_review(message, state, i18n, pool, reviews, review_id, note=note)
         return
     note = i18n.get("rv-edit-saved")
     try:
-        verdict = await ReviewService(pool, ai, wb).save_draft(review_id, text)
+        verdict = await reviews.save_draft(review_id, text)
     except ReplyError as exc:
         note = reply_error_text(i18n, exc)
     else:
         if not verdict.ok:
             note = i18n.get("rv-edit-guard")
-    await show_review(message, state, i18n, pool, ai, wb, review_id, note=note)
+    await show_review(message, state, i18n, pool, reviews, review_id, note=note)
 
 
 @router.callback_query(
@@ -355,8 +349,7 @@ async def on_publish(
     state: FSMContext,
     i18n: I18nContext,
     pool: asyncpg.Pool,
-    ai: AITasks,
-    wb: WBClientFactory,
+    reviews: ReviewService,
 ) -> None:
     """Publish, or send again after an unconfirmed publish. A `ReviewCb` Publish button was
     drawn before buttons carried the draft's fingerprint: it cannot tell which text the person
@@ -364,7 +357,7 @@ async def on_publish(
     review_id = callback_data.review_id
     shown = callback_data.fp if isinstance(callback_data, PublishCb) else ""
     confirm = callback_data.action == "rpc"
-    await _publish(query, state, i18n, pool, ai, wb, review_id, shown=shown, confirm=confirm)
+    await _publish(query, state, i18n, pool, reviews, review_id, shown=shown, confirm=confirm)
 
 
 async def _publish(
@@ -372,8 +365,7 @@ async def _publish(
     state: FSMContext,
     i18n: I18nContext,
     pool: asyncpg.Pool,
-    ai: AITasks,
-    wb: WBClientFactory,
+    reviews: ReviewService,
     review_id: str,
     *,
     shown: str,
@@ -386,21 +378,20 @@ async def _publish(
         if not mine:
             await answer(query, i18n.get("rv-busy"))
             return
-        service = ReviewService(pool, ai, wb)
-        if await service.draft_changed(review_id, shown):
+        if await reviews.draft_changed(review_id, shown):
             alert = "rv-draft-changed-alert" if shown else "rv-draft-recheck-alert"
             await answer(query, i18n.get(alert), alert=True)
             note = i18n.get("rv-err-draft_changed" if shown else "rv-draft-recheck")
-            await show_review(query, state, i18n, pool, ai, wb, review_id, note=note)
+            await show_review(query, state, i18n, pool, reviews, review_id, note=note)
             return
         await answer(query, i18n.get("rv-publishing"))
         try:
-            await service.publish(review_id, shown=shown, confirm=confirm)
+            await reviews.publish(review_id, shown=shown, confirm=confirm)
         except ReplyError as exc:
             note = reply_error_text(i18n, exc)
         else:
             note = i18n.get("rv-published")
-        await show_review(query, state, i18n, pool, ai, wb, review_id, note=note)
+        await show_review(query, state, i18n, pool, reviews, review_id, note=note)
 
 
 def reply_error_text(i18n: I18nContext, exc: ReplyError) -> str:
@@ -419,8 +410,7 @@ async def on_draft_complaint(
     state: FSMContext,
     i18n: I18nContext,
     pool: asyncpg.Pool,
-    ai: AITasks,
-    wb: WBClientFactory,
+    reviews: ReviewService,
     complaints: ComplaintService,
 ) -> None:
     review_id = callback_data.review_id
@@ -442,10 +432,10 @@ async def on_draft_complaint(
                 await show_complaint(query, state, i18n, pool, card.complaint_id)
                 return
             note = i18n.get(f"cp-gate-{exc.code}")
-            await show_review(query, state, i18n, pool, ai, wb, review_id, note=note)
+            await show_review(query, state, i18n, pool, reviews, review_id, note=note)
             return
         except AIError:
             note = i18n.get("cp-ai-failed")
-            await show_review(query, state, i18n, pool, ai, wb, review_id, note=note)
+            await show_review(query, state, i18n, pool, reviews, review_id, note=note)
             return
         await show_complaint(query, state, i18n, pool, row.id, note=i18n.get("cp-drafted"))

@@ -16,9 +16,7 @@ from bot.views.complaints import render_complaint_card
 from bot.views.lists import last_view
 from bot.views.reviews import render_review_card
 from services import screens
-from services.ai.tasks import AITasks
 from services.reviews import ReviewService
-from services.wb.factory import WBClientFactory
 
 
 async def list_back(i18n: I18nContext, state: FSMContext, kind: str) -> InlineKeyboardButton | None:
@@ -36,8 +34,7 @@ async def show_review(
     state: FSMContext,
     i18n: I18nContext,
     pool: asyncpg.Pool,
-    ai: AITasks,
-    wb: WBClientFactory,
+    reviews: ReviewService,
     review_id: str,
     *,
     note: str = "",
@@ -50,9 +47,8 @@ async def show_review(
     pending: str | None = None
     draft = card.review.draft_reply
     if draft and not card.review.has_answer:
-        service = ReviewService(pool, ai, wb)
-        problems = list(service.check(await service.context(review_id), draft).problems)
-        pending = await service.pending_publish(review_id)  # in flight or unconfirmed
+        problems = list(reviews.check(await reviews.context(review_id), draft).problems)
+        pending = await reviews.pending_publish(review_id)  # in flight or unconfirmed
     text, draft_cut = render_review_card(i18n, card, problems=problems, note=note)
     publishable = not problems and not draft_cut
     keyboard = review_card_keyboard(
