@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
 
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import CallbackQuery, InaccessibleMessage, InlineKeyboardMarkup, Message
 
+from bot.background import busy
+from bot.middlewares.callback_answer import mark_answered
 from bot.render import fit
 
 
@@ -40,25 +41,11 @@ async def show(
 
 
 async def answer(query: CallbackQuery, text: str | None = None, *, alert: bool = False) -> None:
-    """Answer a callback once; an expired query is not worth an error."""
+    """Answer a callback once; an expired query is not worth an error. Presses that have
+    nothing to say need not call this (`CallbackAnswerMiddleware` answers them)."""
+    mark_answered()
     with contextlib.suppress(TelegramBadRequest):
         await query.answer(text, show_alert=alert)
 
 
-_busy: set[str] = set()
-
-
-@contextlib.contextmanager
-def busy(key: str) -> Iterator[bool]:
-    """True for the first press on `key` in this process while it works, False for the rest.
-
-    A courtesy against double presses only: across processes PostgreSQL decides (leases,
-    conditional updates, publish claims)."""
-    if key in _busy:
-        yield False
-        return
-    _busy.add(key)
-    try:
-        yield True
-    finally:
-        _busy.discard(key)
+__all__ = ["answer", "busy", "show"]

@@ -6,21 +6,19 @@ longer fits the complaint's state (twice, or an old button) shows the card as it
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from decimal import Decimal
 from typing import Any
 
 import asyncpg
 from aiogram import F, Router
-from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram_i18n import I18nContext
 
+from bot.background import Background, Progress, is_busy
 from bot.callbacks import BatchCb, ComplaintCb, FilterCb, ListCb
 from bot.filters import Approved
 from bot.keyboards.complaints import (
@@ -68,9 +66,7 @@ PROGRESS_EVERY = 1.0
 ESTIMATE_TOKENS = (1500, 300)
 """Prompt and completion tokens of one complaint, for the estimate before any was drafted."""
 
-_running: set[str] = set()
 """Stores with a batch running in this process."""
-_batches: set[asyncio.Task[None]] = set()
 """The running batch tasks, held so none is collected mid-run."""
 
 
@@ -172,7 +168,6 @@ async def on_tab(
         view["n"] = await screens.complaint_count(pool, view["s"], TAB_STATUSES[view["t"]])
         reset_pages(view)
     await show_queue(query, state, i18n, pool, view_id, view)
-    await answer(query)
 
 
 # --- the card ------------------------------------------------------------------------------
@@ -196,7 +191,6 @@ async def on_open(
 ) -> None:
     await state.set_state(None)
     await show_complaint(query, state, i18n, pool, callback_data.complaint_id)
-    await answer(query)
 
 
 @router.callback_query(ComplaintCb.filter(F.action.in_({"s", "g", "m", "rs"})))
@@ -263,7 +257,6 @@ async def on_reasons(
         await show_complaint(query, state, i18n, pool, cid, note=i18n.get("cp-state-changed"))
     else:
         await show(query, i18n.get("cp-pick-reason"), reason_keyboard(i18n, card.complaint))
-    await answer(query)
 
 
 @router.callback_query(ComplaintCb.filter(F.action == "d"))
@@ -284,7 +277,6 @@ async def on_discard(
     else:
         note = i18n.get("cp-discarded")
         await show_review(query, state, i18n, pool, reviews, review_id, note=note)
-    await answer(query)
 
 
 @router.callback_query(ComplaintCb.filter(F.action == "e"))
@@ -299,7 +291,6 @@ async def on_edit(
     card = await screens.complaint_card(pool, cid)
     if card is None or card.complaint.status != "draft":
         await show_complaint(query, state, i18n, pool, cid, note=i18n.get("cp-state-changed"))
-        await answer(query)
         return
     await state.set_state(ComplaintStates.text)
     await state.update_data(edit_complaint=cid)
@@ -307,7 +298,6 @@ async def on_edit(
         i18n.get("cp-edit-prompt") + f"\n\n<code>{clip(card.complaint.complaint_text, 1200)}</code>"
     )
     await show(query, text)
-    await answer(query)
 
 
 @router.message(StateFilter(ComplaintStates.text), F.text)
@@ -359,7 +349,7 @@ async def on_batch_ask(
 ) -> None:
     store_id = callback_data.store_id
     back = await _queue_back(i18n, state)
-    if store_id in _running:
+    if is_busy(_batch_key(store_id)):
         await answer(query, i18n.get("cp-batch-running"), alert=True)
         return
     counts = await complaints.gate_counts(store_id)
@@ -374,7 +364,6 @@ async def on_batch_ask(
             i18n.get("cp-batch-ask", count=eligible, cost=f"{cost}"),
             batch_confirm_keyboard(i18n, store_id, back),
         )
-    await answer(query)
 
 
 @router.callback_query(BatchCb.filter(F.action == "go"))
@@ -384,24 +373,21 @@ async def on_batch_go(
     state: FSMContext,
     i18n: I18nContext,
     complaints: ComplaintService,
+    background: Background,
 ) -> None:
     """Start the batch and return: it runs as a task of its own (a batch takes minutes, and
     the person's next press must not wait for it), editing its progress message."""
     store_id = callback_data.store_id
-    if store_id in _running:
+    back = await _queue_back(i18n, state)
+    work = _run_batch(query, i18n, complaints, store_id, back)
+    if not background.start(_batch_key(store_id), work):
         await answer(query, i18n.get("cp-batch-running"))
         return
-    _running.add(store_id)
-    try:
-        await answer(query, i18n.get("cp-batch-started"))
-        back = await _queue_back(i18n, state)
-        message = await show(query, i18n.get("cp-batch-progress", done=0, total="…"))
-    except BaseException:
-        _running.discard(store_id)
-        raise
-    task = asyncio.create_task(_run_batch(query, i18n, complaints, store_id, message, back))
-    _batches.add(task)
-    task.add_done_callback(_batches.discard)
+    await answer(query, i18n.get("cp-batch-started"))
+
+
+def _batch_key(store_id: str) -> str:
+    return f"batch:{store_id}"
 
 
 async def _run_batch(
@@ -409,53 +395,30 @@ async def _run_batch(
     i18n: I18nContext,
     complaints: ComplaintService,
     store_id: str,
-    message: Message | None,
     back: InlineKeyboardButton,
 ) -> None:
-    latest: list[BatchReport] = []
-    task = asyncio.create_task(complaints.batch_draft(store_id, progress=latest.append))
+    message = await show(query, i18n.get("cp-batch-progress", done=0, total="…"))
+    progress = Progress(message, PROGRESS_EVERY)
+
+    def on_report(report: BatchReport) -> None:
+        progress.update(i18n.get("cp-batch-progress", done=report.processed, total=report.eligible))
+
     try:
-        shown = -1
-        while not task.done():
-            await asyncio.wait({task}, timeout=PROGRESS_EVERY)
-            if latest and latest[-1].processed != shown and message is not None:
-                report = latest[-1]
-                shown = report.processed
-                with contextlib.suppress(TelegramBadRequest):
-                    await message.edit_text(
-                        i18n.get("cp-batch-progress", done=report.processed, total=report.eligible)
-                    )
-            del latest[:-1]
-        try:
-            report = task.result()
-        except Exception:
-            log.exception("batch drafting for store %s failed", store_id)
-            await show(query, i18n.get("cp-batch-failed"), _one(back))
-            return
-        text = i18n.get(
-            "cp-batch-done",
-            drafted=report.drafted,
-            failed=report.failed,
-            templates=report.from_template,
-            cost=f"{report.cost_usd.quantize(Decimal('0.0001'))}",
-        )
-        await show(query, text, _one(back))
+        report = await complaints.batch_draft(store_id, progress=on_report)
     except Exception:
-        log.exception("batch drafting for store %s: the progress message failed", store_id)
-    finally:
-        if not task.done():  # stopped from outside: the drafts made so far stay
-            task.cancel()
-            await asyncio.gather(task, return_exceptions=True)
-        _running.discard(store_id)
-
-
-@router.shutdown()
-async def stop_batches() -> None:
-    """The bot is stopping: running batches end now, before the pool closes under them."""
-    running = list(_batches)
-    for task in running:
-        task.cancel()
-    await asyncio.gather(*running, return_exceptions=True)
+        log.exception("batch drafting for store %s failed", store_id)
+        await progress.settle()
+        await show(query, i18n.get("cp-batch-failed"), _one(back))
+        return
+    await progress.settle()
+    text = i18n.get(
+        "cp-batch-done",
+        drafted=report.drafted,
+        failed=report.failed,
+        templates=report.from_template,
+        cost=f"{report.cost_usd.quantize(Decimal('0.0001'))}",
+    )
+    await show(query, text, _one(back))
 
 
 async def _queue_back(i18n: I18nContext, state: FSMContext) -> InlineKeyboardButton:

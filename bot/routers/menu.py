@@ -11,7 +11,7 @@ from aiogram_i18n import I18nContext
 from bot.callbacks import MenuCb
 from bot.filters import Approved
 from bot.keyboards.menu import main_menu, only_menu
-from bot.ui import answer, show
+from bot.ui import show
 
 router = Router(name="menu")
 router.message.filter(Approved())
@@ -44,10 +44,8 @@ async def on_cancel(message: Message, state: FSMContext, i18n: I18nContext) -> N
 async def on_home(query: CallbackQuery, state: FSMContext, i18n: I18nContext) -> None:
     await state.set_state(None)
     await show_menu(query, i18n)
-    await answer(query)
 
 
 @router.callback_query(MenuCb.filter(F.section == "help"))
 async def on_help_button(query: CallbackQuery, i18n: I18nContext) -> None:
     await show(query, i18n.get("help-text"), only_menu(i18n))
-    await answer(query)

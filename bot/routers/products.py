@@ -147,7 +147,6 @@ async def on_products_menu(
 ) -> None:
     await state.set_state(None)
     await _entry(query, i18n, pool, state, user)
-    await answer(query)
 
 
 @router.callback_query(PickStoreCb.filter(F.section == PICK_SECTION))
@@ -163,7 +162,6 @@ async def on_pick_store(
         await answer(query, i18n.get("error-forbidden"), alert=True)
         return
     await _open_store(query, i18n, pool, state, callback_data.store_id)
-    await answer(query)
 
 
 @router.callback_query(ProductListCb.filter())
@@ -189,7 +187,6 @@ async def on_list(
     elif action == "q":
         await state.set_state(ProductsForm.query)
         await show(query, i18n.get("pd-ask-query"))
-        await answer(query)
         return
     elif action == "qc":
         view.update(q="", cur=None, stack=[])
@@ -305,7 +302,6 @@ async def on_product(
                 chosen.append(pid)
             view["sel"] = chosen
             await show_list(query, i18n, pool, state, view)
-            await answer(query)
             return
         if action == "t" and arg in BOOL_CODES:
             card = await svc.toggle_rule(pool, pid, BOOL_CODES[arg])

@@ -199,7 +199,6 @@ async def on_filter(
             i18n.get("rv-filter-title", filter=describe_filter(i18n, f, product)),
             filter_keyboard(i18n, view_id, f),
         )
-        await answer(query)
         return
     if field == "pm":
         products = await screens.filter_products(pool, view["s"])
@@ -208,7 +207,6 @@ async def on_filter(
             i18n.get("rv-filter-product"),
             product_keyboard(i18n, view_id, products, f.get("p")),
         )
-        await answer(query)
         return
     if field == "reset":
         f = dict(DEFAULT_FILTER)
@@ -228,7 +226,6 @@ async def on_filter(
         view["n"] = await screens.count(pool, view["s"], to_filter(f))
         reset_pages(view)
     await show_list(query, state, i18n, pool, view_id, view)
-    await answer(query)
 
 
 # --- the card ------------------------------------------------------------------------------
@@ -245,7 +242,6 @@ async def on_open(
 ) -> None:
     await state.set_state(None)
     await show_review(query, state, i18n, pool, reviews, callback_data.review_id)
-    await answer(query)
 
 
 @router.callback_query(ReviewCb.filter(F.action.in_({"rd", "rg"})))
@@ -266,7 +262,6 @@ async def on_draft_reply(
         or (not again and current.review.draft_reply)
     ):
         await show_review(query, state, i18n, pool, reviews, review_id)  # the state as it is
-        await answer(query)
         return
     with busy(f"reply:{review_id}") as mine:
         if not mine:
@@ -296,7 +291,6 @@ async def on_edit_reply(
     card = await screens.card(pool, review_id)
     if card is None or card.review.has_answer:
         await show_review(query, state, i18n, pool, reviews, review_id)
-        await answer(query)
         return
     await state.set_state(ReviewStates.reply)
     await state.update_data(edit_review=review_id)
@@ -305,7 +299,6 @@ async def on_edit_reply(
     if current:
         text += "\n\n" + i18n.get("rv-edit-current") + f"\n<code>{clip(current, 3500)}</code>"
     await show(query, text)
-    await answer(query)
 
 
 @router.message(StateFilter(ReviewStates.reply), F.text)
@@ -421,7 +414,6 @@ async def on_draft_complaint(
         existing = await screens.card(pool, review_id)
         if existing is not None and existing.complaint_id:
             await show_complaint(query, state, i18n, pool, existing.complaint_id)
-            await answer(query)
             return
         await answer(query, i18n.get("cp-drafting"))
         try:

@@ -9,22 +9,21 @@ A message carrying a token is deleted before anything else is done with it.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 import re
-import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import asyncpg
 from aiogram import BaseMiddleware, Bot, F, Router
-from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
+from aiogram.exceptions import TelegramAPIError
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message, TelegramObject
 from aiogram_i18n import I18nContext
 
+from bot.background import Background, Progress
 from bot.callbacks import MenuCb, StoreCb
 from bot.filters import Approved
 from bot.keyboards import stores as kb
@@ -55,7 +54,6 @@ router.callback_query.filter(Approved())
 #: At most one progress edit per this many seconds (Telegram limits edits; tests lower it).
 PROGRESS_INTERVAL = 1.0
 #: Syncs started from this process, per store: a second press waits for the first.
-_RUNNING: dict[str, asyncio.Task[None]] = {}
 
 OWNER_ACTIONS = frozenset({"ren", "tok", "pause", "resume", "del", "delok", "mgrs", "inv", "rmm"})
 
@@ -286,7 +284,6 @@ async def on_list(
 ) -> None:
     await state.set_state(None)
     await show_list(query, pool, user, i18n)
-    await answer(query)
 
 
 @router.callback_query(StoreCb.filter(F.action == "open"))
@@ -299,7 +296,6 @@ async def on_open(
 ) -> None:
     await state.set_state(None)
     await show_card(query, store, role, i18n)
-    await answer(query)
 
 
 # --- add ------------------------------------------------------------------------------------
@@ -310,7 +306,6 @@ async def on_add(query: CallbackQuery, state: FSMContext, i18n: I18nContext) -> 
     await state.set_state(StoreForm.name)
     await state.update_data(name=None)
     await show(query, i18n.get("stores-ask-name"))
-    await answer(query)
 
 
 @router.message(StoreForm.name, F.text)
@@ -389,7 +384,6 @@ async def on_owner_form(
     await state.set_state(form)
     await state.update_data(store_id=store.id)
     await show(query, i18n.get(question, name=esc(store.name)), kb.to_card(i18n, store.id))
-    await answer(query)
 
 
 @router.message(StoreForm.rename, F.text)
@@ -473,7 +467,6 @@ async def on_delete(
         i18n.get("stores-delete-confirm", name=esc(store.name)),
         kb.confirm_delete(i18n, store.id),
     )
-    await answer(query)
 
 
 @router.callback_query(StoreCb.filter(F.action == "delok"))
@@ -499,21 +492,16 @@ async def on_sync(
     bot: Bot,
     sync: SyncService,
     i18n: I18nContext,
+    background: Background,
 ) -> None:
     if not store.is_active:
         await answer(query, i18n.get("stores-sync-paused"), alert=True)
         return
-    running = _RUNNING.get(store.id)
-    if running is not None and not running.done():
+    work = run_sync_now(sync, store, bot, user_chat(query), i18n)
+    if not background.start(f"sync:{store.id}", work):
         await answer(query, i18n.get("stores-sync-busy"), alert=True)
         return
     await answer(query, i18n.get("stores-sync-started"))
-    progress = await bot.send_message(
-        user_chat(query), i18n.get("stores-sync-progress", name=esc(store.name))
-    )
-    task = asyncio.create_task(run_sync_now(sync, store, progress, i18n))
-    _RUNNING[store.id] = task
-    task.add_done_callback(lambda done: _forget(store.id, done))
 
 
 def user_chat(query: CallbackQuery) -> int:
@@ -521,27 +509,14 @@ def user_chat(query: CallbackQuery) -> int:
     return message.chat.id if message is not None else query.from_user.id
 
 
-def _forget(store_id: str, task: asyncio.Task[None]) -> None:
-    if _RUNNING.get(store_id) is task:
-        del _RUNNING[store_id]
-
-
-async def _edit(message: Message, text: str, **kwargs: object) -> None:
-    try:
-        await message.edit_text(text, **kwargs)  # type: ignore[arg-type]
-    except TelegramBadRequest as exc:
-        if "not modified" not in exc.message:
-            log.warning("sync progress edit failed: %s", exc.message)
-
-
 async def run_sync_now(
-    sync: SyncService, store: StoreRow, message: Message, i18n: I18nContext
+    sync: SyncService, store: StoreRow, bot: Bot, chat_id: int, i18n: I18nContext
 ) -> None:
     """All kinds in order; the progress message is edited at most once per PROGRESS_INTERVAL."""
-    counts: dict[str, int] = {}
-    last = time.monotonic()
-    pending: asyncio.Task[None] | None = None
     head = i18n.get("stores-sync-progress", name=esc(store.name))
+    message = await bot.send_message(chat_id, head)
+    progress = Progress(message, PROGRESS_INTERVAL)
+    counts: dict[str, int] = {}
 
     def progress_text() -> str:
         lines = [head]
@@ -555,27 +530,19 @@ async def run_sync_now(
         return "\n".join(lines)
 
     def on_progress(what: str, count: int) -> None:
-        nonlocal last, pending
         counts[what] = count
-        now = time.monotonic()
-        if now - last < PROGRESS_INTERVAL or (pending is not None and not pending.done()):
-            return
-        last = now
-        pending = asyncio.create_task(_edit(message, progress_text()))
+        progress.update(progress_text())
 
     try:
         results = await sync.sync_all(store.id, progress=on_progress)
     except Exception:
         log.exception("sync now of store %s failed", store.id)
         results = None
-    if pending is not None:
-        with contextlib.suppress(Exception):
-            await pending
     if results is None:
         text = i18n.get("stores-sync-failed", name=esc(store.name))
     else:
         text = sync_summary(i18n, store.name, results)
-    await _edit(message, text, reply_markup=kb.to_card(i18n, store.id))
+    await progress.finish(text, kb.to_card(i18n, store.id))
 
 
 def sync_summary(i18n: I18nContext, name: str, results: Sequence[SyncResult]) -> str:
@@ -643,7 +610,6 @@ async def on_managers(
     i18n: I18nContext,
 ) -> None:
     await show_managers(query, pool, store, i18n)
-    await answer(query)
 
 
 @router.callback_query(StoreCb.filter(F.action == "rmm"))
