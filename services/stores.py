@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from enum import StrEnum
 
 import asyncpg
 
@@ -22,7 +23,34 @@ from services.wb.errors import WBAuthError, WBError
 from services.wb.factory import WBClientFactory, store_tokens
 from services.wb.tokens import TokenFormatError, TokenInfo, bare_token, inspect_token, warnings
 
+
 # Problems that stop a token from being saved, and warnings that do not.
+class TokenProblem(StrEnum):
+    """Why a token cannot be saved (`StoreTokenError.problems`)."""
+
+    MALFORMED = "malformed"
+    EXPIRED = "expired"
+    READ_ONLY = "read_only"
+    TEST_TOKEN = "test_token"  # noqa: S105 - a code, not a secret
+    NO_FEEDBACKS_CATEGORY = "no_feedbacks_category"
+    REJECTED_BY_WB = "rejected_by_wb"
+    WB_UNREACHABLE = "wb_unreachable"
+    SELLER_TAKEN = "seller_taken"
+    SELLER_ADDED = "seller_added"
+    OTHER_SELLER = "other_seller"
+
+
+class TokenWarning(StrEnum):
+    """What the seller should know about a token that was saved (`TokenCheck.warnings`)."""
+
+    BASE_TOKEN_LIMITS = "base_token_limits"  # noqa: S105 - a code, not a secret
+    EXPIRES_SOON = "expires_soon"
+    NO_CHAT_CATEGORY = "no_chat_category"
+    NO_CONTENT_CATEGORY = "no_content_category"
+    NO_EXPIRY = "no_expiry"
+    LEGACY_TOKEN = "legacy_token"  # noqa: S105 - a code, not a secret
+
+
 BLOCKING = ("malformed", "expired", "read_only", "test_token", "no_feedbacks_category")
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import re
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
@@ -27,8 +26,14 @@ from bot.background import Background, Progress
 from bot.callbacks import MenuCb, StoreCb
 from bot.filters import Approved
 from bot.keyboards import stores as kb
-from bot.render import clip, esc, fmt_date
+from bot.render import esc, fmt_date
 from bot.ui import answer, show
+from bot.views.stores import (
+    category_text,
+    token_problems_text,
+    warning_text,
+    wb_error_text,
+)
 from services import members, screens
 from services import stores as stores_svc
 from services.members import Role
@@ -36,14 +41,12 @@ from services.records import StoreRow, UserRow
 from services.stores import StoreError, StoreTokenError, TokenCheck
 from services.sync.base import (
     ALREADY_RUNNING,
-    INTERNAL_ERROR,
     KINDS,
     PARKED_BY_WB,
-    TAKEN_OVER,
     SyncResult,
 )
 from services.sync.service import SyncService
-from services.wb.factory import TOKEN_UNREADABLE, WBClientFactory
+from services.wb.factory import WBClientFactory
 
 log = logging.getLogger(__name__)
 
@@ -121,53 +124,6 @@ def _kind(i18n: I18nContext, kind: str) -> str:
     return i18n.get(f"stores-kind-{kind}")
 
 
-def wb_error_text(i18n: I18nContext, error: str) -> str:
-    """A WB failure (the client's short auth reasons, or any other error) in the user's words."""
-    fixed = {
-        "token expired": "stores-err-token-expired",
-        "token is malformed": "stores-err-token-malformed",
-        "read-only token": "stores-err-read-only",
-        "test token works only on sandbox hosts": "stores-err-test-token",
-        "token scope not allowed": "stores-err-scope",
-        TOKEN_UNREADABLE: "stores-err-token-unreadable",
-    }
-    if error in fixed:
-        return i18n.get(fixed[error])
-    if error.startswith(INTERNAL_ERROR):
-        return i18n.get("stores-err-internal")
-    if error == TAKEN_OVER:
-        return i18n.get("stores-err-taken-over")
-    if error.startswith("token has no ") and error.endswith(" category"):
-        category = error.removeprefix("token has no ").removesuffix(" category")
-        return i18n.get("stores-err-no-category", category=_category(i18n, category))
-    return wb_status_text(i18n, error) or i18n.get("stores-err-other", error=clip(error, 200))
-
-
-_BARE_STATUS = re.compile(r"(?:\A|: )(?:WB server error )?HTTP (\d{3})\Z")
-"""What the WB client says when WB answered with a status and no words of its own (an HTML
-page of a proxy, a 5xx): `[endpoint: ]HTTP 401`."""
-_STATUS_WORDS = (401, 403, 404, 429)
-
-
-def wb_status_text(i18n: I18nContext, error: str) -> str | None:
-    """ "WB answered HTTP 401" and what that means, for an answer that was only a status."""
-    found = _BARE_STATUS.search(error)
-    if found is None:
-        return None
-    status = int(found.group(1))
-    if status in _STATUS_WORDS:
-        reason = f"stores-http-{status}"
-    else:
-        reason = "stores-http-5xx" if status >= 500 else "stores-http-other"
-    return i18n.get("stores-http", status=str(status), reason=i18n.get(reason))
-
-
-def _category(i18n: I18nContext, category: str) -> str:
-    if category in ("feedbacks", "chat", "content"):
-        return i18n.get(f"stores-cat-{category}")
-    return esc(category)
-
-
 def _sync_line(i18n: I18nContext, store: StoreRow, kind: str) -> str:
     stem = {"products": "product", "reviews": "review", "questions": "question", "chats": "chat"}[
         kind
@@ -206,7 +162,7 @@ def _card_body(i18n: I18nContext, store: StoreRow, role: Role) -> str:
 def token_info_text(i18n: I18nContext, check: TokenCheck) -> str:
     info = check.info
     wanted = [c for c in ("feedbacks", "chat", "content") if info.has(c)]
-    categories = ", ".join(_category(i18n, c) for c in wanted) or i18n.get("stores-cat-none")
+    categories = ", ".join(category_text(i18n, c) for c in wanted) or i18n.get("stores-cat-none")
     kind = i18n.get(f"stores-type-{info.token_type}")
     lines = [
         i18n.get(
@@ -221,27 +177,7 @@ def token_info_text(i18n: I18nContext, check: TokenCheck) -> str:
     shown = [code for code in check.warnings if code != "no_expiry" or info.expires_at]
     if shown:
         lines.append(i18n.get("stores-warnings"))
-        lines += [f"• {_warning(i18n, code)}" for code in shown]
-    return "\n".join(lines)
-
-
-def _warning(i18n: I18nContext, code: str) -> str:
-    try:
-        return i18n.get(f"stores-warn-{code}")
-    except Exception:  # a code added to services later: still say something
-        return esc(code)
-
-
-def token_problems_text(i18n: I18nContext, exc: StoreTokenError) -> str:
-    lines = []
-    for code in exc.problems:
-        try:
-            lines.append("• " + i18n.get(f"stores-problem-{code}"))
-        except Exception:
-            lines.append("• " + i18n.get("stores-problem-other", code=esc(code)))
-    if exc.detail:
-        words = wb_status_text(i18n, exc.detail)
-        lines.append(words or i18n.get("stores-problem-detail", detail=clip(exc.detail, 200)))
+        lines += [f"• {warning_text(i18n, code)}" for code in shown]
     return "\n".join(lines)
 
 
