@@ -11,7 +11,7 @@ from decimal import Decimal
 from typing import Any
 
 import asyncpg
-from aiogram import F, Router
+from aiogram import F
 from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
@@ -19,7 +19,15 @@ from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMar
 from aiogram_i18n import I18nContext
 
 from bot.background import Background, Progress, is_busy
-from bot.callbacks import BatchCb, ComplaintCb, FilterCb, ListCb
+from bot.callbacks import (
+    BatchAction,
+    BatchCb,
+    ComplaintAction,
+    ComplaintCb,
+    FilterCb,
+    ListCb,
+    ListGo,
+)
 from bot.filters import Approved
 from bot.keyboards.complaints import (
     QUEUE_TABS,
@@ -30,6 +38,7 @@ from bot.keyboards.complaints import (
 from bot.keyboards.menu import back_to_menu
 from bot.middlewares.object_access import ObjectAccess
 from bot.render import esc
+from bot.routing import Handlers
 from bot.ui import answer, busy, show
 from bot.views.common import clip, may_act
 from bot.views.complaints import render_complaint_line
@@ -54,7 +63,7 @@ from services.settings import Settings
 
 log = logging.getLogger(__name__)
 
-router = Router(name="complaints")
+router = Handlers(name="complaints")
 router.message.filter(Approved())
 router.callback_query.filter(Approved())
 router.callback_query.middleware(ObjectAccess())
@@ -181,7 +190,7 @@ def error_note(i18n: I18nContext, exc: ComplaintError) -> str:
     return i18n.get(f"cp-err-{exc.code}")
 
 
-@router.callback_query(ComplaintCb.filter(F.action == "o"))
+@router.callback_query(ComplaintCb.filter(F.action == ComplaintAction.OPEN))
 async def on_open(
     query: CallbackQuery,
     callback_data: ComplaintCb,
@@ -193,7 +202,18 @@ async def on_open(
     await show_complaint(query, state, i18n, pool, callback_data.complaint_id)
 
 
-@router.callback_query(ComplaintCb.filter(F.action.in_({"s", "g", "m", "rs"})))
+@router.callback_query(
+    ComplaintCb.filter(
+        F.action.in_(
+            {
+                ComplaintAction.SENT,
+                ComplaintAction.REGENERATE,
+                ComplaintAction.OUTCOME,
+                ComplaintAction.SET_REASON,
+            }
+        )
+    )
+)
 async def on_change(
     query: CallbackQuery,
     callback_data: ComplaintCb,
@@ -243,7 +263,7 @@ async def on_change(
         await answer(query)
 
 
-@router.callback_query(ComplaintCb.filter(F.action == "rl"))
+@router.callback_query(ComplaintCb.filter(F.action == ComplaintAction.REASONS))
 async def on_reasons(
     query: CallbackQuery,
     callback_data: ComplaintCb,
@@ -259,7 +279,7 @@ async def on_reasons(
         await show(query, i18n.get("cp-pick-reason"), reason_keyboard(i18n, card.complaint))
 
 
-@router.callback_query(ComplaintCb.filter(F.action == "d"))
+@router.callback_query(ComplaintCb.filter(F.action == ComplaintAction.DISCARD))
 async def on_discard(
     query: CallbackQuery,
     callback_data: ComplaintCb,
@@ -279,7 +299,7 @@ async def on_discard(
         await show_review(query, state, i18n, pool, reviews, review_id, note=note)
 
 
-@router.callback_query(ComplaintCb.filter(F.action == "e"))
+@router.callback_query(ComplaintCb.filter(F.action == ComplaintAction.EDIT))
 async def on_edit(
     query: CallbackQuery,
     callback_data: ComplaintCb,
@@ -337,7 +357,7 @@ async def estimate(pool: asyncpg.Pool, settings: Settings, store_id: str, count:
     return (per * count).quantize(Decimal("0.01"))
 
 
-@router.callback_query(BatchCb.filter(F.action == "ask"))
+@router.callback_query(BatchCb.filter(F.action == BatchAction.ASK))
 async def on_batch_ask(
     query: CallbackQuery,
     callback_data: BatchCb,
@@ -366,7 +386,7 @@ async def on_batch_ask(
         )
 
 
-@router.callback_query(BatchCb.filter(F.action == "go"))
+@router.callback_query(BatchCb.filter(F.action == BatchAction.GO))
 async def on_batch_go(
     query: CallbackQuery,
     callback_data: BatchCb,
@@ -427,7 +447,9 @@ async def _queue_back(i18n: I18nContext, state: FSMContext) -> InlineKeyboardBut
     if button is None or button.callback_data is None:
         return back_to_menu(i18n)
     view = ListCb.unpack(button.callback_data).view
-    return InlineKeyboardButton(text=button.text, callback_data=ListCb(view=view, go="c").pack())
+    return InlineKeyboardButton(
+        text=button.text, callback_data=ListCb(view=view, go=ListGo.COUNT).pack()
+    )
 
 
 def _one(button: InlineKeyboardButton) -> InlineKeyboardMarkup:

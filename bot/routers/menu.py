@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aiogram import F, Router
+from aiogram import F
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
@@ -11,9 +11,10 @@ from aiogram_i18n import I18nContext
 from bot.callbacks import MenuCb
 from bot.filters import Approved
 from bot.keyboards.menu import main_menu, only_menu
+from bot.routing import Handlers
 from bot.ui import show
 
-router = Router(name="menu")
+router = Handlers(name="menu")
 router.message.filter(Approved())
 router.callback_query.filter(Approved())
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 import asyncpg
-from aiogram import F, Router
+from aiogram import F
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
@@ -29,6 +29,7 @@ from bot.keyboards.products import (
     list_keyboard,
 )
 from bot.render import clip, esc
+from bot.routing import Handlers
 from bot.ui import answer, show
 from bot.views.common import may_act, store_access
 from bot.views.sections import enter_section
@@ -36,7 +37,7 @@ from services import products as svc
 from services import screens
 from services.records import UserRow
 
-router = Router(name="products")
+router = Handlers(name="products")
 router.message.filter(Approved())
 router.callback_query.filter(Approved())
 

@@ -11,14 +11,14 @@ from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 import asyncpg
-from aiogram import F, Router
+from aiogram import F
 from aiogram.filters import StateFilter, or_f
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 from aiogram_i18n import I18nContext
 
-from bot.callbacks import FilterCb, PublishCb, ReviewCb
+from bot.callbacks import FilterCb, PublishAction, PublishCb, ReviewAction, ReviewCb
 from bot.filters import Approved
 from bot.keyboards.menu import back_to_menu
 from bot.keyboards.reviews import (
@@ -29,6 +29,7 @@ from bot.keyboards.reviews import (
 )
 from bot.middlewares.object_access import ObjectAccess
 from bot.render import esc
+from bot.routing import Handlers
 from bot.ui import answer, busy, show
 from bot.views.common import clip, may_act
 from bot.views.lists import (
@@ -50,7 +51,7 @@ from services.msk import MSK
 from services.records import ReviewFilter, UserRow
 from services.reviews import ReplyError, ReviewService
 
-router = Router(name="reviews")
+router = Handlers(name="reviews")
 router.message.filter(Approved())
 router.callback_query.filter(Approved())
 router.callback_query.middleware(ObjectAccess())
@@ -231,7 +232,7 @@ async def on_filter(
 # --- the card ------------------------------------------------------------------------------
 
 
-@router.callback_query(ReviewCb.filter(F.action == "o"))
+@router.callback_query(ReviewCb.filter(F.action == ReviewAction.OPEN))
 async def on_open(
     query: CallbackQuery,
     callback_data: ReviewCb,
@@ -244,7 +245,7 @@ async def on_open(
     await show_review(query, state, i18n, pool, reviews, callback_data.review_id)
 
 
-@router.callback_query(ReviewCb.filter(F.action.in_({"rd", "rg"})))
+@router.callback_query(ReviewCb.filter(F.action.in_({ReviewAction.DRAFT, ReviewAction.REGENERATE})))
 async def on_draft_reply(
     query: CallbackQuery,
     callback_data: ReviewCb,
@@ -278,7 +279,7 @@ async def on_draft_reply(
         await show_review(query, state, i18n, pool, reviews, review_id, note=note)
 
 
-@router.callback_query(ReviewCb.filter(F.action == "re"))
+@router.callback_query(ReviewCb.filter(F.action == ReviewAction.EDIT))
 async def on_edit_reply(
     query: CallbackQuery,
     callback_data: ReviewCb,
@@ -333,7 +334,10 @@ async def on_reply_text(
 
 @router.callback_query(
     or_f(
-        PublishCb.filter(F.action.in_({"rp", "rpc"})), ReviewCb.filter(F.action.in_({"rp", "rpc"}))
+        PublishCb.filter(F.action.in_({PublishAction.PUBLISH, PublishAction.CONFIRMED})),
+        ReviewCb.filter(
+            F.action.in_({ReviewAction.PUBLISH_OLD, ReviewAction.PUBLISH_CONFIRMED_OLD})
+        ),
     )
 )
 async def on_publish(
@@ -396,7 +400,7 @@ def reply_error_text(i18n: I18nContext, exc: ReplyError) -> str:
 # --- complaint from the card ---------------------------------------------------------------
 
 
-@router.callback_query(ReviewCb.filter(F.action == "cd"))
+@router.callback_query(ReviewCb.filter(F.action == ReviewAction.COMPLAINT))
 async def on_draft_complaint(
     query: CallbackQuery,
     callback_data: ReviewCb,

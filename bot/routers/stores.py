@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import asyncpg
-from aiogram import BaseMiddleware, Bot, F, Router
+from aiogram import BaseMiddleware, Bot, F
 from aiogram.exceptions import TelegramAPIError
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
@@ -23,10 +23,11 @@ from aiogram.types import CallbackQuery, Message, TelegramObject
 from aiogram_i18n import I18nContext
 
 from bot.background import Background, Progress
-from bot.callbacks import MenuCb, StoreCb
+from bot.callbacks import MenuCb, StoreAction, StoreCb
 from bot.filters import Approved
 from bot.keyboards import stores as kb
 from bot.render import esc, fmt_date
+from bot.routing import Handlers
 from bot.ui import answer, show
 from bot.views.stores import (
     category_text,
@@ -50,7 +51,7 @@ from services.wb.factory import WBClientFactory
 
 log = logging.getLogger(__name__)
 
-router = Router(name="stores")
+router = Handlers(name="stores")
 router.message.filter(Approved())
 router.callback_query.filter(Approved())
 
@@ -222,7 +223,7 @@ async def on_list(
     await show_list(query, pool, user, i18n)
 
 
-@router.callback_query(StoreCb.filter(F.action == "open"))
+@router.callback_query(StoreCb.filter(F.action == StoreAction.OPEN))
 async def on_open(
     query: CallbackQuery,
     store: StoreRow,
@@ -237,7 +238,7 @@ async def on_open(
 # --- add ------------------------------------------------------------------------------------
 
 
-@router.callback_query(StoreCb.filter(F.action == "add"))
+@router.callback_query(StoreCb.filter(F.action == StoreAction.ADD))
 async def on_add(query: CallbackQuery, state: FSMContext, i18n: I18nContext) -> None:
     await state.set_state(StoreForm.name)
     await state.update_data(name=None)
@@ -376,7 +377,7 @@ async def on_new_token(
     )
 
 
-@router.callback_query(StoreCb.filter(F.action.in_({"pause", "resume"})))
+@router.callback_query(StoreCb.filter(F.action.in_({StoreAction.PAUSE, StoreAction.RESUME})))
 async def on_pause(
     query: CallbackQuery,
     callback_data: StoreCb,
@@ -392,7 +393,7 @@ async def on_pause(
     await answer(query, i18n.get("stores-paused" if paused else "stores-resumed"))
 
 
-@router.callback_query(StoreCb.filter(F.action == "del"))
+@router.callback_query(StoreCb.filter(F.action == StoreAction.DELETE))
 async def on_delete(
     query: CallbackQuery,
     store: StoreRow,
@@ -405,7 +406,7 @@ async def on_delete(
     )
 
 
-@router.callback_query(StoreCb.filter(F.action == "delok"))
+@router.callback_query(StoreCb.filter(F.action == StoreAction.DELETE_CONFIRMED))
 async def on_delete_confirmed(
     query: CallbackQuery,
     store: StoreRow,
@@ -421,7 +422,7 @@ async def on_delete_confirmed(
 # --- sync now -------------------------------------------------------------------------------
 
 
-@router.callback_query(StoreCb.filter(F.action == "sync"))
+@router.callback_query(StoreCb.filter(F.action == StoreAction.SYNC))
 async def on_sync(
     query: CallbackQuery,
     store: StoreRow,
@@ -538,7 +539,7 @@ async def show_managers(
     )
 
 
-@router.callback_query(StoreCb.filter(F.action == "mgrs"))
+@router.callback_query(StoreCb.filter(F.action == StoreAction.MANAGERS))
 async def on_managers(
     query: CallbackQuery,
     store: StoreRow,
@@ -548,7 +549,7 @@ async def on_managers(
     await show_managers(query, pool, store, i18n)
 
 
-@router.callback_query(StoreCb.filter(F.action == "rmm"))
+@router.callback_query(StoreCb.filter(F.action == StoreAction.REMOVE_MANAGER))
 async def on_remove_manager(
     query: CallbackQuery,
     callback_data: StoreCb,
@@ -563,7 +564,7 @@ async def on_remove_manager(
     await answer(query, i18n.get("stores-manager-removed" if removed else "stores-manager-gone"))
 
 
-@router.callback_query(StoreCb.filter(F.action == "inv"))
+@router.callback_query(StoreCb.filter(F.action == StoreAction.INVITE))
 async def on_invite(
     query: CallbackQuery,
     store: StoreRow,

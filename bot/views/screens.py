@@ -7,7 +7,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardButton, Message
 from aiogram_i18n import I18nContext
 
-from bot.callbacks import ListCb
+from bot.callbacks import ListCb, ListGo
 from bot.keyboards.complaints import complaint_card_keyboard
 from bot.keyboards.menu import only_menu
 from bot.keyboards.reviews import review_card_keyboard
@@ -25,7 +25,7 @@ async def list_back(i18n: I18nContext, state: FSMContext, kind: str) -> InlineKe
     if view_id is None:
         return None
     return InlineKeyboardButton(
-        text=i18n.get(f"{kind}-btn-list"), callback_data=ListCb(view=view_id, go="r").pack()
+        text=i18n.get(f"{kind}-btn-list"), callback_data=ListCb(view=view_id, go=ListGo.BACK).pack()
     )
 
 

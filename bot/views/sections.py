@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
-from aiogram import F, Router
+from aiogram import F
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from aiogram_i18n import I18nContext
@@ -17,6 +17,7 @@ from aiogram_i18n import I18nContext
 from bot.callbacks import ListCb, MenuCb, PickStoreCb
 from bot.keyboards.menu import back_to_menu, only_menu
 from bot.keyboards.reviews import store_picker
+from bot.routing import Handlers
 from bot.ui import show
 from bot.views.lists import ViewOf, turn
 from services.members import user_stores
@@ -67,7 +68,7 @@ class StoreList:
     show_list: ShowList
     recount: Recount
 
-    def register(self, router: Router) -> None:
+    def register(self, router: Handlers) -> None:
         async def on_menu(
             query: CallbackQuery,
             state: FSMContext,

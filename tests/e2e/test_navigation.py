@@ -1,0 +1,47 @@
+"""Navigation a seller does not have to think about: the store card leads straight to that
+store's reviews, complaint queue and products (no store picker in between)."""
+
+from __future__ import annotations
+
+from services.access import add_user
+from tests.e2e.harness import BotEnv
+from tests.fakes.telegram import FakeUser
+from tests.fakes.telegram.models import ChatMessage
+from tests.support.stores import make_product, make_review, make_store
+
+
+async def open_card(user: FakeUser, name: str) -> ChatMessage:
+    await user.send("/menu")
+    await user.wait_message("WB")
+    await user.press("Магазины")
+    await user.wait_message("Магазин")
+    await user.press(name)
+    return await user.wait_message("Синхронизация")
+
+
+async def test_the_store_card_opens_that_stores_reviews_queue_and_products(
+    bot_env: BotEnv,
+) -> None:
+    reg = await add_user(bot_env.pool, "two@example.com", telegram_id=501, approve=True)
+    user = bot_env.user(501)
+    for name in ("Пледы", "Шторы"):  # two stores: the sections' own entry asks which one
+        store = await make_store(bot_env.pool, reg.user.id, bot_env.wb.token(), name=name)
+        product = await make_product(bot_env.pool, store)
+        await make_review(bot_env.pool, product, rating=1, text=f"плохо {name}")
+
+    card = await open_card(user, "Шторы")
+    assert {"⭐ Отзывы", "📝 Жалобы", "📦 Товары"} <= set(card.labels)
+    await user.press("Отзывы")
+    reviews = await user.wait_message("Отзывы · Шторы")
+    assert "плохо Шторы" in reviews.text and "плохо Пледы" not in reviews.text
+
+    await open_card(user, "Шторы")
+    await user.press("Жалобы")
+    queue = await user.wait_message("Жалобы · Шторы")
+    assert "Выберите магазин" not in queue.text
+
+    await open_card(user, "Шторы")
+    await user.press("Товары")
+    await user.wait_message("Товары · Шторы")
+    await user.wait_answer()  # answered after the handler returned (CallbackAnswerMiddleware)
+    assert not user.unanswered_queries
