@@ -48,10 +48,11 @@ def store_card(i18n: I18nContext, store: StoreRow, role: Role) -> InlineKeyboard
     """Managers see "sync now" only; the owner also gets token, team and lifecycle buttons."""
     kb = InlineKeyboardBuilder()
     sid = store.id
-    kb.button(
-        text=i18n.get("stores-btn-sync"),
-        callback_data=StoreCb(action=StoreAction.SYNC, store_id=sid),
-    )
+
+    def act(key: str, action: StoreAction) -> None:
+        kb.button(text=i18n.get(key), callback_data=StoreCb(action=action, store_id=sid))
+
+    act("stores-btn-sync", StoreAction.SYNC)
     # Straight to this store's lists (no store picker): reviews, complaint queue, products.
     for label, section in (
         ("menu-reviews", "rv"),
@@ -61,32 +62,14 @@ def store_card(i18n: I18nContext, store: StoreRow, role: Role) -> InlineKeyboard
         kb.button(text=i18n.get(label), callback_data=PickStoreCb(section=section, store_id=sid))
     sizes = [1, 3]
     if role == "owner":
-        kb.button(
-            text=i18n.get("stores-btn-rename"),
-            callback_data=StoreCb(action=StoreAction.RENAME, store_id=sid),
-        )
-        kb.button(
-            text=i18n.get("stores-btn-token"),
-            callback_data=StoreCb(action=StoreAction.TOKEN, store_id=sid),
-        )
+        act("stores-btn-rename", StoreAction.RENAME)
+        act("stores-btn-token", StoreAction.TOKEN)
         if store.is_active:
-            kb.button(
-                text=i18n.get("stores-btn-pause"),
-                callback_data=StoreCb(action=StoreAction.PAUSE, store_id=sid),
-            )
+            act("stores-btn-pause", StoreAction.PAUSE)
         else:
-            kb.button(
-                text=i18n.get("stores-btn-resume"),
-                callback_data=StoreCb(action=StoreAction.RESUME, store_id=sid),
-            )
-        kb.button(
-            text=i18n.get("stores-btn-managers"),
-            callback_data=StoreCb(action=StoreAction.MANAGERS, store_id=sid),
-        )
-        kb.button(
-            text=i18n.get("stores-btn-delete"),
-            callback_data=StoreCb(action=StoreAction.DELETE, store_id=sid),
-        )
+            act("stores-btn-resume", StoreAction.RESUME)
+        act("stores-btn-managers", StoreAction.MANAGERS)
+        act("stores-btn-delete", StoreAction.DELETE)
         sizes += [2, 2, 1]
     kb.button(text=i18n.get("stores-btn-list"), callback_data=MenuCb(section="stores"))
     sizes.append(1)

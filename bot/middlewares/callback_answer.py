@@ -16,6 +16,8 @@ from aiogram import BaseMiddleware
 from aiogram.exceptions import TelegramAPIError
 from aiogram.types import CallbackQuery, TelegramObject
 
+Data = dict[str, Any]
+Handler = Callable[[TelegramObject, Data], Awaitable[Any]]
 _answered: ContextVar[list[bool] | None] = ContextVar("callback_answered", default=None)
 
 
@@ -27,12 +29,7 @@ def mark_answered() -> None:
 
 
 class CallbackAnswerMiddleware(BaseMiddleware):
-    async def __call__(
-        self,
-        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
-        event: TelegramObject,
-        data: dict[str, Any],
-    ) -> Any:
+    async def __call__(self, handler: Handler, event: TelegramObject, data: Data) -> Any:
         if not isinstance(event, CallbackQuery):
             return await handler(event, data)
         flag = [False]

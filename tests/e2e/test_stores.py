@@ -325,7 +325,14 @@ async def test_manager_sees_the_store_but_cannot_change_it(bot_env: BotEnv) -> N
     assert "👤 Пледы" in listing.labels
     card = await open_card(manager, "Пледы")
     assert "Ваша роль: менеджер" in card.text
-    assert card.labels == ["🔄 Синхронизировать", "« К магазинам"]
+    # No owner buttons; sync and the store's own lists (issue 12: the card leads to them).
+    assert card.labels == [
+        "🔄 Синхронизировать",
+        "⭐ Отзывы",
+        "📝 Жалобы",
+        "📦 Товары",
+        "« К магазинам",
+    ]
     for action in ("delok", "del", "ren", "tok", "pause", "mgrs", "inv"):
         query = await manager.press_data(StoreCb(action=action, store_id=store_id).pack(), card)
         refused = await manager.wait_answer(query)
