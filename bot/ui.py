@@ -5,9 +5,17 @@ from __future__ import annotations
 import contextlib
 
 from aiogram.exceptions import TelegramBadRequest
-from aiogram.types import CallbackQuery, InaccessibleMessage, InlineKeyboardMarkup, Message
+from aiogram.types import (
+    CallbackQuery,
+    InaccessibleMessage,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+)
+from aiogram_i18n import I18nContext
 
 from bot.background import busy
+from bot.callbacks import MenuCb
 from bot.middlewares.callback_answer import mark_answered
 from bot.render import fit
 
@@ -48,4 +56,21 @@ async def answer(query: CallbackQuery, text: str | None = None, *, alert: bool =
         await query.answer(text, show_alert=alert)
 
 
-__all__ = ["answer", "busy", "show"]
+async def ask(
+    target: Message | CallbackQuery,
+    i18n: I18nContext,
+    text: str,
+    keyboard: InlineKeyboardMarkup | None = None,
+) -> Message | None:
+    """A prompt that waits for text: it says how to cancel and has a Cancel button (any
+    button leaves the form, `LeaveForms`; this one goes home)."""
+    cancel = InlineKeyboardButton(
+        text=i18n.get("btn-cancel"), callback_data=MenuCb(section="home").pack()
+    )
+    rows = [*(keyboard.inline_keyboard if keyboard else []), [cancel]]
+    if "/cancel" not in text:
+        text = text + "\n\n" + i18n.get("prompt-cancel-hint")
+    return await show(target, text, InlineKeyboardMarkup(inline_keyboard=rows))
+
+
+__all__ = ["answer", "ask", "busy", "show"]

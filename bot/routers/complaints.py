@@ -39,7 +39,7 @@ from bot.keyboards.menu import back_to_menu
 from bot.middlewares.object_access import ObjectAccess
 from bot.render import esc
 from bot.routing import Handlers
-from bot.ui import answer, busy, show
+from bot.ui import answer, ask, busy, show
 from bot.views.common import clip, may_act
 from bot.views.complaints import render_complaint_line
 from bot.views.lists import (
@@ -317,7 +317,7 @@ async def on_edit(
     text = (
         i18n.get("cp-edit-prompt") + f"\n\n<code>{clip(card.complaint.complaint_text, 1200)}</code>"
     )
-    await show(query, text)
+    await ask(query, i18n, text)
 
 
 @router.message(StateFilter(ComplaintStates.text), F.text)

@@ -30,7 +30,7 @@ from bot.keyboards.products import (
 )
 from bot.render import clip, esc
 from bot.routing import Handlers
-from bot.ui import answer, show
+from bot.ui import answer, ask, show
 from bot.views.common import may_act, store_access
 from bot.views.sections import enter_section
 from services import products as svc
@@ -187,7 +187,7 @@ async def on_list(
         view["cur"] = view["stack"].pop()
     elif action == "q":
         await state.set_state(ProductsForm.query)
-        await show(query, i18n.get("pd-ask-query"))
+        await ask(query, i18n, i18n.get("pd-ask-query"))
         return
     elif action == "qc":
         view.update(q="", cur=None, stack=[])

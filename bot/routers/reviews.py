@@ -30,7 +30,7 @@ from bot.keyboards.reviews import (
 from bot.middlewares.object_access import ObjectAccess
 from bot.render import esc
 from bot.routing import Handlers
-from bot.ui import answer, busy, show
+from bot.ui import answer, ask, busy, show
 from bot.views.common import clip, may_act
 from bot.views.lists import (
     ViewOf,
@@ -299,7 +299,7 @@ async def on_edit_reply(
     text = i18n.get("rv-edit-prompt")
     if current:
         text += "\n\n" + i18n.get("rv-edit-current") + f"\n<code>{clip(current, 3500)}</code>"
-    await show(query, text)
+    await ask(query, i18n, text)
 
 
 @router.message(StateFilter(ReviewStates.reply), F.text)

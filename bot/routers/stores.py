@@ -28,7 +28,7 @@ from bot.filters import Approved
 from bot.keyboards import stores as kb
 from bot.render import esc, fmt_date
 from bot.routing import Handlers
-from bot.ui import answer, show
+from bot.ui import answer, ask, show
 from bot.views.stores import (
     category_text,
     token_problems_text,
@@ -242,7 +242,7 @@ async def on_open(
 async def on_add(query: CallbackQuery, state: FSMContext, i18n: I18nContext) -> None:
     await state.set_state(StoreForm.name)
     await state.update_data(name=None)
-    await show(query, i18n.get("stores-ask-name"))
+    await ask(query, i18n, i18n.get("stores-ask-name"))
 
 
 @router.message(StoreForm.name, F.text)
@@ -253,7 +253,7 @@ async def on_name(message: Message, state: FSMContext, i18n: I18nContext) -> Non
         return
     await state.update_data(name=name)
     await state.set_state(StoreForm.token)
-    await message.answer(i18n.get("stores-ask-token", name=esc(name)))
+    await ask(message, i18n, i18n.get("stores-ask-token", name=esc(name)))
 
 
 async def _take_token(message: Message, i18n: I18nContext) -> tuple[str, Message]:
@@ -320,7 +320,7 @@ async def on_owner_form(
     form, question = _OWNER_FORMS[callback_data.action]
     await state.set_state(form)
     await state.update_data(store_id=store.id)
-    await show(query, i18n.get(question, name=esc(store.name)), kb.to_card(i18n, store.id))
+    await ask(query, i18n, i18n.get(question, name=esc(store.name)), kb.to_card(i18n, store.id))
 
 
 @router.message(StoreForm.rename, F.text)

@@ -45,3 +45,24 @@ async def test_the_store_card_opens_that_stores_reviews_queue_and_products(
     await user.wait_message("Товары · Шторы")
     await user.wait_answer()  # answered after the handler returned (CallbackAnswerMiddleware)
     assert not user.unanswered_queries
+
+
+async def test_a_prompt_for_text_says_how_to_cancel_and_has_a_cancel_button(
+    bot_env: BotEnv,
+) -> None:
+    reg = await add_user(bot_env.pool, "p@example.com", telegram_id=502, approve=True)
+    user = bot_env.user(502)
+    store = await make_store(bot_env.pool, reg.user.id, bot_env.wb.token(), name="Пледы")
+    await make_product(bot_env.pool, store)
+    await user.send("/menu")
+    await user.wait_message("WB")
+    await user.press("Товары")
+    await user.wait_message("Товары · Пледы")
+    await user.press("Поиск")
+    prompt = await user.wait_message("nmId")
+    assert "/cancel" in prompt.text and "✖ Отмена" in prompt.labels
+    await user.press("Отмена")
+    await user.wait_message("WB Репутация")
+    await user.send("плед")  # the form was left: text is not taken as a search any more
+    reply = await user.wait_message()
+    assert "Поиск" not in reply.text
