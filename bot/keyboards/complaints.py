@@ -123,7 +123,9 @@ def queue_keyboard(
     for i, card in enumerate(cards):
         kb.button(
             text=str(first_index + i),
-            callback_data=ComplaintCb(action=ComplaintAction.OPEN, complaint_id=card.complaint.id),
+            callback_data=ComplaintCb(
+                action=ComplaintAction.OPEN, complaint_id=card.complaint.id, arg="cq"
+            ),
         )
     kb.adjust(5)
     if cards or page:

@@ -214,7 +214,7 @@ def review_card_keyboard(
         kb.row(
             _btn(
                 t.get("rv-btn-complaint-open", status=status),
-                ComplaintCb(action=ComplaintAction.OPEN, complaint_id=card.complaint_id),
+                ComplaintCb(action=ComplaintAction.OPEN, complaint_id=card.complaint_id, arg="rv"),
             )
         )
     elif (r.complaint_status or "not_sent") == "not_sent" and r.rating < 5:

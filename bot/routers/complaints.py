@@ -199,7 +199,8 @@ async def on_open(
     pool: asyncpg.Pool,
 ) -> None:
     await state.set_state(None)
-    await show_complaint(query, state, i18n, pool, callback_data.complaint_id)
+    origin = callback_data.arg if callback_data.arg in ("rv", "cq") else None
+    await show_complaint(query, state, i18n, pool, callback_data.complaint_id, origin=origin)
 
 
 @router.callback_query(

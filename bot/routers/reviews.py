@@ -417,7 +417,7 @@ async def on_draft_complaint(
             return
         existing = await screens.card(pool, review_id)
         if existing is not None and existing.complaint_id:
-            await show_complaint(query, state, i18n, pool, existing.complaint_id)
+            await show_complaint(query, state, i18n, pool, existing.complaint_id, origin="rv")
             return
         await answer(query, i18n.get("cp-drafting"))
         try:
@@ -425,7 +425,7 @@ async def on_draft_complaint(
         except ComplaintError as exc:
             card = await screens.card(pool, review_id)
             if exc.code == "complaint_exists" and card is not None and card.complaint_id:
-                await show_complaint(query, state, i18n, pool, card.complaint_id)
+                await show_complaint(query, state, i18n, pool, card.complaint_id, origin="rv")
                 return
             note = i18n.get(f"cp-gate-{exc.code}")
             await show_review(query, state, i18n, pool, reviews, review_id, note=note)
@@ -434,4 +434,6 @@ async def on_draft_complaint(
             note = i18n.get("cp-ai-failed")
             await show_review(query, state, i18n, pool, reviews, review_id, note=note)
             return
-        await show_complaint(query, state, i18n, pool, row.id, note=i18n.get("cp-drafted"))
+        await show_complaint(
+            query, state, i18n, pool, row.id, note=i18n.get("cp-drafted"), origin="rv"
+        )

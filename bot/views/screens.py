@@ -69,14 +69,22 @@ async def show_complaint(
     complaint_id: str,
     *,
     note: str = "",
+    origin: str | None = None,
 ) -> None:
+    """`origin`: "rv" opened from its review (back goes to the review, and from there to its
+    list), "cq" from the queue (back goes to the queue); None keeps where this card was
+    opened from (an action on the card redraws it)."""
     card = await screens.complaint_card(pool, complaint_id)
     if card is None:
         await show(
             target, (note + "\n\n" if note else "") + i18n.get("rv-unavailable"), only_menu(i18n)
         )
         return
-    keyboard = complaint_card_keyboard(
-        i18n, card.complaint, back=await list_back(i18n, state, "cq")
-    )
+    if origin is None:
+        saved = (await state.get_data()).get("complaint_origin") or {}
+        origin = saved.get("from") if saved.get("id") == complaint_id else "cq"
+    else:
+        await state.update_data(complaint_origin={"id": complaint_id, "from": origin})
+    back = await list_back(i18n, state, "cq") if origin == "cq" else None
+    keyboard = complaint_card_keyboard(i18n, card.complaint, back=back)
     await show(target, render_complaint_card(i18n, card, note=note), keyboard)

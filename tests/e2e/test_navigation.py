@@ -66,3 +66,42 @@ async def test_a_prompt_for_text_says_how_to_cancel_and_has_a_cancel_button(
     await user.send("плед")  # the form was left: text is not taken as a search any more
     reply = await user.wait_message()
     assert "Поиск" not in reply.text
+
+
+async def test_a_complaint_card_goes_back_where_it_was_opened_from(bot_env: BotEnv) -> None:
+    reg = await add_user(bot_env.pool, "c@example.com", telegram_id=503, approve=True)
+    user = bot_env.user(503)
+    store = await make_store(bot_env.pool, reg.user.id, bot_env.wb.token(), name="Пледы")
+    product = await make_product(bot_env.pool, store)
+    await make_review(bot_env.pool, product, rating=1, text="Пришёл брак, ужас")
+    # The queue first, so a queue list exists for the person.
+    await user.send("/menu")
+    await user.wait_message("WB")
+    await user.press("Жалобы")
+    await user.wait_message("Черновиков нет")
+    # From a review: the complaint card goes back to that review (and from there its list).
+    await user.send("/menu")
+    await user.wait_message("WB")
+    await user.press("Отзывы")
+    await user.wait_message("Найден 1 отзыв")
+    await user.press("1")
+    await user.wait_message("📦")
+    await user.press("Составить жалобу")
+    card = await user.wait_message("Черновик жалобы готов")
+    assert "⭐ Отзыв" in card.labels and "« К очереди" not in card.labels
+    await user.press("🔄 Заново")  # an action redraws the card: still the review's way back
+    again = await user.wait_message("Новый вариант готов")
+    assert "« К очереди" not in again.labels
+    await user.press("⭐ Отзыв")
+    review = await user.wait_message("📦")
+    assert "« К списку" in " ".join(review.labels) or "К отзывам" in " ".join(review.labels)
+    # From the queue: the card goes back to the queue.
+    await user.send("/menu")
+    await user.wait_message("WB")
+    await user.press("Жалобы")
+    await user.wait_message("1 черновик")
+    await user.press("1")
+    queued = await user.wait_message("Жалоба · черновик")
+    assert "« К очереди" in queued.labels
+    await user.press("« К очереди")
+    await user.wait_message("1 черновик")
