@@ -105,3 +105,18 @@ async def test_a_complaint_card_goes_back_where_it_was_opened_from(bot_env: BotE
     assert "« К очереди" in queued.labels
     await user.press("« К очереди")
     await user.wait_message("1 черновик")
+
+
+async def test_help_at_a_text_step_is_answered_as_a_command(bot_env: BotEnv) -> None:
+    await add_user(bot_env.pool, "h@example.com", telegram_id=504, approve=True)
+    user = bot_env.user(504)
+    await user.send("/menu")
+    await user.wait_message("WB")
+    await user.press("Магазины")
+    await user.wait_message("Магазин")
+    await user.press("Добавить")
+    await user.wait_message("Как назвать")
+    await user.send("Пледы")
+    await user.wait_message("токен WB API")
+    await user.send("/help")  # at the token step: help, not a bad token
+    await user.wait_message("Как это работает")
