@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from aiogram import Router
 
+from bot.routing import Handlers
+
 
 def setup_routers() -> Router:
     from bot.routers import (
@@ -31,5 +33,10 @@ def setup_routers() -> Router:
         products.router,
         fallback.router,
     ):
-        root.include_router(feature.build())
+        root.include_router(_fresh(feature))
     return root
+
+
+def _fresh(feature: Handlers | Router) -> Router:
+    """A new Router of a feature's handlers; a `create_router()` factory's Router as it is."""
+    return feature.build() if isinstance(feature, Handlers) else feature
