@@ -32,6 +32,7 @@ lint: venv
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy .
+	$(BIN)/lint-imports
 
 bench: venv
 	$(BIN)/pytest -q -s -p no:randomly -o python_files='bench_*.py' -o addopts='' --timeout=1800 tests/bench

@@ -25,12 +25,14 @@ from aiogram.fsm.storage.memory import MemoryStorage
 from aiogram.types import BotCommand, BotCommandScopeChat, BotCommandScopeDefault
 from aiohttp import web
 
+from bot.background import Background
 from bot.context import AppServices, build_services
 from bot.errors import on_error
 from bot.health import Readiness, add_routes, observe, serve_health
 from bot.i18n import create_core, create_i18n_middleware
 from bot.lifecycle import Lifecycle
 from bot.middlewares.auth import AuthMiddleware
+from bot.middlewares.callback_answer import CallbackAnswerMiddleware
 from bot.middlewares.forms import LeaveForms, TokenShield
 from bot.middlewares.isolation import create_isolation
 from bot.middlewares.retry import RetryAfterMiddleware
@@ -81,6 +83,7 @@ def create_dispatcher(services: AppServices, storage: BaseStorage | None = None)
     # Before any router: a token never reaches a handler that did not ask for one, and a form
     # waiting for text is left by any other action.
     dp.message.outer_middleware(TokenShield([StoreForm.token, StoreForm.new_token]))
+    dp.callback_query.outer_middleware(CallbackAnswerMiddleware())
     control_chars = ControlChars(token_states=[StoreForm.token, StoreForm.new_token])
     dp.message.outer_middleware(control_chars)
     dp.callback_query.outer_middleware(control_chars)
@@ -91,6 +94,9 @@ def create_dispatcher(services: AppServices, storage: BaseStorage | None = None)
     # would be shown to everyone in it.
     dp.message.filter(F.chat.type == ChatType.PRIVATE)
     dp.callback_query.filter(F.message.chat.type == ChatType.PRIVATE)
+    background = Background()  # long work started by presses; stopped with the Dispatcher
+    dp["background"] = background
+    dp.shutdown.register(background.stop)
     dp.include_router(setup_routers())
     dp.errors.register(on_error)
     dp.startup.register(set_commands)

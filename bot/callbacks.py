@@ -11,6 +11,70 @@ from enum import StrEnum
 
 from aiogram.filters.callback_data import CallbackData
 
+# Actions keep the one- to five-letter values of earlier releases, so buttons already sent
+# keep working; a value outside its enum does not parse (the stale-button answer).
+
+
+class ReviewAction(StrEnum):
+    OPEN = "o"
+    DRAFT = "rd"
+    REGENERATE = "rg"
+    EDIT = "re"
+    PUBLISH_OLD = "rp"
+    PUBLISH_CONFIRMED_OLD = "rpc"
+    COMPLAINT = "cd"
+
+
+class PublishAction(StrEnum):
+    PUBLISH = "rp"
+    CONFIRMED = "rpc"
+
+
+class ComplaintAction(StrEnum):
+    OPEN = "o"
+    SENT = "s"
+    REGENERATE = "g"
+    EDIT = "e"
+    REASONS = "rl"
+    DISCARD = "d"
+    OUTCOME = "m"
+    SET_REASON = "rs"
+
+
+class BatchAction(StrEnum):
+    ASK = "ask"
+    GO = "go"
+
+
+class StoreAction(StrEnum):
+    OPEN = "open"
+    ADD = "add"
+    SYNC = "sync"
+    CHATS = "chats"
+    RENAME = "ren"
+    TOKEN = "tok"  # noqa: S105 - an action, not a secret
+    PAUSE = "pause"
+    RESUME = "resume"
+    MANAGERS = "mgrs"
+    DELETE = "del"
+    DELETE_CONFIRMED = "delok"
+    INVITE = "inv"
+    REMOVE_MANAGER = "rmm"
+
+
+class ListGo(StrEnum):
+    NEXT = "n"
+    PREV = "p"
+    BACK = "r"
+    COUNT = "c"
+
+
+class AdminAction(StrEnum):
+    APPROVE = "ok"
+    REJECT = "no"
+    APPROVE_LINK = "lok"
+    REJECT_LINK = "lno"
+
 
 class MenuCb(CallbackData, prefix="m"):
     """Main menu sections: home, stores, reviews, complaints, settings, help."""
@@ -21,14 +85,14 @@ class MenuCb(CallbackData, prefix="m"):
 class AdminCb(CallbackData, prefix="adm"):
     """Approve ('ok') or reject ('no') a registration."""
 
-    action: str
+    action: AdminAction
     user_id: str
 
 
 class StoreCb(CallbackData, prefix="st"):
     """A store action; `arg` carries a short extra value (a manager's user id, a kind)."""
 
-    action: str
+    action: StoreAction
     store_id: str
     arg: str = ""
 
@@ -37,7 +101,7 @@ class ListCb(CallbackData, prefix="ls"):
     """Paging of a list whose filter and cursors live in FSM data under `view`."""
 
     view: str
-    go: str  # n(ext), p(rev), r(efresh)
+    go: ListGo
 
 
 class FilterCb(CallbackData, prefix="fl"):
@@ -52,7 +116,7 @@ class ReviewCb(CallbackData, prefix="rv"):
     """A review card action. 'rp'/'rpc' are Publish buttons drawn before `PublishCb`: they
     publish nothing now (they cannot say which draft the person saw); the card is redrawn."""
 
-    action: str
+    action: ReviewAction
     review_id: str
 
 
@@ -62,13 +126,13 @@ class PublishCb(CallbackData, prefix="rvp"):
     draft the card showed (8 hex digits); if the stored draft differs, nothing is published.
     At most 4 + 4 + 36 + 1 + 8 = 53 bytes."""
 
-    action: str
+    action: PublishAction
     review_id: str
     fp: str
 
 
 class ComplaintCb(CallbackData, prefix="cp"):
-    action: str
+    action: ComplaintAction
     complaint_id: str
     arg: str = ""
 
@@ -94,7 +158,7 @@ class PickStoreCb(CallbackData, prefix="ps"):
 class BatchCb(CallbackData, prefix="bd"):
     """Batch complaint drafting for a store: 'ask' (count and cost first), 'go' (confirmed)."""
 
-    action: str
+    action: BatchAction
     store_id: str
 
 

@@ -17,6 +17,7 @@ from db.database import database_dsn
 from db.migrate import apply_migrations
 from db.pool import create_pool
 from db.repos.sealed import prepare_secrets
+from db.repos.stores import store_exists
 from db.repos.users import UserStatus
 from db.secrets import SecretUnreadable, configure
 from services import access
@@ -559,7 +560,7 @@ def complaints_draft(
 
     async def go() -> BatchReport:
         async with _pool(settings) as pool:
-            if await pool.fetchval("SELECT 1 FROM stores WHERE id = $1", store_id) is None:
+            if not await store_exists(pool, store_id):
                 raise CliError(f"no such store: {store_id}")
             client = AIClient(AIConfig.from_settings(settings))
             pricing = Pricing.of(settings.ai_price_input_per_m, settings.ai_price_output_per_m)

@@ -1,7 +1,7 @@
 """Long-lived objects, built once at start-up and handed to handlers as workflow data.
 
 Handlers name what they need as parameters: `settings`, `pool`, `wb`, `sync`, `ai`,
-`complaints`, `services` (this object).
+`complaints`, `reviews`, `services` (this object).
 """
 
 from __future__ import annotations
@@ -40,6 +40,7 @@ class AppServices:
     autoreplies: AutoReplyService
     chats: ChatService
     chat_tagger: ChatTagger
+    reviews: ReviewService
     redis: Any | None = None
 
     def workflow_data(self) -> dict[str, Any]:
@@ -53,6 +54,7 @@ class AppServices:
             "questions": self.questions,
             "autoreplies": self.autoreplies,
             "chats": self.chats,
+            "reviews": self.reviews,
             "services": self,
         }
 
@@ -79,6 +81,7 @@ def build_services(
     wb = wb or WBClientFactory.from_settings(settings, redis=redis)
     ai_client = AIClient(ai_config or AIConfig.from_settings(settings))
     ai = AITasks(ai_client, pool, pricing=Pricing.from_settings(settings))
+    reviews = ReviewService(pool, ai, wb)
     return AppServices(
         settings=settings,
         pool=pool,
@@ -88,8 +91,9 @@ def build_services(
         ai=ai,
         complaints=ComplaintService(pool, ai),
         questions=QuestionService(pool, ai, wb),
-        autoreplies=AutoReplyService(pool, ReviewService(pool, ai, wb), lambda: datetime.now(UTC)),
+        autoreplies=AutoReplyService(pool, reviews, lambda: datetime.now(UTC)),
         chats=ChatService(pool, ai, wb),
         chat_tagger=ChatTagger(pool, ai),
+        reviews=reviews,
         redis=redis,
     )

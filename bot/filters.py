@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiogram.filters import Filter
 from aiogram.types import TelegramObject
 
-from db.models import UserRow
+from services.records import UserRow
 
 
 class Approved(Filter):

@@ -27,6 +27,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from bot.lifecycle import Lifecycle, TrackUpdates
 from bot.logs import bind_update
 from services import metrics
+from services.health import ping_database
 
 _SLOT = "_observe"
 
@@ -106,7 +107,7 @@ class Readiness:
         metrics.watch_pool(pool.get_size, pool.get_idle_size, pool.get_max_size())
 
     async def _database(self) -> str:
-        await asyncio.wait_for(self.pool.fetchval("SELECT 1"), self.timeout)
+        await asyncio.wait_for(ping_database(self.pool), self.timeout)
         return "ok"
 
     async def _redis(self) -> str:

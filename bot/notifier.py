@@ -28,10 +28,19 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from aiogram_i18n.cores.base import BaseCore
 
-from bot.callbacks import ChatAct, ChatCb, ComplaintCb, MenuCb, ReviewCb, encode_chat_id
+from bot.callbacks import (
+    ChatAct,
+    ChatCb,
+    ComplaintAction,
+    ComplaintCb,
+    MenuCb,
+    ReviewAction,
+    ReviewCb,
+    encode_chat_id,
+)
 from bot.render import MESSAGE_LIMIT, clip, fit, fmt_date, size, stars
 from bot.views.common import share
-from db.repos import users as users_repo
+from services import access as access_svc
 from services import metrics
 from services.chats.alerts import ChatAlert
 from services.complaints import complaint_fingerprint
@@ -160,7 +169,7 @@ class TelegramNotifier:
                 await self.pacer.pause(wait)
                 continue
             except TelegramForbiddenError:
-                await users_repo.set_telegram_blocked(self.pool, to.telegram_id, True)
+                await access_svc.set_reachable(self.pool, to.telegram_id, False)
                 return "blocked"
             except TelegramAPIError as exc:
                 log.warning("send to user %s failed: %s", to.user_id, exc.message)
@@ -221,22 +230,36 @@ class TelegramNotifier:
         if card.has_draft and card.complaint_id:
             cid = card.complaint_id
             shown = complaint_fingerprint(card.reason_name, card.complaint_text)
-            kb.row(btn("alert-btn-filed", ComplaintCb(action="s", complaint_id=cid, arg=shown)))
             kb.row(
-                btn("alert-btn-regen", ComplaintCb(action="g", complaint_id=cid)),
-                btn("alert-btn-edit", ComplaintCb(action="e", complaint_id=cid)),
+                btn(
+                    "alert-btn-filed",
+                    ComplaintCb(action=ComplaintAction.SENT, complaint_id=cid, arg=shown),
+                )
+            )
+            kb.row(
+                btn(
+                    "alert-btn-regen",
+                    ComplaintCb(action=ComplaintAction.REGENERATE, complaint_id=cid),
+                ),
+                btn("alert-btn-edit", ComplaintCb(action=ComplaintAction.EDIT, complaint_id=cid)),
             )
         elif card.complaint_id:
             kb.row(
-                btn("alert-btn-complaint", ComplaintCb(action="o", complaint_id=card.complaint_id))
+                btn(
+                    "alert-btn-complaint",
+                    ComplaintCb(action=ComplaintAction.OPEN, complaint_id=card.complaint_id),
+                )
             )
         elif card.rating < 5:
             kb.row(
-                btn("alert-btn-draft-complaint", ReviewCb(action="cd", review_id=card.review_id))
+                btn(
+                    "alert-btn-draft-complaint",
+                    ReviewCb(action=ReviewAction.COMPLAINT, review_id=card.review_id),
+                )
             )
         kb.row(
-            btn("alert-btn-reply", ReviewCb(action="rd", review_id=card.review_id)),
-            btn("alert-btn-review", ReviewCb(action="o", review_id=card.review_id)),
+            btn("alert-btn-reply", ReviewCb(action=ReviewAction.DRAFT, review_id=card.review_id)),
+            btn("alert-btn-review", ReviewCb(action=ReviewAction.OPEN, review_id=card.review_id)),
         )
         kb.row(btn("alert-btn-reviews", MenuCb(section="reviews")))
         return kb.as_markup()

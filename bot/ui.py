@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
 
 from aiogram.exceptions import TelegramBadRequest
-from aiogram.types import CallbackQuery, InaccessibleMessage, InlineKeyboardMarkup, Message
+from aiogram.types import (
+    CallbackQuery,
+    InaccessibleMessage,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+)
+from aiogram_i18n import I18nContext
 
+from bot.background import busy
+from bot.callbacks import MenuCb
+from bot.middlewares.callback_answer import mark_answered
 from bot.render import fit
 
 
@@ -40,25 +49,28 @@ async def show(
 
 
 async def answer(query: CallbackQuery, text: str | None = None, *, alert: bool = False) -> None:
-    """Answer a callback once; an expired query is not worth an error."""
+    """Answer a callback once; an expired query is not worth an error. Presses that have
+    nothing to say need not call this (`CallbackAnswerMiddleware` answers them)."""
+    mark_answered()
     with contextlib.suppress(TelegramBadRequest):
         await query.answer(text, show_alert=alert)
 
 
-_busy: set[str] = set()
+async def ask(
+    target: Message | CallbackQuery,
+    i18n: I18nContext,
+    text: str,
+    keyboard: InlineKeyboardMarkup | None = None,
+) -> Message | None:
+    """A prompt that waits for text: it says how to cancel and has a Cancel button (any
+    button leaves the form, `LeaveForms`; this one goes home)."""
+    cancel = InlineKeyboardButton(
+        text=i18n.get("btn-cancel"), callback_data=MenuCb(section="home").pack()
+    )
+    rows = [*(keyboard.inline_keyboard if keyboard else []), [cancel]]
+    if "/cancel" not in text:
+        text = text + "\n\n" + i18n.get("prompt-cancel-hint")
+    return await show(target, text, InlineKeyboardMarkup(inline_keyboard=rows))
 
 
-@contextlib.contextmanager
-def busy(key: str) -> Iterator[bool]:
-    """True for the first press on `key` in this process while it works, False for the rest.
-
-    A courtesy against double presses only: across processes PostgreSQL decides (leases,
-    conditional updates, publish claims)."""
-    if key in _busy:
-        yield False
-        return
-    _busy.add(key)
-    try:
-        yield True
-    finally:
-        _busy.discard(key)
+__all__ = ["answer", "ask", "busy", "show"]

@@ -61,3 +61,11 @@ async def apply_migrations_on(
     finally:
         await conn.execute("SELECT pg_advisory_unlock($1)", _LOCK_KEY)
     return applied
+
+
+async def applied_migrations(conn: asyncpg.Connection) -> int:
+    """How many migrations this database has recorded (0 before the first run)."""
+    exists = await conn.fetchval("SELECT to_regclass('schema_migrations') IS NOT NULL")
+    if not exists:
+        return 0
+    return int(await conn.fetchval("SELECT count(*) FROM schema_migrations"))

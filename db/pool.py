@@ -63,3 +63,13 @@ async def connection_capacity(conn: Conn, application_name: str) -> tuple[int, i
     )
     assert row is not None
     return int(row["max_connections"]), int(row["reserved"]), int(row["others"])
+
+
+async def ping(pool: asyncpg.Pool) -> None:
+    """One round trip: the database answers."""
+    await pool.fetchval("SELECT 1")
+
+
+async def server_version(conn: asyncpg.Connection) -> str:
+    version: str = await conn.fetchval("SHOW server_version")
+    return version

@@ -10,10 +10,11 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import asyncpg
 
-from db.models import UserRow
+from db.models import TelegramAccountRow, UserRow
 from db.pool import Conn
 from db.repos import stores as stores_repo
 from db.repos import users as users_repo
@@ -281,9 +282,7 @@ async def link_by_token(
     async with pool.acquire() as conn, conn.transaction():
         # One link at a time per Telegram account: two links opened at once by one account
         # would each see it unlinked and the later write would move it.
-        await conn.execute(
-            "SELECT pg_advisory_xact_lock($1, hashtext($2))", TELEGRAM_LINK_LOCK, str(telegram_id)
-        )
+        await users_repo.lock_telegram_account(conn, TELEGRAM_LINK_LOCK, telegram_id)
         row = await users_repo.lock_link_token(conn, token)
         if row is None:
             raise invalid
@@ -439,3 +438,15 @@ async def join_by_invite(pool: asyncpg.Pool, token: str | InviteRef, user_id: st
     """
     invite = await accept_invite(pool, token, user_id)  # decided under the invite's row lock
     return Joined(invite=invite, first=invite.first)
+
+
+async def identity(
+    pool: asyncpg.Pool, telegram_id: int
+) -> tuple[TelegramAccountRow, UserRow | None, dict[str, Any] | None] | None:
+    """Who writes, in one query per update: the account, its user and their preferences."""
+    return await users_repo.get_identity(pool, telegram_id)
+
+
+async def set_reachable(pool: asyncpg.Pool, telegram_id: int, reachable: bool) -> None:
+    """Record whether the Telegram account can receive messages (False: it blocked the bot)."""
+    await users_repo.set_telegram_blocked(pool, telegram_id, not reachable)

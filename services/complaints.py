@@ -24,6 +24,7 @@ from typing import Any
 import asyncpg
 
 from db.models import ComplaintRow
+from db.repos import complaint_queries
 from db.repos import complaints as complaints_repo
 from db.repos.leases import LeaseKind
 from db.repos.user_settings import DEFAULT_AI_CONCURRENCY, get_user_settings
@@ -68,20 +69,6 @@ class ReviewContext:
     @property
     def rating(self) -> int:
         return int(self.review["rating"])
-
-
-_CONTEXT_SQL = """
-SELECT row_to_json(r.*)::jsonb AS review, row_to_json(p.*)::jsonb AS product,
-       CASE WHEN pr.id IS NULL THEN NULL ELSE row_to_json(pr.*)::jsonb END AS rules,
-       jsonb_build_object('id', s.id, 'owner_id', s.owner_id, 'name', s.name,
-                          'status', s.status, 'ai_instructions', s.ai_instructions) AS store,
-       EXISTS (SELECT 1 FROM review_complaints c WHERE c.review_id = r.id) AS has_complaint_row
-  FROM reviews r
-  JOIN products p ON p.id = r.product_id
-  JOIN stores s ON s.id = r.store_id
-  LEFT JOIN product_rules pr ON pr.product_id = p.id
- WHERE r.id = $1
-"""
 
 
 def _parse_ts(value: Any) -> datetime:
@@ -170,40 +157,6 @@ class BatchReport:
 
 BatchProgress = Callable[[BatchReport], None]
 
-# SQL mirror of `auto_gate`, used to count a whole store without loading it.
-_GATE_CASE = """
-CASE
-  WHEN s.status IS DISTINCT FROM 'active' THEN 'store_paused'
-  WHEN r.rating NOT BETWEEN 1 AND 4 THEN 'rating'
-  WHEN r.date < $2 THEN 'too_old'
-  WHEN r.review_status_wb NOT IN ('visible', 'unknown') THEN 'wb_status'
-  WHEN r.vanished_at IS NOT NULL THEN 'vanished'
-  WHEN r.complaint_status <> 'not_sent'
-       OR EXISTS (SELECT 1 FROM review_complaints c WHERE c.review_id = r.id)
-    THEN 'complaint_exists'
-  WHEN NOT COALESCE(p.is_active, TRUE) THEN 'product_inactive'
-  WHEN p.work_status IS DISTINCT FROM 'active' THEN 'product_not_worked'
-  WHEN NOT COALESCE(pr.submit_complaints, FALSE) THEN 'rules_off'
-  WHEN NOT COALESCE(CASE r.rating WHEN 1 THEN pr.complaint_rating_1
-                                  WHEN 2 THEN pr.complaint_rating_2
-                                  WHEN 3 THEN pr.complaint_rating_3
-                                  WHEN 4 THEN pr.complaint_rating_4 END, FALSE)
-    THEN 'rating_off'
-  ELSE 'eligible'
-END
-"""
-
-# Blank as Python's str.strip() sees it (`needs_template`): every character str.isspace()
-# calls white space, spelled out so that no database locale can disagree.
-_BLANK = r"^[\s\u001c-\u001f\u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$"
-
-_FROM = """
-  FROM reviews r
-  JOIN products p ON p.id = r.product_id
-  JOIN stores s ON s.id = r.store_id
-  LEFT JOIN product_rules pr ON pr.product_id = p.id
-"""
-
 
 class ComplaintService:
     def __init__(
@@ -220,7 +173,7 @@ class ComplaintService:
         self.lease_ttl = lease_ttl or ai.lease_ttl
 
     async def context(self, review_id: str) -> ReviewContext:
-        row = await self.pool.fetchrow(_CONTEXT_SQL, review_id)
+        row = await complaint_queries.complaint_context(self.pool, review_id)
         if row is None:
             raise ComplaintError("review_not_found")
         return ReviewContext(
@@ -387,46 +340,18 @@ class ComplaintService:
 
     async def gate_counts(self, store_id: str) -> Counter[str]:
         """Reviews of a store per first failing gate ('eligible' for the rest)."""
-        rows = await self.pool.fetch(
-            f"SELECT {_GATE_CASE} AS gate, count(*) AS n {_FROM} WHERE r.store_id = $1 GROUP BY 1",
-            store_id,
-            COMPLAINT_FLOOR,
-        )
-        return Counter({r["gate"]: int(r["n"]) for r in rows})
+        return await complaint_queries.gate_counts(self.pool, store_id, COMPLAINT_FLOOR)
 
     async def count_templated(self, store_id: str) -> int:
         """Eligible reviews that will get a free template: the SQL mirror of
         `services.ai.tasks.needs_template` (rating 1-3, no text, pros or cons once stripped)."""
-        return int(
-            await self.pool.fetchval(
-                f"""SELECT count(*) {_FROM}
-                     WHERE r.store_id = $1 AND {_GATE_CASE} = 'eligible' AND r.rating <= 3
-                       AND COALESCE(r.text, '') ~ $3 AND COALESCE(r.pros, '') ~ $3
-                       AND COALESCE(r.cons, '') ~ $3""",
-                store_id,
-                COMPLAINT_FLOOR,
-                _BLANK,
-            )
-        )
+        return await complaint_queries.count_templated(self.pool, store_id, COMPLAINT_FLOOR)
 
     async def _eligible_page(
         self, store_id: str, after: tuple[datetime, str] | None, size: int
     ) -> list[asyncpg.Record]:
-        return await self.pool.fetch(
-            f"""
-            SELECT r.id, r.date {_FROM}
-             WHERE r.store_id = $1 AND r.complaint_status = 'not_sent'
-               AND r.rating BETWEEN 1 AND 4
-               AND ($3::timestamptz IS NULL OR (r.date, r.id) < ($3, $4))
-               AND {_GATE_CASE} = 'eligible'
-             ORDER BY r.date DESC, r.id DESC
-             LIMIT $5
-            """,
-            store_id,
-            COMPLAINT_FLOOR,
-            after[0] if after else None,
-            after[1] if after else None,
-            size,
+        return await complaint_queries.eligible_page(
+            self.pool, store_id, COMPLAINT_FLOOR, after, size
         )
 
     async def batch_draft(
@@ -440,7 +365,7 @@ class ComplaintService:
         """Draft every eligible review of a store, newest first, bounded by `ai_concurrency`."""
         counts = await self.gate_counts(store_id)
         report = BatchReport(eligible=counts.pop("eligible", 0), skipped_by_gate=counts)
-        owner = await self.pool.fetchval("SELECT owner_id FROM stores WHERE id = $1", store_id)
+        owner = await complaint_queries.store_owner(self.pool, store_id)
         settings = await get_user_settings(self.pool, owner) if owner else None
         concurrency = settings.effective_concurrency if settings else DEFAULT_AI_CONCURRENCY
         semaphore = asyncio.Semaphore(concurrency)

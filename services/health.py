@@ -13,7 +13,8 @@ import asyncpg
 import httpx
 
 from db.database import database_dsn
-from db.migrate import migration_files
+from db.migrate import applied_migrations, migration_files
+from db.pool import ping, server_version
 from db.secrets import KEY_FILE, Key, SecretKeyError, load_key_file
 from services.settings import Settings
 
@@ -73,11 +74,8 @@ async def check_database(settings: Settings, *, timeout: float) -> CheckResult:
         async with database_dsn(url, settings.data_dir) as dsn:
             conn = await asyncpg.connect(dsn, timeout=timeout)
             try:
-                version = await conn.fetchval("SHOW server_version")
-                exists = await conn.fetchval("SELECT to_regclass('schema_migrations') IS NOT NULL")
-                applied = (
-                    await conn.fetchval("SELECT count(*) FROM schema_migrations") if exists else 0
-                )
+                version = await server_version(conn)
+                applied = await applied_migrations(conn)
             finally:
                 await conn.close()
     except Exception as exc:
@@ -154,3 +152,8 @@ def pool_sizing(max_connections: int, reserved: int, instances: int, pool_max: i
         f"x DB_POOL_MAX={pool_max} = {need} connections: set DB_POOL_MAX={fit} or lower, "
         "or raise max_connections"
     )
+
+
+async def ping_database(pool: asyncpg.Pool) -> None:
+    """The readiness probe's database check: one round trip."""
+    await ping(pool)

@@ -270,13 +270,8 @@ class Jobs:
     async def auto_draft_all(self, *, now: datetime) -> DraftReport:
         """Sweep: queued reviews left by a bounded run or a process that died."""
         total = DraftReport()
-        rows = await self.pool.fetch(
-            """SELECT DISTINCT n.store_id FROM new_reviews n JOIN stores s ON s.id = n.store_id
-                 JOIN users o ON o.id = s.owner_id AND o.is_approved
-                WHERE n.draft_done_at IS NULL AND s.status = 'active'"""
-        )
-        for row in rows:
-            part = await self.auto_draft(row["store_id"], now=now)
+        for store_id in await alerts_repo.stores_with_queued_drafts(self.pool):
+            part = await self.auto_draft(store_id, now=now)
             total.drafted += part.drafted
             total.refused += part.refused
             total.failed += part.failed

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 
 import asyncpg
 
+from db.repos import preferences as prefs_repo
+
 LANGUAGES = ("ru", "en")
 DEFAULT_THRESHOLD = 3
 # Quiet hours offered on the settings screen: (start, end) in MSK, start inclusive.
@@ -35,11 +37,7 @@ class Preferences:
 
 
 async def get(pool: asyncpg.Pool, user_id: str) -> Preferences:
-    row = await pool.fetchrow(
-        """SELECT language, alert_threshold, quiet_start, quiet_end
-             FROM user_preferences WHERE user_id = $1""",
-        user_id,
-    )
+    row = await prefs_repo.get_row(pool, user_id)
     if row is None:
         return Preferences()
     return Preferences(
@@ -53,7 +51,7 @@ async def get(pool: asyncpg.Pool, user_id: str) -> Preferences:
 async def set_language(pool: asyncpg.Pool, user_id: str, language: str) -> Preferences:
     if language not in LANGUAGES:
         raise PreferenceError(f"unknown language {language!r}")
-    await _upsert(pool, user_id, "language", language)
+    await prefs_repo.upsert(pool, user_id, "language", language)
     return await get(pool, user_id)
 
 
@@ -61,7 +59,7 @@ async def set_threshold(pool: asyncpg.Pool, user_id: str, stars: int) -> Prefere
     """Alerts come for reviews rated `stars` or lower."""
     if not 1 <= stars <= 5:
         raise PreferenceError(f"threshold must be 1-5 stars, not {stars}")
-    await _upsert(pool, user_id, "alert_threshold", stars)
+    await prefs_repo.upsert(pool, user_id, "alert_threshold", stars)
     return await get(pool, user_id)
 
 
@@ -74,22 +72,5 @@ async def set_quiet_hours(
         if not (0 <= start <= 23 and 0 <= end <= 23) or start == end:
             raise PreferenceError(f"quiet hours must be two different hours 0-23, not {hours}")
     start_v, end_v = hours if hours is not None else (None, None)
-    await pool.execute(
-        """INSERT INTO user_preferences (user_id, quiet_start, quiet_end) VALUES ($1, $2, $3)
-           ON CONFLICT (user_id) DO UPDATE
-              SET quiet_start = EXCLUDED.quiet_start, quiet_end = EXCLUDED.quiet_end""",
-        user_id,
-        start_v,
-        end_v,
-    )
+    await prefs_repo.set_quiet(pool, user_id, start_v, end_v)
     return await get(pool, user_id)
-
-
-async def _upsert(pool: asyncpg.Pool, user_id: str, column: str, value: object) -> None:
-    assert column in ("language", "alert_threshold")  # never user input
-    await pool.execute(
-        f"""INSERT INTO user_preferences (user_id, {column}) VALUES ($1, $2)
-            ON CONFLICT (user_id) DO UPDATE SET {column} = EXCLUDED.{column}""",
-        user_id,
-        value,
-    )

@@ -121,16 +121,12 @@ async def set_choice(pool: asyncpg.Pool, product_id: str, field: str, value: str
 async def set_work_status(pool: asyncpg.Pool, product_id: str, status: str) -> ProductCard:
     if status not in WORK_STATUSES:
         raise ProductError("bad_value")
-    await pool.execute(
-        "UPDATE products SET work_status = $2::work_status_enum WHERE id = $1", product_id, status
-    )
+    await products_repo.set_work_status(pool, product_id, status)
     return await product_card(pool, product_id)
 
 
 async def toggle_active(pool: asyncpg.Pool, product_id: str) -> ProductCard:
-    await pool.execute(
-        "UPDATE products SET is_active = NOT COALESCE(is_active, TRUE) WHERE id = $1", product_id
-    )
+    await products_repo.toggle_active(pool, product_id)
     return await product_card(pool, product_id)
 
 
@@ -142,20 +138,10 @@ async def apply_defaults(pool: asyncpg.Pool, store_id: str, product_ids: list[st
     """
     async with pool.acquire() as conn, conn.transaction():
         changed = await rules_repo.set_rules(conn, store_id, product_ids, dict(rules_repo.DEFAULTS))
-        await conn.execute(
-            """UPDATE products SET work_status = 'active'
-                WHERE store_id = $1 AND id = ANY($2::text[]) AND work_status <> 'active'""",
-            store_id,
-            product_ids,
-        )
+        await products_repo.work_products(conn, store_id, product_ids)
     return changed
 
 
 async def stop_work(pool: asyncpg.Pool, store_id: str, product_ids: list[str]) -> int:
-    status = await pool.execute(
-        """UPDATE products SET work_status = 'not_working'
-            WHERE store_id = $1 AND id = ANY($2::text[])""",
-        store_id,
-        product_ids,
-    )
-    return int(status.split()[-1])
+    status = await products_repo.stop_work(pool, store_id, product_ids)
+    return status

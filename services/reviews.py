@@ -26,6 +26,7 @@ from typing import Any
 import asyncpg
 
 from db.models import StoreRow
+from db.repos import replies as replies_repo
 from db.repos import stores as stores_repo
 from db.repos.leases import LeaseKind
 from db.secrets import SecretUnreadable
@@ -79,29 +80,8 @@ class ReplyContext:
         return ProductInfo.from_record(self.product, self.rules)
 
 
-_CONTEXT_SQL = """
-SELECT row_to_json(r.*)::jsonb AS review, row_to_json(p.*)::jsonb AS product,
-       CASE WHEN pr.id IS NULL THEN NULL ELSE row_to_json(pr.*)::jsonb END AS rules,
-       r.date AS review_date
-  FROM reviews r
-  JOIN products p ON p.id = r.product_id
-  LEFT JOIN product_rules pr ON pr.product_id = p.id
- WHERE r.id = $1
-"""
-
-
 STALE_PUBLISH = timedelta(minutes=10)
 """A 'publishing' claim this old lost its process: treated like an unknown outcome."""
-
-_CLAIM_SQL = """
-INSERT INTO review_publishes AS p (review_id, state, text, started_at)
-VALUES ($1, 'publishing', $2, now())
-ON CONFLICT (review_id) DO UPDATE
-   SET state = 'publishing', text = EXCLUDED.text, started_at = now()
- WHERE $3 AND (p.state = 'unknown' OR p.started_at < now() - $4::interval)
-RETURNING p.review_id
-"""
-
 
 FINGERPRINT_LENGTH = 8
 
@@ -127,7 +107,7 @@ def guard_reply(ctx: ReplyContext, text: str) -> GuardResult:
 
 
 class ReviewService:
-    """Cheap to build (handlers make one per press); holds no state of its own."""
+    """Built once in the composition root and injected as `reviews`; holds no state of its own."""
 
     def __init__(self, pool: asyncpg.Pool, ai: AITasks, wb: WBClientFactory) -> None:
         self.pool = pool
@@ -135,7 +115,7 @@ class ReviewService:
         self.wb = wb
 
     async def context(self, review_id: str) -> ReplyContext:
-        row = await self.pool.fetchrow(_CONTEXT_SQL, review_id)
+        row = await replies_repo.reply_context(self.pool, review_id)
         if row is None:
             raise ReplyError("not_found")
         store = await stores_repo.get_store(self.pool, row["review"]["store_id"])
@@ -170,11 +150,7 @@ class ReviewService:
                 product=ctx.product_info(),
                 review=ReviewInfo.from_record(ctx.review),
             )
-            await self.pool.execute(
-                "UPDATE reviews SET draft_reply = $2 WHERE id = $1 AND has_answer IS NOT TRUE",
-                review_id,
-                draft.text,
-            )
+            await replies_repo.set_draft(self.pool, review_id, draft.text)
         return draft
 
     async def save_draft(self, review_id: str, text: str) -> GuardResult:
@@ -183,11 +159,7 @@ class ReviewService:
         ctx = await self.context(review_id)
         if ctx.review.get("has_answer"):
             raise ReplyError("already_answered")
-        await self.pool.execute(
-            "UPDATE reviews SET draft_reply = $2 WHERE id = $1 AND has_answer IS NOT TRUE",
-            review_id,
-            text,
-        )
+        await replies_repo.set_draft(self.pool, review_id, text)
         return guard_reply(ctx, text)
 
     async def pending_publish(self, review_id: str) -> str | None:
@@ -195,14 +167,7 @@ class ReviewService:
         unconfirmed (the card offers no Publish button then), else None. A 'publishing' claim
         older than STALE_PUBLISH lost its process (killed between the claim and WB's answer):
         it is 'unknown', so the card offers "checked WB: send again" as `publish` allows."""
-        state: str | None = await self.pool.fetchval(
-            "SELECT CASE WHEN p.state = 'publishing' AND p.started_at < now() - $2::interval"
-            " THEN 'unknown' ELSE p.state END"
-            " FROM review_publishes p JOIN reviews r ON r.id = p.review_id"
-            " WHERE p.review_id = $1 AND r.has_answer IS NOT TRUE",
-            review_id,
-            STALE_PUBLISH,
-        )
+        state = await replies_repo.pending_publish(self.pool, review_id, STALE_PUBLISH)
         return state
 
     async def draft_changed(self, review_id: str, shown: str) -> bool:
@@ -210,9 +175,7 @@ class ReviewService:
         fingerprint a card showed (`shown`). A cheap look before a publish is started; the
         publish compares again where it reads the text it sends. Answered or gone: False (the
         publish says which)."""
-        row = await self.pool.fetchrow(
-            "SELECT has_answer, draft_reply FROM reviews WHERE id = $1", review_id
-        )
+        row = await replies_repo.answer_and_draft(self.pool, review_id)
         if row is None or row["has_answer"]:
             return False
         return draft_fingerprint(row["draft_reply"]) != shown
@@ -231,9 +194,7 @@ class ReviewService:
         except SecretUnreadable:
             raise ReplyError("token_unreadable") from None
         async with self.pool.acquire() as conn, conn.transaction():
-            row = await conn.fetchrow(
-                "SELECT has_answer, draft_reply FROM reviews WHERE id = $1", review_id
-            )
+            row = await replies_repo.answer_and_draft(conn, review_id)
             if row is None:
                 raise ReplyError("not_found")
             if row["has_answer"]:
@@ -244,13 +205,8 @@ class ReviewService:
             verdict = guard_reply(ctx, text)
             if not verdict.ok:
                 raise ReplyError("guard", problems=list(verdict.problems))
-            if await conn.fetchval(_CLAIM_SQL, review_id, text, confirm, STALE_PUBLISH) is None:
-                state = await conn.fetchval(
-                    "SELECT state FROM review_publishes WHERE review_id = $1"
-                    " AND (state = 'unknown' OR started_at < now() - $2::interval)",
-                    review_id,
-                    STALE_PUBLISH,
-                )
+            if not await replies_repo.claim_publish(conn, review_id, text, confirm, STALE_PUBLISH):
+                state = await replies_repo.unconfirmed_claim(conn, review_id, STALE_PUBLISH)
                 raise ReplyError("busy" if state is None else "outcome_unknown")
         # The claim is committed: no lock and no connection is held across the WB call.
         try:
@@ -260,32 +216,18 @@ class ReviewService:
             if error.code == "outcome_unknown":
                 await self._mark_unknown(review_id)
             else:  # WB surely did not take it: the next press may try again
-                await self.pool.execute(
-                    "DELETE FROM review_publishes WHERE review_id = $1", review_id
-                )
+                await replies_repo.release_claim(self.pool, review_id)
             raise error from exc
         except BaseException:
             await self._mark_unknown(review_id)
             raise
         async with self.pool.acquire() as conn, conn.transaction():
-            await conn.execute(
-                """
-                UPDATE reviews
-                   SET answer = jsonb_build_object('text', $2::text, 'state', 'wbRu',
-                                                   'editable', TRUE),
-                       has_answer = TRUE, draft_reply = NULL
-                 WHERE id = $1
-                """,
-                review_id,
-                text,
-            )
-            await conn.execute("DELETE FROM review_publishes WHERE review_id = $1", review_id)
+            await replies_repo.record_answer(conn, review_id, text)
+            await replies_repo.release_claim(conn, review_id)
         return text
 
     async def _mark_unknown(self, review_id: str) -> None:
-        await self.pool.execute(
-            "UPDATE review_publishes SET state = 'unknown' WHERE review_id = $1", review_id
-        )
+        await replies_repo.mark_claim_unknown(self.pool, review_id)
 
 
 def _checked_length(text: str) -> str:

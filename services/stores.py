@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from enum import StrEnum
 
 import asyncpg
 
@@ -22,7 +23,34 @@ from services.wb.errors import WBAuthError, WBError
 from services.wb.factory import WBClientFactory, store_tokens
 from services.wb.tokens import TokenFormatError, TokenInfo, bare_token, inspect_token, warnings
 
+
 # Problems that stop a token from being saved, and warnings that do not.
+class TokenProblem(StrEnum):
+    """Why a token cannot be saved (`StoreTokenError.problems`)."""
+
+    MALFORMED = "malformed"
+    EXPIRED = "expired"
+    READ_ONLY = "read_only"
+    TEST_TOKEN = "test_token"  # noqa: S105 - a code, not a secret
+    NO_FEEDBACKS_CATEGORY = "no_feedbacks_category"
+    REJECTED_BY_WB = "rejected_by_wb"
+    WB_UNREACHABLE = "wb_unreachable"
+    SELLER_TAKEN = "seller_taken"
+    SELLER_ADDED = "seller_added"
+    OTHER_SELLER = "other_seller"
+
+
+class TokenWarning(StrEnum):
+    """What the seller should know about a token that was saved (`TokenCheck.warnings`)."""
+
+    BASE_TOKEN_LIMITS = "base_token_limits"  # noqa: S105 - a code, not a secret
+    EXPIRES_SOON = "expires_soon"
+    NO_CHAT_CATEGORY = "no_chat_category"
+    NO_CONTENT_CATEGORY = "no_content_category"
+    NO_EXPIRY = "no_expiry"
+    LEGACY_TOKEN = "legacy_token"  # noqa: S105 - a code, not a secret
+
+
 BLOCKING = ("malformed", "expired", "read_only", "test_token", "no_feedbacks_category")
 
 
@@ -122,16 +150,12 @@ async def _claim_seller(conn: Connection, store_id: str, owner_id: str, seller: 
 
     Two owners adding the same account at once meet the unique index; the loser hears the
     same refusal as if it had come second."""
-    taken = await conn.fetchval(
-        "SELECT owner_id FROM stores WHERE wb_seller_id = $1 AND id <> $2", seller, store_id
-    )
+    taken = await stores_repo.seller_holder(conn, seller, store_id)
     if taken is not None:
         raise StoreTokenError(["seller_taken" if taken != owner_id else "seller_added"])
     try:
         async with conn.transaction():
-            await conn.execute(
-                "UPDATE stores SET wb_seller_id = $2 WHERE id = $1", store_id, seller
-            )
+            await stores_repo.set_seller(conn, store_id, seller)
     except asyncpg.UniqueViolationError:
         raise StoreTokenError(["seller_taken"]) from None
 
@@ -147,9 +171,7 @@ async def replace_token(
         raise StoreError("store not found")
     new_seller = check.info.seller_id
     async with pool.acquire() as conn, conn.transaction():
-        seller = await conn.fetchval(
-            "SELECT wb_seller_id FROM stores WHERE id = $1 FOR UPDATE", store_id
-        )
+        seller = await stores_repo.lock_seller(conn, store_id)
         if seller and new_seller and seller != new_seller:
             raise StoreTokenError(["other_seller"])
         if not seller and new_seller:  # saved without one: the rule of a new store applies

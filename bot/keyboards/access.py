@@ -8,11 +8,11 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from aiogram_i18n import I18nContext
 
-from bot.callbacks import AdminCb, ListCb, SettingsCb
+from bot.callbacks import AdminAction, AdminCb, ListCb, ListGo, SettingsCb
 from bot.keyboards.menu import back_to_menu
-from db.repos.users import UserStatus
 from services.emails import shown
 from services.preferences import LANGUAGES, QUIET_PRESETS, Preferences
+from services.records import UserStatus
 
 LABEL_EMAIL = 28  # characters of an email shown on a button
 
@@ -20,8 +20,14 @@ LABEL_EMAIL = 28  # characters of an email shown on a button
 def decision_keyboard(i18n: I18nContext, user_id: str) -> InlineKeyboardMarkup:
     """Approve / Reject under a registration card."""
     kb = InlineKeyboardBuilder()
-    kb.button(text=i18n.get("adm-btn-approve"), callback_data=AdminCb(action="ok", user_id=user_id))
-    kb.button(text=i18n.get("adm-btn-reject"), callback_data=AdminCb(action="no", user_id=user_id))
+    kb.button(
+        text=i18n.get("adm-btn-approve"),
+        callback_data=AdminCb(action=AdminAction.APPROVE, user_id=user_id),
+    )
+    kb.button(
+        text=i18n.get("adm-btn-reject"),
+        callback_data=AdminCb(action=AdminAction.REJECT, user_id=user_id),
+    )
     return kb.as_markup()
 
 
@@ -35,10 +41,11 @@ def pending_keyboard(users: Sequence[UserStatus]) -> InlineKeyboardMarkup:
         [
             InlineKeyboardButton(
                 text=f"✅ {_short(shown(u.email))}",
-                callback_data=AdminCb(action="lok", user_id=u.id).pack(),
+                callback_data=AdminCb(action=AdminAction.APPROVE_LINK, user_id=u.id).pack(),
             ),
             InlineKeyboardButton(
-                text="⛔", callback_data=AdminCb(action="lno", user_id=u.id).pack()
+                text="⛔",
+                callback_data=AdminCb(action=AdminAction.REJECT_LINK, user_id=u.id).pack(),
             ),
         ]
         for u in users
@@ -53,13 +60,13 @@ def users_keyboard(
     if has_prev:
         nav.append(
             InlineKeyboardButton(
-                text=i18n.get("btn-prev"), callback_data=ListCb(view="users", go="p").pack()
+                text=i18n.get("btn-prev"), callback_data=ListCb(view="users", go=ListGo.PREV).pack()
             )
         )
     if has_next:
         nav.append(
             InlineKeyboardButton(
-                text=i18n.get("btn-next"), callback_data=ListCb(view="users", go="n").pack()
+                text=i18n.get("btn-next"), callback_data=ListCb(view="users", go=ListGo.NEXT).pack()
             )
         )
     return InlineKeyboardMarkup(inline_keyboard=[nav]) if nav else None

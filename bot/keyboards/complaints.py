@@ -7,13 +7,20 @@ from collections.abc import Sequence
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.callbacks import BatchCb, ComplaintCb, FilterCb, ReviewCb
+from bot.callbacks import (
+    BatchAction,
+    BatchCb,
+    ComplaintAction,
+    ComplaintCb,
+    FilterCb,
+    ReviewAction,
+    ReviewCb,
+)
 from bot.keyboards.reviews import nav_row
 from bot.views.common import Texts
-from db.models import ComplaintRow
-from db.repos.review_pages import ComplaintCard
 from services.ai.reasons import COMPLAINT_REASONS
 from services.complaints import complaint_fingerprint
+from services.records import ComplaintCard, ComplaintRow
 
 QUEUE_TABS = ("draft", "sent", "done")
 
@@ -30,14 +37,28 @@ def complaint_card_keyboard(
     kb = InlineKeyboardBuilder()
     if complaint.status == "draft":
         shown = complaint_fingerprint(complaint.reason_name, complaint.complaint_text)
-        kb.row(_btn(t.get("cp-btn-sent"), ComplaintCb(action="s", complaint_id=cid, arg=shown)))
         kb.row(
-            _btn(t.get("cp-btn-regen"), ComplaintCb(action="g", complaint_id=cid)),
-            _btn(t.get("cp-btn-edit"), ComplaintCb(action="e", complaint_id=cid)),
+            _btn(
+                t.get("cp-btn-sent"),
+                ComplaintCb(action=ComplaintAction.SENT, complaint_id=cid, arg=shown),
+            )
         )
         kb.row(
-            _btn(t.get("cp-btn-reason"), ComplaintCb(action="rl", complaint_id=cid)),
-            _btn(t.get("cp-btn-discard"), ComplaintCb(action="d", complaint_id=cid)),
+            _btn(
+                t.get("cp-btn-regen"),
+                ComplaintCb(action=ComplaintAction.REGENERATE, complaint_id=cid),
+            ),
+            _btn(t.get("cp-btn-edit"), ComplaintCb(action=ComplaintAction.EDIT, complaint_id=cid)),
+        )
+        kb.row(
+            _btn(
+                t.get("cp-btn-reason"),
+                ComplaintCb(action=ComplaintAction.REASONS, complaint_id=cid),
+            ),
+            _btn(
+                t.get("cp-btn-discard"),
+                ComplaintCb(action=ComplaintAction.DISCARD, complaint_id=cid),
+            ),
         )
     else:
         outcomes = [
@@ -48,12 +69,20 @@ def complaint_card_keyboard(
             outcomes.append(("pending", "cp-btn-pending"))
         kb.row(
             *(
-                _btn(t.get(key), ComplaintCb(action="m", complaint_id=cid, arg=outcome))
+                _btn(
+                    t.get(key),
+                    ComplaintCb(action=ComplaintAction.OUTCOME, complaint_id=cid, arg=outcome),
+                )
                 for outcome, key in outcomes
                 if outcome != complaint.status
             )
         )
-    kb.row(_btn(t.get("cp-btn-review"), ReviewCb(action="o", review_id=complaint.review_id)))
+    kb.row(
+        _btn(
+            t.get("cp-btn-review"),
+            ReviewCb(action=ReviewAction.OPEN, review_id=complaint.review_id),
+        )
+    )
     if back is not None:
         kb.row(back)
     return kb.as_markup()
@@ -66,10 +95,14 @@ def reason_keyboard(t: Texts, complaint: ComplaintRow) -> InlineKeyboardMarkup:
         kb.row(
             _btn(
                 f"{mark}{rid} · {name}",
-                ComplaintCb(action="rs", complaint_id=complaint.id, arg=str(rid)),
+                ComplaintCb(
+                    action=ComplaintAction.SET_REASON, complaint_id=complaint.id, arg=str(rid)
+                ),
             )
         )
-    kb.row(_btn(t.get("btn-back"), ComplaintCb(action="o", complaint_id=complaint.id)))
+    kb.row(
+        _btn(t.get("btn-back"), ComplaintCb(action=ComplaintAction.OPEN, complaint_id=complaint.id))
+    )
     return kb.as_markup()
 
 
@@ -90,7 +123,9 @@ def queue_keyboard(
     for i, card in enumerate(cards):
         kb.button(
             text=str(first_index + i),
-            callback_data=ComplaintCb(action="o", complaint_id=card.complaint.id),
+            callback_data=ComplaintCb(
+                action=ComplaintAction.OPEN, complaint_id=card.complaint.id, arg="cq"
+            ),
         )
     kb.adjust(5)
     if cards or page:
@@ -104,7 +139,7 @@ def queue_keyboard(
             for name in QUEUE_TABS
         )
     )
-    kb.row(_btn(t.get("cp-btn-batch"), BatchCb(action="ask", store_id=store_id)))
+    kb.row(_btn(t.get("cp-btn-batch"), BatchCb(action=BatchAction.ASK, store_id=store_id)))
     kb.row(back)
     return kb.as_markup()
 
@@ -113,6 +148,6 @@ def batch_confirm_keyboard(
     t: Texts, store_id: str, back: InlineKeyboardButton
 ) -> InlineKeyboardMarkup:
     kb = InlineKeyboardBuilder()
-    kb.row(_btn(t.get("cp-btn-batch-go"), BatchCb(action="go", store_id=store_id)))
+    kb.row(_btn(t.get("cp-btn-batch-go"), BatchCb(action=BatchAction.GO, store_id=store_id)))
     kb.row(back)
     return kb.as_markup()

@@ -11,8 +11,8 @@ from aiogram_i18n import I18nContext
 
 from bot.callbacks import ProductCb, ProductListCb
 from bot.keyboards.menu import back_to_menu
-from db.models import ProductRow
 from services.products import CHOICE_RULES, WORK_STATUSES, ProductCard
+from services.records import ProductRow
 
 # Short codes for rule fields in callback data (64 bytes: `pr:t:<uuid>:<code>`).
 BOOL_CODES: dict[str, str] = {

@@ -8,10 +8,21 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from asyncpg import Record
 
-from bot.callbacks import ComplaintCb, FilterCb, ListCb, MenuCb, PickStoreCb, PublishCb, ReviewCb
+from bot.callbacks import (
+    ComplaintAction,
+    ComplaintCb,
+    FilterCb,
+    ListCb,
+    ListGo,
+    MenuCb,
+    PickStoreCb,
+    PublishAction,
+    PublishCb,
+    ReviewAction,
+    ReviewCb,
+)
 from bot.views.common import Texts
-from db.models import StoreRow
-from db.repos.review_pages import ReviewCard
+from services.records import ReviewCard, StoreRow
 from services.reviews import draft_fingerprint
 
 # Filter options: field -> values in button order (labels are `rv-f-<field>-<value>`).
@@ -43,19 +54,19 @@ def nav_row(
     if page > 0:
         row.append(
             InlineKeyboardButton(
-                text=t.get("btn-prev"), callback_data=ListCb(view=view, go="p").pack()
+                text=t.get("btn-prev"), callback_data=ListCb(view=view, go=ListGo.PREV).pack()
             )
         )
     row.append(
         InlineKeyboardButton(
             text=t.get("rv-page", page=page + 1, pages=max(pages, page + 1)),
-            callback_data=ListCb(view=view, go="c").pack(),  # a refresh that counts again
+            callback_data=ListCb(view=view, go=ListGo.COUNT).pack(),  # a refresh that counts again
         )
     )
     if has_next:
         row.append(
             InlineKeyboardButton(
-                text=t.get("btn-next"), callback_data=ListCb(view=view, go="n").pack()
+                text=t.get("btn-next"), callback_data=ListCb(view=view, go=ListGo.NEXT).pack()
             )
         )
     return row
@@ -75,7 +86,8 @@ def review_list_keyboard(
     kb = InlineKeyboardBuilder()
     for i, card in enumerate(cards):
         kb.button(
-            text=str(first_index + i), callback_data=ReviewCb(action="o", review_id=card.review.id)
+            text=str(first_index + i),
+            callback_data=ReviewCb(action=ReviewAction.OPEN, review_id=card.review.id),
         )
     kb.adjust(5)
     if cards or page:
@@ -117,7 +129,9 @@ def filter_keyboard(t: Texts, view: str, current: dict[str, str]) -> InlineKeybo
         ),
     )
     kb.row(
-        InlineKeyboardButton(text=t.get("btn-back"), callback_data=ListCb(view=view, go="r").pack())
+        InlineKeyboardButton(
+            text=t.get("btn-back"), callback_data=ListCb(view=view, go=ListGo.BACK).pack()
+        )
     )
     return kb.as_markup()
 
@@ -142,7 +156,9 @@ def product_keyboard(
             )
         )
     kb.row(
-        InlineKeyboardButton(text=t.get("btn-back"), callback_data=ListCb(view=view, go="r").pack())
+        InlineKeyboardButton(
+            text=t.get("btn-back"), callback_data=ListCb(view=view, go=ListGo.BACK).pack()
+        )
     )
     return kb.as_markup()
 
@@ -169,33 +185,42 @@ def review_card_keyboard(
         if r.draft_reply:
             fp = draft_fingerprint(r.draft_reply)
             if can_publish:
-                kb.row(_btn(t.get("rv-btn-publish"), PublishCb(action="rp", review_id=rid, fp=fp)))
+                kb.row(
+                    _btn(
+                        t.get("rv-btn-publish"),
+                        PublishCb(action=PublishAction.PUBLISH, review_id=rid, fp=fp),
+                    )
+                )
             elif unconfirmed:
                 kb.row(
                     _btn(
                         t.get("rv-btn-publish-again"),
-                        PublishCb(action="rpc", review_id=rid, fp=fp),
+                        PublishCb(action=PublishAction.CONFIRMED, review_id=rid, fp=fp),
                     )
                 )
             kb.row(
-                _btn(t.get("rv-btn-edit"), ReviewCb(action="re", review_id=rid)),
-                _btn(t.get("rv-btn-regen"), ReviewCb(action="rg", review_id=rid)),
+                _btn(t.get("rv-btn-edit"), ReviewCb(action=ReviewAction.EDIT, review_id=rid)),
+                _btn(
+                    t.get("rv-btn-regen"), ReviewCb(action=ReviewAction.REGENERATE, review_id=rid)
+                ),
             )
         else:
             kb.row(
-                _btn(t.get("rv-btn-draft"), ReviewCb(action="rd", review_id=rid)),
-                _btn(t.get("rv-btn-write"), ReviewCb(action="re", review_id=rid)),
+                _btn(t.get("rv-btn-draft"), ReviewCb(action=ReviewAction.DRAFT, review_id=rid)),
+                _btn(t.get("rv-btn-write"), ReviewCb(action=ReviewAction.EDIT, review_id=rid)),
             )
     if card.complaint_id:
         status = t.get(f"cp-status-{card.complaint_row_status or 'draft'}")
         kb.row(
             _btn(
                 t.get("rv-btn-complaint-open", status=status),
-                ComplaintCb(action="o", complaint_id=card.complaint_id),
+                ComplaintCb(action=ComplaintAction.OPEN, complaint_id=card.complaint_id, arg="rv"),
             )
         )
     elif (r.complaint_status or "not_sent") == "not_sent" and r.rating < 5:
-        kb.row(_btn(t.get("rv-btn-complaint"), ReviewCb(action="cd", review_id=rid)))
+        kb.row(
+            _btn(t.get("rv-btn-complaint"), ReviewCb(action=ReviewAction.COMPLAINT, review_id=rid))
+        )
     kb.row(back or _btn(t.get("btn-menu"), MenuCb(section="home")))
     return kb.as_markup()
 

@@ -8,12 +8,12 @@ from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from aiogram_i18n import I18nContext
 
-from bot.callbacks import MenuCb, StoreCb
+from bot.callbacks import MenuCb, PickStoreCb, StoreAction, StoreCb
 from bot.keyboards.autoreplies import AutoAction, AutoCb
 from bot.keyboards.menu import back_to_menu
 from bot.keyboards.questions import QListAction, QListCb
-from db.models import StoreRow
 from services.members import Role
+from services.records import StoreRow
 
 
 def manager_key(user_id: str) -> str:
@@ -35,9 +35,12 @@ def stores_list(i18n: I18nContext, stores: Sequence[tuple[StoreRow, Role]]) -> I
     kb = InlineKeyboardBuilder()
     for store, role in stores:
         kb.button(
-            text=store_label(store, role), callback_data=StoreCb(action="open", store_id=store.id)
+            text=store_label(store, role),
+            callback_data=StoreCb(action=StoreAction.OPEN, store_id=store.id),
         )
-    kb.button(text=i18n.get("stores-btn-add"), callback_data=StoreCb(action="add", store_id=""))
+    kb.button(
+        text=i18n.get("stores-btn-add"), callback_data=StoreCb(action=StoreAction.ADD, store_id="")
+    )
     kb.adjust(1)
     kb.row(back_to_menu(i18n))
     return kb.as_markup()
@@ -47,35 +50,29 @@ def store_card(i18n: I18nContext, store: StoreRow, role: Role) -> InlineKeyboard
     """Managers see "sync now" only; the owner also gets token, team and lifecycle buttons."""
     kb = InlineKeyboardBuilder()
     sid = store.id
-    kb.button(text=i18n.get("stores-btn-sync"), callback_data=StoreCb(action="sync", store_id=sid))
-    kb.button(
-        text=i18n.get("stores-btn-chats"), callback_data=StoreCb(action="chats", store_id=sid)
-    )
-    sizes = [2]
+
+    def act(key: str, action: StoreAction) -> None:
+        kb.button(text=i18n.get(key), callback_data=StoreCb(action=action, store_id=sid))
+
+    act("stores-btn-sync", StoreAction.SYNC)
+    act("stores-btn-chats", StoreAction.CHATS)
+    # Straight to this store's lists (no store picker): reviews, complaint queue, products.
+    for label, section in (
+        ("menu-reviews", "rv"),
+        ("menu-complaints", "cq"),
+        ("menu-products", "pd"),
+    ):
+        kb.button(text=i18n.get(label), callback_data=PickStoreCb(section=section, store_id=sid))
+    sizes = [2, 3]
     if role == "owner":
-        kb.button(
-            text=i18n.get("stores-btn-rename"), callback_data=StoreCb(action="ren", store_id=sid)
-        )
-        kb.button(
-            text=i18n.get("stores-btn-token"), callback_data=StoreCb(action="tok", store_id=sid)
-        )
+        act("stores-btn-rename", StoreAction.RENAME)
+        act("stores-btn-token", StoreAction.TOKEN)
         if store.is_active:
-            kb.button(
-                text=i18n.get("stores-btn-pause"),
-                callback_data=StoreCb(action="pause", store_id=sid),
-            )
+            act("stores-btn-pause", StoreAction.PAUSE)
         else:
-            kb.button(
-                text=i18n.get("stores-btn-resume"),
-                callback_data=StoreCb(action="resume", store_id=sid),
-            )
-        kb.button(
-            text=i18n.get("stores-btn-managers"),
-            callback_data=StoreCb(action="mgrs", store_id=sid),
-        )
-        kb.button(
-            text=i18n.get("stores-btn-delete"), callback_data=StoreCb(action="del", store_id=sid)
-        )
+            act("stores-btn-resume", StoreAction.RESUME)
+        act("stores-btn-managers", StoreAction.MANAGERS)
+        act("stores-btn-delete", StoreAction.DELETE)
         sizes += [2, 2, 1]
     kb.button(
         text=i18n.get("menu-questions"),
@@ -94,7 +91,8 @@ def store_card(i18n: I18nContext, store: StoreRow, role: Role) -> InlineKeyboard
 def to_card(i18n: I18nContext, store_id: str) -> InlineKeyboardMarkup:
     kb = InlineKeyboardBuilder()
     kb.button(
-        text=i18n.get("stores-btn-card"), callback_data=StoreCb(action="open", store_id=store_id)
+        text=i18n.get("stores-btn-card"),
+        callback_data=StoreCb(action=StoreAction.OPEN, store_id=store_id),
     )
     return kb.as_markup()
 
@@ -102,10 +100,12 @@ def to_card(i18n: I18nContext, store_id: str) -> InlineKeyboardMarkup:
 def after_add(i18n: I18nContext, store_id: str) -> InlineKeyboardMarkup:
     kb = InlineKeyboardBuilder()
     kb.button(
-        text=i18n.get("stores-btn-sync"), callback_data=StoreCb(action="sync", store_id=store_id)
+        text=i18n.get("stores-btn-sync"),
+        callback_data=StoreCb(action=StoreAction.SYNC, store_id=store_id),
     )
     kb.button(
-        text=i18n.get("stores-btn-open"), callback_data=StoreCb(action="open", store_id=store_id)
+        text=i18n.get("stores-btn-open"),
+        callback_data=StoreCb(action=StoreAction.OPEN, store_id=store_id),
     )
     kb.adjust(1)
     return kb.as_markup()
@@ -115,11 +115,11 @@ def confirm_delete(i18n: I18nContext, store_id: str) -> InlineKeyboardMarkup:
     kb = InlineKeyboardBuilder()
     kb.button(
         text=i18n.get("stores-btn-delete-yes"),
-        callback_data=StoreCb(action="delok", store_id=store_id),
+        callback_data=StoreCb(action=StoreAction.DELETE_CONFIRMED, store_id=store_id),
     )
     kb.button(
         text=i18n.get("stores-btn-delete-no"),
-        callback_data=StoreCb(action="open", store_id=store_id),
+        callback_data=StoreCb(action=StoreAction.OPEN, store_id=store_id),
     )
     kb.adjust(2)
     return kb.as_markup()
@@ -133,13 +133,17 @@ def managers(
     for user_id, label in people:
         kb.button(
             text=f"✖ {label}",
-            callback_data=StoreCb(action="rmm", store_id=store_id, arg=manager_key(user_id)),
+            callback_data=StoreCb(
+                action=StoreAction.REMOVE_MANAGER, store_id=store_id, arg=manager_key(user_id)
+            ),
         )
     kb.button(
-        text=i18n.get("stores-btn-invite"), callback_data=StoreCb(action="inv", store_id=store_id)
+        text=i18n.get("stores-btn-invite"),
+        callback_data=StoreCb(action=StoreAction.INVITE, store_id=store_id),
     )
     kb.button(
-        text=i18n.get("stores-btn-card"), callback_data=StoreCb(action="open", store_id=store_id)
+        text=i18n.get("stores-btn-card"),
+        callback_data=StoreCb(action=StoreAction.OPEN, store_id=store_id),
     )
     kb.adjust(1)
     return kb.as_markup()

@@ -15,7 +15,7 @@ import asyncpg
 from aiogram import BaseMiddleware
 from aiogram.types import TelegramObject, User
 
-from db.repos import users as users_repo
+from services import access as access_svc
 
 
 class AuthMiddleware(BaseMiddleware):
@@ -34,10 +34,10 @@ class AuthMiddleware(BaseMiddleware):
         data["is_admin"] = False
         if tg_user is not None:
             data["is_admin"] = tg_user.id in self.admin_ids
-            identity = await users_repo.get_identity(self.pool, tg_user.id)
+            identity = await access_svc.identity(self.pool, tg_user.id)
             if identity is not None:
                 account, data["user"], data["prefs"] = identity
                 data["account"] = account
                 if account.is_blocked:  # they wrote to us again: not blocked any more
-                    await users_repo.set_telegram_blocked(self.pool, tg_user.id, False)
+                    await access_svc.set_reachable(self.pool, tg_user.id, True)
         return await handler(event, data)

@@ -26,7 +26,7 @@ from aiogram.types import CallbackQuery, Message, TelegramObject
 from aiogram_i18n import I18nContext
 
 from bot.keyboards.stores import to_list
-from db.models import UserRow
+from services.records import UserRow
 from services.wb.tokens import TOKEN_SHAPE
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]

@@ -1,21 +1,11 @@
-"""Routers per feature, assembled in one place. Order matters: access first, fallback last."""
+"""Routers per feature, built fresh for each Dispatcher (`bot/routing.py`) and assembled in
+one place. Order matters: access first, fallback last."""
 
 from __future__ import annotations
 
 from aiogram import Router
 
-
-def _adopt(parent: Router, child: Router) -> None:
-    """Include a module-level router, detaching it from a previous Dispatcher's tree.
-
-    Feature routers are module singletons (decorators need them at import); a process that
-    builds a second Dispatcher (tests, a restart in place) must be able to take them over.
-    """
-    old = child.parent_router
-    if old is not None:
-        old.sub_routers.remove(child)
-        child._parent_router = None
-    parent.include_router(child)
+from bot.routing import Handlers
 
 
 def setup_routers() -> Router:
@@ -46,8 +36,13 @@ def setup_routers() -> Router:
         products.router,
         chats.router,
     ):
-        _adopt(root, feature)
+        root.include_router(_fresh(feature))
     root.include_router(questions.setup())
     root.include_router(autoreplies.setup())
-    _adopt(root, fallback.router)
+    root.include_router(_fresh(fallback.router))
     return root
+
+
+def _fresh(feature: Handlers | Router) -> Router:
+    """A new Router of a feature's handlers; a `create_router()` factory's Router as it is."""
+    return feature.build() if isinstance(feature, Handlers) else feature

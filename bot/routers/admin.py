@@ -9,31 +9,31 @@ from __future__ import annotations
 import logging
 
 import asyncpg
-from aiogram import Bot, F, Router
+from aiogram import Bot, F
 from aiogram.exceptions import TelegramAPIError, TelegramBadRequest, TelegramForbiddenError
 from aiogram.filters import Command, CommandObject
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message, User
 from aiogram_i18n import I18nContext
 
-from bot.callbacks import AdminCb, ListCb
+from bot.callbacks import AdminAction, AdminCb, ListCb
 from bot.filters import IsAdmin
 from bot.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from bot.keyboards.access import decision_keyboard, pending_keyboard, users_keyboard
 from bot.keyboards.menu import main_menu
 from bot.render import esc, fmt_date
+from bot.routing import Handlers
 from bot.ui import answer, show
-from db.repos import users as users_repo
-from db.repos.users import UserStatus
 from services import access
 from services.access import AccessError, UsersPage
 from services.emails import shown
 from services.members import InviteError, InviteRef
+from services.records import UserStatus
 from services.settings import Settings
 
 log = logging.getLogger(__name__)
 
-router = Router(name="admin")
+router = Handlers(name="admin")
 router.message.filter(IsAdmin())
 router.callback_query.filter(IsAdmin())
 
@@ -65,7 +65,7 @@ async def send_to(
     try:
         await bot.send_message(chat_id, text, reply_markup=keyboard)
     except TelegramForbiddenError:
-        await users_repo.set_telegram_blocked(pool, chat_id, True)
+        await access.set_reachable(pool, chat_id, False)
         log.info("telegram user %s blocked the bot; skipped", chat_id)
         return False
     except TelegramBadRequest as exc:  # never started the bot, or a deleted account
@@ -207,7 +207,7 @@ def _decision_answer(i18n: I18nContext, decision: access.Decision) -> str:
     return i18n.get(f"adm-already-{person.state}", admin=who)
 
 
-@router.callback_query(AdminCb.filter(F.action.in_({"ok", "no"})))
+@router.callback_query(AdminCb.filter(F.action.in_({AdminAction.APPROVE, AdminAction.REJECT})))
 async def on_card_decision(
     query: CallbackQuery, callback_data: AdminCb, pool: asyncpg.Pool, i18n: I18nContext, bot: Bot
 ) -> None:
@@ -224,7 +224,9 @@ async def on_card_decision(
         await tell_outcome(bot, pool, i18n, person)
 
 
-@router.callback_query(AdminCb.filter(F.action.in_({"lok", "lno"})))
+@router.callback_query(
+    AdminCb.filter(F.action.in_({AdminAction.APPROVE_LINK, AdminAction.REJECT_LINK}))
+)
 async def on_list_decision(
     query: CallbackQuery, callback_data: AdminCb, pool: asyncpg.Pool, i18n: I18nContext, bot: Bot
 ) -> None:

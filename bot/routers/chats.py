@@ -12,13 +12,14 @@ import logging
 from datetime import datetime
 from typing import Any, Protocol
 
-from aiogram import F, Router
+from aiogram import F
 from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 from aiogram_i18n import I18nContext
 
+from bot.routing import Handlers
 from bot.callbacks import (
     ChatAct,
     ChatBoardCb,
@@ -61,7 +62,7 @@ from services.chats.service import ChatError, ChatService, ChatStatus
 
 log = logging.getLogger(__name__)
 
-router = Router(name="chats")
+router = Handlers(name="chats")
 router.message.filter(Approved())
 router.callback_query.filter(Approved())
 router.callback_query.middleware(ChatAccess())

@@ -6,22 +6,28 @@ longer fits the complaint's state (twice, or an old button) shows the card as it
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from decimal import Decimal
 from typing import Any
 
 import asyncpg
-from aiogram import F, Router
-from aiogram.exceptions import TelegramBadRequest
+from aiogram import F
 from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiogram_i18n import I18nContext
 
-from bot.callbacks import BatchCb, ComplaintCb, FilterCb, ListCb
+from bot.background import Background, Progress, is_busy
+from bot.callbacks import (
+    BatchAction,
+    BatchCb,
+    ComplaintAction,
+    ComplaintCb,
+    FilterCb,
+    ListCb,
+    ListGo,
+)
 from bot.filters import Approved
 from bot.keyboards.complaints import (
     QUEUE_TABS,
@@ -32,7 +38,8 @@ from bot.keyboards.complaints import (
 from bot.keyboards.menu import back_to_menu
 from bot.middlewares.object_access import ObjectAccess
 from bot.render import esc
-from bot.ui import answer, busy, show
+from bot.routing import Handlers
+from bot.ui import answer, ask, busy, show
 from bot.views.common import clip, may_act
 from bot.views.complaints import render_complaint_line
 from bot.views.lists import (
@@ -46,19 +53,17 @@ from bot.views.lists import (
 )
 from bot.views.screens import list_back, show_complaint, show_review
 from bot.views.sections import StoreList
-from db.models import UserRow
-from db.repos import review_pages
-from db.repos import stores as stores_repo
+from services import screens
 from services.ai.errors import AIError
 from services.ai.pricing import Pricing
-from services.ai.tasks import AITasks
 from services.complaints import REVIEW_GATES, BatchReport, ComplaintError, ComplaintService
+from services.records import UserRow
+from services.reviews import ReviewService
 from services.settings import Settings
-from services.wb.factory import WBClientFactory
 
 log = logging.getLogger(__name__)
 
-router = Router(name="complaints")
+router = Handlers(name="complaints")
 router.message.filter(Approved())
 router.callback_query.filter(Approved())
 router.callback_query.middleware(ObjectAccess())
@@ -70,9 +75,7 @@ PROGRESS_EVERY = 1.0
 ESTIMATE_TOKENS = (1500, 300)
 """Prompt and completion tokens of one complaint, for the estimate before any was drafted."""
 
-_running: set[str] = set()
 """Stores with a batch running in this process."""
-_batches: set[asyncio.Task[None]] = set()
 """The running batch tasks, held so none is collected mid-run."""
 
 
@@ -87,7 +90,7 @@ async def open_queue(
     query: CallbackQuery, state: FSMContext, i18n: I18nContext, pool: asyncpg.Pool, store_id: str
 ) -> None:
     tab = "draft"
-    count = await review_pages.complaint_count(pool, store_id, TAB_STATUSES[tab])
+    count = await screens.complaint_count(pool, store_id, TAB_STATUSES[tab])
     view = {"k": "cq", "s": store_id, "t": tab, "n": count}
     view_id = await new_view(state, view)
     await show_queue(query, state, i18n, pool, view_id, view)
@@ -104,7 +107,7 @@ async def show_queue(
     store_id, tab = view["s"], view["t"]
     if view.get("n") is None:  # an action changed the store's complaints since it was counted
         view["n"] = await _recount(pool, view)
-    found = await review_pages.complaint_page(
+    found = await screens.complaint_page(
         pool,
         store_id,
         TAB_STATUSES[tab],
@@ -115,7 +118,7 @@ async def show_queue(
     cards = found[:PAGE_SIZE]
     view["next"] = dump_cursor(cards[-1].cursor) if has_next else None
     await put_view(state, view_id, view)
-    store_name = await stores_repo.store_name(pool, store_id)
+    store_name = await screens.store_name(pool, store_id)
     total, page = int(view["n"]), int(view["pg"])
     first = page * PAGE_SIZE + 1
     lines = [
@@ -143,7 +146,7 @@ async def show_queue(
 
 
 async def _recount(pool: asyncpg.Pool, view: dict[str, Any]) -> int:
-    return await review_pages.complaint_count(pool, view["s"], TAB_STATUSES[view["t"]])
+    return await screens.complaint_count(pool, view["s"], TAB_STATUSES[view["t"]])
 
 
 StoreList(
@@ -171,10 +174,9 @@ async def on_tab(
         return
     if view["t"] != callback_data.value:
         view["t"] = callback_data.value
-        view["n"] = await review_pages.complaint_count(pool, view["s"], TAB_STATUSES[view["t"]])
+        view["n"] = await screens.complaint_count(pool, view["s"], TAB_STATUSES[view["t"]])
         reset_pages(view)
     await show_queue(query, state, i18n, pool, view_id, view)
-    await answer(query)
 
 
 # --- the card ------------------------------------------------------------------------------
@@ -188,7 +190,7 @@ def error_note(i18n: I18nContext, exc: ComplaintError) -> str:
     return i18n.get(f"cp-err-{exc.code}")
 
 
-@router.callback_query(ComplaintCb.filter(F.action == "o"))
+@router.callback_query(ComplaintCb.filter(F.action == ComplaintAction.OPEN))
 async def on_open(
     query: CallbackQuery,
     callback_data: ComplaintCb,
@@ -197,11 +199,22 @@ async def on_open(
     pool: asyncpg.Pool,
 ) -> None:
     await state.set_state(None)
-    await show_complaint(query, state, i18n, pool, callback_data.complaint_id)
-    await answer(query)
+    origin = callback_data.arg if callback_data.arg in ("rv", "cq") else None
+    await show_complaint(query, state, i18n, pool, callback_data.complaint_id, origin=origin)
 
 
-@router.callback_query(ComplaintCb.filter(F.action.in_({"s", "g", "m", "rs"})))
+@router.callback_query(
+    ComplaintCb.filter(
+        F.action.in_(
+            {
+                ComplaintAction.SENT,
+                ComplaintAction.REGENERATE,
+                ComplaintAction.OUTCOME,
+                ComplaintAction.SET_REASON,
+            }
+        )
+    )
+)
 async def on_change(
     query: CallbackQuery,
     callback_data: ComplaintCb,
@@ -251,7 +264,7 @@ async def on_change(
         await answer(query)
 
 
-@router.callback_query(ComplaintCb.filter(F.action == "rl"))
+@router.callback_query(ComplaintCb.filter(F.action == ComplaintAction.REASONS))
 async def on_reasons(
     query: CallbackQuery,
     callback_data: ComplaintCb,
@@ -260,23 +273,21 @@ async def on_reasons(
     pool: asyncpg.Pool,
 ) -> None:
     cid = callback_data.complaint_id
-    card = await review_pages.complaint_card(pool, cid)
+    card = await screens.complaint_card(pool, cid)
     if card is None or card.complaint.status != "draft":
         await show_complaint(query, state, i18n, pool, cid, note=i18n.get("cp-state-changed"))
     else:
         await show(query, i18n.get("cp-pick-reason"), reason_keyboard(i18n, card.complaint))
-    await answer(query)
 
 
-@router.callback_query(ComplaintCb.filter(F.action == "d"))
+@router.callback_query(ComplaintCb.filter(F.action == ComplaintAction.DISCARD))
 async def on_discard(
     query: CallbackQuery,
     callback_data: ComplaintCb,
     state: FSMContext,
     i18n: I18nContext,
     pool: asyncpg.Pool,
-    ai: AITasks,
-    wb: WBClientFactory,
+    reviews: ReviewService,
     complaints: ComplaintService,
 ) -> None:
     cid = callback_data.complaint_id
@@ -286,11 +297,10 @@ async def on_discard(
         await show_complaint(query, state, i18n, pool, cid, note=error_note(i18n, exc))
     else:
         note = i18n.get("cp-discarded")
-        await show_review(query, state, i18n, pool, ai, wb, review_id, note=note)
-    await answer(query)
+        await show_review(query, state, i18n, pool, reviews, review_id, note=note)
 
 
-@router.callback_query(ComplaintCb.filter(F.action == "e"))
+@router.callback_query(ComplaintCb.filter(F.action == ComplaintAction.EDIT))
 async def on_edit(
     query: CallbackQuery,
     callback_data: ComplaintCb,
@@ -299,18 +309,16 @@ async def on_edit(
     pool: asyncpg.Pool,
 ) -> None:
     cid = callback_data.complaint_id
-    card = await review_pages.complaint_card(pool, cid)
+    card = await screens.complaint_card(pool, cid)
     if card is None or card.complaint.status != "draft":
         await show_complaint(query, state, i18n, pool, cid, note=i18n.get("cp-state-changed"))
-        await answer(query)
         return
     await state.set_state(ComplaintStates.text)
     await state.update_data(edit_complaint=cid)
     text = (
         i18n.get("cp-edit-prompt") + f"\n\n<code>{clip(card.complaint.complaint_text, 1200)}</code>"
     )
-    await show(query, text)
-    await answer(query)
+    await ask(query, i18n, text)
 
 
 @router.message(StateFilter(ComplaintStates.text), F.text)
@@ -344,13 +352,13 @@ async def on_edit_text(
 
 
 async def estimate(pool: asyncpg.Pool, settings: Settings, store_id: str, count: int) -> Decimal:
-    per = await review_pages.average_complaint_cost(pool, store_id)
+    per = await screens.average_complaint_cost(pool, store_id)
     if per is None:
         per = Pricing.from_settings(settings).cost(*ESTIMATE_TOKENS)
     return (per * count).quantize(Decimal("0.01"))
 
 
-@router.callback_query(BatchCb.filter(F.action == "ask"))
+@router.callback_query(BatchCb.filter(F.action == BatchAction.ASK))
 async def on_batch_ask(
     query: CallbackQuery,
     callback_data: BatchCb,
@@ -362,7 +370,7 @@ async def on_batch_ask(
 ) -> None:
     store_id = callback_data.store_id
     back = await _queue_back(i18n, state)
-    if store_id in _running:
+    if is_busy(_batch_key(store_id)):
         await answer(query, i18n.get("cp-batch-running"), alert=True)
         return
     counts = await complaints.gate_counts(store_id)
@@ -377,34 +385,30 @@ async def on_batch_ask(
             i18n.get("cp-batch-ask", count=eligible, cost=f"{cost}"),
             batch_confirm_keyboard(i18n, store_id, back),
         )
-    await answer(query)
 
 
-@router.callback_query(BatchCb.filter(F.action == "go"))
+@router.callback_query(BatchCb.filter(F.action == BatchAction.GO))
 async def on_batch_go(
     query: CallbackQuery,
     callback_data: BatchCb,
     state: FSMContext,
     i18n: I18nContext,
     complaints: ComplaintService,
+    background: Background,
 ) -> None:
     """Start the batch and return: it runs as a task of its own (a batch takes minutes, and
     the person's next press must not wait for it), editing its progress message."""
     store_id = callback_data.store_id
-    if store_id in _running:
+    back = await _queue_back(i18n, state)
+    work = _run_batch(query, i18n, complaints, store_id, back)
+    if not background.start(_batch_key(store_id), work):
         await answer(query, i18n.get("cp-batch-running"))
         return
-    _running.add(store_id)
-    try:
-        await answer(query, i18n.get("cp-batch-started"))
-        back = await _queue_back(i18n, state)
-        message = await show(query, i18n.get("cp-batch-progress", done=0, total="…"))
-    except BaseException:
-        _running.discard(store_id)
-        raise
-    task = asyncio.create_task(_run_batch(query, i18n, complaints, store_id, message, back))
-    _batches.add(task)
-    task.add_done_callback(_batches.discard)
+    await answer(query, i18n.get("cp-batch-started"))
+
+
+def _batch_key(store_id: str) -> str:
+    return f"batch:{store_id}"
 
 
 async def _run_batch(
@@ -412,53 +416,30 @@ async def _run_batch(
     i18n: I18nContext,
     complaints: ComplaintService,
     store_id: str,
-    message: Message | None,
     back: InlineKeyboardButton,
 ) -> None:
-    latest: list[BatchReport] = []
-    task = asyncio.create_task(complaints.batch_draft(store_id, progress=latest.append))
+    message = await show(query, i18n.get("cp-batch-progress", done=0, total="…"))
+    progress = Progress(message, PROGRESS_EVERY)
+
+    def on_report(report: BatchReport) -> None:
+        progress.update(i18n.get("cp-batch-progress", done=report.processed, total=report.eligible))
+
     try:
-        shown = -1
-        while not task.done():
-            await asyncio.wait({task}, timeout=PROGRESS_EVERY)
-            if latest and latest[-1].processed != shown and message is not None:
-                report = latest[-1]
-                shown = report.processed
-                with contextlib.suppress(TelegramBadRequest):
-                    await message.edit_text(
-                        i18n.get("cp-batch-progress", done=report.processed, total=report.eligible)
-                    )
-            del latest[:-1]
-        try:
-            report = task.result()
-        except Exception:
-            log.exception("batch drafting for store %s failed", store_id)
-            await show(query, i18n.get("cp-batch-failed"), _one(back))
-            return
-        text = i18n.get(
-            "cp-batch-done",
-            drafted=report.drafted,
-            failed=report.failed,
-            templates=report.from_template,
-            cost=f"{report.cost_usd.quantize(Decimal('0.0001'))}",
-        )
-        await show(query, text, _one(back))
+        report = await complaints.batch_draft(store_id, progress=on_report)
     except Exception:
-        log.exception("batch drafting for store %s: the progress message failed", store_id)
-    finally:
-        if not task.done():  # stopped from outside: the drafts made so far stay
-            task.cancel()
-            await asyncio.gather(task, return_exceptions=True)
-        _running.discard(store_id)
-
-
-@router.shutdown()
-async def stop_batches() -> None:
-    """The bot is stopping: running batches end now, before the pool closes under them."""
-    running = list(_batches)
-    for task in running:
-        task.cancel()
-    await asyncio.gather(*running, return_exceptions=True)
+        log.exception("batch drafting for store %s failed", store_id)
+        await progress.settle()
+        await show(query, i18n.get("cp-batch-failed"), _one(back))
+        return
+    await progress.settle()
+    text = i18n.get(
+        "cp-batch-done",
+        drafted=report.drafted,
+        failed=report.failed,
+        templates=report.from_template,
+        cost=f"{report.cost_usd.quantize(Decimal('0.0001'))}",
+    )
+    await show(query, text, _one(back))
 
 
 async def _queue_back(i18n: I18nContext, state: FSMContext) -> InlineKeyboardButton:
@@ -467,7 +448,9 @@ async def _queue_back(i18n: I18nContext, state: FSMContext) -> InlineKeyboardBut
     if button is None or button.callback_data is None:
         return back_to_menu(i18n)
     view = ListCb.unpack(button.callback_data).view
-    return InlineKeyboardButton(text=button.text, callback_data=ListCb(view=view, go="c").pack())
+    return InlineKeyboardButton(
+        text=button.text, callback_data=ListCb(view=view, go=ListGo.COUNT).pack()
+    )
 
 
 def _one(button: InlineKeyboardButton) -> InlineKeyboardMarkup:

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from aiogram import Router
 from aiogram.types import CallbackQuery, Message
 from aiogram_i18n import I18nContext
 
+from bot.routing import Handlers
 from bot.ui import answer
-from db.models import UserRow
+from services.records import UserRow
 
-router = Router(name="fallback")
+router = Handlers(name="fallback")
 
 
 @router.callback_query()

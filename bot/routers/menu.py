@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aiogram import F, Router
+from aiogram import F
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
@@ -11,9 +11,10 @@ from aiogram_i18n import I18nContext
 from bot.callbacks import MenuCb
 from bot.filters import Approved
 from bot.keyboards.menu import main_menu, only_menu
-from bot.ui import answer, show
+from bot.routing import Handlers
+from bot.ui import show
 
-router = Router(name="menu")
+router = Handlers(name="menu")
 router.message.filter(Approved())
 router.callback_query.filter(Approved())
 
@@ -44,10 +45,8 @@ async def on_cancel(message: Message, state: FSMContext, i18n: I18nContext) -> N
 async def on_home(query: CallbackQuery, state: FSMContext, i18n: I18nContext) -> None:
     await state.set_state(None)
     await show_menu(query, i18n)
-    await answer(query)
 
 
 @router.callback_query(MenuCb.filter(F.section == "help"))
 async def on_help_button(query: CallbackQuery, i18n: I18nContext) -> None:
     await show(query, i18n.get("help-text"), only_menu(i18n))
-    await answer(query)

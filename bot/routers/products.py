@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 import asyncpg
-from aiogram import F, Router
+from aiogram import F
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
@@ -29,14 +29,15 @@ from bot.keyboards.products import (
     list_keyboard,
 )
 from bot.render import clip, esc
-from bot.ui import answer, show
+from bot.routing import Handlers
+from bot.ui import answer, ask, show
 from bot.views.common import may_act, store_access
 from bot.views.sections import enter_section
-from db.models import UserRow
-from db.repos import stores as stores_repo
 from services import products as svc
+from services import screens
+from services.records import UserRow
 
-router = Router(name="products")
+router = Handlers(name="products")
 router.message.filter(Approved())
 router.callback_query.filter(Approved())
 
@@ -78,7 +79,7 @@ async def show_list(
     view["more"] = page.has_more
     view["page_ids"] = [p.id for p in page.items]
     await _save(state, view)
-    name = await stores_repo.store_name(pool, store_id)
+    name = await screens.store_name(pool, store_id)
     lines = [i18n.get("pd-list-title", store=esc(name))]
     if view.get("q"):
         lines.append(i18n.get("pd-list-search", query=clip(view["q"], 60)))
@@ -147,7 +148,6 @@ async def on_products_menu(
 ) -> None:
     await state.set_state(None)
     await _entry(query, i18n, pool, state, user)
-    await answer(query)
 
 
 @router.callback_query(PickStoreCb.filter(F.section == PICK_SECTION))
@@ -163,7 +163,6 @@ async def on_pick_store(
         await answer(query, i18n.get("error-forbidden"), alert=True)
         return
     await _open_store(query, i18n, pool, state, callback_data.store_id)
-    await answer(query)
 
 
 @router.callback_query(ProductListCb.filter())
@@ -188,8 +187,7 @@ async def on_list(
         view["cur"] = view["stack"].pop()
     elif action == "q":
         await state.set_state(ProductsForm.query)
-        await show(query, i18n.get("pd-ask-query"))
-        await answer(query)
+        await ask(query, i18n, i18n.get("pd-ask-query"))
         return
     elif action == "qc":
         view.update(q="", cur=None, stack=[])
@@ -305,7 +303,6 @@ async def on_product(
                 chosen.append(pid)
             view["sel"] = chosen
             await show_list(query, i18n, pool, state, view)
-            await answer(query)
             return
         if action == "t" and arg in BOOL_CODES:
             card = await svc.toggle_rule(pool, pid, BOOL_CODES[arg])

@@ -11,14 +11,14 @@ from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 import asyncpg
-from aiogram import F, Router
+from aiogram import F
 from aiogram.filters import StateFilter, or_f
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 from aiogram_i18n import I18nContext
 
-from bot.callbacks import FilterCb, PublishCb, ReviewCb
+from bot.callbacks import FilterCb, PublishAction, PublishCb, ReviewAction, ReviewCb
 from bot.filters import Approved
 from bot.keyboards.menu import back_to_menu
 from bot.keyboards.reviews import (
@@ -29,7 +29,8 @@ from bot.keyboards.reviews import (
 )
 from bot.middlewares.object_access import ObjectAccess
 from bot.render import esc
-from bot.ui import answer, busy, show
+from bot.routing import Handlers
+from bot.ui import answer, ask, busy, show
 from bot.views.common import clip, may_act
 from bot.views.lists import (
     ViewOf,
@@ -43,18 +44,14 @@ from bot.views.lists import (
 from bot.views.reviews import render_review_line
 from bot.views.screens import show_complaint, show_review
 from bot.views.sections import StoreList
-from db.models import UserRow
-from db.repos import review_pages
-from db.repos import stores as stores_repo
-from db.repos.review_pages import ReviewFilter
+from services import screens
 from services.ai.errors import AIError
-from services.ai.tasks import AITasks
 from services.complaints import ComplaintError, ComplaintService
 from services.msk import MSK
+from services.records import ReviewFilter, UserRow
 from services.reviews import ReplyError, ReviewService
-from services.wb.factory import WBClientFactory
 
-router = Router(name="reviews")
+router = Handlers(name="reviews")
 router.message.filter(Approved())
 router.callback_query.filter(Approved())
 router.callback_query.middleware(ObjectAccess())
@@ -119,7 +116,7 @@ async def open_store_list(
     query: CallbackQuery, state: FSMContext, i18n: I18nContext, pool: asyncpg.Pool, store_id: str
 ) -> None:
     f = dict(DEFAULT_FILTER)
-    view = {"k": "rv", "s": store_id, "f": f, "n": await review_pages.count(pool, store_id)}
+    view = {"k": "rv", "s": store_id, "f": f, "n": await screens.count(pool, store_id)}
     view_id = await new_view(state, view)
     await show_list(query, state, i18n, pool, view_id, view)
 
@@ -137,15 +134,13 @@ async def show_list(
     if view.get("n") is None:  # an action changed the store's reviews since it was counted
         view["n"] = await _recount(pool, view)
     after = load_cursor(view["starts"][view["pg"]])
-    found = await review_pages.card_page(
-        pool, store_id, to_filter(f), after=after, limit=PAGE_SIZE + 1
-    )
+    found = await screens.card_page(pool, store_id, to_filter(f), after=after, limit=PAGE_SIZE + 1)
     has_next = len(found) > PAGE_SIZE
     cards = found[:PAGE_SIZE]
     view["next"] = dump_cursor(cards[-1].cursor) if has_next else None
     await put_view(state, view_id, view)
-    store_name = await stores_repo.store_name(pool, store_id)
-    product = await review_pages.product_label(pool, f["p"]) if f.get("p") else None
+    store_name = await screens.store_name(pool, store_id)
+    product = await screens.product_label(pool, f["p"]) if f.get("p") else None
     total, page = int(view["n"]), int(view["pg"])
     first = page * PAGE_SIZE + 1
     lines = [
@@ -172,7 +167,7 @@ async def show_list(
 
 
 async def _recount(pool: asyncpg.Pool, view: dict[str, Any]) -> int:
-    return await review_pages.count(pool, view["s"], to_filter(view["f"]))
+    return await screens.count(pool, view["s"], to_filter(view["f"]))
 
 
 StoreList(
@@ -199,22 +194,20 @@ async def on_filter(
     field, value = callback_data.field, callback_data.value
     f: dict[str, Any] = dict(view["f"])
     if field == "menu":
-        product = await review_pages.product_label(pool, f["p"]) if f.get("p") else None
+        product = await screens.product_label(pool, f["p"]) if f.get("p") else None
         await show(
             query,
             i18n.get("rv-filter-title", filter=describe_filter(i18n, f, product)),
             filter_keyboard(i18n, view_id, f),
         )
-        await answer(query)
         return
     if field == "pm":
-        products = await review_pages.filter_products(pool, view["s"])
+        products = await screens.filter_products(pool, view["s"])
         await show(
             query,
             i18n.get("rv-filter-product"),
             product_keyboard(i18n, view_id, products, f.get("p")),
         )
-        await answer(query)
         return
     if field == "reset":
         f = dict(DEFAULT_FILTER)
@@ -231,50 +224,45 @@ async def on_filter(
         return
     if f != view["f"]:  # a new filter: count it once, start from its first page
         view["f"] = f
-        view["n"] = await review_pages.count(pool, view["s"], to_filter(f))
+        view["n"] = await screens.count(pool, view["s"], to_filter(f))
         reset_pages(view)
     await show_list(query, state, i18n, pool, view_id, view)
-    await answer(query)
 
 
 # --- the card ------------------------------------------------------------------------------
 
 
-@router.callback_query(ReviewCb.filter(F.action == "o"))
+@router.callback_query(ReviewCb.filter(F.action == ReviewAction.OPEN))
 async def on_open(
     query: CallbackQuery,
     callback_data: ReviewCb,
     state: FSMContext,
     i18n: I18nContext,
     pool: asyncpg.Pool,
-    ai: AITasks,
-    wb: WBClientFactory,
+    reviews: ReviewService,
 ) -> None:
     await state.set_state(None)
-    await show_review(query, state, i18n, pool, ai, wb, callback_data.review_id)
-    await answer(query)
+    await show_review(query, state, i18n, pool, reviews, callback_data.review_id)
 
 
-@router.callback_query(ReviewCb.filter(F.action.in_({"rd", "rg"})))
+@router.callback_query(ReviewCb.filter(F.action.in_({ReviewAction.DRAFT, ReviewAction.REGENERATE})))
 async def on_draft_reply(
     query: CallbackQuery,
     callback_data: ReviewCb,
     state: FSMContext,
     i18n: I18nContext,
     pool: asyncpg.Pool,
-    ai: AITasks,
-    wb: WBClientFactory,
+    reviews: ReviewService,
 ) -> None:
     review_id = callback_data.review_id
-    current = await review_pages.card(pool, review_id)
+    current = await screens.card(pool, review_id)
     again = callback_data.action == "rg"
     if (
         current is None  # gone since the press was checked: show_review says so
         or current.review.has_answer
         or (not again and current.review.draft_reply)
     ):
-        await show_review(query, state, i18n, pool, ai, wb, review_id)  # the state as it is
-        await answer(query)
+        await show_review(query, state, i18n, pool, reviews, review_id)  # the state as it is
         return
     with busy(f"reply:{review_id}") as mine:
         if not mine:
@@ -283,29 +271,27 @@ async def on_draft_reply(
         await answer(query, i18n.get("rv-drafting"))
         note = ""
         try:
-            await ReviewService(pool, ai, wb).draft_reply(review_id)
+            await reviews.draft_reply(review_id)
         except ReplyError as exc:
             note = reply_error_text(i18n, exc)
         except AIError:
             note = i18n.get("rv-ai-failed")
-        await show_review(query, state, i18n, pool, ai, wb, review_id, note=note)
+        await show_review(query, state, i18n, pool, reviews, review_id, note=note)
 
 
-@router.callback_query(ReviewCb.filter(F.action == "re"))
+@router.callback_query(ReviewCb.filter(F.action == ReviewAction.EDIT))
 async def on_edit_reply(
     query: CallbackQuery,
     callback_data: ReviewCb,
     state: FSMContext,
     i18n: I18nContext,
     pool: asyncpg.Pool,
-    ai: AITasks,
-    wb: WBClientFactory,
+    reviews: ReviewService,
 ) -> None:
     review_id = callback_data.review_id
-    card = await review_pages.card(pool, review_id)
+    card = await screens.card(pool, review_id)
     if card is None or card.review.has_answer:
-        await show_review(query, state, i18n, pool, ai, wb, review_id)
-        await answer(query)
+        await show_review(query, state, i18n, pool, reviews, review_id)
         return
     await state.set_state(ReviewStates.reply)
     await state.update_data(edit_review=review_id)
@@ -313,8 +299,7 @@ async def on_edit_reply(
     text = i18n.get("rv-edit-prompt")
     if current:
         text += "\n\n" + i18n.get("rv-edit-current") + f"\n<code>{clip(current, 3500)}</code>"
-    await show(query, text)
-    await answer(query)
+    await ask(query, i18n, text)
 
 
 @router.message(StateFilter(ReviewStates.reply), F.text)
@@ -323,8 +308,7 @@ async def on_reply_text(
     state: FSMContext,
     i18n: I18nContext,
     pool: asyncpg.Pool,
-    ai: AITasks,
-    wb: WBClientFactory,
+    reviews: ReviewService,
     user: UserRow,
 ) -> None:
     review_id = str((await state.get_data()).get("edit_review") or "")
@@ -335,22 +319,25 @@ async def on_reply_text(
     text = message.text or ""
     if len(text.strip()) > TYPED_DRAFT_MAX:
         note = i18n.get("rv-err-too-long-for-card", max=TYPED_DRAFT_MAX)
-        await show_review(message, state, i18n, pool, ai, wb, review_id, note=note)
+        await show_review(message, state, i18n, pool, reviews, review_id, note=note)
         return
     note = i18n.get("rv-edit-saved")
     try:
-        verdict = await ReviewService(pool, ai, wb).save_draft(review_id, text)
+        verdict = await reviews.save_draft(review_id, text)
     except ReplyError as exc:
         note = reply_error_text(i18n, exc)
     else:
         if not verdict.ok:
             note = i18n.get("rv-edit-guard")
-    await show_review(message, state, i18n, pool, ai, wb, review_id, note=note)
+    await show_review(message, state, i18n, pool, reviews, review_id, note=note)
 
 
 @router.callback_query(
     or_f(
-        PublishCb.filter(F.action.in_({"rp", "rpc"})), ReviewCb.filter(F.action.in_({"rp", "rpc"}))
+        PublishCb.filter(F.action.in_({PublishAction.PUBLISH, PublishAction.CONFIRMED})),
+        ReviewCb.filter(
+            F.action.in_({ReviewAction.PUBLISH_OLD, ReviewAction.PUBLISH_CONFIRMED_OLD})
+        ),
     )
 )
 async def on_publish(
@@ -359,8 +346,7 @@ async def on_publish(
     state: FSMContext,
     i18n: I18nContext,
     pool: asyncpg.Pool,
-    ai: AITasks,
-    wb: WBClientFactory,
+    reviews: ReviewService,
 ) -> None:
     """Publish, or send again after an unconfirmed publish. A `ReviewCb` Publish button was
     drawn before buttons carried the draft's fingerprint: it cannot tell which text the person
@@ -368,7 +354,7 @@ async def on_publish(
     review_id = callback_data.review_id
     shown = callback_data.fp if isinstance(callback_data, PublishCb) else ""
     confirm = callback_data.action == "rpc"
-    await _publish(query, state, i18n, pool, ai, wb, review_id, shown=shown, confirm=confirm)
+    await _publish(query, state, i18n, pool, reviews, review_id, shown=shown, confirm=confirm)
 
 
 async def _publish(
@@ -376,8 +362,7 @@ async def _publish(
     state: FSMContext,
     i18n: I18nContext,
     pool: asyncpg.Pool,
-    ai: AITasks,
-    wb: WBClientFactory,
+    reviews: ReviewService,
     review_id: str,
     *,
     shown: str,
@@ -390,21 +375,20 @@ async def _publish(
         if not mine:
             await answer(query, i18n.get("rv-busy"))
             return
-        service = ReviewService(pool, ai, wb)
-        if await service.draft_changed(review_id, shown):
+        if await reviews.draft_changed(review_id, shown):
             alert = "rv-draft-changed-alert" if shown else "rv-draft-recheck-alert"
             await answer(query, i18n.get(alert), alert=True)
             note = i18n.get("rv-err-draft_changed" if shown else "rv-draft-recheck")
-            await show_review(query, state, i18n, pool, ai, wb, review_id, note=note)
+            await show_review(query, state, i18n, pool, reviews, review_id, note=note)
             return
         await answer(query, i18n.get("rv-publishing"))
         try:
-            await service.publish(review_id, shown=shown, confirm=confirm)
+            await reviews.publish(review_id, shown=shown, confirm=confirm)
         except ReplyError as exc:
             note = reply_error_text(i18n, exc)
         else:
             note = i18n.get("rv-published")
-        await show_review(query, state, i18n, pool, ai, wb, review_id, note=note)
+        await show_review(query, state, i18n, pool, reviews, review_id, note=note)
 
 
 def reply_error_text(i18n: I18nContext, exc: ReplyError) -> str:
@@ -416,15 +400,14 @@ def reply_error_text(i18n: I18nContext, exc: ReplyError) -> str:
 # --- complaint from the card ---------------------------------------------------------------
 
 
-@router.callback_query(ReviewCb.filter(F.action == "cd"))
+@router.callback_query(ReviewCb.filter(F.action == ReviewAction.COMPLAINT))
 async def on_draft_complaint(
     query: CallbackQuery,
     callback_data: ReviewCb,
     state: FSMContext,
     i18n: I18nContext,
     pool: asyncpg.Pool,
-    ai: AITasks,
-    wb: WBClientFactory,
+    reviews: ReviewService,
     complaints: ComplaintService,
 ) -> None:
     review_id = callback_data.review_id
@@ -432,24 +415,25 @@ async def on_draft_complaint(
         if not mine:
             await answer(query, i18n.get("rv-busy"))
             return
-        existing = await review_pages.card(pool, review_id)
+        existing = await screens.card(pool, review_id)
         if existing is not None and existing.complaint_id:
-            await show_complaint(query, state, i18n, pool, existing.complaint_id)
-            await answer(query)
+            await show_complaint(query, state, i18n, pool, existing.complaint_id, origin="rv")
             return
         await answer(query, i18n.get("cp-drafting"))
         try:
             row = await complaints.draft(review_id)
         except ComplaintError as exc:
-            card = await review_pages.card(pool, review_id)
+            card = await screens.card(pool, review_id)
             if exc.code == "complaint_exists" and card is not None and card.complaint_id:
-                await show_complaint(query, state, i18n, pool, card.complaint_id)
+                await show_complaint(query, state, i18n, pool, card.complaint_id, origin="rv")
                 return
             note = i18n.get(f"cp-gate-{exc.code}")
-            await show_review(query, state, i18n, pool, ai, wb, review_id, note=note)
+            await show_review(query, state, i18n, pool, reviews, review_id, note=note)
             return
         except AIError:
             note = i18n.get("cp-ai-failed")
-            await show_review(query, state, i18n, pool, ai, wb, review_id, note=note)
+            await show_review(query, state, i18n, pool, reviews, review_id, note=note)
             return
-        await show_complaint(query, state, i18n, pool, row.id, note=i18n.get("cp-drafted"))
+        await show_complaint(
+            query, state, i18n, pool, row.id, note=i18n.get("cp-drafted"), origin="rv"
+        )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncpg
-from aiogram import F, Router
+from aiogram import F
 from aiogram.filters import Command
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram_i18n import I18nContext
@@ -11,12 +11,13 @@ from aiogram_i18n import I18nContext
 from bot.callbacks import MenuCb, SettingsCb
 from bot.filters import Approved
 from bot.keyboards.access import settings_keyboard
+from bot.routing import Handlers
 from bot.ui import answer, show
-from db.models import UserRow
 from services import preferences
 from services.preferences import PreferenceError, Preferences
+from services.records import UserRow
 
-router = Router(name="settings")
+router = Handlers(name="settings")
 router.message.filter(Approved())
 router.callback_query.filter(Approved())
 

@@ -13,7 +13,7 @@ pending (services.access.add_user, `claim`): knowing an email proves nothing.
 from __future__ import annotations
 
 import asyncpg
-from aiogram import Bot, Router
+from aiogram import Bot
 from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
@@ -24,14 +24,15 @@ from bot.keyboards.menu import main_menu
 from bot.render import clip, esc
 from bot.routers.admin import admin_name, announce_registration, deliver_invite
 from bot.routers.menu import show_menu
+from bot.routing import Handlers
 from bot.ui import answer
-from db.models import UserRow
 from services import access
 from services.access import AccessError
 from services.emails import EmailProblem
+from services.records import UserRow
 from services.settings import Settings
 
-router = Router(name="start")
+router = Handlers(name="start")
 
 INVITE_PREFIX = "inv_"
 LINK_PREFIX = "link_"

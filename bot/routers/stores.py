@@ -9,54 +9,55 @@ A message carrying a token is deleted before anything else is done with it.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
-import re
-import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import asyncpg
-from aiogram import BaseMiddleware, Bot, F, Router
-from aiogram.exceptions import TelegramAPIError, TelegramBadRequest
+from aiogram import BaseMiddleware, Bot, F
+from aiogram.exceptions import TelegramAPIError
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message, TelegramObject
 from aiogram_i18n import I18nContext
 
-from bot.callbacks import MenuCb, StoreCb
+from bot.background import Background, Progress
+from bot.callbacks import MenuCb, StoreAction, StoreCb
 from bot.filters import Approved
 from bot.keyboards import stores as kb
-from bot.render import clip, esc, fmt_date
-from bot.ui import answer, show
-from db.models import StoreRow, UserRow
-from db.repos import stores as stores_repo
-from services import members
+from bot.render import esc, fmt_date
+from bot.routing import Handlers
+from bot.ui import answer, ask, show
+from bot.views.stores import (
+    category_text,
+    token_problems_text,
+    warning_text,
+    wb_error_text,
+)
+from services import members, screens
 from services import stores as stores_svc
 from services.members import Role
+from services.records import StoreRow, UserRow
 from services.stores import StoreError, StoreTokenError, TokenCheck
 from services.sync.base import (
     ALREADY_RUNNING,
-    INTERNAL_ERROR,
     KINDS,
     PARKED_BY_WB,
-    TAKEN_OVER,
     SyncResult,
 )
 from services.sync.service import SyncService
-from services.wb.factory import TOKEN_UNREADABLE, WBClientFactory
+from services.wb.factory import WBClientFactory
 
 log = logging.getLogger(__name__)
 
-router = Router(name="stores")
+router = Handlers(name="stores")
 router.message.filter(Approved())
 router.callback_query.filter(Approved())
 
 #: At most one progress edit per this many seconds (Telegram limits edits; tests lower it).
 PROGRESS_INTERVAL = 1.0
 #: Syncs started from this process, per store: a second press waits for the first.
-_RUNNING: dict[str, asyncio.Task[None]] = {}
 
 OWNER_ACTIONS = frozenset({"ren", "tok", "pause", "resume", "del", "delok", "mgrs", "inv", "rmm"})
 
@@ -93,7 +94,7 @@ class StoreAccess(BaseMiddleware):
         i18n: I18nContext = data["i18n"]
         assert isinstance(event, CallbackQuery)
         role = await members.store_role(pool, user.id, cb.store_id) if cb.store_id else None
-        store = await stores_repo.get_store(pool, cb.store_id) if role else None
+        store = await screens.get_store(pool, cb.store_id) if role else None
         if role is None or store is None:
             await answer(event, i18n.get("stores-unavailable"), alert=True)
             return None
@@ -114,7 +115,7 @@ async def _owned(
     store_id = str((await state.get_data()).get("store_id", ""))
     if not store_id or await members.store_role(pool, user.id, store_id) != "owner":
         return None, store_id
-    return await stores_repo.get_store(pool, store_id), store_id
+    return await screens.get_store(pool, store_id), store_id
 
 
 # --- rendering ------------------------------------------------------------------------------
@@ -122,53 +123,6 @@ async def _owned(
 
 def _kind(i18n: I18nContext, kind: str) -> str:
     return i18n.get(f"stores-kind-{kind}")
-
-
-def wb_error_text(i18n: I18nContext, error: str) -> str:
-    """A WB failure (the client's short auth reasons, or any other error) in the user's words."""
-    fixed = {
-        "token expired": "stores-err-token-expired",
-        "token is malformed": "stores-err-token-malformed",
-        "read-only token": "stores-err-read-only",
-        "test token works only on sandbox hosts": "stores-err-test-token",
-        "token scope not allowed": "stores-err-scope",
-        TOKEN_UNREADABLE: "stores-err-token-unreadable",
-    }
-    if error in fixed:
-        return i18n.get(fixed[error])
-    if error.startswith(INTERNAL_ERROR):
-        return i18n.get("stores-err-internal")
-    if error == TAKEN_OVER:
-        return i18n.get("stores-err-taken-over")
-    if error.startswith("token has no ") and error.endswith(" category"):
-        category = error.removeprefix("token has no ").removesuffix(" category")
-        return i18n.get("stores-err-no-category", category=_category(i18n, category))
-    return wb_status_text(i18n, error) or i18n.get("stores-err-other", error=clip(error, 200))
-
-
-_BARE_STATUS = re.compile(r"(?:\A|: )(?:WB server error )?HTTP (\d{3})\Z")
-"""What the WB client says when WB answered with a status and no words of its own (an HTML
-page of a proxy, a 5xx): `[endpoint: ]HTTP 401`."""
-_STATUS_WORDS = (401, 403, 404, 429)
-
-
-def wb_status_text(i18n: I18nContext, error: str) -> str | None:
-    """ "WB answered HTTP 401" and what that means, for an answer that was only a status."""
-    found = _BARE_STATUS.search(error)
-    if found is None:
-        return None
-    status = int(found.group(1))
-    if status in _STATUS_WORDS:
-        reason = f"stores-http-{status}"
-    else:
-        reason = "stores-http-5xx" if status >= 500 else "stores-http-other"
-    return i18n.get("stores-http", status=str(status), reason=i18n.get(reason))
-
-
-def _category(i18n: I18nContext, category: str) -> str:
-    if category in ("feedbacks", "chat", "content"):
-        return i18n.get(f"stores-cat-{category}")
-    return esc(category)
 
 
 def _sync_line(i18n: I18nContext, store: StoreRow, kind: str) -> str:
@@ -209,7 +163,7 @@ def _card_body(i18n: I18nContext, store: StoreRow, role: Role) -> str:
 def token_info_text(i18n: I18nContext, check: TokenCheck) -> str:
     info = check.info
     wanted = [c for c in ("feedbacks", "chat", "content") if info.has(c)]
-    categories = ", ".join(_category(i18n, c) for c in wanted) or i18n.get("stores-cat-none")
+    categories = ", ".join(category_text(i18n, c) for c in wanted) or i18n.get("stores-cat-none")
     kind = i18n.get(f"stores-type-{info.token_type}")
     lines = [
         i18n.get(
@@ -224,27 +178,7 @@ def token_info_text(i18n: I18nContext, check: TokenCheck) -> str:
     shown = [code for code in check.warnings if code != "no_expiry" or info.expires_at]
     if shown:
         lines.append(i18n.get("stores-warnings"))
-        lines += [f"• {_warning(i18n, code)}" for code in shown]
-    return "\n".join(lines)
-
-
-def _warning(i18n: I18nContext, code: str) -> str:
-    try:
-        return i18n.get(f"stores-warn-{code}")
-    except Exception:  # a code added to services later: still say something
-        return esc(code)
-
-
-def token_problems_text(i18n: I18nContext, exc: StoreTokenError) -> str:
-    lines = []
-    for code in exc.problems:
-        try:
-            lines.append("• " + i18n.get(f"stores-problem-{code}"))
-        except Exception:
-            lines.append("• " + i18n.get("stores-problem-other", code=esc(code)))
-    if exc.detail:
-        words = wb_status_text(i18n, exc.detail)
-        lines.append(words or i18n.get("stores-problem-detail", detail=clip(exc.detail, 200)))
+        lines += [f"• {warning_text(i18n, code)}" for code in shown]
     return "\n".join(lines)
 
 
@@ -287,10 +221,9 @@ async def on_list(
 ) -> None:
     await state.set_state(None)
     await show_list(query, pool, user, i18n)
-    await answer(query)
 
 
-@router.callback_query(StoreCb.filter(F.action == "open"))
+@router.callback_query(StoreCb.filter(F.action == StoreAction.OPEN))
 async def on_open(
     query: CallbackQuery,
     store: StoreRow,
@@ -300,18 +233,16 @@ async def on_open(
 ) -> None:
     await state.set_state(None)
     await show_card(query, store, role, i18n)
-    await answer(query)
 
 
 # --- add ------------------------------------------------------------------------------------
 
 
-@router.callback_query(StoreCb.filter(F.action == "add"))
+@router.callback_query(StoreCb.filter(F.action == StoreAction.ADD))
 async def on_add(query: CallbackQuery, state: FSMContext, i18n: I18nContext) -> None:
     await state.set_state(StoreForm.name)
     await state.update_data(name=None)
-    await show(query, i18n.get("stores-ask-name"))
-    await answer(query)
+    await ask(query, i18n, i18n.get("stores-ask-name"))
 
 
 @router.message(StoreForm.name, F.text)
@@ -322,7 +253,7 @@ async def on_name(message: Message, state: FSMContext, i18n: I18nContext) -> Non
         return
     await state.update_data(name=name)
     await state.set_state(StoreForm.token)
-    await message.answer(i18n.get("stores-ask-token", name=esc(name)))
+    await ask(message, i18n, i18n.get("stores-ask-token", name=esc(name)))
 
 
 async def _take_token(message: Message, i18n: I18nContext) -> tuple[str, Message]:
@@ -389,8 +320,7 @@ async def on_owner_form(
     form, question = _OWNER_FORMS[callback_data.action]
     await state.set_state(form)
     await state.update_data(store_id=store.id)
-    await show(query, i18n.get(question, name=esc(store.name)), kb.to_card(i18n, store.id))
-    await answer(query)
+    await ask(query, i18n, i18n.get(question, name=esc(store.name)), kb.to_card(i18n, store.id))
 
 
 @router.message(StoreForm.rename, F.text)
@@ -409,7 +339,7 @@ async def on_rename_text(
         return
     await state.set_state(None)
     await message.answer(i18n.get("stores-renamed"))
-    fresh = await stores_repo.get_store(pool, store.id)
+    fresh = await screens.get_store(pool, store.id)
     if fresh is not None:
         await show_card(message, fresh, "owner", i18n)
 
@@ -447,7 +377,7 @@ async def on_new_token(
     )
 
 
-@router.callback_query(StoreCb.filter(F.action.in_({"pause", "resume"})))
+@router.callback_query(StoreCb.filter(F.action.in_({StoreAction.PAUSE, StoreAction.RESUME})))
 async def on_pause(
     query: CallbackQuery,
     callback_data: StoreCb,
@@ -457,13 +387,13 @@ async def on_pause(
 ) -> None:
     paused = callback_data.action == "pause"
     await stores_svc.set_paused(pool, store.id, paused)
-    fresh = await stores_repo.get_store(pool, store.id)
+    fresh = await screens.get_store(pool, store.id)
     if fresh is not None:
         await show_card(query, fresh, "owner", i18n)
     await answer(query, i18n.get("stores-paused" if paused else "stores-resumed"))
 
 
-@router.callback_query(StoreCb.filter(F.action == "del"))
+@router.callback_query(StoreCb.filter(F.action == StoreAction.DELETE))
 async def on_delete(
     query: CallbackQuery,
     store: StoreRow,
@@ -474,10 +404,9 @@ async def on_delete(
         i18n.get("stores-delete-confirm", name=esc(store.name)),
         kb.confirm_delete(i18n, store.id),
     )
-    await answer(query)
 
 
-@router.callback_query(StoreCb.filter(F.action == "delok"))
+@router.callback_query(StoreCb.filter(F.action == StoreAction.DELETE_CONFIRMED))
 async def on_delete_confirmed(
     query: CallbackQuery,
     store: StoreRow,
@@ -493,28 +422,23 @@ async def on_delete_confirmed(
 # --- sync now -------------------------------------------------------------------------------
 
 
-@router.callback_query(StoreCb.filter(F.action == "sync"))
+@router.callback_query(StoreCb.filter(F.action == StoreAction.SYNC))
 async def on_sync(
     query: CallbackQuery,
     store: StoreRow,
     bot: Bot,
     sync: SyncService,
     i18n: I18nContext,
+    background: Background,
 ) -> None:
     if not store.is_active:
         await answer(query, i18n.get("stores-sync-paused"), alert=True)
         return
-    running = _RUNNING.get(store.id)
-    if running is not None and not running.done():
+    work = run_sync_now(sync, store, bot, user_chat(query), i18n)
+    if not background.start(f"sync:{store.id}", work):
         await answer(query, i18n.get("stores-sync-busy"), alert=True)
         return
     await answer(query, i18n.get("stores-sync-started"))
-    progress = await bot.send_message(
-        user_chat(query), i18n.get("stores-sync-progress", name=esc(store.name))
-    )
-    task = asyncio.create_task(run_sync_now(sync, store, progress, i18n))
-    _RUNNING[store.id] = task
-    task.add_done_callback(lambda done: _forget(store.id, done))
 
 
 def user_chat(query: CallbackQuery) -> int:
@@ -522,27 +446,14 @@ def user_chat(query: CallbackQuery) -> int:
     return message.chat.id if message is not None else query.from_user.id
 
 
-def _forget(store_id: str, task: asyncio.Task[None]) -> None:
-    if _RUNNING.get(store_id) is task:
-        del _RUNNING[store_id]
-
-
-async def _edit(message: Message, text: str, **kwargs: object) -> None:
-    try:
-        await message.edit_text(text, **kwargs)  # type: ignore[arg-type]
-    except TelegramBadRequest as exc:
-        if "not modified" not in exc.message:
-            log.warning("sync progress edit failed: %s", exc.message)
-
-
 async def run_sync_now(
-    sync: SyncService, store: StoreRow, message: Message, i18n: I18nContext
+    sync: SyncService, store: StoreRow, bot: Bot, chat_id: int, i18n: I18nContext
 ) -> None:
     """All kinds in order; the progress message is edited at most once per PROGRESS_INTERVAL."""
-    counts: dict[str, int] = {}
-    last = time.monotonic()
-    pending: asyncio.Task[None] | None = None
     head = i18n.get("stores-sync-progress", name=esc(store.name))
+    message = await bot.send_message(chat_id, head)
+    progress = Progress(message, PROGRESS_INTERVAL)
+    counts: dict[str, int] = {}
 
     def progress_text() -> str:
         lines = [head]
@@ -556,27 +467,19 @@ async def run_sync_now(
         return "\n".join(lines)
 
     def on_progress(what: str, count: int) -> None:
-        nonlocal last, pending
         counts[what] = count
-        now = time.monotonic()
-        if now - last < PROGRESS_INTERVAL or (pending is not None and not pending.done()):
-            return
-        last = now
-        pending = asyncio.create_task(_edit(message, progress_text()))
+        progress.update(progress_text())
 
     try:
         results = await sync.sync_all(store.id, progress=on_progress)
     except Exception:
         log.exception("sync now of store %s failed", store.id)
         results = None
-    if pending is not None:
-        with contextlib.suppress(Exception):
-            await pending
     if results is None:
         text = i18n.get("stores-sync-failed", name=esc(store.name))
     else:
         text = sync_summary(i18n, store.name, results)
-    await _edit(message, text, reply_markup=kb.to_card(i18n, store.id))
+    await progress.finish(text, kb.to_card(i18n, store.id))
 
 
 def sync_summary(i18n: I18nContext, name: str, results: Sequence[SyncResult]) -> str:
@@ -636,7 +539,7 @@ async def show_managers(
     )
 
 
-@router.callback_query(StoreCb.filter(F.action == "mgrs"))
+@router.callback_query(StoreCb.filter(F.action == StoreAction.MANAGERS))
 async def on_managers(
     query: CallbackQuery,
     store: StoreRow,
@@ -644,10 +547,9 @@ async def on_managers(
     i18n: I18nContext,
 ) -> None:
     await show_managers(query, pool, store, i18n)
-    await answer(query)
 
 
-@router.callback_query(StoreCb.filter(F.action == "rmm"))
+@router.callback_query(StoreCb.filter(F.action == StoreAction.REMOVE_MANAGER))
 async def on_remove_manager(
     query: CallbackQuery,
     callback_data: StoreCb,
@@ -662,7 +564,7 @@ async def on_remove_manager(
     await answer(query, i18n.get("stores-manager-removed" if removed else "stores-manager-gone"))
 
 
-@router.callback_query(StoreCb.filter(F.action == "inv"))
+@router.callback_query(StoreCb.filter(F.action == StoreAction.INVITE))
 async def on_invite(
     query: CallbackQuery,
     store: StoreRow,

@@ -8,9 +8,8 @@ from typing import Any, Protocol
 from bot.render import MESSAGE_LIMIT
 from bot.render import clip as clip  # re-exported: the cards' one clipping helper
 from bot.render import size as size
-from db.models import UserRow
-from db.pool import Conn
 from services.members import Role, store_of, store_role
+from services.records import Conn, UserRow
 
 
 class Texts(Protocol):

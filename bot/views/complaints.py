@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.render import fmt_date, stars
 from bot.views.common import CARD_BUDGET, Texts, clip, size
-from db.repos.review_pages import ComplaintCard
+from services.records import ComplaintCard
 
 
 def render_complaint_card(

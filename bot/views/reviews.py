@@ -7,8 +7,8 @@ from typing import Any, NamedTuple
 
 from bot.render import fmt_date, stars
 from bot.views.common import CARD_BUDGET, Texts, clip, share, size
-from db.repos.review_pages import ReviewCard
 from services.ai.guard import describe_problems
+from services.records import ReviewCard
 
 
 class RenderedCard(NamedTuple):

@@ -7,7 +7,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardButton, Message
 from aiogram_i18n import I18nContext
 
-from bot.callbacks import ListCb
+from bot.callbacks import ListCb, ListGo
 from bot.keyboards.complaints import complaint_card_keyboard
 from bot.keyboards.menu import only_menu
 from bot.keyboards.reviews import review_card_keyboard
@@ -15,10 +15,8 @@ from bot.ui import show
 from bot.views.complaints import render_complaint_card
 from bot.views.lists import last_view
 from bot.views.reviews import render_review_card
-from db.repos import review_pages
-from services.ai.tasks import AITasks
+from services import screens
 from services.reviews import ReviewService
-from services.wb.factory import WBClientFactory
 
 
 async def list_back(i18n: I18nContext, state: FSMContext, kind: str) -> InlineKeyboardButton | None:
@@ -27,7 +25,7 @@ async def list_back(i18n: I18nContext, state: FSMContext, kind: str) -> InlineKe
     if view_id is None:
         return None
     return InlineKeyboardButton(
-        text=i18n.get(f"{kind}-btn-list"), callback_data=ListCb(view=view_id, go="r").pack()
+        text=i18n.get(f"{kind}-btn-list"), callback_data=ListCb(view=view_id, go=ListGo.BACK).pack()
     )
 
 
@@ -36,13 +34,12 @@ async def show_review(
     state: FSMContext,
     i18n: I18nContext,
     pool: asyncpg.Pool,
-    ai: AITasks,
-    wb: WBClientFactory,
+    reviews: ReviewService,
     review_id: str,
     *,
     note: str = "",
 ) -> None:
-    card = await review_pages.card(pool, review_id)
+    card = await screens.card(pool, review_id)
     if card is None:
         await show(target, i18n.get("rv-unavailable"), only_menu(i18n))
         return
@@ -50,9 +47,8 @@ async def show_review(
     pending: str | None = None
     draft = card.review.draft_reply
     if draft and not card.review.has_answer:
-        service = ReviewService(pool, ai, wb)
-        problems = list(service.check(await service.context(review_id), draft).problems)
-        pending = await service.pending_publish(review_id)  # in flight or unconfirmed
+        problems = list(reviews.check(await reviews.context(review_id), draft).problems)
+        pending = await reviews.pending_publish(review_id)  # in flight or unconfirmed
     text, draft_cut = render_review_card(i18n, card, problems=problems, note=note)
     publishable = not problems and not draft_cut
     keyboard = review_card_keyboard(
@@ -73,14 +69,22 @@ async def show_complaint(
     complaint_id: str,
     *,
     note: str = "",
+    origin: str | None = None,
 ) -> None:
-    card = await review_pages.complaint_card(pool, complaint_id)
+    """`origin`: "rv" opened from its review (back goes to the review, and from there to its
+    list), "cq" from the queue (back goes to the queue); None keeps where this card was
+    opened from (an action on the card redraws it)."""
+    card = await screens.complaint_card(pool, complaint_id)
     if card is None:
         await show(
             target, (note + "\n\n" if note else "") + i18n.get("rv-unavailable"), only_menu(i18n)
         )
         return
-    keyboard = complaint_card_keyboard(
-        i18n, card.complaint, back=await list_back(i18n, state, "cq")
-    )
+    if origin is None:
+        saved = (await state.get_data()).get("complaint_origin") or {}
+        origin = saved.get("from") if saved.get("id") == complaint_id else "cq"
+    else:
+        await state.update_data(complaint_origin={"id": complaint_id, "from": origin})
+    back = await list_back(i18n, state, "cq") if origin == "cq" else None
+    keyboard = complaint_card_keyboard(i18n, card.complaint, back=back)
     await show(target, render_complaint_card(i18n, card, note=note), keyboard)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
-from aiogram import F, Router
+from aiogram import F
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from aiogram_i18n import I18nContext
@@ -17,10 +17,11 @@ from aiogram_i18n import I18nContext
 from bot.callbacks import ListCb, MenuCb, PickStoreCb
 from bot.keyboards.menu import back_to_menu, only_menu
 from bot.keyboards.reviews import store_picker
-from bot.ui import answer, show
+from bot.routing import Handlers
+from bot.ui import show
 from bot.views.lists import ViewOf, turn
-from db.models import UserRow
 from services.members import user_stores
+from services.records import UserRow
 
 
 async def enter_section(
@@ -67,7 +68,7 @@ class StoreList:
     show_list: ShowList
     recount: Recount
 
-    def register(self, router: Router) -> None:
+    def register(self, router: Handlers) -> None:
         async def on_menu(
             query: CallbackQuery,
             state: FSMContext,
@@ -85,7 +86,6 @@ class StoreList:
                 no_stores_text="rv-no-stores",
                 open_store=lambda store_id: self.open_store(query, state, i18n, pool, store_id),
             )
-            await answer(query)
 
         async def on_pick_store(
             query: CallbackQuery,
@@ -95,7 +95,6 @@ class StoreList:
             pool: asyncpg.Pool,
         ) -> None:
             await self.open_store(query, state, i18n, pool, callback_data.store_id)
-            await answer(query)
 
         async def on_page(
             query: CallbackQuery,
@@ -110,7 +109,6 @@ class StoreList:
             if callback_data.go == "c":  # the counter button (or back after a batch): recount
                 view["n"] = await self.recount(pool, view)
             await self.show_list(query, state, i18n, pool, view_id, view)
-            await answer(query)
 
         router.callback_query.register(on_menu, MenuCb.filter(F.section == self.menu))
         router.callback_query.register(on_pick_store, PickStoreCb.filter(F.section == self.section))

@@ -555,3 +555,13 @@ async def confirm_auth_notice(
         list(kinds),
         told,
     )
+
+
+async def stores_with_queued_drafts(conn: Conn) -> list[str]:
+    """Active stores of approved owners with reviews still queued for auto-drafting."""
+    rows = await conn.fetch(
+        """SELECT DISTINCT n.store_id FROM new_reviews n JOIN stores s ON s.id = n.store_id
+             JOIN users o ON o.id = s.owner_id AND o.is_approved
+            WHERE n.draft_done_at IS NULL AND s.status = 'active'"""
+    )
+    return [r["store_id"] for r in rows]

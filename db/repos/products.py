@@ -113,3 +113,42 @@ async def page(
         limit,
     )
     return [ProductRow.from_record(r) for r in rows]
+
+
+async def set_work_status(conn: Conn, product_id: str, status: str) -> None:
+    await conn.execute(
+        "UPDATE products SET work_status = $2::work_status_enum WHERE id = $1", product_id, status
+    )
+
+
+async def toggle_active(conn: Conn, product_id: str) -> None:
+    await conn.execute(
+        "UPDATE products SET is_active = NOT COALESCE(is_active, TRUE) WHERE id = $1", product_id
+    )
+
+
+async def work_products(conn: Conn, store_id: str, product_ids: list[str]) -> None:
+    """The products are worked ('active'), as applying the default rules means."""
+    await conn.execute(
+        """UPDATE products SET work_status = 'active'
+            WHERE store_id = $1 AND id = ANY($2::text[]) AND work_status <> 'active'""",
+        store_id,
+        product_ids,
+    )
+
+
+async def stop_work(conn: Conn, store_id: str, product_ids: list[str]) -> int:
+    """How many products stopped being worked."""
+    status = await conn.execute(
+        """UPDATE products SET work_status = 'not_working'
+            WHERE store_id = $1 AND id = ANY($2::text[])""",
+        store_id,
+        product_ids,
+    )
+    return int(status.split()[-1])
+
+
+async def wb_product_ids(conn: Conn, store_id: str) -> set[int]:
+    """WB's article numbers of the store's products."""
+    rows = await conn.fetch("SELECT wb_product_id FROM products WHERE store_id = $1", store_id)
+    return {int(r["wb_product_id"]) for r in rows if r["wb_product_id"].isdigit()}

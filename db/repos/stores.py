@@ -298,3 +298,27 @@ async def refresh_chat_counts(conn: Conn, store_id: str) -> None:
         """,
         store_id,
     )
+
+
+async def seller_holder(conn: Conn, seller: str, store_id: str) -> str | None:
+    """The owner of another store that holds this WB seller account, if any."""
+    owner: str | None = await conn.fetchval(
+        "SELECT owner_id FROM stores WHERE wb_seller_id = $1 AND id <> $2", seller, store_id
+    )
+    return owner
+
+
+async def set_seller(conn: Conn, store_id: str, seller: str) -> None:
+    await conn.execute("UPDATE stores SET wb_seller_id = $2 WHERE id = $1", store_id, seller)
+
+
+async def lock_seller(conn: Conn, store_id: str) -> str | None:
+    """The store's WB seller account, the row locked for the rest of the transaction."""
+    seller: str | None = await conn.fetchval(
+        "SELECT wb_seller_id FROM stores WHERE id = $1 FOR UPDATE", store_id
+    )
+    return seller
+
+
+async def store_exists(conn: Conn, store_id: str) -> bool:
+    return await conn.fetchval("SELECT 1 FROM stores WHERE id = $1", store_id) is not None

@@ -387,3 +387,8 @@ async def use_link_token(conn: Conn, token: str, telegram_id: int, now: datetime
         now,
     )
     return bool(status == "UPDATE 1")
+
+
+async def lock_telegram_account(conn: Conn, lock_key: int, telegram_id: int) -> None:
+    """A transaction-scoped advisory lock on one Telegram account."""
+    await conn.execute("SELECT pg_advisory_xact_lock($1, hashtext($2))", lock_key, str(telegram_id))

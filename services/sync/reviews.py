@@ -26,6 +26,7 @@ from typing import Any
 import msgspec
 
 from db.models import StoreRow
+from db.repos import products as products_repo
 from db.repos import reviews as reviews_repo
 from db.repos import stores as stores_repo
 from services.sync.base import (
@@ -253,13 +254,7 @@ async def sync_reviews(
 
     # Products to split the archive by, should it pass WB's skip cap: those we know now and
     # those met in this run's pages.
-    known_nm = {
-        int(r["wb_product_id"])
-        for r in await pool.fetch(
-            "SELECT wb_product_id FROM products WHERE store_id = $1", store.id
-        )
-        if r["wb_product_id"].isdigit()
-    }
+    known_nm = await products_repo.wb_product_ids(pool, store.id)
 
     lists_done = asyncio.Event()
 

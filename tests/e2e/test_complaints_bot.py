@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 
 import asyncpg
 
+from bot.background import is_busy
 from bot.callbacks import BatchCb, ComplaintCb, ReviewCb
-from bot.routers import complaints as complaints_router
 from db.pool import create_pool
 from db.repos.user_settings import update_user_settings
 from tests.e2e.harness import BotEnv, running_bot
@@ -222,7 +222,7 @@ async def test_a_bot_stopped_mid_batch_ends_the_batch_and_frees_its_leases(
         await user.wait_message("Составляю жалобы")
         await asyncio.sleep(0.3)  # drafts hold their leases, waiting for the LLM
         assert await pool.fetchval("SELECT count(*) FROM ai_leases") > 0
-    assert not complaints_router._batches, "the batch ended with the bot"
+    assert not is_busy(f"batch:{store}"), "the batch ended with the bot"
     assert await pool.fetchval("SELECT count(*) FROM ai_leases") == 0
     assert await pool.fetchval("SELECT count(*) FROM review_complaints") == 0
     assert await pool.fetchval("SELECT count(*) FROM ai_logs") == 0, "cancelled, not failed"

@@ -325,9 +325,13 @@ async def test_manager_sees_the_store_but_cannot_change_it(bot_env: BotEnv) -> N
     assert "👤 Пледы" in listing.labels
     card = await open_card(manager, "Пледы")
     assert "Ваша роль: менеджер" in card.text
+    # No owner buttons; sync, chats and the store's own lists (issue 12: the card leads to them).
     assert card.labels == [
         "🔄 Синхронизировать",
         "💬 Чаты",
+        "⭐ Отзывы",
+        "📝 Жалобы",
+        "📦 Товары",
         "❓ Вопросы",
         "🤖 Автоответы 4–5★",
         "« К магазинам",

@@ -10,6 +10,8 @@ menu-help = ❓ Help
 btn-back = « Back
 btn-menu = « Menu
 btn-next = Next »
+btn-cancel = ✖ Cancel
+prompt-cancel-hint = <i>To cancel: the Cancel button or /cancel.</i>
 btn-prev = « Prev
 help-text = <b>How it works</b>
     1. Add a store: a name and a WB API token (personal, with the "Feedbacks and questions" and "Buyers chat" categories).

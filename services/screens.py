@@ -1,0 +1,77 @@
+"""Screen queries the bot's lists and cards show: review and complaint cards, keyset pages,
+counts, filter choices, store names. The SQL lives in `db/repos/review_pages.py` and
+`db/repos/stores.py`; these are the calls handlers make, so `bot` never imports `db`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+import asyncpg
+
+from db.models import StoreRow
+from db.pool import Conn
+from db.repos import review_pages
+from db.repos import stores as stores_repo
+from db.repos.review_pages import DEFAULT_FILTER, ComplaintCard, ReviewCard, ReviewFilter
+
+Cursor = tuple[datetime, str]
+
+
+async def card(conn: Conn, review_id: str) -> ReviewCard | None:
+    return await review_pages.card(conn, review_id)
+
+
+async def card_page(
+    conn: Conn,
+    store_id: str,
+    f: ReviewFilter = DEFAULT_FILTER,
+    *,
+    after: Cursor | None = None,
+    limit: int = 10,
+) -> list[ReviewCard]:
+    return await review_pages.card_page(conn, store_id, f, after=after, limit=limit)
+
+
+async def count(conn: Conn, store_id: str, f: ReviewFilter = DEFAULT_FILTER) -> int:
+    return await review_pages.count(conn, store_id, f)
+
+
+async def filter_products(conn: Conn, store_id: str, *, limit: int = 8) -> list[asyncpg.Record]:
+    return await review_pages.filter_products(conn, store_id, limit=limit)
+
+
+async def product_label(conn: Conn, product_id: str) -> str | None:
+    return await review_pages.product_label(conn, product_id)
+
+
+async def complaint_card(conn: Conn, complaint_id: str) -> ComplaintCard | None:
+    return await review_pages.complaint_card(conn, complaint_id)
+
+
+async def complaint_page(
+    conn: Conn,
+    store_id: str,
+    statuses: tuple[str, ...],
+    *,
+    after: Cursor | None = None,
+    limit: int = 10,
+) -> list[ComplaintCard]:
+    return await review_pages.complaint_page(conn, store_id, statuses, after=after, limit=limit)
+
+
+async def complaint_count(conn: Conn, store_id: str, statuses: tuple[str, ...]) -> int:
+    return await review_pages.complaint_count(conn, store_id, statuses)
+
+
+async def average_complaint_cost(conn: Conn, store_id: str) -> Decimal | None:
+    return await review_pages.average_complaint_cost(conn, store_id)
+
+
+async def get_store(conn: Conn, store_id: str) -> StoreRow | None:
+    return await stores_repo.get_store(conn, store_id)
+
+
+async def store_name(conn: Conn, store_id: str) -> str:
+    return await stores_repo.store_name(conn, store_id)
