@@ -19,7 +19,6 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 from aiogram_i18n import I18nContext
 
-from bot.routing import Handlers
 from bot.callbacks import (
     ChatAct,
     ChatBoardCb,
@@ -46,6 +45,7 @@ from bot.keyboards.chats import (
 )
 from bot.middlewares.chat_access import ChatAccess
 from bot.render import esc
+from bot.routing import Handlers
 from bot.ui import answer, busy, show
 from bot.views.chats import (
     STATUS_OF,

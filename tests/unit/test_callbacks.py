@@ -36,7 +36,7 @@ SENT_BEFORE: list[tuple[type[CallbackData], str, type[StrEnum], set[str]]] = [
         "st:{}:s1:",
         StoreAction,
         {"open", "add", "sync", "ren", "tok", "pause", "resume", "mgrs", "del", "delok"}
-        | {"inv", "rmm"},
+        | {"inv", "rmm", "chats"},
     ),
     (AdminCb, "adm:{}:u1", AdminAction, {"ok", "no", "lok", "lno"}),
     (ListCb, "ls:v1:{}", ListGo, {"n", "p", "r", "c"}),
