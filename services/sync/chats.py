@@ -22,6 +22,7 @@ from db.models import StoreRow
 from db.pool import Connection
 from db.repos import chats as chats_repo
 from db.repos import stores as stores_repo
+from services import sequences
 from services.sync.base import (
     ROW_ERRORS,
     NewMessage,
@@ -136,6 +137,14 @@ async def _write_events(
     )
     await chats_repo.move_on_buyer_message(
         conn, store.id, [c for c, m in latest_person.items() if m.sender == "client"]
+    )
+    # A seller message with the set's trigger phrase starts a sequence (store setting); before
+    # the Kanban move, so the chat stays in `awaiting_reply`.
+    await sequences.auto_start(
+        conn,
+        store.id,
+        store.owner_id,
+        [(m.chat_id, m.text, m.timestamp) for m in new if m.sender == "seller" and m.text],
     )
     await chats_repo.move_on_seller_message(
         conn, store.id, [c for c, m in latest_person.items() if m.sender == "seller"]
