@@ -292,7 +292,5 @@ class TelegramNotifier:
             "auth_failed": "notice-auth-failed",
             "token_expiring": "notice-token-expiring",
             "sequence_refused": "notice-sequence-refused",
-        }[
-            notice.key
-        ]
+        }[notice.key]
         return await self._send(to, self._t(to.language, key, **args))
