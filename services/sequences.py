@@ -252,9 +252,18 @@ class SequenceService:
 
     # -- the sender job -----------------------------------------------------------------
 
-    async def run_due(self, *, now: datetime) -> RunReport:
-        """Send the due steps once. Claim (committed), call WB without a connection, record."""
+    async def run_due(self, *, now: datetime, max_batches: int = 20) -> RunReport:
+        """Send the due steps once: batch after batch until nothing due is left (so every
+        chat due at the window's opening goes then), each batch claimed and committed, WB
+        called without a connection, the results recorded."""
         report = RunReport()
+        for _ in range(max_batches):
+            claimed = await self._batch(now, report)
+            if claimed < self.config.batch:
+                break
+        return report
+
+    async def _batch(self, now: datetime, report: RunReport) -> int:
         sends: list[tuple[asyncpg.Record, str, str]] = []  # row, attempt id, text
         resolves: list[asyncpg.Record] = []
         refused: list[str] = []
@@ -263,7 +272,7 @@ class SequenceService:
             rows = await repo.claim_work(
                 conn, now, now - self.config.attempt_lease, self.config.batch
             )
-            report.claimed = len(rows)
+            report.claimed += len(rows)
             for r in rows:
                 if r["store_id"] not in stores:
                     store = await stores_repo.get_store(conn, r["store_id"])
@@ -322,7 +331,7 @@ class SequenceService:
         report.refused += len(refused)
         for sequence_id in refused:
             await self._tell_owner(sequence_id, now)
-        return report
+        return len(rows)
 
     def _finish_reason(self, r: asyncpg.Record, step: int) -> str | None:
         total = len(_messages(r["messages"]))
@@ -372,12 +381,14 @@ class SequenceService:
         report.errors.append(f"{type(exc).__name__}: {exc}")
         if exc.outcome_unknown:
             # WB may have taken it: keep the attempt; the next run resolves it from events.
+            retry_at = now + self.config.retry_after
             await repo.keep_unresolved(
                 self.pool,
                 r["id"],
                 attempt,
                 error=str(exc),
-                retry_at=now - self.config.attempt_lease,
+                retry_at=retry_at,
+                resolvable_from=retry_at - self.config.attempt_lease - timedelta(seconds=1),
             )
             report.retried += 1
             return

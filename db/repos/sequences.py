@@ -230,20 +230,28 @@ async def record_failure(
 
 
 async def keep_unresolved(
-    conn: Conn, sequence_id: str, attempt_id: str, *, error: str, retry_at: datetime
+    conn: Conn,
+    sequence_id: str,
+    attempt_id: str,
+    *,
+    error: str,
+    retry_at: datetime,
+    resolvable_from: datetime,
 ) -> None:
-    """WB may have accepted the send: keep the attempt, resolve it from events later."""
+    """WB may have accepted the send: keep the attempt (marked old enough to be resolved from
+    events at `retry_at`), never send it blindly."""
     await conn.execute(
         """
         UPDATE chat_auto_sequences
-           SET last_error = $3, failures = failures + 1, next_send_at = $4,
-               attempt_at = LEAST(attempt_at, $4), updated_at = now()
+           SET last_error = $3, failures = failures + 1, next_send_at = $4, attempt_at = $5,
+               updated_at = now()
          WHERE id = $1 AND attempt_id = $2
         """,
         sequence_id,
         attempt_id,
         error[:500],
         retry_at,
+        resolvable_from,
     )
 
 

@@ -204,6 +204,7 @@ async def test_fourteen_days_three_instances(
     services, closers = await _instances(db_url, wb, redis_url, 3)
     driver = services[0]
     sends_before = len(wb.stats.messages_sent)
+    per_instance = [0, 0, 0]
     try:
         tick = msk(day0, 0, 10)
         end = msk(day0, DAYS, 23)
@@ -255,8 +256,9 @@ async def test_fourteen_days_three_instances(
                         await SequenceService.on_chat_moved(conn, chat_id)
             clock.now = tick
             reports = await asyncio.gather(*(s.run_due(now=tick) for s in services))
-            for rep in reports:
+            for k, rep in enumerate(reports):
                 assert not rep.errors, rep.errors
+                per_instance[k] += rep.sent
             tick += timedelta(hours=1)
     finally:
         await _close(closers)
@@ -310,10 +312,12 @@ async def test_fourteen_days_three_instances(
     print(
         f"\nsequences simulation: chats {CHATS}, days {DAYS}, instances 3, steps sent {total} "
         f"(expected {expected_total}), duplicates {duplicates}, out-of-window {out_of_window}, "
-        f"on a seller day {seller_days}, after a stop {after_stop}, outcomes {dict(statuses)}"
+        f"on a seller day {seller_days}, after a stop {after_stop}, outcomes {dict(statuses)}, "
+        f"sent per instance {per_instance}"
     )
     assert total == expected_total
     assert duplicates == out_of_window == seller_days == after_stop == 0
     assert sum(statuses.values()) == CHATS
+    assert sum(per_instance) == total and min(per_instance) > 0  # all three took work
     assert statuses["stopped/client_replied"] + statuses["stopped/manual"] > 0
     assert statuses["completed/stop_message"] > 0 and statuses["completed/max_reached"] > 0
