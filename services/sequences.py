@@ -258,8 +258,10 @@ class SequenceService:
         called without a connection, the results recorded."""
         report = RunReport()
         for _ in range(max_batches):
+            reopened = report.resolved_not_sent
             claimed = await self._batch(now, report)
-            if claimed < self.config.batch:
+            # A full batch may leave more due; an attempt found not taken by WB goes again now.
+            if claimed < self.config.batch and report.resolved_not_sent == reopened:
                 break
         return report
 

@@ -19,19 +19,14 @@ import pytest
 from redis.asyncio import Redis
 
 from db.pool import create_pool
-from db.repos import chats as chats_repo
-from db.repos import stores as stores_repo
 from db.repos import user_settings as settings_repo
 from services.msk import MSK
 from services.sequences import MessageSet, SequenceService
-from services.sync.base import SyncResult
-from services.sync.chats import chat_upsert, store_events_page
 from services.wb.client import RetryPolicy, WBUrls
 from services.wb.factory import WBClientFactory
 from services.wb.limits import LimitsConfig, RedisRateLimiter
-from services.wb.models import Chat as WBChat
-from services.wb.models import ChatEvent as WBChatEvent
 from tests.fakes.wb import EmulatorConfig, WBEmulator, generate_shop
+from tests.support.sequences import Clock, deliver, load_chats, msk
 from tests.support.stores import make_store, make_user
 
 SCALE = 200.0
@@ -41,19 +36,6 @@ SET1 = [f"Здравствуйте! Сообщение {i + 1} из набора
 SET2 = [f"Добрый день! Сообщение {i + 1} из набора 2" for i in range(6)]
 STOP1 = "Больше не беспокоим. Хорошего дня!"
 TRIGGER = "напомним о себе"
-
-
-class Clock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
-def msk(day0: datetime, day: int, hh: int, mm: int = 0) -> datetime:
-    d = day0.astimezone(MSK).date() + timedelta(days=day)
-    return datetime.combine(d, time(hh, mm), MSK).astimezone(UTC)
 
 
 @dataclass
@@ -126,25 +108,6 @@ async def _close(closers: list[object]) -> None:
             await c.close()  # type: ignore[attr-defined]
 
 
-async def _load_chats(pool: asyncpg.Pool, wb: WBEmulator, store_id: str) -> list[str]:
-    """The store's chats and their history, stored by the sync's own code."""
-    store = await stores_repo.get_store(pool, store_id)
-    assert store is not None
-    rows = [chat_upsert(WBChat.model_validate(c.to_json())) for c in wb.state.chats.values()]
-    await chats_repo.upsert_chats(pool, store_id, store.owner_id, rows)
-    events = [WBChatEvent.model_validate(e.to_json()) for e in wb.state.events]
-    await store_events_page(pool, store, events, None, SyncResult(store_id, "chats"))
-    return sorted(wb.state.chats)
-
-
-async def _deliver(pool: asyncpg.Pool, store_id: str, event: object) -> None:
-    """A new WB event reaches the database as the chat sync stores it."""
-    store = await stores_repo.get_store(pool, store_id)
-    assert store is not None
-    model = WBChatEvent.model_validate(event.to_json())  # type: ignore[attr-defined]
-    await store_events_page(pool, store, [model], None, SyncResult(store_id, "chats"))
-
-
 async def test_fourteen_days_three_instances(
     pool: asyncpg.Pool, db_url: str, wb: WBEmulator, redis_url: str
 ) -> None:
@@ -164,7 +127,7 @@ async def test_fourteen_days_three_instances(
         no_reply_trigger_phrase=TRIGGER,
         no_reply_messages2=SET2,
     )
-    chat_ids = await _load_chats(pool, wb, store_id)
+    chat_ids = await load_chats(pool, wb, store_id)
     assert len(chat_ids) == CHATS
     await pool.execute("UPDATE chats SET status = 'in_progress' WHERE store_id = $1", store_id)
 
@@ -231,7 +194,7 @@ async def test_fourteen_days_three_instances(
                             no_reply_trigger_phrase=None,
                             no_reply_trigger_phrase2=TRIGGER,
                         )
-                    await _deliver(pool, store_id, ev)
+                    await deliver(pool, store_id, ev)
                     await settings_repo.update_user_settings(
                         pool, owner, no_reply_trigger_phrase=TRIGGER, no_reply_trigger_phrase2=None
                     )
@@ -242,12 +205,12 @@ async def test_fourteen_days_three_instances(
                         at_ms=int(at.timestamp() * 1000),
                         source="seller-portal",
                     )
-                    await _deliver(pool, store_id, ev)
+                    await deliver(pool, store_id, ev)
                 elif kind == "client_replied":
                     ev = wb.state.client_message(
                         chat_id, "Спасибо, всё хорошо", at_ms=int(at.timestamp() * 1000)
                     )
-                    await _deliver(pool, store_id, ev)
+                    await deliver(pool, store_id, ev)
                 else:  # manual move out of awaiting_reply, as the chats service does it
                     async with pool.acquire() as conn, conn.transaction():
                         await conn.execute(
