@@ -15,6 +15,8 @@ from services.ai.client import AIClient, AIConfig
 from services.ai.pricing import Pricing
 from services.ai.tasks import AITasks
 from services.complaints import ComplaintService
+from services.message_sets import MessageSetService
+from services.sequences import SequenceService
 from services.settings import Settings
 from services.sync.base import SyncOptions
 from services.sync.service import SyncService
@@ -30,6 +32,8 @@ class AppServices:
     ai_client: AIClient
     ai: AITasks
     complaints: ComplaintService
+    sequences: SequenceService
+    message_sets: MessageSetService
     redis: Any | None = None
 
     def workflow_data(self) -> dict[str, Any]:
@@ -40,6 +44,8 @@ class AppServices:
             "sync": self.sync,
             "ai": self.ai,
             "complaints": self.complaints,
+            "sequences": self.sequences,
+            "message_sets": self.message_sets,
             "services": self,
         }
 
@@ -74,5 +80,7 @@ def build_services(
         ai_client=ai_client,
         ai=ai,
         complaints=ComplaintService(pool, ai),
+        sequences=SequenceService(pool, wb),
+        message_sets=MessageSetService(pool),
         redis=redis,
     )

@@ -28,6 +28,7 @@ from db.repos import alerts as alerts_repo
 from db.repos import sequences as repo
 from db.repos import stores as stores_repo
 from db.repos import user_settings as settings_repo
+from services import members
 from services.msk import MSK
 from services.notifier import Notice, Notifier, Recipient
 from services.wb.errors import WBAuthError, WBError, WBRateLimited
@@ -207,9 +208,7 @@ class SequenceService:
         """Start by hand from a chat (the caller has checked the person may act on its store):
         the set given, else the one for the linked review's stars, else set 1. The first step
         goes tomorrow in the window; the chat goes to `awaiting_reply`."""
-        chat = await self.pool.fetchrow(
-            "SELECT id, owner_id, status, reply_sign FROM chats WHERE id = $1", chat_id
-        )
+        chat = await repo.chat_for_start(self.pool, chat_id)
         if chat is None:
             raise SequenceStartError(StartError.NO_CHAT)
         if not chat["reply_sign"]:
@@ -234,6 +233,21 @@ class SequenceService:
         if sequence_id is None:
             raise SequenceStartError(StartError.ALREADY_RUNNING)
         return sequence_id
+
+    async def set_auto_start(self, user_id: str, store_id: str, enabled: bool) -> bool:
+        """The store card's toggle; only the store's owner may change it."""
+        async with self.pool.acquire() as conn:
+            if await members.store_role(conn, user_id, store_id) != "owner":
+                return False
+            return await repo.set_auto_start(conn, store_id, enabled)
+
+    async def may_act(self, user_id: str, chat_id: str) -> bool:
+        """The person may start or stop follow-ups in this chat (owner or manager)."""
+        chat = await repo.chat_for_start(self.pool, chat_id)
+        if chat is None:
+            return False
+        async with self.pool.acquire() as conn:
+            return await members.store_role(conn, user_id, chat["store_id"]) is not None
 
     async def stop(self, chat_id: str, reason: StopReason = StopReason.MANUAL) -> bool:
         """Stop from the card (or any caller); False when nothing was running."""

@@ -10,6 +10,7 @@ from aiogram_i18n import I18nContext
 
 from bot.callbacks import MenuCb, StoreCb
 from bot.keyboards.menu import back_to_menu
+from bot.keyboards.sequences import auto_start_button
 from db.models import StoreRow
 from services.members import Role
 
@@ -71,7 +72,8 @@ def store_card(i18n: I18nContext, store: StoreRow, role: Role) -> InlineKeyboard
         kb.button(
             text=i18n.get("stores-btn-delete"), callback_data=StoreCb(action="del", store_id=sid)
         )
-        sizes += [2, 2, 1]
+        kb.add(auto_start_button(i18n, sid, bool(store.is_auto_no_reply_enabled)))
+        sizes += [2, 2, 1, 1]
     kb.button(text=i18n.get("stores-btn-list"), callback_data=MenuCb(section="stores"))
     sizes.append(1)
     kb.adjust(*sizes)

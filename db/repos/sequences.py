@@ -352,3 +352,19 @@ async def claim_due(conn: Connection, now: datetime, limit: int = 50) -> list[as
         now,
         limit,
     )
+
+
+async def chat_for_start(conn: Conn, chat_id: str) -> asyncpg.Record | None:
+    return await conn.fetchrow(
+        "SELECT id, store_id, owner_id, status, reply_sign FROM chats WHERE id = $1", chat_id
+    )
+
+
+async def set_auto_start(conn: Conn, store_id: str, enabled: bool) -> bool:
+    """`stores.is_auto_no_reply_enabled`: the trigger phrase starts sequences in this store."""
+    status = await conn.execute(
+        "UPDATE stores SET is_auto_no_reply_enabled = $2, updated_at = now() WHERE id = $1",
+        store_id,
+        enabled,
+    )
+    return status != "UPDATE 0"
