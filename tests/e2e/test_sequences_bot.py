@@ -56,6 +56,7 @@ async def test_message_set_then_a_sequence_runs_and_stops(bot_env: BotEnv) -> No
         "WHERE id = $1",
         reg.user.id,
     )
+    assert row is not None
     assert json.loads(row["m"]) == [FIRST, SECOND] and row["s"] == STOP
 
     # The store card: auto follow-ups on.
@@ -66,7 +67,7 @@ async def test_message_set_then_a_sequence_runs_and_stops(bot_env: BotEnv) -> No
     await seller.press("Лавка")
     await seller.wait_message("Синхронизация")
     await seller.press("🔁 Автосерии: выкл")
-    assert "включены" in (await seller.wait_answer()).text
+    assert "включены" in ((await seller.wait_answer()).text or "")
     assert await pool.fetchval(
         "SELECT is_auto_no_reply_enabled FROM stores WHERE id = $1", store_id
     )
@@ -94,6 +95,7 @@ async def test_message_set_then_a_sequence_runs_and_stops(bot_env: BotEnv) -> No
     reply = wb.state.client_message(chats[0], "Всё хорошо", at_ms=int(clock.now.timestamp() * 1000))
     await deliver(pool, store_id, reply)
     seq = await pool.fetchrow("SELECT status, stop_reason FROM chat_auto_sequences")
+    assert seq is not None
     assert (seq["status"], seq["stop_reason"]) == ("stopped", "client_replied")
     clock.now = msk(DAY0, 2, 10)
     await sequences.run_due(now=clock.now)
