@@ -33,6 +33,7 @@ from services.alerts import AlertService, DispatchReport
 from services.complaints import ComplaintError, ComplaintService
 from services.msk import MSK
 from services.reminders import ReminderReport, ReminderService
+from services.sequences import RunReport, SequenceService
 from services.settings import Settings
 from services.sync.base import ALREADY_RUNNING, KINDS, PARKED_BY_WB, SyncKind, SyncResult
 from services.sync.service import SyncService
@@ -96,8 +97,10 @@ class Jobs:
         config: JobConfig | None = None,
         *,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        sequences: SequenceService | None = None,
     ) -> None:
         self.pool = pool
+        self.sequences = sequences
         self.sync = sync
         self.complaints = complaints
         self.alerts = alerts
@@ -272,6 +275,12 @@ class Jobs:
 
     async def deliver_alerts(self, *, now: datetime) -> DispatchReport:
         return await self.alerts.dispatch(now=now)
+
+    async def send_followups(self, *, now: datetime) -> RunReport | None:
+        """Due follow-up steps, once each, whichever instance runs it (services/sequences.py)."""
+        if self.sequences is None:
+            return None
+        return await self.sequences.run_due(now=now)
 
     async def token_reminders(self, *, now: datetime) -> ReminderReport:
         return await self.reminders.token_expiry(now=now)
