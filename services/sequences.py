@@ -68,7 +68,6 @@ class StartError(StrEnum):
     NO_MESSAGES = "no_messages"
     ALREADY_RUNNING = "already_running"
     NO_REPLY_SIGN = "no_reply_sign"
-    CHAT_CLOSED = "chat_closed"
 
 
 class SequenceStartError(Exception):

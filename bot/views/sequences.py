@@ -6,7 +6,7 @@ from aiogram_i18n import I18nContext
 
 from bot.render import clip, esc
 from services.message_sets import MessageSetError, SetError, SetView
-from services.sequences import Plan
+from services.sequences import Plan, SequenceStartError
 
 PREVIEW = 120
 
@@ -59,3 +59,8 @@ def schedule_text(i18n: I18nContext, plan: Plan) -> str:
     if plan.with_stop_message:
         text += " " + i18n.get("seq-schedule-stop")
     return text
+
+
+def start_error_text(i18n: I18nContext, exc: SequenceStartError) -> str:
+    """For the chat card's "Start follow-ups" (the chats feature)."""
+    return i18n.get(f"seq-start-err-{exc.code.value}")

@@ -11,7 +11,13 @@ from aiogram_i18n import I18nContext
 from bot.i18n import create_core
 from bot.views import sequences as views
 from services.message_sets import MessageSetError, MessageSetService, SetError
-from services.sequences import MessageSet, Plan, SequenceService
+from services.sequences import (
+    MessageSet,
+    Plan,
+    SequenceService,
+    SequenceStartError,
+    StartError,
+)
 
 
 class _I18n:
@@ -31,6 +37,8 @@ def test_every_error_code_has_a_text(lang: str) -> None:
     for code in SetError:
         exc = MessageSetError(code, ["asks_to_delete"] if code is SetError.GUARD else None)
         assert views.error_text(i18n, exc).strip()
+    for start in StartError:
+        assert views.start_error_text(i18n, SequenceStartError(start)).strip()
 
 
 def test_schedule_line() -> None:

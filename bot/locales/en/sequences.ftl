@@ -38,3 +38,7 @@ seq-auto-changed = Auto follow-ups { $state ->
 seq-not-allowed = Only the store's owner can change this.
 seq-schedule = 1 message a day from tomorrow { $start }-{ $end } MSK, up to { $steps }.
 seq-schedule-stop = Then the stop message.
+seq-start-err-no_chat = This chat is gone.
+seq-start-err-no_messages = The set has no messages yet: add them in Settings → Follow-up messages.
+seq-start-err-already_running = Follow-ups are already running in this chat.
+seq-start-err-no_reply_sign = WB has not given this chat a reply sign yet: follow-ups cannot be sent until the next sync.

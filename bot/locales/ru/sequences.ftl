@@ -38,3 +38,7 @@ seq-auto-changed = Автосерии { $state ->
 seq-not-allowed = Это может изменить только владелец магазина.
 seq-schedule = 1 сообщение в день с завтрашнего дня, { $start }-{ $end } МСК, до { $steps }.
 seq-schedule-stop = Затем стоп-сообщение.
+seq-start-err-no_chat = Этого чата больше нет.
+seq-start-err-no_messages = В наборе ещё нет сообщений: добавьте их в Настройки → Серии сообщений.
+seq-start-err-already_running = В этом чате серия уже идёт.
+seq-start-err-no_reply_sign = WB ещё не дал этому чату подпись для ответа: серия не может начаться до следующей синхронизации.
