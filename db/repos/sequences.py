@@ -100,7 +100,8 @@ async def claim_work(
     """Lock due sequences for this transaction, with what the sender needs to decide.
 
     A sequence whose attempt is younger than the lease is in flight in another process and is
-    left alone; an older attempt has lost its result and must be resolved first.
+    left alone; an older attempt has lost its result and must be resolved first (also when
+    the sequence stopped meanwhile, so the chat's sent list stays true).
     `seller_last` is the chat's latest seller message the sync has stored."""
     return await conn.fetch(
         """
@@ -109,8 +110,11 @@ async def claim_work(
                  WHERE m.chat_id = s.chat_id AND m.sender = 'seller') AS seller_last
           FROM chat_auto_sequences s JOIN chats c ON c.id = s.chat_id
           JOIN stores st ON st.id = s.store_id
-         WHERE s.status = 'active' AND s.next_send_at <= $1 AND st.status = 'active'
-           AND (s.attempt_id IS NULL OR s.attempt_at < $2)
+         WHERE st.status = 'active'
+           AND ((s.status = 'active' AND s.next_send_at <= $1
+                 AND (s.attempt_id IS NULL OR s.attempt_at < $2))
+                -- stopped while a send was in flight: its result is still to be found
+                OR (s.status <> 'active' AND s.attempt_id IS NOT NULL AND s.attempt_at < $2))
          ORDER BY s.next_send_at
          LIMIT $3
            FOR UPDATE OF s SKIP LOCKED

@@ -233,3 +233,44 @@ async def test_trigger_phrase_starts_and_buyer_reply_stops(
     clock.now = msk(DAY0, 2, 10)
     await service.run_due(now=clock.now)
     assert sent_texts(wb, chats[0]) == [SET1[0]]
+
+
+class _Crash(Exception):
+    pass
+
+
+def _crash() -> None:
+    raise _Crash("died after WB took the message")
+
+
+async def test_lost_result_of_a_stopped_sequence_is_still_recorded(
+    pool: asyncpg.Pool,
+    wb: WBEmulator,
+    factory: WBClientFactory,
+    setup: tuple[str, str, list[str]],
+    clock: Clock,
+) -> None:
+    _owner, store_id, chats = setup
+    await SequenceService(pool, factory).start(chats[1], now=clock.now, set_no=MessageSet.FIRST)
+    clock.now = msk(DAY0, 1, 10)
+    with pytest.raises(_Crash):
+        await SequenceService(pool, factory, crash_after_send=_crash).run_due(now=clock.now)
+    reply = wb.state.client_message(chats[1], "Не пишите", at_ms=int(clock.now.timestamp() * 1000))
+    await deliver(pool, store_id, reply)
+    service = SequenceService(pool, factory)
+    clock.now += timedelta(minutes=5)
+    report = await service.run_due(now=clock.now)
+    assert report.resolved_sent == 1 and sent_texts(wb, chats[1]) == [SET1[0]]
+    row = await seq(pool, chats[1])
+    assert (row["status"], row["stop_reason"], row["attempt_id"]) == (
+        "stopped",
+        "client_replied",
+        None,
+    )
+    sent = await pool.fetchval(
+        "SELECT sent_no_reply_messages::text FROM chats WHERE id = $1", chats[1]
+    )
+    assert json.loads(sent) == [SET1[0]]
+    clock.now = msk(DAY0, 2, 10)
+    assert (await service.run_due(now=clock.now)).claimed == 0
+    assert sent_texts(wb, chats[1]) == [SET1[0]]
