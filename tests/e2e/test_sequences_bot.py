@@ -47,6 +47,18 @@ async def test_message_set_then_a_sequence_runs_and_stops(bot_env: BotEnv) -> No
     assert "⬆️ 2" in screen.labels
     await seller.press("⬆️ 2")
     await seller.wait_answer()
+    await seller.press("✏️ 2")
+    await seller.wait_message("Пришлите текст сообщения 2")
+    await seller.send(SECOND)  # edited in place (same text is fine)
+    await seller.wait_message("Сохранено")
+    await seller.wait_message("Набор 1")
+    await seller.press("➕ Добавить сообщение")
+    await seller.wait_message("Пришлите текст сообщения 3")
+    await seller.send("Здравствуйте! Это лишнее сообщение. Его удалим.")
+    await seller.wait_message("Сохранено")
+    await seller.wait_message("3.")
+    await seller.press("🗑 3")
+    assert (await seller.wait_answer()).text == "Удалено"
     await seller.press("Стоп-сообщение")
     await seller.wait_message("Пришлите стоп-сообщение")
     await seller.send(STOP)

@@ -293,8 +293,10 @@ async def test_fourteen_days_three_instances(
         f"\nsequences simulation ({'faulty' if faulty else 'clean'}): chats {CHATS}, days {DAYS}, instances 3, steps sent {total} "
         f"(expected {expected_total}), duplicates {duplicates}, out-of-window {out_of_window}, "
         f"on a seller day {seller_days}, after a stop {after_stop}, outcomes {dict(statuses)}, "
-        f"sent per instance {per_instance}, WB errors met {errors}"
+        f"sent per instance {per_instance}, WB errors met {errors}, "
+        f"WB 429s {wb.stats.throttled['chat']}"
     )
+    assert wb.stats.throttled["chat"] == 0  # the shared limiter kept three instances in WB's budget
     if faulty:
         assert errors > 0 and total >= expected_total * 0.9
     else:
