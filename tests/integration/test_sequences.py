@@ -214,6 +214,9 @@ async def test_trigger_phrase_starts_and_buyer_reply_stops(
     await deliver(pool, store_id, ev)
     assert await pool.fetchval("SELECT count(*) FROM chat_auto_sequences") == 0  # toggle off
     await pool.execute("UPDATE stores SET is_auto_no_reply_enabled = TRUE WHERE id = $1", store_id)
+    old = wb.state.seller_message(chats[0], "Напомним!", at_ms=at, source="portal")
+    await deliver(pool, store_id, old, backfill=True)  # the first sync: history only
+    assert await pool.fetchval("SELECT count(*) FROM chat_auto_sequences") == 0
     ev = wb.state.seller_message(chats[0], "Мы напомним о себе", at_ms=at + 1, source="portal")
     await deliver(pool, store_id, ev)
     row = await seq(pool, chats[0])

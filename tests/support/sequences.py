@@ -44,12 +44,13 @@ async def load_chats(pool: asyncpg.Pool, wb: WBEmulator, store_id: str) -> list[
     return sorted(wb.state.chats)
 
 
-async def deliver(pool: asyncpg.Pool, store_id: str, event: Any) -> None:
+async def deliver(pool: asyncpg.Pool, store_id: str, event: Any, *, backfill: bool = False) -> None:
     """A new WB event reaches the database as the chat sync stores it."""
     store = await stores_repo.get_store(pool, store_id)
     assert store is not None
     model = WBChatEvent.model_validate(event.to_json())
-    await store_events_page(pool, store, [model], None, SyncResult(store_id, "chats"))
+    result = SyncResult(store_id, "chats", backfill=backfill)
+    await store_events_page(pool, store, [model], None, result)
 
 
 @dataclass
