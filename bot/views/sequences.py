@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiogram_i18n import I18nContext
 
 from bot.render import clip, esc
+from services.ai.guard import describe_problems
 from services.message_sets import MessageSetError, SetError, SetView
 from services.sequences import Plan, SequenceStartError
 
@@ -47,8 +48,6 @@ def set_text(i18n: I18nContext, view: SetView) -> str:
 
 def error_text(i18n: I18nContext, exc: MessageSetError) -> str:
     if exc.code is SetError.GUARD:
-        from services.ai.guard import describe_problems
-
         return i18n.get("seq-err-guard", problems=esc("; ".join(describe_problems(exc.problems))))
     return i18n.get(f"seq-err-{exc.code.value}")
 
