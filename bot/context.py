@@ -21,6 +21,8 @@ from services.chats.tagger import ChatTagger
 from services.complaints import ComplaintService
 from services.questions import QuestionService
 from services.reviews import ReviewService
+from services.message_sets import MessageSetService
+from services.sequences import SequenceService
 from services.settings import Settings
 from services.sync.base import SyncOptions
 from services.sync.service import SyncService
@@ -41,6 +43,8 @@ class AppServices:
     chats: ChatService
     chat_tagger: ChatTagger
     reviews: ReviewService
+    sequences: SequenceService
+    message_sets: MessageSetService
     redis: Any | None = None
 
     def workflow_data(self) -> dict[str, Any]:
@@ -55,6 +59,8 @@ class AppServices:
             "autoreplies": self.autoreplies,
             "chats": self.chats,
             "reviews": self.reviews,
+            "sequences": self.sequences,
+            "message_sets": self.message_sets,
             "services": self,
         }
 
@@ -95,5 +101,7 @@ def build_services(
         chats=ChatService(pool, ai, wb),
         chat_tagger=ChatTagger(pool, ai),
         reviews=reviews,
+        sequences=SequenceService(pool, wb),
+        message_sets=MessageSetService(pool),
         redis=redis,
     )

@@ -318,9 +318,11 @@ class TelegramNotifier:
 
     async def notice(self, to: Recipient, notice: Notice) -> Delivery:
         args = {k: clip(v, 500) if isinstance(v, str) else v for k, v in notice.args.items()}
-        key = {"auth_failed": "notice-auth-failed", "token_expiring": "notice-token-expiring"}[
-            notice.key
-        ]
+        key = {
+            "auth_failed": "notice-auth-failed",
+            "token_expiring": "notice-token-expiring",
+            "sequence_refused": "notice-sequence-refused",
+        }[notice.key]
         return await self._send(to, self._t(to.language, key, **args))
 
     async def chat_alert(self, to: Recipient, alert: ChatAlert) -> Delivery:

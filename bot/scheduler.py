@@ -33,6 +33,7 @@ from services.chats.alerts import ChatAlertService
 from services.jobs import JobConfig, Jobs
 from services.questions import QuestionAlerts
 from services.reminders import ReminderService
+from services.sequences import SequenceService
 from services.settings import Settings
 from services.sync.base import KINDS
 from services.wb.limits import LimitsConfig, RedisRateLimiter
@@ -43,6 +44,7 @@ TICK_SECONDS = 60
 ALERTS_SECONDS = 30
 AUTO_DRAFT_SECONDS = 120
 REMINDERS_SECONDS = 3600
+FOLLOWUPS_SECONDS = 60
 MISFIRE_GRACE_SECONDS = 120
 
 Clock = Callable[[], datetime]
@@ -85,6 +87,7 @@ def build_jobs(services: AppServices, bot: Bot, lifecycle: Lifecycle | None = No
         AlertService(services.pool, notifier, stopping=stopping),
         ReminderService(services.pool, notifier),
         JobConfig.from_settings(services.settings),
+        sequences=SequenceService(services.pool, services.wb, notifier),
     )
     jobs.chat_tagger = services.chat_tagger
     jobs.chat_alerts = ChatAlertService(services.pool, notifier)
@@ -153,6 +156,13 @@ def create_scheduler(
         _runner("auto-draft", jobs.auto_draft_all, clock, lifecycle),
         IntervalTrigger(seconds=AUTO_DRAFT_SECONDS, timezone=tz),
         id="auto-draft",
+        replace_existing=True,
+    )
+    scheduler.add_job(
+        _runner("followups", jobs.send_followups, clock, lifecycle),
+        IntervalTrigger(seconds=FOLLOWUPS_SECONDS, timezone=tz),
+        id="followups",
+        next_run_time=soon + timedelta(seconds=15),
         replace_existing=True,
     )
     scheduler.add_job(

@@ -35,6 +35,7 @@ from services.chats.tagger import ChatTagger
 from services.complaints import ComplaintError, ComplaintService
 from services.msk import MSK
 from services.reminders import ReminderReport, ReminderService
+from services.sequences import RunReport, SequenceService
 from services.settings import Settings
 from services.sync.base import ALREADY_RUNNING, KINDS, PARKED_BY_WB, SyncKind, SyncResult
 from services.sync.service import SyncService
@@ -98,8 +99,10 @@ class Jobs:
         config: JobConfig | None = None,
         *,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        sequences: SequenceService | None = None,
     ) -> None:
         self.pool = pool
+        self.sequences = sequences
         self.sync = sync
         self.complaints = complaints
         self.alerts = alerts
@@ -285,6 +288,12 @@ class Jobs:
         if self.chat_alerts is not None:
             await self.chat_alerts.sweep(now=now)
         return report
+
+    async def send_followups(self, *, now: datetime) -> RunReport | None:
+        """Due follow-up steps, once each, whichever instance runs it (services/sequences.py)."""
+        if self.sequences is None:
+            return None
+        return await self.sequences.run_due(now=now)
 
     async def token_reminders(self, *, now: datetime) -> ReminderReport:
         return await self.reminders.token_expiry(now=now)

@@ -52,7 +52,7 @@ class ReviewCard:
 class Notice:
     """A one-off message: `key` names the text, `args` fill it (plain values, not escaped)."""
 
-    key: Literal["auth_failed", "token_expiring"]
+    key: Literal["auth_failed", "token_expiring", "sequence_refused"]
     args: dict[str, str | int] = field(default_factory=dict)
 
 

@@ -10,6 +10,7 @@ from aiogram_i18n import I18nContext
 
 from bot.callbacks import AdminAction, AdminCb, ListCb, ListGo, SettingsCb
 from bot.keyboards.menu import back_to_menu
+from bot.keyboards.sequences import home_button
 from services.emails import shown
 from services.preferences import LANGUAGES, QUIET_PRESETS, Preferences
 from services.records import UserStatus
@@ -106,5 +107,12 @@ def settings_keyboard(i18n: I18nContext, prefs: Preferences, language: str) -> I
         )
     ]
     return InlineKeyboardMarkup(
-        inline_keyboard=[lang_row, stars_row, quiet_row, off_row, [back_to_menu(i18n)]]
+        inline_keyboard=[
+            lang_row,
+            stars_row,
+            quiet_row,
+            off_row,
+            [home_button(i18n)],
+            [back_to_menu(i18n)],
+        ]
     )

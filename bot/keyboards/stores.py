@@ -12,6 +12,7 @@ from bot.callbacks import MenuCb, PickStoreCb, StoreAction, StoreCb
 from bot.keyboards.autoreplies import AutoAction, AutoCb
 from bot.keyboards.menu import back_to_menu
 from bot.keyboards.questions import QListAction, QListCb
+from bot.keyboards.sequences import auto_start_button
 from services.members import Role
 from services.records import StoreRow
 
@@ -73,7 +74,8 @@ def store_card(i18n: I18nContext, store: StoreRow, role: Role) -> InlineKeyboard
             act("stores-btn-resume", StoreAction.RESUME)
         act("stores-btn-managers", StoreAction.MANAGERS)
         act("stores-btn-delete", StoreAction.DELETE)
-        sizes += [2, 2, 1]
+        kb.add(auto_start_button(i18n, sid, bool(store.is_auto_no_reply_enabled)))
+        sizes += [2, 2, 1, 1]
     kb.button(
         text=i18n.get("menu-questions"),
         callback_data=QListCb(action=QListAction.OPEN, store_id=sid),

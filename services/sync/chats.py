@@ -22,6 +22,7 @@ from db.models import StoreRow
 from db.pool import Connection
 from db.repos import chats as chats_repo
 from db.repos import stores as stores_repo
+from services import sequences
 from services.sync.base import (
     ROW_ERRORS,
     NewMessage,
@@ -85,7 +86,7 @@ async def store_events_page(
 
     async def write(part: Sequence[ChatEvent], cursor: int | None = None) -> list[NewMessage]:
         async with pool.acquire() as conn, conn.transaction():
-            new = await _write_events(conn, store, part)
+            new = await _write_events(conn, store, part, start_followups=not result.backfill)
             if cursor:
                 await stores_repo.set_chat_cursor(conn, store.id, str(cursor))
         return new
@@ -101,7 +102,7 @@ async def store_events_page(
 
 
 async def _write_events(
-    conn: Connection, store: StoreRow, events: Sequence[ChatEvent]
+    conn: Connection, store: StoreRow, events: Sequence[ChatEvent], *, start_followups: bool
 ) -> list[NewMessage]:
     seen: dict[str, chats_repo.EventChat] = {}
     for ev in events:
@@ -137,6 +138,16 @@ async def _write_events(
     await chats_repo.move_on_buyer_message(
         conn, store.id, [c for c, m in latest_person.items() if m.sender == "client"]
     )
+    # A seller message with the set's trigger phrase starts a sequence (store setting); before
+    # the Kanban move, so the chat stays in `awaiting_reply`. A backfill (the first sync)
+    # only fills history: old messages start nothing.
+    if start_followups:
+        await sequences.auto_start(
+            conn,
+            store.id,
+            store.owner_id,
+            [(m.chat_id, m.text, m.timestamp) for m in new if m.sender == "seller" and m.text],
+        )
     await chats_repo.move_on_seller_message(
         conn, store.id, [c for c, m in latest_person.items() if m.sender == "seller"]
     )

@@ -318,6 +318,7 @@ async def test_scheduler_wiring(world: World) -> None:
         "alerts",
         "auto-draft",
         "token-reminders",
+        "followups",
     }
     assert str(scheduler.timezone) == "Asia/Yekaterinburg"
     for job in scheduler.get_jobs():

@@ -22,3 +22,4 @@ alert-digest-drafted = 📝 complaint draft ready
 alert-digest-more = …and { $count } more
 notice-auth-failed = ⚠️ <b>{ $store }</b>: WB refused the API token ({ $kinds }). Sync is stopped until you replace the token on the store card.
 notice-token-expiring = ⏳ <b>{ $store }</b>: the WB API token expires in { $days } days ({ $date }). Create a new token in the WB portal and replace it on the store card.
+notice-sequence-refused = ✋ <b>{ $store }</b>: WB refused a follow-up message to { $client } ({ $reason }). The follow-ups of that chat are stopped.

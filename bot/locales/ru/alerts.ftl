@@ -23,3 +23,4 @@ alert-digest-drafted = 📝 черновик жалобы готов
 alert-digest-more = …и ещё { $count }
 notice-auth-failed = ⚠️ <b>{ $store }</b>: WB отклонил токен API ({ $kinds }). Синхронизация остановлена, пока вы не замените токен в карточке магазина.
 notice-token-expiring = ⏳ <b>{ $store }</b>: токен WB API истекает через { $days } дн. ({ $date }). Создайте новый токен на портале WB и замените его в карточке магазина.
+notice-sequence-refused = ✋ <b>{ $store }</b>: WB отклонил сообщение серии покупателю { $client } ({ $reason }). Серия в этом чате остановлена.

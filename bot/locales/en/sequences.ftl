@@ -1,0 +1,44 @@
+seq-btn-sets = 🔁 Follow-up messages
+seq-btn-set1 = Set 1 (1-3★)
+seq-btn-set2 = Set 2 (4★)
+seq-btn-settings = « Settings
+seq-btn-add = ➕ Add a message
+seq-btn-trigger = Trigger phrase
+seq-btn-stop = Stop message
+seq-btn-back = « Sets
+seq-btn-cancel = Cancel
+seq-btn-auto-on = 🔁 Auto follow-ups: on
+seq-btn-auto-off = 🔁 Auto follow-ups: off
+seq-title = <b>Follow-up messages</b>
+seq-about = When a buyer stops answering, the bot sends one message a day from a set, 10:00-17:00 MSK, and stops as soon as the buyer writes.
+seq-set1-summary = Set 1 (reviews 1-3★): { $count } messages, trigger: { $trigger }, stop message: { $stop }
+seq-set2-summary = Set 2 (reviews 4★): { $count } messages, trigger: { $trigger }, stop message: { $stop }
+seq-set1-title = <b>Set 1</b> (reviews 1-3★)
+seq-set2-title = <b>Set 2</b> (reviews 4★)
+seq-none = not set
+seq-yes = yes
+seq-no = no
+seq-empty = No messages yet.
+seq-trigger = Trigger phrase: { $trigger }
+seq-stop = Stop message: { $stop }
+seq-ask-message = Send the text of message { $number } (up to 1000 characters). /cancel to cancel.
+seq-ask-trigger = Send the trigger phrase: when you write it in a chat of a store with auto follow-ups on, the set starts. Send "-" to clear it. /cancel to cancel.
+seq-ask-stop = Send the stop message, sent after the last one (up to 1000 characters). Send "-" to clear it. /cancel to cancel.
+seq-saved = Saved
+seq-deleted = Deleted
+seq-err-empty = The text is empty. Send it again or /cancel.
+seq-err-too_long = The text is too long. Send a shorter one or /cancel.
+seq-err-too_many = A set holds at most 14 messages.
+seq-err-no_such = That message is gone: the list has changed.
+seq-err-guard = This text cannot be sent to a buyer: { $problems }. Send another one or /cancel.
+seq-auto-changed = Auto follow-ups { $state ->
+    [on] on
+   *[off] off
+}
+seq-not-allowed = Only the store's owner can change this.
+seq-schedule = 1 message a day from tomorrow { $start }-{ $end } MSK, up to { $steps }.
+seq-schedule-stop = Then the stop message.
+seq-start-err-no_chat = This chat is gone.
+seq-start-err-no_messages = The set has no messages yet: add them in Settings → Follow-up messages.
+seq-start-err-already_running = Follow-ups are already running in this chat.
+seq-start-err-no_reply_sign = WB has not given this chat a reply sign yet: follow-ups cannot be sent until the next sync.
