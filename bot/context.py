@@ -19,9 +19,9 @@ from services.autoreplies import AutoReplyService
 from services.chats.service import ChatService
 from services.chats.tagger import ChatTagger
 from services.complaints import ComplaintService
+from services.message_sets import MessageSetService
 from services.questions import QuestionService
 from services.reviews import ReviewService
-from services.message_sets import MessageSetService
 from services.sequences import SequenceService
 from services.settings import Settings
 from services.sync.base import SyncOptions
