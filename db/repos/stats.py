@@ -12,7 +12,9 @@ from datetime import datetime
 
 import asyncpg
 
-Executor = asyncpg.Pool | asyncpg.Connection
+from db.pool import Conn
+
+Executor = Conn
 
 COUNTED = "review_status_wb NOT IN ('unpublished', 'excluded')"
 
