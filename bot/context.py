@@ -14,8 +14,10 @@ import asyncpg
 from services.ai.client import AIClient, AIConfig
 from services.ai.pricing import Pricing
 from services.ai.tasks import AITasks
+from services.ai_settings import AISettingsService
 from services.complaints import ComplaintService
 from services.settings import Settings
+from services.stats import StatsService
 from services.sync.base import SyncOptions
 from services.sync.service import SyncService
 from services.wb.factory import WBClientFactory
@@ -30,6 +32,8 @@ class AppServices:
     ai_client: AIClient
     ai: AITasks
     complaints: ComplaintService
+    ai_settings: AISettingsService
+    stats: StatsService
     redis: Any | None = None
 
     def workflow_data(self) -> dict[str, Any]:
@@ -40,6 +44,8 @@ class AppServices:
             "sync": self.sync,
             "ai": self.ai,
             "complaints": self.complaints,
+            "ai_settings": self.ai_settings,
+            "stats": self.stats,
             "services": self,
         }
 
@@ -66,6 +72,7 @@ def build_services(
     wb = wb or WBClientFactory.from_settings(settings, redis=redis)
     ai_client = AIClient(ai_config or AIConfig.from_settings(settings))
     ai = AITasks(ai_client, pool, pricing=Pricing.from_settings(settings))
+    complaints = ComplaintService(pool, ai)
     return AppServices(
         settings=settings,
         pool=pool,
@@ -73,6 +80,8 @@ def build_services(
         sync=SyncService(pool, wb, sync_options),
         ai_client=ai_client,
         ai=ai,
-        complaints=ComplaintService(pool, ai),
+        complaints=complaints,
+        ai_settings=AISettingsService(pool, ai_client, ai, complaints),
+        stats=StatsService(pool),
         redis=redis,
     )

@@ -23,7 +23,9 @@ from typing import Any, Final
 
 import asyncpg
 
+from db.models import StoreRow
 from db.repos import ai_settings as repo
+from db.repos import digests as digests_repo
 from db.repos.user_settings import (
     MAX_AI_CONCURRENCY,
     UserSettingsRow,
@@ -43,12 +45,15 @@ from services.ai.prompting import (
 )
 from services.ai.tasks import AITasks
 from services.complaints import ComplaintService
+from services.members import store_role, user_stores
 from services.msk import month_start
 from services.untrusted import clean_text
 
 MAX_PROMPT_CHARS: Final = 8000
 MAX_INSTRUCTIONS_CHARS: Final = 2000
 MAX_CAP_USD: Final = Decimal("100000")
+LLM_KEY_SHAPE: Final = re.compile(r"\bsk-[A-Za-z0-9_\-]{16,}")
+"""A DeepSeek/OpenAI key anywhere in a message: the bot deletes such a message at once."""
 _KEY_RE: Final = re.compile(r"^[A-Za-z0-9_\-.]{16,200}$")
 
 
@@ -385,6 +390,13 @@ class AISettingsService:
 
     # --- store instructions -----------------------------------------------------------------
 
+    async def owned_stores(self, user_id: str) -> list[StoreRow]:
+        """Stores whose `ai_instructions` the person sets: their own (domain rules)."""
+        return [s for s, role in await user_stores(self._pool, user_id) if role == "owner"]
+
+    async def owns(self, user_id: str, store_id: str) -> bool:
+        return await store_role(self._pool, user_id, store_id) == "owner"
+
     async def instructions(self, store_id: str) -> str | None:
         return await repo.store_instructions(self._pool, store_id)
 
@@ -406,6 +418,15 @@ class AISettingsService:
                 store_id=store_id,
             )
         return text
+
+    # --- weekly digest (a personal choice) -------------------------------------------------
+
+    async def digest_enabled(self, user_id: str) -> bool:
+        return await digests_repo.get_opt(self._pool, user_id)
+
+    async def set_digest(self, user_id: str, enabled: bool) -> bool:
+        await digests_repo.set_opt(self._pool, user_id, enabled)
+        return enabled
 
     # --- spend ------------------------------------------------------------------------------
 

@@ -17,7 +17,9 @@ from enum import StrEnum
 
 import asyncpg
 
+from db.models import StoreRow
 from db.repos import stats as repo
+from services.members import Role, store_role, user_stores
 
 WEEKS: int = 26
 FUNNEL_DAYS: int = 90
@@ -113,6 +115,20 @@ class Times:
     negatives_answered: int
 
 
+@dataclass(frozen=True, slots=True)
+class ChartResult:
+    """A chart's PNG and the figures it shows (the caption is drawn up from them)."""
+
+    chart: Chart
+    png: bytes
+    weeks: list[Week] = field(default_factory=list)
+    distribution: dict[int, int] = field(default_factory=dict)
+    products: list[ProductNegatives] = field(default_factory=list)
+    funnel: Funnel | None = None
+    impact: list[Impact] = field(default_factory=list)
+    times: Times | None = None
+
+
 def _median(values: list[float]) -> float | None:
     if not values:
         return None
@@ -135,6 +151,14 @@ class StatsService:
     def __init__(self, pool: asyncpg.Pool, clock: Callable[[], datetime] | None = None) -> None:
         self._pool = pool
         self._clock = clock or (lambda: datetime.now(UTC))
+
+    async def stores(self, user_id: str) -> list[tuple[StoreRow, Role]]:
+        """The stores whose stats the person may see (owned or managed)."""
+        return await user_stores(self._pool, user_id)
+
+    async def role(self, user_id: str, store_id: str) -> Role | None:
+        """None unless the person may see this store (callback data is never trusted)."""
+        return await store_role(self._pool, user_id, store_id)
 
     async def weeks(self, store_id: str) -> list[Week]:
         since = self._clock() - timedelta(weeks=WEEKS)
@@ -233,20 +257,30 @@ class StatsService:
         )
 
     async def chart(self, store_id: str, which: Chart) -> bytes:
-        """The PNG of one chart: query (a pooled connection per query), then draw off the loop."""
+        """The PNG of one chart."""
+        return (await self.figure(store_id, which)).png
+
+    async def figure(self, store_id: str, which: Chart) -> ChartResult:
+        """One chart and its figures: query (a pooled connection per query, released before
+        drawing), then draw in a worker thread, off the event loop."""
         from services import charts
 
         if which is Chart.RATING:
             weeks, dist = await self.weeks(store_id), await self.distribution(store_id)
-            return await asyncio.to_thread(charts.rating_chart, weeks, dist)
+            png = await asyncio.to_thread(charts.rating_chart, weeks, dist)
+            return ChartResult(which, png, weeks=weeks, distribution=dist)
         if which is Chart.PRODUCTS:
             products = await self.products(store_id)
-            return await asyncio.to_thread(charts.products_chart, products)
+            png = await asyncio.to_thread(charts.products_chart, products)
+            return ChartResult(which, png, products=products)
         if which is Chart.FUNNEL:
             funnel = await self.funnel(store_id)
-            return await asyncio.to_thread(charts.funnel_chart, funnel)
+            png = await asyncio.to_thread(charts.funnel_chart, funnel)
+            return ChartResult(which, png, funnel=funnel)
         if which is Chart.IMPACT:
             impact = await self.impact(store_id)
-            return await asyncio.to_thread(charts.impact_chart, impact)
+            png = await asyncio.to_thread(charts.impact_chart, impact)
+            return ChartResult(which, png, impact=impact)
         times = await self.times(store_id)
-        return await asyncio.to_thread(charts.times_chart, times)
+        png = await asyncio.to_thread(charts.times_chart, times)
+        return ChartResult(which, png, times=times)

@@ -8,7 +8,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from aiogram_i18n import I18nContext
 
-from bot.callbacks import AdminCb, ListCb, SettingsCb
+from bot.callbacks import AdminCb, AIAction, AICb, ListCb, SettingsCb
 from bot.keyboards.menu import back_to_menu
 from db.repos.users import UserStatus
 from services.emails import shown
@@ -99,5 +99,17 @@ def settings_keyboard(i18n: I18nContext, prefs: Preferences, language: str) -> I
         )
     ]
     return InlineKeyboardMarkup(
-        inline_keyboard=[lang_row, stars_row, quiet_row, off_row, [back_to_menu(i18n)]]
+        inline_keyboard=[
+            lang_row,
+            stars_row,
+            quiet_row,
+            off_row,
+            [
+                InlineKeyboardButton(
+                    text=i18n.get("set-btn-ai"),
+                    callback_data=AICb(action=AIAction.HOME).pack(),
+                )
+            ],
+            [back_to_menu(i18n)],
+        ]
     )

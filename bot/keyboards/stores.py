@@ -8,7 +8,7 @@ from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from aiogram_i18n import I18nContext
 
-from bot.callbacks import MenuCb, StoreCb
+from bot.callbacks import MenuCb, StatsAction, StatsCb, StoreCb
 from bot.keyboards.menu import back_to_menu
 from db.models import StoreRow
 from services.members import Role
@@ -46,7 +46,11 @@ def store_card(i18n: I18nContext, store: StoreRow, role: Role) -> InlineKeyboard
     kb = InlineKeyboardBuilder()
     sid = store.id
     kb.button(text=i18n.get("stores-btn-sync"), callback_data=StoreCb(action="sync", store_id=sid))
-    sizes = [1]
+    kb.button(
+        text=i18n.get("stores-btn-stats"),
+        callback_data=StatsCb(action=StatsAction.OPEN, store_id=sid),
+    )
+    sizes = [1, 1]
     if role == "owner":
         kb.button(
             text=i18n.get("stores-btn-rename"), callback_data=StoreCb(action="ren", store_id=sid)

@@ -21,6 +21,7 @@ def _adopt(parent: Router, child: Router) -> None:
 def setup_routers() -> Router:
     from bot.routers import (
         admin,
+        ai_settings,
         complaints,
         fallback,
         menu,
@@ -28,6 +29,7 @@ def setup_routers() -> Router:
         reviews,
         settings,
         start,
+        stats,
         stores,
     )
 
@@ -41,6 +43,8 @@ def setup_routers() -> Router:
         reviews.router,
         complaints.router,
         products.router,
+        ai_settings.router,
+        stats.router,
         fallback.router,
     ):
         _adopt(root, feature)
