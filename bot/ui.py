@@ -10,6 +10,14 @@ from aiogram.types import CallbackQuery, InaccessibleMessage, InlineKeyboardMark
 
 from bot.render import fit
 
+# Edits that cannot be made: send the screen as a new message instead (a photo with a chart
+# has a caption, not a text).
+_SEND_INSTEAD = (
+    "message to edit not found",
+    "message can't be edited",
+    "there is no text in the message to edit",
+)
+
 
 async def show(
     target: Message | CallbackQuery,
@@ -26,9 +34,7 @@ async def show(
             except TelegramBadRequest as exc:
                 if "message is not modified" in exc.message:
                     return message
-                if "message to edit not found" not in exc.message and (
-                    "message can't be edited" not in exc.message
-                ):
+                if not any(reason in exc.message for reason in _SEND_INSTEAD):
                     raise
             else:
                 return edited if isinstance(edited, Message) else message
