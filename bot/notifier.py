@@ -28,12 +28,13 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from aiogram_i18n.cores.base import BaseCore
 
-from bot.callbacks import ComplaintCb, MenuCb, ReviewCb
+from bot.callbacks import ComplaintCb, MenuCb, ReviewCb, StatsAction, StatsCb
 from bot.render import MESSAGE_LIMIT, clip, fit, fmt_date, size, stars
 from bot.views.common import share
 from db.repos import users as users_repo
 from services import metrics
 from services.complaints import complaint_fingerprint
+from services.digest import WeeklyDigest
 from services.notifier import Delivery, Notice, Recipient, ReviewCard
 from services.wb.limits import Limit, LimitsConfig, MemoryRateLimiter, RedisRateLimiter
 
@@ -237,6 +238,20 @@ class TelegramNotifier:
     async def review_alert(self, to: Recipient, card: ReviewCard) -> Delivery:
         lang = to.language
         return await self._send(to, self.render_alert(lang, card), self.alert_keyboard(lang, card))
+
+    async def weekly_digest(self, to: Recipient, digest: WeeklyDigest) -> Delivery:
+        """The Monday digest of one store (services/digest.py), with a button to its stats."""
+        from bot.views.stats import digest_text
+
+        def t(key: str, **kwargs: Any) -> str:
+            return self._t(to.language, key, **kwargs)
+
+        kb = InlineKeyboardBuilder()
+        kb.button(
+            text=t("digest-btn-stats"),
+            callback_data=StatsCb(action=StatsAction.OPEN, store_id=digest.store_id),
+        )
+        return await self._send(to, digest_text(t, digest), kb.as_markup())
 
     async def review_digest(self, to: Recipient, cards: list[ReviewCard]) -> Delivery:
         return await self._send(to, self.render_digest(to.language, cards), self._digest_kb(to))

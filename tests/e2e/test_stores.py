@@ -325,7 +325,7 @@ async def test_manager_sees_the_store_but_cannot_change_it(bot_env: BotEnv) -> N
     assert "👤 Пледы" in listing.labels
     card = await open_card(manager, "Пледы")
     assert "Ваша роль: менеджер" in card.text
-    assert card.labels == ["🔄 Синхронизировать", "« К магазинам"]
+    assert card.labels == ["🔄 Синхронизировать", "📊 Статистика", "« К магазинам"]
     for action in ("delok", "del", "ren", "tok", "pause", "mgrs", "inv"):
         query = await manager.press_data(StoreCb(action=action, store_id=store_id).pack(), card)
         refused = await manager.wait_answer(query)

@@ -112,3 +112,32 @@ async def test_stale_claim_of_a_dead_instance_is_taken_over(pool: asyncpg.Pool) 
     assert outbox.sent == []
     await _instances(pool, outbox, now)[0].run(now=now + timedelta(minutes=11))
     assert len(outbox.sent) == 1
+
+
+async def test_digest_sent_through_the_telegram_notifier(pool: asyncpg.Pool) -> None:
+    from bot.i18n import create_core
+    from bot.notifier import TelegramNotifier
+    from tests.fakes.telegram import FakeTelegram
+
+    store, _ = await seed(pool)
+    owner = await pool.fetchval("SELECT owner_id FROM stores WHERE id = $1", store)
+    await pool.execute("UPDATE stores SET name = 'Дом <&>' WHERE id = $1", store)
+    await _telegram(pool, owner, 4001)
+    async with FakeTelegram() as tg:
+        person = tg.user(4001)
+        bot = tg.make_bot()
+        try:
+            notifier = TelegramNotifier(bot, pool, create_core())
+            service = DigestService(
+                pool, StatsService(pool, clock=lambda: MONDAY_10_05_MSK), notifier.weekly_digest
+            )
+            report = await service.run(now=MONDAY_10_05_MSK)
+        finally:
+            await bot.session.close()
+        assert report.sent == 1
+        message = await person.wait_message("Неделя магазина")
+    assert "«Дом <&>»" in message.text  # escaped in HTML, shown as typed
+    assert "Отзывов: 9, средняя 3.00 (+1.25), 1-3★: 5" in message.text
+    assert "Чайник: 3.00 → 5.00 (2)" in message.text
+    assert "Расходы на ИИ в этом месяце: $0.00" in message.text
+    assert "📊 Статистика" in message.labels
