@@ -52,8 +52,6 @@ from services.untrusted import clean_text
 MAX_PROMPT_CHARS: Final = 8000
 MAX_INSTRUCTIONS_CHARS: Final = 2000
 MAX_CAP_USD: Final = Decimal("100000")
-LLM_KEY_SHAPE: Final = re.compile(r"\bsk-[A-Za-z0-9_\-]{16,}")
-"""A DeepSeek/OpenAI key anywhere in a message: the bot deletes such a message at once."""
 _KEY_RE: Final = re.compile(r"^[A-Za-z0-9_\-.]{16,200}$")
 
 

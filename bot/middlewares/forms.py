@@ -27,7 +27,7 @@ from aiogram_i18n import I18nContext
 
 from bot.keyboards.stores import to_list
 from db.models import UserRow
-from services.ai_settings import LLM_KEY_SHAPE
+from services.ai.client import LLM_KEY_SHAPE
 from services.wb.tokens import TOKEN_SHAPE
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
