@@ -144,9 +144,10 @@ def _rates(ax: Axes, title: str, rates: list[Rate]) -> None:
     if not shown:
         _empty(ax, "Нет поданных жалоб")
         return
-    labels = [_short(r.label, 26) for r in reversed(shown)]
+    labels = [_short(r.label, 22) for r in reversed(shown)]
     values = [(r.rate or 0.0) * 100 for r in reversed(shown)]
-    ax.barh(labels, values, color=BLUE)
+    ax.barh(labels, values, color=BLUE, height=0.6)
+    ax.set_ylim(len(shown) - max(len(shown), 3) - 0.7, len(shown) - 0.3)  # rows from the top
     for i, r in enumerate(reversed(shown)):
         rate = "—" if r.rate is None else f"{r.rate:.0%}"
         ax.text(
@@ -169,16 +170,12 @@ def funnel_chart(funnel: Funnel) -> bytes:
         labels = ["Черновики", "Поданы", "Одобрены", "Отклонены", "Ждут"]
         values = [funnel.drafted, funnel.filed, funnel.approved, funnel.rejected, funnel.pending]
         if funnel.drafted:
-            bars = ax.bar(labels, values, color=[GREY, BLUE, GREEN, RED, AMBER])
-            for bar, n in zip(bars, values, strict=True):
-                ax.text(
-                    bar.get_x() + bar.get_width() / 2,
-                    bar.get_height(),
-                    str(n),
-                    ha="center",
-                    va="bottom",
-                )
-            ax.set_ylim(0, max(values) * 1.25)
+            ys = list(reversed(labels))
+            xs = list(reversed(values))
+            ax.barh(ys, xs, color=list(reversed([GREY, BLUE, GREEN, RED, AMBER])))
+            for i, n in enumerate(xs):
+                ax.text(n, i, f" {n}", va="center")
+            ax.set_xlim(0, max(values) * 1.2)
         else:
             _empty(ax)
         _rates(axes[1], "Одобрение по причине, %", funnel.by_reason)
