@@ -170,3 +170,32 @@ async def test_stats_of_a_store_not_theirs_is_refused(bot_env: BotEnv) -> None:
     answer = await other.wait_answer()
     assert "Нет доступа" in (answer.text or "")
     assert other.photos == []
+
+
+async def test_cap_set_from_the_phone_stops_ai_drafts_with_a_clear_message(
+    bot_env: BotEnv,
+) -> None:
+    user, _, store = await seller(bot_env, 606)
+    product = await make_product(bot_env.pool, store)
+    await make_review(bot_env.pool, product, rating=2, text="Плед линяет после стирки")
+    await user.send("/ai")
+    await user.wait_message("Настройки ИИ")
+    await user.press("Лимит в месяц")
+    await user.wait_message("лимит расходов")
+    await user.send("много")
+    await user.wait_message("Не понял лимит")
+    await user.send("0")
+    await user.wait_message("Лимит в месяц: $0.00")
+    await user.press("💳 Расходы")
+    await user.wait_message("Лимит $0.00 исчерпан")
+
+    calls = len(bot_env.llm.requests)
+    await user.send("/menu")
+    await user.wait_message("WB")
+    await user.press("Отзывы")
+    await user.wait_message("Плед линяет")
+    await user.press("1")
+    await user.wait_message("Плед линяет")
+    await user.press("✍️ Ответ (ИИ)")
+    await user.wait_message("Месячный лимит расходов на ИИ исчерпан")
+    assert len(bot_env.llm.requests) == calls
