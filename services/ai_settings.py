@@ -33,7 +33,7 @@ from db.repos.user_settings import (
     update_user_settings,
 )
 from services.ai.client import AIClient
-from services.ai.errors import AICallError, AIConfigError, AIError
+from services.ai.errors import AIBudgetExceeded, AICallError, AIConfigError, AIError
 from services.ai.prompting import (
     PROMPT_CHAIN,
     ChatInfo,
@@ -66,6 +66,7 @@ class AISettingsErrorCode(StrEnum):
     CAP_INVALID = "cap_invalid"
     NO_SAMPLE = "no_sample"
     PREVIEW_FAILED = "preview_failed"
+    CAP_REACHED = "cap_reached"
 
 
 class AISettingsError(Exception):
@@ -316,6 +317,8 @@ class AISettingsService:
             if kind.sample == "question":
                 return await self._preview_question(user_id, kind, row)
             return await self._preview_chat(user_id, kind, row)
+        except AIBudgetExceeded as exc:  # a preview is a paid call: the cap applies
+            raise AISettingsError(AISettingsErrorCode.CAP_REACHED) from exc
         except AIError as exc:
             raise AISettingsError(AISettingsErrorCode.PREVIEW_FAILED) from exc
 

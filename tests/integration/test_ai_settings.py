@@ -239,3 +239,13 @@ async def test_spend_by_task_and_store_this_month(env: Env) -> None:
         ("review_reply", "Уютный дом", 2, Decimal("0.25")),
         ("review_complaint", "Уютный дом", 1, Decimal("0.05")),
     ]
+
+
+async def test_preview_respects_the_cap(env: Env) -> None:
+    product = await make_product(env.pool, env.store)
+    await make_review(env.pool, product, rating=2, text="Плед линяет после стирки")
+    await env.service.set_cap(env.owner, "0")
+    with pytest.raises(AISettingsError) as err:
+        await env.service.preview(env.owner, PromptKind.REVIEW_REPLY, "Пиши коротко")
+    assert err.value.code is AISettingsErrorCode.CAP_REACHED
+    assert env.llm.requests == []

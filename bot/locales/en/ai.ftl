@@ -79,3 +79,4 @@ ai-error-cap-invalid = I did not understand the cap. Send a number of dollars, e
 ai-error-no-sample = Nothing to try on: your stores have no suitable reviews, questions or chats yet.
 ai-error-preview-failed = The try failed: the AI did not answer. The prompt is not saved; try again.
 ai-cap-reached = ⛔ The monthly AI spend cap is reached: no draft was made. Templates still work; raise the cap in /ai.
+ai-error-cap-reached = ⛔ The monthly AI spend cap is reached: the prompt cannot be tried. You can still save it untried; raise the cap with “Monthly cap”.
