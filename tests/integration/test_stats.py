@@ -160,3 +160,28 @@ async def test_each_chart_renders_for_empty_and_small_store(
         assert width == 1080
         assert 300 <= height <= 2400
         assert 5_000 < len(png) < 1_500_000
+
+
+async def test_drawing_runs_off_the_event_loop_with_no_connection_held(
+    pool: asyncpg.Pool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+
+    from services import charts
+
+    store, _ = await seed(pool)
+    loop_thread = threading.get_ident()
+    seen: list[tuple[int, int]] = []
+    real = charts.rating_chart
+
+    def spy(*args: object) -> bytes:
+        # The pool's connections are all idle while the PNG is drawn.
+        seen.append((threading.get_ident(), pool.get_size() - pool.get_idle_size()))
+        return real(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(charts, "rating_chart", spy)
+    await StatsService(pool, clock=lambda: NOW).chart(store, Chart.RATING)
+    assert len(seen) == 1
+    thread, busy = seen[0]
+    assert thread != loop_thread
+    assert busy == 0
