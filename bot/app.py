@@ -70,6 +70,7 @@ def create_storage(settings: Settings) -> BaseStorage:
 
 def create_dispatcher(services: AppServices, storage: BaseStorage | None = None) -> Dispatcher:
     from bot.routers import setup_routers
+    from bot.routers.ai_settings import AIForm
     from bot.routers.start import Registration
     from bot.routers.stores import StoreForm
 
@@ -82,9 +83,9 @@ def create_dispatcher(services: AppServices, storage: BaseStorage | None = None)
     create_i18n_middleware().setup(dp)
     # Before any router: a token never reaches a handler that did not ask for one, and a form
     # waiting for text is left by any other action.
-    dp.message.outer_middleware(TokenShield([StoreForm.token, StoreForm.new_token]))
+    dp.message.outer_middleware(TokenShield([StoreForm.token, StoreForm.new_token, AIForm.key]))
     dp.callback_query.outer_middleware(CallbackAnswerMiddleware())
-    control_chars = ControlChars(token_states=[StoreForm.token, StoreForm.new_token])
+    control_chars = ControlChars(token_states=[StoreForm.token, StoreForm.new_token, AIForm.key])
     dp.message.outer_middleware(control_chars)
     dp.callback_query.outer_middleware(control_chars)
     leave_forms = LeaveForms(keep=[Registration.email])
@@ -103,7 +104,7 @@ def create_dispatcher(services: AppServices, storage: BaseStorage | None = None)
     return dp
 
 
-USER_COMMANDS = ("start", "products", "settings", "cancel", "help")
+USER_COMMANDS = ("start", "products", "stats", "ai", "settings", "cancel", "help")
 ADMIN_COMMANDS = ("pending", "users")
 
 

@@ -241,3 +241,46 @@ def encode_chat_id(chat_id: str) -> str:
 
 def decode_chat_id(value: str) -> str:
     return value.replace("~", ":")
+
+
+class AIAction(StrEnum):
+    """AI settings screens (bot/routers/ai_settings.py)."""
+
+    HOME = "h"
+    KEY = "k"
+    KEY_REMOVE = "kd"
+    CONCURRENCY = "c"
+    CAP = "cap"
+    PROMPTS = "ps"
+    PROMPT = "p"
+    REPLACE = "pr"
+    RESET = "prs"
+    PREVIEW = "pv"
+    SAVE = "psv"
+    SPEND = "sp"
+    STORES = "is"
+    INSTRUCTIONS = "in"
+    INSTRUCTIONS_EDIT = "ie"
+    INSTRUCTIONS_CLEAR = "ic"
+    DIGEST = "dg"
+
+
+class AICb(CallbackData, prefix="ai"):
+    """`arg`: a prompt kind, a store id or a number; re-checked in the handler."""
+
+    action: AIAction
+    arg: str = ""
+
+
+class StatsAction(StrEnum):
+    STORES = "l"
+    OPEN = "o"
+    CHART = "c"
+
+
+class StatsCb(CallbackData, prefix="sts"):
+    """A store's stats (bot/routers/stats.py); `chart` names one of `services.stats.Chart`."""
+
+    action: StatsAction
+    store_id: str = ""
+    chart: str = ""

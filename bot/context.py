@@ -15,6 +15,7 @@ import asyncpg
 from services.ai.client import AIClient, AIConfig
 from services.ai.pricing import Pricing
 from services.ai.tasks import AITasks
+from services.ai_settings import AISettingsService
 from services.autoreplies import AutoReplyService
 from services.chats.service import ChatService
 from services.chats.tagger import ChatTagger
@@ -24,6 +25,7 @@ from services.questions import QuestionService
 from services.reviews import ReviewService
 from services.sequences import SequenceService
 from services.settings import Settings
+from services.stats import StatsService
 from services.sync.base import SyncOptions
 from services.sync.service import SyncService
 from services.wb.factory import WBClientFactory
@@ -45,6 +47,8 @@ class AppServices:
     reviews: ReviewService
     sequences: SequenceService
     message_sets: MessageSetService
+    ai_settings: AISettingsService
+    stats: StatsService
     redis: Any | None = None
 
     def workflow_data(self) -> dict[str, Any]:
@@ -61,6 +65,8 @@ class AppServices:
             "reviews": self.reviews,
             "sequences": self.sequences,
             "message_sets": self.message_sets,
+            "ai_settings": self.ai_settings,
+            "stats": self.stats,
             "services": self,
         }
 
@@ -88,6 +94,7 @@ def build_services(
     ai_client = AIClient(ai_config or AIConfig.from_settings(settings))
     ai = AITasks(ai_client, pool, pricing=Pricing.from_settings(settings))
     reviews = ReviewService(pool, ai, wb)
+    complaints = ComplaintService(pool, ai)
     return AppServices(
         settings=settings,
         pool=pool,
@@ -95,7 +102,7 @@ def build_services(
         sync=SyncService(pool, wb, sync_options),
         ai_client=ai_client,
         ai=ai,
-        complaints=ComplaintService(pool, ai),
+        complaints=complaints,
         questions=QuestionService(pool, ai, wb),
         autoreplies=AutoReplyService(pool, reviews, lambda: datetime.now(UTC)),
         chats=ChatService(pool, ai, wb),
@@ -103,5 +110,7 @@ def build_services(
         reviews=reviews,
         sequences=SequenceService(pool, wb),
         message_sets=MessageSetService(pool),
+        ai_settings=AISettingsService(pool, ai_client, ai, complaints),
+        stats=StatsService(pool),
         redis=redis,
     )

@@ -2,7 +2,8 @@
 
 Every line logged while an update is handled carries its update id and the Telegram user id
 (`bind_update`; contextvars, so each update's task has its own). The scrubber removes WB
-tokens (the same `TOKEN_SHAPE` the WB client scrubs from its errors), Telegram bot tokens
+tokens (the same `TOKEN_SHAPE` the WB client scrubs from its errors), LLM keys (`sk-...`),
+Telegram bot tokens
 (aiohttp and aiogram errors may print the API URL) and every secret setting's value.
 """
 
@@ -16,6 +17,7 @@ from collections.abc import Iterable
 from contextvars import ContextVar
 from datetime import UTC, datetime
 
+from services.ai.client import LLM_KEY_SHAPE
 from services.wb.tokens import TOKEN_SHAPE
 
 UPDATE_ID: ContextVar[int | None] = ContextVar("update_id", default=None)
@@ -39,7 +41,8 @@ class Scrub(logging.Filter):
     def clean(self, text: str) -> str:
         for secret in self.secrets:
             text = text.replace(secret, "***")
-        return BOT_TOKEN_SHAPE.sub("***", TOKEN_SHAPE.sub("***", text))
+        text = LLM_KEY_SHAPE.sub("***", TOKEN_SHAPE.sub("***", text))
+        return BOT_TOKEN_SHAPE.sub("***", text)
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()

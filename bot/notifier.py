@@ -36,6 +36,8 @@ from bot.callbacks import (
     MenuCb,
     ReviewAction,
     ReviewCb,
+    StatsAction,
+    StatsCb,
     encode_chat_id,
 )
 from bot.render import MESSAGE_LIMIT, clip, fit, fmt_date, size, stars
@@ -44,6 +46,7 @@ from services import access as access_svc
 from services import metrics
 from services.chats.alerts import ChatAlert
 from services.complaints import complaint_fingerprint
+from services.digest import WeeklyDigest
 from services.notifier import Delivery, Notice, Recipient, ReviewCard
 from services.wb.limits import Limit, LimitsConfig, MemoryRateLimiter, RedisRateLimiter
 
@@ -267,6 +270,20 @@ class TelegramNotifier:
     async def review_alert(self, to: Recipient, card: ReviewCard) -> Delivery:
         lang = to.language
         return await self._send(to, self.render_alert(lang, card), self.alert_keyboard(lang, card))
+
+    async def weekly_digest(self, to: Recipient, digest: WeeklyDigest) -> Delivery:
+        """The Monday digest of one store (services/digest.py), with a button to its stats."""
+        from bot.views.stats import digest_text
+
+        def t(key: str, **kwargs: Any) -> str:
+            return self._t(to.language, key, **kwargs)
+
+        kb = InlineKeyboardBuilder()
+        kb.button(
+            text=t("digest-btn-stats"),
+            callback_data=StatsCb(action=StatsAction.OPEN, store_id=digest.store_id),
+        )
+        return await self._send(to, digest_text(t, digest), kb.as_markup())
 
     async def review_digest(self, to: Recipient, cards: list[ReviewCard]) -> Delivery:
         return await self._send(to, self.render_digest(to.language, cards), self._digest_kb(to))

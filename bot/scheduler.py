@@ -30,6 +30,7 @@ from bot.notifier import Pacer, TelegramNotifier
 from services.alerts import AlertService
 from services.autoreplies import AutoReplyJob
 from services.chats.alerts import ChatAlertService
+from services.digest import DigestService
 from services.jobs import JobConfig, Jobs
 from services.questions import QuestionAlerts
 from services.reminders import ReminderService
@@ -45,6 +46,7 @@ ALERTS_SECONDS = 30
 AUTO_DRAFT_SECONDS = 120
 REMINDERS_SECONDS = 3600
 FOLLOWUPS_SECONDS = 60
+DIGEST_SECONDS = 600
 MISFIRE_GRACE_SECONDS = 120
 
 Clock = Callable[[], datetime]
@@ -119,6 +121,7 @@ def create_scheduler(
     *,
     clock: Clock = lambda: datetime.now(UTC),
     lifecycle: Lifecycle | None = None,
+    digest: DigestService | None = None,
 ) -> AsyncIOScheduler:
     tz = settings.tz
     scheduler = AsyncIOScheduler(
@@ -172,14 +175,30 @@ def create_scheduler(
         next_run_time=soon + timedelta(seconds=30),
         replace_existing=True,
     )
+    if digest is not None:  # due Mondays from 10:00 MSK; claimed per store and week
+        scheduler.add_job(
+            _runner("weekly-digest", digest.run, clock, lifecycle),
+            IntervalTrigger(seconds=DIGEST_SECONDS, timezone=tz),
+            id="weekly-digest",
+            next_run_time=soon + timedelta(seconds=60),
+            replace_existing=True,
+        )
     return scheduler
+
+
+def build_digest(services: AppServices, jobs: Jobs) -> DigestService:
+    notifier = jobs.alerts.notifier
+    assert isinstance(notifier, TelegramNotifier)
+    return DigestService(services.pool, services.stats, notifier.weekly_digest)
 
 
 def start_scheduler(
     services: AppServices, bot: Bot, lifecycle: Lifecycle | None = None
 ) -> AsyncIOScheduler:
     jobs = build_jobs(services, bot, lifecycle)
-    scheduler = create_scheduler(jobs, services.settings, lifecycle=lifecycle)
+    scheduler = create_scheduler(
+        jobs, services.settings, lifecycle=lifecycle, digest=build_digest(services, jobs)
+    )
     scheduler.add_job(
         _runner(
             "autoreplies", autoreply_job(services, bot).tick, lambda: datetime.now(UTC), lifecycle

@@ -19,6 +19,14 @@ from bot.callbacks import MenuCb
 from bot.middlewares.callback_answer import mark_answered
 from bot.render import fit
 
+# Edits that cannot be made: send the screen as a new message instead (a photo with a chart
+# has a caption, not a text).
+_SEND_INSTEAD = (
+    "message to edit not found",
+    "message can't be edited",
+    "there is no text in the message to edit",
+)
+
 
 async def show(
     target: Message | CallbackQuery,
@@ -35,9 +43,7 @@ async def show(
             except TelegramBadRequest as exc:
                 if "message is not modified" in exc.message:
                     return message
-                if "message to edit not found" not in exc.message and (
-                    "message can't be edited" not in exc.message
-                ):
+                if not any(reason in exc.message for reason in _SEND_INSTEAD):
                     raise
             else:
                 return edited if isinstance(edited, Message) else message

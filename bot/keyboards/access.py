@@ -8,7 +8,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from aiogram_i18n import I18nContext
 
-from bot.callbacks import AdminAction, AdminCb, ListCb, ListGo, SettingsCb
+from bot.callbacks import AdminAction, AdminCb, AIAction, AICb, ListCb, ListGo, SettingsCb
 from bot.keyboards.menu import back_to_menu
 from bot.keyboards.sequences import home_button
 from services.emails import shown
@@ -112,6 +112,12 @@ def settings_keyboard(i18n: I18nContext, prefs: Preferences, language: str) -> I
             stars_row,
             quiet_row,
             off_row,
+            [
+                InlineKeyboardButton(
+                    text=i18n.get("set-btn-ai"),
+                    callback_data=AICb(action=AIAction.HOME).pack(),
+                )
+            ],
             [home_button(i18n)],
             [back_to_menu(i18n)],
         ]

@@ -8,7 +8,7 @@ from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from aiogram_i18n import I18nContext
 
-from bot.callbacks import MenuCb, PickStoreCb, StoreAction, StoreCb
+from bot.callbacks import MenuCb, PickStoreCb, StatsAction, StatsCb, StoreAction, StoreCb
 from bot.keyboards.autoreplies import AutoAction, AutoCb
 from bot.keyboards.menu import back_to_menu
 from bot.keyboards.questions import QListAction, QListCb
@@ -81,9 +81,13 @@ def store_card(i18n: I18nContext, store: StoreRow, role: Role) -> InlineKeyboard
         callback_data=QListCb(action=QListAction.OPEN, store_id=sid),
     )
     kb.button(
+        text=i18n.get("stores-btn-stats"),
+        callback_data=StatsCb(action=StatsAction.OPEN, store_id=sid),
+    )
+    kb.button(
         text=i18n.get("ar-btn-open"), callback_data=AutoCb(action=AutoAction.OPEN, store_id=sid)
     )
-    sizes.append(2)
+    sizes += [2, 1]
     kb.button(text=i18n.get("stores-btn-list"), callback_data=MenuCb(section="stores"))
     sizes.append(1)
     kb.adjust(*sizes)

@@ -1,7 +1,7 @@
 """Input that must never become form data: tokens pasted anywhere, and actions that leave a form.
 
-- `TokenShield` (messages): a message holding something shaped like a WB token is deleted at
-  once, whoever sent it and wherever, unless it is a text answering the token step of a store
+- `TokenShield` (messages): a message holding something shaped like a WB token or an LLM key
+  (`sk-...`) is deleted at once, whoever sent it and wherever, unless it is a text answering the token step of a store
   form (whose handler deletes it itself and checks it); a token in the caption of a photo or
   a file at that step is deleted too, with a word on sending it as text. No handler sees it,
   so it cannot become a store name, a reply draft or a complaint text, and it is never echoed.
@@ -26,6 +26,7 @@ from aiogram.types import CallbackQuery, Message, TelegramObject
 from aiogram_i18n import I18nContext
 
 from bot.keyboards.stores import to_list
+from services.ai.client import LLM_KEY_SHAPE
 from services.records import UserRow
 from services.wb.tokens import TOKEN_SHAPE
 
@@ -43,11 +44,15 @@ class TokenShield(BaseMiddleware):
             return await handler(event, data)
         text = event.text or event.caption or ""
         at_token_step = data.get("raw_state") in self.token_states
-        if not TOKEN_SHAPE.search(text) or (at_token_step and event.text is not None):
+        secret = TOKEN_SHAPE.search(text) or LLM_KEY_SHAPE.search(text)
+        if not secret or (at_token_step and event.text is not None):
             return await handler(event, data)
         # A token as the caption of a photo or a file at the token step: the form takes text
         # only, so it is deleted here and the person is told to send it as a message.
-        reply = "stores-token-caption" if at_token_step else "stores-stray-token"
+        if at_token_step:
+            reply = "stores-token-caption"
+        else:
+            reply = "stores-stray-token" if TOKEN_SHAPE.search(text) else "ai-stray-key"
         i18n: I18nContext = data["i18n"]
         try:
             await event.delete()

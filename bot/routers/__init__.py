@@ -11,6 +11,7 @@ from bot.routing import Handlers
 def setup_routers() -> Router:
     from bot.routers import (
         admin,
+        ai_settings,
         autoreplies,
         chats,
         complaints,
@@ -22,6 +23,7 @@ def setup_routers() -> Router:
         sequences,
         settings,
         start,
+        stats,
         stores,
     )
 
@@ -37,6 +39,8 @@ def setup_routers() -> Router:
         complaints.router,
         products.router,
         chats.router,
+        ai_settings.router,
+        stats.router,
     ):
         root.include_router(_fresh(feature))
     root.include_router(questions.setup())

@@ -40,6 +40,7 @@ from bot.middlewares.object_access import ObjectAccess
 from bot.render import esc
 from bot.routing import Handlers
 from bot.ui import answer, ask, busy, show
+from bot.views.ai_settings import ai_failure
 from bot.views.common import clip, may_act
 from bot.views.complaints import render_complaint_line
 from bot.views.lists import (
@@ -257,8 +258,8 @@ async def on_change(
                 answered = True
                 alert = "cp-text-recheck-alert" if old_button else "cp-text-changed-alert"
                 await answer(query, i18n.get(alert), alert=True)
-        except (AIError, ValueError):
-            note = i18n.get("cp-ai-failed" if action == "g" else "error-generic")
+        except (AIError, ValueError) as exc:
+            note = ai_failure(i18n, exc, "cp-ai-failed" if action == "g" else "error-generic")
         await show_complaint(query, state, i18n, pool, cid, note=note)
     if not answered:
         await answer(query)

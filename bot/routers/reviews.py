@@ -31,6 +31,7 @@ from bot.middlewares.object_access import ObjectAccess
 from bot.render import esc
 from bot.routing import Handlers
 from bot.ui import answer, ask, busy, show
+from bot.views.ai_settings import ai_failure
 from bot.views.common import clip, may_act
 from bot.views.lists import (
     ViewOf,
@@ -274,8 +275,8 @@ async def on_draft_reply(
             await reviews.draft_reply(review_id)
         except ReplyError as exc:
             note = reply_error_text(i18n, exc)
-        except AIError:
-            note = i18n.get("rv-ai-failed")
+        except AIError as exc:
+            note = ai_failure(i18n, exc, "rv-ai-failed")
         await show_review(query, state, i18n, pool, reviews, review_id, note=note)
 
 
@@ -430,8 +431,8 @@ async def on_draft_complaint(
             note = i18n.get(f"cp-gate-{exc.code}")
             await show_review(query, state, i18n, pool, reviews, review_id, note=note)
             return
-        except AIError:
-            note = i18n.get("cp-ai-failed")
+        except AIError as exc:
+            note = ai_failure(i18n, exc, "cp-ai-failed")
             await show_review(query, state, i18n, pool, reviews, review_id, note=note)
             return
         await show_complaint(

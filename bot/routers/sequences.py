@@ -8,7 +8,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Protocol
 
-from aiogram import F, Router
+from aiogram import F
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
@@ -19,12 +19,13 @@ from pydantic import BaseModel
 from bot.filters import Approved
 from bot.keyboards import sequences as kb
 from bot.keyboards.sequences import AutoAction, AutoStartCb, SeqAction, SeqCb
+from bot.routing import Handlers
 from bot.ui import answer, show
 from bot.views import sequences as views
 from services.message_sets import MessageSetError, MessageSetService
 from services.sequences import MessageSet, SequenceService
 
-router = Router(name="sequences")
+router = Handlers(name="sequences")
 router.message.filter(Approved())
 router.callback_query.filter(Approved())
 

@@ -13,13 +13,15 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal, InvalidOperation
 from typing import Any, Final
 
 import asyncpg
 
+from db.pool import Conn
 from db.secrets import SecretUnreadable, seal, unseal
 
-Executor = asyncpg.Pool | asyncpg.Connection
+Executor = Conn
 
 DEFAULT_AI_CONCURRENCY: Final = 5
 MAX_AI_CONCURRENCY: Final = 50
@@ -45,7 +47,14 @@ NO_REPLY_TEXT_FIELDS: Final = (
 )
 JSON_LIST_FIELDS: Final = ("no_reply_messages", "no_reply_messages2")
 UPDATABLE_FIELDS: Final = frozenset(
-    (*PROMPT_FIELDS, *KEY_FIELDS, "ai_concurrency", *NO_REPLY_TEXT_FIELDS, *JSON_LIST_FIELDS)
+    (
+        *PROMPT_FIELDS,
+        *KEY_FIELDS,
+        "ai_concurrency",
+        "ai_monthly_cap_usd",
+        *NO_REPLY_TEXT_FIELDS,
+        *JSON_LIST_FIELDS,
+    )
 )
 
 _COLUMNS: Final = (
@@ -53,7 +62,7 @@ _COLUMNS: Final = (
     + ", ".join(PROMPT_FIELDS)
     + ", no_reply_messages::text AS no_reply_messages, no_reply_trigger_phrase, "
     "no_reply_stop_message, no_reply_messages2::text AS no_reply_messages2, "
-    "no_reply_trigger_phrase2, no_reply_stop_message2, created_at, updated_at"
+    "no_reply_trigger_phrase2, no_reply_stop_message2, ai_monthly_cap_usd, created_at, updated_at"
 )
 
 
@@ -77,6 +86,8 @@ class UserSettingsRow:
     no_reply_messages2: list[str] = field(default_factory=list)
     no_reply_trigger_phrase2: str | None = None
     no_reply_stop_message2: str | None = None
+    ai_monthly_cap_usd: Decimal | None = None
+    """A cap on the month's LLM spend (USD); reached -> paid drafting stops (migration 0024)."""
     created_at: datetime | None = None
     updated_at: datetime | None = None
     unreadable_keys: tuple[str, ...] = ()
@@ -145,6 +156,7 @@ def _row(record: asyncpg.Record) -> UserSettingsRow:
         no_reply_messages2=_text_list(record["no_reply_messages2"]),
         no_reply_trigger_phrase2=record["no_reply_trigger_phrase2"],
         no_reply_stop_message2=record["no_reply_stop_message2"],
+        ai_monthly_cap_usd=record["ai_monthly_cap_usd"],
         created_at=record["created_at"],
         updated_at=record["updated_at"],
         unreadable_keys=unreadable,
@@ -175,6 +187,16 @@ def _check_field(name: str, value: Any) -> Any:
         if not 1 <= value <= MAX_AI_CONCURRENCY:
             raise ValueError(f"ai_concurrency must be between 1 and {MAX_AI_CONCURRENCY}")
         return value
+    if name == "ai_monthly_cap_usd":
+        if value is None:
+            return None
+        try:
+            cap = Decimal(str(value))
+        except InvalidOperation as exc:
+            raise ValueError("ai_monthly_cap_usd must be a number") from exc
+        if not cap.is_finite() or cap < 0 or cap >= Decimal("100000000"):
+            raise ValueError("ai_monthly_cap_usd must be between 0 and 99999999.99")
+        return cap.quantize(Decimal("0.01"))
     if name in JSON_LIST_FIELDS:
         if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
             raise ValueError(f"{name} must be a list of strings")

@@ -21,10 +21,11 @@ import asyncio
 import hashlib
 import logging
 import random
+import re
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, Final, cast
 
 import openai
 from openai.types.chat import ChatCompletionMessageParam
@@ -92,6 +93,10 @@ class Completion:
     duration_ms: int
     attempts: int
     finish_reason: str | None = None
+
+
+LLM_KEY_SHAPE: Final = re.compile(r"\bsk-[A-Za-z0-9_\-]{16,}")
+"""A DeepSeek/OpenAI key anywhere in a text: deleted from chat at once, scrubbed from logs."""
 
 
 def key_fingerprint(api_key: str) -> str:

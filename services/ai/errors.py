@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+from enum import StrEnum
+
 
 class AIError(Exception):
     """Base of every error the AI layer raises."""
@@ -41,3 +44,26 @@ class AIInvalidOutput(AIError):
         super().__init__(f"invalid model output after {attempts} attempts: {reason}")
         self.reason = reason
         self.attempts = attempts
+
+
+class AIErrorCode(StrEnum):
+    """Stable codes of AI errors the bot maps to text keys."""
+
+    BUDGET_REACHED = "budget_reached"
+
+
+class AIBudgetExceeded(AIError):
+    """The owner's monthly cap (`user_settings.ai_monthly_cap_usd`) is reached: no paid call.
+
+    Templates (star-only reviews) make no call and still work.
+    """
+
+    code = AIErrorCode.BUDGET_REACHED
+
+    def __init__(self, spent: Decimal, cap: Decimal) -> None:
+        super().__init__(
+            f"Месячный лимит расходов на ИИ исчерпан: ${spent:.2f} из ${cap:.2f}."
+            " Шаблоны работают; лимит можно поднять в настройках ИИ."
+        )
+        self.spent = spent
+        self.cap = cap

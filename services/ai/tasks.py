@@ -27,18 +27,19 @@ import json
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any, Final, Literal, TypeVar
 
 import asyncpg
 
 from db.repos.ai_logs import insert_ai_log
+from db.repos.ai_settings import month_spend
 from db.repos.user_settings import UserSettingsRow, get_user_settings
 from services import metrics
 from services.ai.chat_tags import CHAT_TAGS, ChatTag
 from services.ai.client import AIClient, Completion
-from services.ai.errors import AICallError, AIConfigError, AIInvalidOutput
+from services.ai.errors import AIBudgetExceeded, AICallError, AIConfigError, AIInvalidOutput
 from services.ai.guard import Channel, GuardResult, check_text, describe_problems
 from services.ai.leases import lease_ttl
 from services.ai.pricing import DEFAULT_PRICING, ZERO_COST, Pricing
@@ -60,6 +61,7 @@ from services.ai.prompting import (
 )
 from services.ai.reasons import COMPLAINT_REASONS, MAX_REASON_ID, MIN_REASON_ID
 from services.ai.textnorm import asks_other_language
+from services.msk import month_start
 
 COMPLAINT_MAX_CHARS: Final = 900
 TEMPLATE_MODEL: Final = "template"
@@ -432,11 +434,22 @@ class AITasks:
             metadata=metadata,
         )
 
+    async def _check_budget(self, call: _Call) -> None:
+        """Refuse a paid call once the owner's month reached their cap (a short query)."""
+        cap = call.settings.ai_monthly_cap_usd if call.settings else None
+        if cap is None:
+            return
+        now = datetime.now(UTC)
+        spent = await month_spend(self._pool, call.store.owner_id, month_start(now))
+        if spent >= cap:
+            raise AIBudgetExceeded(spent, cap)
+
     async def _complete(self, call: _Call, pair: PromptPair, attempt: int) -> Completion:
         """One logical call; a failed one is logged before the error propagates."""
         settings = call.settings
         if settings is not None and "deepseek_api_key" in settings.unreadable_keys:
             raise AIConfigError(KEY_UNREADABLE)
+        await self._check_budget(call)
         try:
             return await self._client.complete(
                 pair.messages(),

@@ -333,6 +333,7 @@ async def test_manager_sees_the_store_but_cannot_change_it(bot_env: BotEnv) -> N
         "📝 Жалобы",
         "📦 Товары",
         "❓ Вопросы",
+        "📊 Статистика",
         "🤖 Автоответы 4–5★",
         "« К магазинам",
     ]

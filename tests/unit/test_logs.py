@@ -59,3 +59,10 @@ async def test_update_ids_on_every_line_and_secrets_scrubbed(fmt: str) -> None:
     else:
         assert "token *** reached https://x/bot***/getMe [update 77 user 4242]" in text
         assert text.splitlines()[-1] == "outside any update"
+
+
+def test_llm_keys_are_scrubbed() -> None:
+    from bot.logs import Scrub
+
+    key = "sk-0123456789abcdef0123456789abcdef"
+    assert Scrub().clean(f"set key {key} for user") == "set key *** for user"
