@@ -197,6 +197,11 @@ class ChatAct(StrEnum):
     SEND_AGAIN = "sc"
     TAG_MENU = "tm"
     TAG = "t"
+    FOLLOW_MENU = "fm"
+    """The start screen of follow-ups: the schedule, the set (`arg`: '' or a forced set)."""
+    FOLLOW_START = "fs"
+    """`arg`: the set, 1 or 2."""
+    FOLLOW_STOP = "fx"
 
 
 class ChatListAct(StrEnum):

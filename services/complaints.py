@@ -35,6 +35,7 @@ from services.ai.reasons import COMPLAINT_REASONS
 from services.ai.tasks import LOAD_SETTINGS, AITasks, ComplaintDraft, SettingsArg
 from services.msk import MSK
 from services.reviews import draft_fingerprint
+from services.sequences import SequenceService
 
 log = logging.getLogger(__name__)
 
@@ -329,8 +330,11 @@ class ComplaintService:
     async def mark_outcome(self, complaint_id: str, outcome: str) -> ComplaintRow:
         if outcome not in complaints_repo.OUTCOMES:
             raise ComplaintError("bad_outcome")
-        async with self.pool.acquire() as conn:
+        async with self.pool.acquire() as conn, conn.transaction():
             row = await complaints_repo.mark_outcome(conn, complaint_id, outcome, now=self.clock())
+            if row is not None and outcome == "approved":
+                # An approved complaint resolves its review: the linked chat's follow-ups stop.
+                await SequenceService.on_reviews_resolved(conn, [row.review_id])
         if row is None:
             current = await self._complaint(complaint_id)
             raise ComplaintError("same_outcome" if current.status == outcome else "not_filed")

@@ -15,7 +15,7 @@ import asyncio
 import json
 import logging
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 from enum import IntEnum, StrEnum
@@ -25,6 +25,7 @@ import asyncpg
 
 from db.models import StoreRow
 from db.repos import alerts as alerts_repo
+from db.repos import chat_reviews
 from db.repos import sequences as repo
 from db.repos import stores as stores_repo
 from db.repos import user_settings as settings_repo
@@ -138,8 +139,11 @@ class SequenceService:
         config: SenderConfig | None = None,
         *,
         crash_after_send: Callable[[], None] | None = None,
+        clock: Clock | None = None,
     ) -> None:
         self.pool = pool
+        self.clock: Clock = clock or (lambda: datetime.now(UTC))
+        """"Now" of a start from the card (the sender job is given its `now`); tests set it."""
         self.factory = factory
         self.notifier = notifier
         self.config = config or SenderConfig()
@@ -259,9 +263,13 @@ class SequenceService:
         return await repo.stop_sequence(conn, chat_id, StopReason.MANUAL.value)
 
     @staticmethod
-    async def on_reviews_resolved(conn: Any, chat_ids: Sequence[str]) -> int:
-        """A linked review became resolved: its chats' sequences stop."""
-        return await repo.stop_many(conn, chat_ids, StopReason.REVIEW_RESOLVED.value)
+    async def on_reviews_resolved(conn: Any, review_ids: Collection[str]) -> int:
+        """These reviews became resolved (complaint approved, WB excluded or unpublished them,
+        they vanished): the running sequences of the chats linked to them stop
+        (`review_resolved`), in one statement, in the caller's transaction."""
+        return await chat_reviews.stop_sequences_of_reviews(
+            conn, review_ids, StopReason.REVIEW_RESOLVED.value
+        )
 
     # -- the sender job -----------------------------------------------------------------
 

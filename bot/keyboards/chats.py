@@ -26,6 +26,7 @@ from services.chats.service import (
     CompletionReason,
     text_fingerprint,
 )
+from services.sequences import MessageSet
 
 REASONS: tuple[CompletionReason, ...] = tuple(CompletionReason)
 
@@ -174,8 +175,32 @@ def card_keyboard(
 
 
 def follow_up_row(i18n: I18nContext, card: ChatCard) -> list[list[InlineKeyboardButton]]:
-    """The place for a "Start follow-ups" button (sequences, built beside this feature)."""
-    return []
+    """ "Stop follow-ups" while a sequence runs, else "Start follow-ups" (not on a closed chat)."""
+    if card.sequence is not None:
+        return [[_chat_button(i18n.get("ch-btn-follow-stop"), ChatAct.FOLLOW_STOP, card.id)]]
+    if card.status is ChatStatus.CLOSED:
+        return []
+    return [[_chat_button(i18n.get("ch-btn-follow-start"), ChatAct.FOLLOW_MENU, card.id)]]
+
+
+def follow_up_keyboard(
+    i18n: I18nContext, chat_id: str, sets: list[MessageSet]
+) -> InlineKeyboardMarkup:
+    """The start screen: one Start button for the set the review's stars chose, or one per
+    set when the chat has no linked review."""
+    rows = [
+        [
+            _chat_button(
+                i18n.get("ch-btn-follow-go" if len(sets) == 1 else f"ch-btn-follow-set{int(s)}"),
+                ChatAct.FOLLOW_START,
+                chat_id,
+                str(int(s)),
+            )
+        ]
+        for s in sets
+    ]
+    rows.append([_chat_button(i18n.get("ch-btn-card"), ChatAct.OPEN, chat_id)])
+    return InlineKeyboardMarkup(inline_keyboard=rows)
 
 
 def move_keyboard(i18n: I18nContext, card: ChatCard) -> InlineKeyboardMarkup:

@@ -37,6 +37,7 @@ from bot.keyboards.chats import (
     cancel_edit,
     card_keyboard,
     close_keyboard,
+    follow_up_keyboard,
     list_keyboard,
     move_keyboard,
     product_filter_keyboard,
@@ -51,14 +52,17 @@ from bot.views.chats import (
     STATUS_OF,
     ChatListView,
     col_name,
+    follow_up_text,
     render_board,
     render_card,
     render_list,
     tag_name,
 )
+from bot.views.sequences import start_error_text
 from services.ai.chat_tags import CHAT_TAGS
 from services.ai.guard import describe_problems
 from services.chats.service import ChatError, ChatService, ChatStatus
+from services.sequences import MessageSet, SequenceService, SequenceStartError
 
 log = logging.getLogger(__name__)
 
@@ -271,6 +275,60 @@ async def show_card(
     list_open = (await state.get_data()).get(LIST_KEY) is not None
     keyboard = card_keyboard(i18n, card, list_open=list_open, paged=before is not None)
     await show(target, text, keyboard)
+
+
+FOLLOW_ACTS = (ChatAct.FOLLOW_MENU, ChatAct.FOLLOW_START, ChatAct.FOLLOW_STOP)
+
+
+@router.callback_query(ChatCb.filter(F.act.in_(FOLLOW_ACTS)))
+async def on_follow_up(
+    query: CallbackQuery,
+    callback_data: ChatCb,
+    chats: ChatService,
+    sequences: SequenceService,
+    state: FSMContext,
+    i18n: I18nContext,
+    user: UserRow,
+) -> None:
+    """Start or stop the chat's follow-ups (issue 14). `ChatAccess` has checked the chat's
+    store; the sequence service asks again (`may_act`) before anything changes."""
+    chat_id = decode_chat_id(callback_data.chat)
+    act, arg = callback_data.act, callback_data.arg
+    if not await sequences.may_act(user.id, chat_id):
+        await answer(query, str(i18n.get("ch-unavailable")), alert=True)
+        return
+    if act is ChatAct.FOLLOW_STOP:
+        stopped = await sequences.stop(chat_id)
+        note = str(i18n.get("ch-follow-stopped" if stopped else "ch-follow-not-running"))
+        await show_card(query, chats, i18n, state, chat_id, note=note)
+        return
+    card = await chats.card(chat_id)
+    chosen = MessageSet(int(arg)) if arg in ("1", "2") else None
+    if act is ChatAct.FOLLOW_MENU:
+        owner = await chats.owner_of(card.store_id)
+        now = sequences.clock()
+        if chosen is None and card.review is not None:
+            chosen = MessageSet.for_stars(card.review.rating)
+        sets = [chosen] if chosen is not None else list(MessageSet)
+        plans = [await sequences.plan(owner, now=now, set_no=s) for s in sets]
+        await show(
+            query,
+            follow_up_text(i18n, card, plans),
+            follow_up_keyboard(i18n, chat_id, [p.set_no for p in plans if p.steps]),
+        )
+        return
+    try:
+        await sequences.start(
+            chat_id,
+            now=sequences.clock(),
+            set_no=chosen,
+            stars=card.review.rating if card.review is not None else None,
+        )
+    except SequenceStartError as exc:
+        await answer(query, start_error_text(i18n, exc), alert=True)
+        await show_card(query, chats, i18n, state, chat_id)
+        return
+    await show_card(query, chats, i18n, state, chat_id, note=str(i18n.get("ch-follow-started")))
 
 
 @router.callback_query(ChatCb.filter())

@@ -10,8 +10,10 @@ from pydantic import BaseModel
 
 from bot.callbacks import ChatCol
 from bot.render import clip, esc, fmt_date, stars
+from bot.views.sequences import schedule_text
 from services.ai.guard import describe_problems
 from services.chats.service import Board, ChatCard, ChatStatus, ColumnPage
+from services.sequences import Plan, StopReason
 
 COL_OF: dict[ChatStatus, ChatCol] = {
     ChatStatus.INBOX: ChatCol.INBOX,
@@ -195,6 +197,11 @@ def render_card(i18n: I18nContext, card: ChatCard) -> str:
                 )
             )
         )
+    elif card.ended_sequence and card.ended_sequence.get("stop_reason") in STOP_REASONS:
+        reason = str(card.ended_sequence["stop_reason"])
+        out.append(
+            str(i18n.get("ch-card-sequence-ended", reason=i18n.get(f"ch-seq-reason-{reason}")))
+        )
     out += ["", str(i18n.get("ch-card-messages"))]
     if card.older:
         out.append(str(i18n.get("ch-card-older")))
@@ -216,4 +223,25 @@ def render_card(i18n: I18nContext, card: ChatCard) -> str:
         out.append(str(i18n.get("ch-card-no-sign")))
     if card.send_state == "unknown":
         out.append(str(i18n.get("ch-card-send-unknown")))
+    return "\n".join(out)
+
+
+STOP_REASONS = frozenset(r.value for r in StopReason)
+
+
+def follow_up_text(i18n: I18nContext, card: ChatCard, plans: list[Plan]) -> str:
+    """The start screen of follow-ups: the schedule of the set the linked review's stars
+    chose, or of both sets when the chat has no linked review (the person picks)."""
+    out = [str(i18n.get("ch-follow-title", buyer=clip(card.client_name or "—", 60)))]
+    if card.review is not None and len(plans) == 1:
+        out.append(str(i18n.get("ch-follow-by-review", stars=stars(card.review.rating))))
+    else:
+        out.append(str(i18n.get("ch-follow-pick")))
+    for plan in plans:
+        line = schedule_text(i18n, plan)
+        if len(plans) > 1:
+            line = str(i18n.get(f"ch-follow-set{int(plan.set_no)}", schedule=line))
+        out += ["", line]
+        if plan.steps == 0:
+            out.append(str(i18n.get("seq-start-err-no_messages")))
     return "\n".join(out)

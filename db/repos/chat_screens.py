@@ -16,6 +16,7 @@ from typing import Any
 import asyncpg
 
 from db.pool import Conn
+from db.repos.chat_reviews import LINKED_REVIEW
 
 ACTIVITY = "COALESCE(c.last_message_date, c.created_at)"
 
@@ -92,7 +93,7 @@ async def column_products(
     )
 
 
-_CARD_SQL = """
+_CARD_SQL = f"""
 SELECT row_to_json(c.*)::jsonb AS chat,
        s.name AS store_name, s.status AS store_status, s.ai_instructions, s.owner_id AS store_owner,
        CASE WHEN p.id IS NULL THEN NULL ELSE row_to_json(p.*)::jsonb END AS product,
@@ -107,16 +108,10 @@ SELECT row_to_json(c.*)::jsonb AS chat,
   LEFT JOIN product_rules pr ON pr.product_id = p.id
   LEFT JOIN chat_sends cs ON cs.chat_id = c.id
   LEFT JOIN LATERAL (
-        SELECT jsonb_build_object('id', r.id, 'rating', r.rating, 'text', r.text,
-                                  'author', r.author, 'date', r.date, 'pros', r.pros,
-                                  'cons', r.cons) AS review
-          FROM reviews r
-         WHERE p.id IS NOT NULL AND r.product_id = p.id AND r.store_id = c.store_id
-           AND c.client_name <> ''
-           AND lower(btrim(r.author)) = lower(btrim(c.client_name))
-           AND r.date <= COALESCE(c.last_message_date, c.created_at)
-         ORDER BY r.date DESC, r.id
-         LIMIT 1) rv ON true
+        SELECT jsonb_build_object('id', l.id, 'rating', l.rating, 'text', l.text,
+                                  'author', l.author, 'date', l.date, 'pros', l.pros,
+                                  'cons', l.cons) AS review
+          FROM ({LINKED_REVIEW}) l) rv ON true
  WHERE c.id = $1
 """
 

@@ -227,9 +227,9 @@ async def move_on_seller_message(conn: Conn, store_id: str, chat_ids: Sequence[s
 async def move_chat(
     conn: Connection, chat_id: str, status: str, completion_reason: str | None
 ) -> asyncpg.Record | None:
-    """A move by hand: the new status (and reason, for `closed` only); leaving
-    `awaiting_reply` stops the chat's running sequence (`manual`). Returns the old status,
-    or None when the chat is gone. Call inside a transaction."""
+    """A move by hand: the new status (and reason, for `closed` only). Returns the old status,
+    or None when the chat is gone. Call inside a transaction; the chats service stops the
+    chat's running sequence in it (`SequenceService.on_chat_moved`)."""
     row = await conn.fetchrow(
         """
         WITH old AS (SELECT id, status FROM chats WHERE id = $1 FOR UPDATE)
@@ -241,12 +241,6 @@ async def move_chat(
         status,
         completion_reason,
     )
-    if row is not None and row["old_status"] == "awaiting_reply" and status != "awaiting_reply":
-        await conn.execute(
-            """UPDATE chat_auto_sequences SET status = 'stopped', stop_reason = 'manual'
-                WHERE chat_id = $1 AND status = 'active'""",
-            chat_id,
-        )
     return row
 
 

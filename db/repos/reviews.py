@@ -223,6 +223,8 @@ class VanishReport:
     marked: int
     skipped_windows: int
     complaints_approved: int
+    gone: tuple[str, ...] = ()
+    """The ids marked vanished (resolved reviews: their chats' follow-ups stop)."""
 
 
 _VANISH_WINDOWS = """
@@ -316,7 +318,7 @@ async def mark_vanished(
                 now,
                 VANISHED_RESPONSE,
             )
-    return VanishReport(len(gone), skipped, len(upheld))
+    return VanishReport(len(gone), skipped, len(upheld), tuple(g["id"] for g in gone))
 
 
 def json_or_none(value: Any) -> str | None:

@@ -73,21 +73,6 @@ async def stop_sequence(conn: Conn, chat_id: str, reason: str) -> bool:
     return status != "UPDATE 0"
 
 
-async def stop_many(conn: Conn, chat_ids: Sequence[str], reason: str) -> int:
-    """Stop the running sequences of these chats (review resolved, chats moved in bulk)."""
-    if not chat_ids:
-        return 0
-    status = await conn.execute(
-        """
-        UPDATE chat_auto_sequences SET status = 'stopped', stop_reason = $2, updated_at = now()
-         WHERE chat_id = ANY($1::text[]) AND status = 'active'
-        """,
-        list(chat_ids),
-        reason,
-    )
-    return int(status.split()[-1])
-
-
 async def active_for_chat(conn: Conn, chat_id: str) -> asyncpg.Record | None:
     return await conn.fetchrow(
         "SELECT * FROM chat_auto_sequences WHERE chat_id = $1 AND status = 'active'", chat_id
@@ -102,16 +87,18 @@ async def claim_work(
     A sequence whose attempt is younger than the lease is in flight in another process and is
     left alone; an older attempt has lost its result and must be resolved first (also when
     the sequence stopped meanwhile, so the chat's sent list stays true).
-    `seller_last` is the chat's latest seller message the sync has stored."""
+    `seller_last` is the chat's latest seller message the sync has stored. A paused store
+    (`inactive`) or an owner not approved sends nothing and resolves nothing: its sequences
+    wait, untouched, and go on when the store is active again (docs/decisions.md)."""
     return await conn.fetch(
         """
         SELECT s.*, c.reply_sign,
                (SELECT max(m.timestamp) FROM chat_messages m
                  WHERE m.chat_id = s.chat_id AND m.sender = 'seller') AS seller_last
           FROM chat_auto_sequences s JOIN chats c ON c.id = s.chat_id
-          JOIN stores st ON st.id = s.store_id
-         WHERE st.status = 'active'
-           AND ((s.status = 'active' AND s.next_send_at <= $1
+          JOIN stores st ON st.id = s.store_id AND st.status = 'active'
+          JOIN users o ON o.id = st.owner_id AND o.is_approved
+         WHERE ((s.status = 'active' AND s.next_send_at <= $1
                  AND (s.attempt_id IS NULL OR s.attempt_at < $2))
                 -- stopped while a send was in flight: its result is still to be found
                 OR (s.status <> 'active' AND s.attempt_id IS NOT NULL AND s.attempt_at < $2))
@@ -363,6 +350,16 @@ async def active_sequence(conn: Conn, chat_id: str) -> asyncpg.Record | None:
     return await conn.fetchrow(
         """SELECT id, sequence_type, current_step, max_steps, next_send_at, last_sent_at
              FROM chat_auto_sequences WHERE chat_id = $1 AND status = 'active'""",
+        chat_id,
+    )
+
+
+async def last_sequence(conn: Conn, chat_id: str) -> asyncpg.Record | None:
+    """The chat's latest sequence, running or not (the card says how the last one ended)."""
+    return await conn.fetchrow(
+        """SELECT id, status, stop_reason, current_step, max_steps, updated_at
+             FROM chat_auto_sequences WHERE chat_id = $1
+            ORDER BY (status = 'active') DESC, started_at DESC, id DESC LIMIT 1""",
         chat_id,
     )
 

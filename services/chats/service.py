@@ -44,6 +44,7 @@ from services.ai.prompting import (
 from services.ai.tasks import AITasks, ReplyDraft
 from services.ai.textnorm import asks_other_language
 from services.members import store_role, user_stores
+from services.sequences import SequenceService
 from services.wb.client import MESSAGE_MAX
 from services.wb.errors import WBAuthError, WBError, WBRateLimited, WBRequestError
 from services.wb.factory import WBClientFactory
@@ -171,6 +172,8 @@ class ChatCard:
     send_state: str | None
     buyer_messages: int
     sequence: dict[str, Any] | None
+    ended_sequence: dict[str, Any] | None = None
+    """The chat's latest sequence when none runs: how it ended (status, stop reason)."""
 
 
 def _dt(value: Any) -> datetime | None:
@@ -208,6 +211,13 @@ class ChatService:
         if store_id:
             return (store_id,) if await self.may_see_store(user_id, store_id) else ()
         return tuple(await self.stores_of(user_id))
+
+    async def owner_of(self, store_id: str) -> str:
+        """The store's owner: whose follow-up sets a chat of the store uses."""
+        store = await stores_repo.get_store(self.pool, store_id)
+        if store is None:
+            raise ChatError(ChatErrorCode.NOT_FOUND)
+        return store.owner_id
 
     async def store_name(self, store_id: str) -> str:
         return await stores_repo.store_name(self.pool, store_id)
@@ -292,6 +302,7 @@ class ChatService:
                 ).problems
             )
         seq = await sequences_repo.active_sequence(self.pool, chat_id)
+        ended = None if seq is not None else await sequences_repo.last_sequence(self.pool, chat_id)
         return ChatCard(
             id=chat_id,
             store_id=chat["store_id"],
@@ -314,6 +325,7 @@ class ChatService:
             send_state=row["send_state"],
             buyer_messages=int(row["buyer_messages"] or 0),
             sequence=dict(seq) if seq is not None else None,
+            ended_sequence=dict(ended) if ended is not None else None,
         )
 
     # --- moves and tags -----------------------------------------------------------------
@@ -321,7 +333,8 @@ class ChatService:
     async def move(
         self, chat_id: str, status: ChatStatus, reason: CompletionReason | None = None
     ) -> None:
-        """A move by hand. `closed` needs a reason; other columns clear it."""
+        """A move by hand. `closed` needs a reason; other columns clear it. A running
+        follow-up sequence stops (`manual`) in the same transaction (domain-rules.md)."""
         if status is ChatStatus.CLOSED and reason is None:
             raise ChatError(ChatErrorCode.REASON_REQUIRED)
         async with self.pool.acquire() as conn, conn.transaction():
@@ -331,6 +344,8 @@ class ChatService:
                 status.value,
                 reason.value if status is ChatStatus.CLOSED and reason else None,
             )
+            if row is not None:
+                await SequenceService.on_chat_moved(conn, chat_id)
         if row is None:
             raise ChatError(ChatErrorCode.NOT_FOUND)
 

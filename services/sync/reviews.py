@@ -29,6 +29,7 @@ from db.models import StoreRow
 from db.repos import products as products_repo
 from db.repos import reviews as reviews_repo
 from db.repos import stores as stores_repo
+from services.sequences import SequenceService
 from services.sync.base import (
     NewReview,
     Progress,
@@ -343,7 +344,7 @@ async def sync_reviews(
                 await producer
     if full:
         await run.beat()
-        async with pool.acquire() as conn:
+        async with pool.acquire() as conn, conn.transaction():
             report = await reviews_repo.mark_vanished(
                 conn,
                 store.id,
@@ -353,6 +354,8 @@ async def sync_reviews(
                 max_share=options.vanish_max_share,
                 window=options.vanish_window,
             )
+            # A vanished review is resolved: its chats' follow-ups stop with the marking.
+            await SequenceService.on_reviews_resolved(conn, report.gone)
         result.vanished = report.marked
         result.vanish_windows_skipped = report.skipped_windows
     if full or result.inserted or result.updated:  # the counts move only with the rows
