@@ -184,14 +184,14 @@ def follow_up_row(i18n: I18nContext, card: ChatCard) -> list[list[InlineKeyboard
 
 
 def follow_up_keyboard(
-    i18n: I18nContext, chat_id: str, sets: list[MessageSet]
+    i18n: I18nContext, chat_id: str, sets: list[MessageSet], *, named: bool
 ) -> InlineKeyboardMarkup:
-    """The start screen: one Start button for the set the review's stars chose, or one per
-    set when the chat has no linked review."""
+    """The start screen: one Start button for the set the review's stars chose, or (`named`)
+    one per set that has messages when the chat has no linked review."""
     rows = [
         [
             _chat_button(
-                i18n.get("ch-btn-follow-go" if len(sets) == 1 else f"ch-btn-follow-set{int(s)}"),
+                i18n.get(f"ch-btn-follow-set{int(s)}" if named else "ch-btn-follow-go"),
                 ChatAct.FOLLOW_START,
                 chat_id,
                 str(int(s)),

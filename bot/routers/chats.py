@@ -314,7 +314,9 @@ async def on_follow_up(
         await show(
             query,
             follow_up_text(i18n, card, plans),
-            follow_up_keyboard(i18n, chat_id, [p.set_no for p in plans if p.steps]),
+            follow_up_keyboard(
+                i18n, chat_id, [p.set_no for p in plans if p.steps], named=len(plans) > 1
+            ),
         )
         return
     try:
