@@ -236,6 +236,48 @@ async def test_full_sync_marks_vanished_with_the_30_percent_safeguard(
     )
 
 
+async def test_a_vanished_review_stops_its_chats_follow_ups(
+    service: SyncService, pool: asyncpg.Pool, wb: WBEmulator, store_id: str
+) -> None:
+    """A review gone from WB in a full sync is resolved: the running sequence of the chat
+    linked to it stops (`review_resolved`) with the marking; another chat's goes on."""
+    await service.sync(store_id, "reviews")
+    picked = await pool.fetch(
+        """
+        SELECT DISTINCT ON (r.product_id) r.id FROM reviews r
+         WHERE r.store_id = $1 AND r.author <> ''
+           AND NOT EXISTS (SELECT 1 FROM reviews o WHERE o.product_id = r.product_id
+                            AND o.author = r.author AND o.id <> r.id)
+         ORDER BY r.product_id, r.date DESC LIMIT 2
+        """,
+        store_id,
+    )
+    gone, kept = picked[0]["id"], picked[1]["id"]
+    for chat_id, review_id in (("1:gone", gone), ("1:kept", kept)):
+        await pool.execute(
+            """INSERT INTO chats (id, store_id, owner_id, client_name, reply_sign, product_nm_id,
+                                  last_message_date, status)
+               SELECT $1, r.store_id, r.owner_id, r.author, 'sign', p.wb_product_id,
+                      r.date + interval '1 day', 'awaiting_reply'
+                 FROM reviews r JOIN products p ON p.id = r.product_id WHERE r.id = $2""",
+            chat_id,
+            review_id,
+        )
+        await pool.execute(
+            "INSERT INTO chat_auto_sequences (chat_id, store_id, owner_id) "
+            "SELECT id, store_id, owner_id FROM chats WHERE id = $1",
+            chat_id,
+        )
+    wb.state.remove_feedback(gone)
+    result = await service.sync(store_id, "reviews", full=True)
+    assert result.ok and result.vanished == 1
+    rows = {
+        r["chat_id"]: (r["status"], r["stop_reason"])
+        for r in await pool.fetch("SELECT chat_id, status, stop_reason FROM chat_auto_sequences")
+    }
+    assert rows == {"1:gone": ("stopped", "review_resolved"), "1:kept": ("active", None)}
+
+
 async def test_vanished_review_that_comes_back_is_cleared(
     service: SyncService, pool: asyncpg.Pool, wb: WBEmulator, store_id: str
 ) -> None:
