@@ -223,7 +223,14 @@ async def test_no_linked_review_asks_the_set_and_a_manual_move_stops_it(bot_env:
     assert "В наборе ещё нет сообщений" in screen.text  # set 2 is empty: no button for it
     assert "▶️ Набор 1 (1-3★)" in screen.labels and "▶️ Набор 2 (4★)" not in screen.labels
     await user.press("▶️ Набор 1 (1-3★)")
-    await user.wait_message("Серия запущена")
+    card = await user.wait_message("Серия запущена")
+    # An old Start button pressed again: the service's refusal, in words; one sequence.
+    query = await user.press_data(
+        ChatCb(act=ChatAct.FOLLOW_START, chat=encode_chat_id(chat_id), arg="1").pack(), card
+    )
+    refused = await user.wait_answer(query)
+    assert refused.text == "В этом чате серия уже идёт."
+    assert await pool.fetchval("SELECT count(*) FROM chat_auto_sequences") == 1
 
     # A move by hand stops it (`manual`), even out of a column other than `awaiting_reply`.
     await pool.execute("UPDATE chats SET status = 'inbox' WHERE id = $1", chat_id)
