@@ -120,3 +120,21 @@ async def test_help_at_a_text_step_is_answered_as_a_command(bot_env: BotEnv) -> 
     await user.wait_message("токен WB API")
     await user.send("/help")  # at the token step: help, not a bad token
     await user.wait_message("Как это работает")
+
+
+async def test_a_cut_text_counts_characters_as_telegram_does(bot_env: BotEnv) -> None:
+    """A review full of `<` and `&`: each is one character on the screen (four or five in the
+    escaped HTML), so a text that fits the card is shown whole, not cut to a quarter."""
+    reg = await add_user(bot_env.pool, "x@example.com", telegram_id=505, approve=True)
+    user = bot_env.user(505)
+    store = await make_store(bot_env.pool, reg.user.id, bot_env.wb.token(), name="Пледы")
+    product = await make_product(bot_env.pool, store)
+    text = "a<b & c> " * 300  # 2700 characters as shown, about 5700 escaped
+    await make_review(bot_env.pool, product, rating=1, text=text)
+    await user.send("/menu")
+    await user.wait_message("WB")
+    await user.press("Отзывы")
+    await user.wait_message("Найден 1 отзыв")
+    await user.press("1")
+    card = await user.wait_message("📦")
+    assert text.strip() in card.text
