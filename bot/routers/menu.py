@@ -13,6 +13,7 @@ from bot.filters import Approved
 from bot.keyboards.menu import main_menu, only_menu
 from bot.routing import Handlers
 from bot.ui import show
+from bot.views.stores import needed_categories
 
 router = Handlers(name="menu")
 router.message.filter(Approved())
@@ -30,7 +31,7 @@ async def on_menu(message: Message, i18n: I18nContext) -> None:
 
 @router.message(Command("help"))
 async def on_help(message: Message, i18n: I18nContext) -> None:
-    await show(message, i18n.get("help-text"), only_menu(i18n))
+    await show(message, help_text(i18n), only_menu(i18n))
 
 
 @router.message(Command("cancel"))
@@ -49,4 +50,8 @@ async def on_home(query: CallbackQuery, state: FSMContext, i18n: I18nContext) ->
 
 @router.callback_query(MenuCb.filter(F.section == "help"))
 async def on_help_button(query: CallbackQuery, i18n: I18nContext) -> None:
-    await show(query, i18n.get("help-text"), only_menu(i18n))
+    await show(query, help_text(i18n), only_menu(i18n))
+
+
+def help_text(i18n: I18nContext) -> str:
+    return i18n.get("help-text", categories=needed_categories(i18n))

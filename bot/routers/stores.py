@@ -31,6 +31,7 @@ from bot.routing import Handlers
 from bot.ui import answer, ask, show
 from bot.views.stores import (
     category_text,
+    needed_categories,
     token_problems_text,
     warning_text,
     wb_error_text,
@@ -47,6 +48,7 @@ from services.sync.base import (
 )
 from services.sync.service import SyncService
 from services.wb.factory import WBClientFactory
+from services.wb.tokens import BOT_CATEGORY_ORDER
 
 log = logging.getLogger(__name__)
 
@@ -162,7 +164,7 @@ def _card_body(i18n: I18nContext, store: StoreRow, role: Role) -> str:
 
 def token_info_text(i18n: I18nContext, check: TokenCheck) -> str:
     info = check.info
-    wanted = [c for c in ("feedbacks", "chat", "content") if info.has(c)]
+    wanted = [c for c in BOT_CATEGORY_ORDER if info.has(c)]
     categories = ", ".join(category_text(i18n, c) for c in wanted) or i18n.get("stores-cat-none")
     kind = i18n.get(f"stores-type-{info.token_type}")
     lines = [
@@ -253,7 +255,11 @@ async def on_name(message: Message, state: FSMContext, i18n: I18nContext) -> Non
         return
     await state.update_data(name=name)
     await state.set_state(StoreForm.token)
-    await ask(message, i18n, i18n.get("stores-ask-token", name=esc(name)))
+    await ask(
+        message,
+        i18n,
+        i18n.get("stores-ask-token", name=esc(name), categories=needed_categories(i18n)),
+    )
 
 
 async def _take_token(message: Message, i18n: I18nContext) -> tuple[str, Message]:

@@ -4,6 +4,7 @@ store's reviews, complaint queue and products (no store picker in between)."""
 from __future__ import annotations
 
 from services.access import add_user
+from services.wb.tokens import BOT_CATEGORIES
 from tests.e2e.harness import BotEnv
 from tests.fakes.telegram import FakeUser
 from tests.fakes.telegram.models import ChatMessage
@@ -138,3 +139,29 @@ async def test_a_cut_text_counts_characters_as_telegram_does(bot_env: BotEnv) ->
     await user.press("1")
     card = await user.wait_message("📦")
     assert text.strip() in card.text
+
+
+PORTAL_NAMES = {
+    "feedbacks": "«Вопросы и отзывы»",
+    "chat": "«Чат с покупателями»",
+    "content": "«Контент»",
+}
+
+
+async def test_the_token_help_names_the_categories_the_check_wants(bot_env: BotEnv) -> None:
+    """/help and the token step name every category `services/wb/tokens.py` checks for."""
+    assert set(PORTAL_NAMES) == BOT_CATEGORIES
+    await add_user(bot_env.pool, "t@example.com", telegram_id=506, approve=True)
+    user = bot_env.user(506)
+    await user.send("/help")
+    help_text = await user.wait_message("Как это работает")
+    await user.send("/menu")
+    await user.wait_message("WB")
+    await user.press("Магазины")
+    await user.wait_message("Магазин")
+    await user.press("Добавить")
+    await user.wait_message("Как назвать")
+    await user.send("Пледы")
+    prompt = await user.wait_message("токен WB API")
+    for name in PORTAL_NAMES.values():
+        assert name in help_text.text and name in prompt.text
