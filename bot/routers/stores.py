@@ -32,6 +32,7 @@ from bot.ui import answer, ask, show
 from bot.views.stores import (
     category_text,
     needed_categories,
+    progress_label,
     token_problems_text,
     warning_text,
     wb_error_text,
@@ -469,11 +470,7 @@ async def run_sync_now(
     def progress_text() -> str:
         lines = [head]
         for what, count in counts.items():
-            key = f"stores-progress-{what.replace(' ', '-')}"
-            try:
-                label = i18n.get(key)
-            except Exception:
-                label = esc(what)
+            label = progress_label(i18n, what)
             lines.append(i18n.get("stores-sync-progress-what", what=label, count=count))
         return "\n".join(lines)
 

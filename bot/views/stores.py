@@ -65,6 +65,11 @@ def category_text(t: Texts, category: str) -> str:
     return t.get(f"stores-cat-{category}") if category in _CATEGORIES else esc(category)
 
 
+def progress_label(t: Texts, what: str) -> str:
+    """A sync step's label (`SyncStep`); a step without a text key fails a test, never hides."""
+    return t.get(f"stores-progress-{what.replace(' ', '-')}")
+
+
 def needed_categories(t: Texts) -> str:
     """The categories a token needs, as the WB portal names them: the same list the token
     check uses (`services/wb/tokens.py` `BOT_CATEGORIES`), so the help and the check agree."""
