@@ -12,9 +12,11 @@ from bot.callbacks import (
     ComplaintAction,
     ComplaintCb,
     FilterCb,
+    FilterField,
     ListCb,
     ListGo,
     MenuCb,
+    MenuSection,
     PickStoreCb,
     PublishAction,
     PublishCb,
@@ -95,7 +97,7 @@ def review_list_keyboard(
     kb.row(
         InlineKeyboardButton(
             text=t.get("rv-btn-filter"),
-            callback_data=FilterCb(view=view, field="menu", value="-").pack(),
+            callback_data=FilterCb(view=view, field=FilterField.MENU, value="-").pack(),
         )
     )
     kb.row(back)
@@ -113,7 +115,8 @@ def filter_keyboard(t: Texts, view: str, current: dict[str, str]) -> InlineKeybo
                 label = "• " + label
             buttons.append(
                 InlineKeyboardButton(
-                    text=label, callback_data=FilterCb(view=view, field=field, value=value).pack()
+                    text=label,
+                    callback_data=FilterCb(view=view, field=FilterField(field), value=value).pack(),
                 )
             )
         for start in range(0, len(buttons), 4):
@@ -121,11 +124,11 @@ def filter_keyboard(t: Texts, view: str, current: dict[str, str]) -> InlineKeybo
     kb.row(
         InlineKeyboardButton(
             text=t.get("rv-btn-product"),
-            callback_data=FilterCb(view=view, field="pm", value="-").pack(),
+            callback_data=FilterCb(view=view, field=FilterField.PRODUCT_MENU, value="-").pack(),
         ),
         InlineKeyboardButton(
             text=t.get("rv-btn-reset"),
-            callback_data=FilterCb(view=view, field="reset", value="-").pack(),
+            callback_data=FilterCb(view=view, field=FilterField.RESET, value="-").pack(),
         ),
     )
     kb.row(
@@ -144,7 +147,7 @@ def product_keyboard(
     kb.row(
         InlineKeyboardButton(
             text=("• " if current is None else "") + all_label,
-            callback_data=FilterCb(view=view, field="p", value="all").pack(),
+            callback_data=FilterCb(view=view, field=FilterField.PRODUCT, value="all").pack(),
         )
     )
     for p in products:
@@ -152,7 +155,8 @@ def product_keyboard(
         label = ("• " if current == p["id"] else "") + f"{label[:48]} ({p['negatives']})"
         kb.row(
             InlineKeyboardButton(
-                text=label, callback_data=FilterCb(view=view, field="p", value=p["id"]).pack()
+                text=label,
+                callback_data=FilterCb(view=view, field=FilterField.PRODUCT, value=p["id"]).pack(),
             )
         )
     kb.row(
@@ -221,7 +225,7 @@ def review_card_keyboard(
         kb.row(
             _btn(t.get("rv-btn-complaint"), ReviewCb(action=ReviewAction.COMPLAINT, review_id=rid))
         )
-    kb.row(back or _btn(t.get("btn-menu"), MenuCb(section="home")))
+    kb.row(back or _btn(t.get("btn-menu"), MenuCb(section=MenuSection.HOME)))
     return kb.as_markup()
 
 

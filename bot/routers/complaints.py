@@ -26,6 +26,7 @@ from bot.callbacks import (
     FilterCb,
     ListCb,
     ListGo,
+    MenuSection,
 )
 from bot.filters import Approved
 from bot.keyboards.complaints import (
@@ -151,7 +152,7 @@ async def _recount(screens: Screens, view: dict[str, Any]) -> int:
 
 StoreList(
     section="cq",
-    menu="complaints",
+    menu=MenuSection.COMPLAINTS,
     pick_text="cp-pick-store",
     open_store=open_queue,
     show_list=show_queue,

@@ -8,7 +8,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from aiogram_i18n import I18nContext
 
-from bot.callbacks import MenuCb
+from bot.callbacks import MenuCb, MenuSection
 from bot.filters import Approved
 from bot.keyboards.menu import main_menu, only_menu
 from bot.routing import Handlers
@@ -42,13 +42,13 @@ async def on_cancel(message: Message, state: FSMContext, i18n: I18nContext) -> N
     await show_menu(message, i18n)
 
 
-@router.callback_query(MenuCb.filter(F.section == "home"))
+@router.callback_query(MenuCb.filter(F.section == MenuSection.HOME))
 async def on_home(query: CallbackQuery, state: FSMContext, i18n: I18nContext) -> None:
     await state.set_state(None)
     await show_menu(query, i18n)
 
 
-@router.callback_query(MenuCb.filter(F.section == "help"))
+@router.callback_query(MenuCb.filter(F.section == MenuSection.HELP))
 async def on_help_button(query: CallbackQuery, i18n: I18nContext) -> None:
     await show(query, help_text(i18n), only_menu(i18n))
 

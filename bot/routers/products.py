@@ -18,7 +18,15 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 from aiogram_i18n import I18nContext
 
-from bot.callbacks import MenuCb, PickStoreCb, ProductCb, ProductListCb
+from bot.callbacks import (
+    MenuCb,
+    MenuSection,
+    PickStoreCb,
+    ProductAction,
+    ProductCb,
+    ProductListAction,
+    ProductListCb,
+)
 from bot.filters import Approved
 from bot.keyboards.products import (
     BOOL_CODES,
@@ -146,7 +154,7 @@ async def on_products(
     await _entry(message, i18n, products, members, state, user)
 
 
-@router.callback_query(MenuCb.filter(F.section == "products"))
+@router.callback_query(MenuCb.filter(F.section == MenuSection.PRODUCTS))
 async def on_products_menu(
     query: CallbackQuery,
     i18n: I18nContext,
@@ -191,29 +199,29 @@ async def on_list(
         return
     action = callback_data.action
     note: str | None = None
-    if action == "n" and view.get("more") and view.get("last"):
+    if action == ProductListAction.NEXT and view.get("more") and view.get("last"):
         view["stack"] = [*(view.get("stack") or []), view.get("cur")]
         view["cur"] = view["last"]
-    elif action == "p" and view.get("stack"):
+    elif action == ProductListAction.PREV and view.get("stack"):
         view["cur"] = view["stack"].pop()
-    elif action == "q":
+    elif action == ProductListAction.SEARCH:
         await state.set_state(ProductsForm.query)
         await ask(query, i18n, i18n.get("pd-ask-query"))
         return
-    elif action == "qc":
+    elif action == ProductListAction.CLEAR_SEARCH:
         view.update(q="", cur=None, stack=[])
-    elif action == "m":
+    elif action == ProductListAction.SELECT_MODE:
         view["mode"] = not view.get("mode")
-    elif action == "sa":
+    elif action == ProductListAction.SELECT_PAGE:
         view["sel"] = list(dict.fromkeys([*(view.get("sel") or []), *view.get("page_ids", [])]))[
             :MAX_SELECTED
         ]
-    elif action in ("bd", "bs"):
+    elif action in (ProductListAction.BULK_DEFAULTS, ProductListAction.BULK_STOP):
         ids = list(view.get("sel") or [])
         if not ids:
             await answer(query, i18n.get("pd-bulk-empty"), alert=True)
             return
-        if action == "bd":
+        if action == ProductListAction.BULK_DEFAULTS:
             count = await products.apply_defaults(view["store"], ids)
         else:
             count = await products.stop_work(view["store"], ids)
@@ -308,7 +316,7 @@ async def on_product(
     action, arg = callback_data.action, callback_data.arg
     note: str | None = None
     try:
-        if action == "sel":
+        if action == ProductAction.SELECT:
             view = await _view(state)
             if view.get("store") != store_id:
                 await answer(query, i18n.get("error-stale"))
@@ -321,9 +329,9 @@ async def on_product(
             view["sel"] = chosen
             await show_list(query, i18n, products, state, view)
             return
-        if action == "t" and arg in BOOL_CODES:
+        if action == ProductAction.TOGGLE and arg in BOOL_CODES:
             card = await products.toggle_rule(pid, BOOL_CODES[arg])
-        elif action == "c" and arg[:2] in CHOICE_CODES:
+        elif action == ProductAction.CHOICE and arg[:2] in CHOICE_CODES:
             field = CHOICE_CODES[arg[:2]]
             rest = arg[2:]
             choices = svc.CHOICE_RULES[field]
@@ -334,15 +342,15 @@ async def on_product(
             else:
                 raise svc.ProductError("bad_value")
             card = await products.set_choice(pid, field, value)
-        elif action == "ws":
+        elif action == ProductAction.WORK_STATUS:
             card = await products.set_work_status(pid, arg)
-        elif action == "a":
+        elif action == ProductAction.ACTIVE:
             card = await products.toggle_active(pid)
-        elif action == "d":
+        elif action == ProductAction.DEFAULTS:
             await products.apply_defaults(store_id, [pid])
             card = await products.card(pid)
             note = i18n.get("pd-defaults-done")
-        elif action == "o":
+        elif action == ProductAction.OPEN:
             card = await products.card(pid)
             view = await _view(state)
             if view.get("store") != store_id:

@@ -17,7 +17,7 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 from aiogram_i18n import I18nContext
 
-from bot.callbacks import FilterCb, PublishAction, PublishCb, ReviewAction, ReviewCb
+from bot.callbacks import FilterCb, MenuSection, PublishAction, PublishCb, ReviewAction, ReviewCb
 from bot.filters import Approved
 from bot.keyboards.menu import back_to_menu
 from bot.keyboards.reviews import (
@@ -173,7 +173,7 @@ async def _recount(screens: Screens, view: dict[str, Any]) -> int:
 
 StoreList(
     section="rv",
-    menu="reviews",
+    menu=MenuSection.REVIEWS,
     pick_text="rv-pick-store",
     open_store=open_store_list,
     show_list=show_list,

@@ -7,7 +7,7 @@ from aiogram.filters import Command
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram_i18n import I18nContext
 
-from bot.callbacks import MenuCb, SettingsCb
+from bot.callbacks import MenuCb, MenuSection, SettingsAction, SettingsCb
 from bot.filters import Approved
 from bot.keyboards.access import settings_keyboard
 from bot.routing import Handlers
@@ -19,7 +19,7 @@ router = Handlers(name="settings")
 router.message.filter(Approved())
 router.callback_query.filter(Approved())
 
-ACTIONS = frozenset({"lang", "thr", "quiet"})
+ACTIONS = frozenset(SettingsAction)
 
 
 def settings_screen(i18n: I18nContext, prefs: Preferences) -> tuple[str, InlineKeyboardMarkup]:
@@ -39,7 +39,7 @@ def settings_screen(i18n: I18nContext, prefs: Preferences) -> tuple[str, InlineK
     return "\n".join(lines), settings_keyboard(i18n, prefs, language)
 
 
-@router.callback_query(MenuCb.filter(F.section == "settings"))
+@router.callback_query(MenuCb.filter(F.section == MenuSection.SETTINGS))
 async def on_settings(
     query: CallbackQuery, preferences: PreferenceService, i18n: I18nContext, user: UserRow
 ) -> None:
@@ -71,9 +71,9 @@ async def on_change(
 ) -> None:
     value = callback_data.value
     try:
-        if callback_data.action == "lang":
+        if callback_data.action == SettingsAction.LANGUAGE:
             prefs = await preferences.set_language(user.id, value)
-        elif callback_data.action == "thr":
+        elif callback_data.action == SettingsAction.THRESHOLD:
             prefs = await preferences.set_threshold(user.id, int(value))
         else:
             prefs = await preferences.set_quiet_hours(user.id, _quiet_hours(value))

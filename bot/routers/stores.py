@@ -23,7 +23,7 @@ from aiogram_i18n import I18nContext
 from asyncpg import Record
 
 from bot.background import Background, Progress
-from bot.callbacks import MenuCb, StoreAction, StoreCb
+from bot.callbacks import MenuCb, MenuSection, StoreAction, StoreCb
 from bot.filters import Approved
 from bot.keyboards import stores as kb
 from bot.render import esc, fmt_date
@@ -218,7 +218,7 @@ async def show_card(
     await show(target, card_text(i18n, store, role), kb.store_card(i18n, store, role))
 
 
-@router.callback_query(MenuCb.filter(F.section == "stores"))
+@router.callback_query(MenuCb.filter(F.section == MenuSection.STORES))
 async def on_list(
     query: CallbackQuery, state: FSMContext, members: Members, user: UserRow, i18n: I18nContext
 ) -> None:

@@ -13,7 +13,7 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from aiogram_i18n import I18nContext
 
-from bot.callbacks import ListCb, MenuCb, PickStoreCb
+from bot.callbacks import ListCb, MenuCb, MenuSection, PickStoreCb
 from bot.keyboards.menu import back_to_menu, only_menu
 from bot.keyboards.reviews import store_picker
 from bot.routing import Handlers
@@ -61,7 +61,7 @@ class StoreList:
 
     section: str
     """`PickStoreCb.section` and the list view's kind (`ViewOf`)."""
-    menu: str
+    menu: MenuSection
     """`MenuCb.section` of the main menu button."""
     pick_text: str
     open_store: OpenStore
