@@ -12,6 +12,7 @@ import asyncpg
 
 from db.models import StoreRow
 from db.pool import Conn
+from db.repos import products as products_repo
 from db.repos import review_pages
 from db.repos import stores as stores_repo
 from db.repos.review_pages import DEFAULT_FILTER, ComplaintCard, ReviewCard, ReviewFilter
@@ -100,8 +101,15 @@ class Screens:
     async def count(self, store_id: str, f: ReviewFilter = DEFAULT_FILTER) -> int:
         return await count(self._pool, store_id, f)
 
-    async def filter_products(self, store_id: str, *, limit: int = 8) -> list[asyncpg.Record]:
-        return await filter_products(self._pool, store_id, limit=limit)
+    async def filter_product_page(
+        self, store_id: str, *, query: str = "", page: int = 0, size: int = 8
+    ) -> tuple[list[asyncpg.Record], bool]:
+        """One page of the product filter's choices (every product of the store, the most
+        negative first; `query`: nmId, or part of the article or name) and whether more follow."""
+        rows = await products_repo.filter_page(
+            self._pool, store_id, query=query.strip(), offset=page * size, limit=size + 1
+        )
+        return rows[:size], len(rows) > size
 
     async def product_label(self, product_id: str) -> str | None:
         return await product_label(self._pool, product_id)

@@ -140,8 +140,16 @@ def filter_keyboard(t: Texts, view: str, current: dict[str, str]) -> InlineKeybo
 
 
 def product_keyboard(
-    t: Texts, view: str, products: Sequence[Record], current: str | None
+    t: Texts,
+    view: str,
+    products: Sequence[Record],
+    current: str | None,
+    *,
+    page: int = 0,
+    has_next: bool = False,
+    searching: bool = False,
 ) -> InlineKeyboardMarkup:
+    """One page of the store's products (the most negative first), paged and searchable."""
     kb = InlineKeyboardBuilder()
     all_label = t.get("rv-f-p-all")
     kb.row(
@@ -159,12 +167,29 @@ def product_keyboard(
                 callback_data=FilterCb(view=view, field=FilterField.PRODUCT, value=p["id"]).pack(),
             )
         )
+    nav = []
+    if page > 0:
+        nav.append(_filter_btn(t.get("btn-prev"), view, FilterField.PRODUCT_MENU, str(page - 1)))
+    if has_next:
+        nav.append(_filter_btn(t.get("btn-next"), view, FilterField.PRODUCT_MENU, str(page + 1)))
+    if nav:
+        kb.row(*nav)
+    search = [_filter_btn(t.get("pd-btn-search"), view, FilterField.PRODUCT_SEARCH, "-")]
+    if searching:
+        search.append(_filter_btn(t.get("pd-btn-clear"), view, FilterField.PRODUCT_SEARCH, "x"))
+    kb.row(*search)
     kb.row(
         InlineKeyboardButton(
             text=t.get("btn-back"), callback_data=ListCb(view=view, go=ListGo.BACK).pack()
         )
     )
     return kb.as_markup()
+
+
+def _filter_btn(text: str, view: str, field: FilterField, value: str) -> InlineKeyboardButton:
+    return InlineKeyboardButton(
+        text=text, callback_data=FilterCb(view=view, field=field, value=value).pack()
+    )
 
 
 def review_card_keyboard(

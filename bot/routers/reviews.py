@@ -17,7 +17,15 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 from aiogram_i18n import I18nContext
 
-from bot.callbacks import FilterCb, MenuSection, PublishAction, PublishCb, ReviewAction, ReviewCb
+from bot.callbacks import (
+    FilterCb,
+    FilterField,
+    MenuSection,
+    PublishAction,
+    PublishCb,
+    ReviewAction,
+    ReviewCb,
+)
 from bot.filters import Approved
 from bot.keyboards.menu import back_to_menu
 from bot.keyboards.reviews import (
@@ -35,6 +43,7 @@ from bot.views.common import clip
 from bot.views.lists import (
     ViewOf,
     dump_cursor,
+    get_view,
     load_cursor,
     new_view,
     pages,
@@ -57,6 +66,7 @@ router.message.filter(Approved())
 router.callback_query.filter(Approved())
 router.callback_query.middleware(ObjectAccess())
 
+PRODUCT_PAGE = 8
 PAGE_SIZE = 5
 DEFAULT_FILTER = {"r": "le3", "a": "any", "c": "open", "d": "0", "act": "on", "p": None}
 
@@ -68,6 +78,7 @@ TYPED_DRAFT_MAX = 2500
 
 class ReviewStates(StatesGroup):
     reply = State()
+    product_query = State()
 
 
 # --- filters -------------------------------------------------------------------------------
@@ -195,7 +206,7 @@ async def on_filter(
 ) -> None:
     field, value = callback_data.field, callback_data.value
     f: dict[str, Any] = dict(view["f"])
-    if field == "menu":
+    if field == FilterField.MENU:
         product = await screens.product_label(f["p"]) if f.get("p") else None
         await show(
             query,
@@ -203,17 +214,23 @@ async def on_filter(
             filter_keyboard(i18n, view_id, f),
         )
         return
-    if field == "pm":
-        products = await screens.filter_products(view["s"])
-        await show(
-            query,
-            i18n.get("rv-filter-product"),
-            product_keyboard(i18n, view_id, products, f.get("p")),
-        )
+    if field == FilterField.PRODUCT_MENU:
+        page = int(value) if value.isdigit() else 0
+        await show_product_filter(query, i18n, screens, view_id, view, page)
         return
-    if field == "reset":
+    if field == FilterField.PRODUCT_SEARCH:
+        if value == "x":
+            view["pq"] = ""
+            await put_view(state, view_id, view)
+            await show_product_filter(query, i18n, screens, view_id, view, 0)
+        else:
+            await state.set_state(ReviewStates.product_query)
+            await state.update_data(product_view=view_id)
+            await ask(query, i18n, i18n.get("pd-ask-query"))
+        return
+    if field == FilterField.RESET:
         f = dict(DEFAULT_FILTER)
-    elif field == "p":
+    elif field == FilterField.PRODUCT:
         if value != "all" and await members.may_act(user.id, "product", value) != view["s"]:
             await answer(query, i18n.get("rv-unavailable"), alert=True)
             return
@@ -229,6 +246,56 @@ async def on_filter(
         view["n"] = await screens.count(view["s"], to_filter(f))
         reset_pages(view)
     await show_list(query, state, i18n, screens, view_id, view)
+
+
+async def show_product_filter(
+    target: CallbackQuery | Message,
+    i18n: I18nContext,
+    screens: Screens,
+    view_id: str,
+    view: dict[str, Any],
+    page: int,
+) -> None:
+    """The product filter: every product of the store, a page at a time, searchable."""
+    search = str(view.get("pq") or "")
+    products, has_next = await screens.filter_product_page(
+        view["s"], query=search, page=page, size=PRODUCT_PAGE
+    )
+    lines = [i18n.get("rv-filter-product")]
+    if search:
+        lines.append(i18n.get("pd-list-search", query=clip(search, 60)))
+    if not products:
+        lines.append(i18n.get("pd-list-empty"))
+    keyboard = product_keyboard(
+        i18n,
+        view_id,
+        products,
+        view["f"].get("p"),
+        page=page,
+        has_next=has_next,
+        searching=bool(search),
+    )
+    await show(target, "\n".join(lines), keyboard)
+
+
+@router.message(StateFilter(ReviewStates.product_query), F.text)
+async def on_product_query(
+    message: Message,
+    state: FSMContext,
+    i18n: I18nContext,
+    screens: Screens,
+    members: Members,
+    user: UserRow,
+) -> None:
+    view_id = str((await state.get_data()).get("product_view") or "")
+    await state.set_state(None)
+    view = await get_view(state, view_id)
+    if view is None or view.get("k") != "rv" or not await members.role(user.id, view["s"]):
+        await message.answer(i18n.get("rv-unavailable"))
+        return
+    view["pq"] = (message.text or "").strip()[:100]
+    await put_view(state, view_id, view)
+    await show_product_filter(message, i18n, screens, view_id, view, 0)
 
 
 # --- the card ------------------------------------------------------------------------------

@@ -165,3 +165,49 @@ async def test_the_token_help_names_the_categories_the_check_wants(bot_env: BotE
     prompt = await user.wait_message("токен WB API")
     for name in PORTAL_NAMES.values():
         assert name in help_text.text and name in prompt.text
+
+
+async def test_the_product_filter_pages_through_all_products_and_searches(
+    bot_env: BotEnv,
+) -> None:
+    reg = await add_user(bot_env.pool, "f@example.com", telegram_id=507, approve=True)
+    user = bot_env.user(507)
+    store = await make_store(bot_env.pool, reg.user.id, bot_env.wb.token(), name="Пледы")
+    for n in range(1, 12):  # eleven with one bad review each, then one with none: 12 > 8
+        product = await make_product(bot_env.pool, store)
+        await bot_env.pool.execute(
+            "UPDATE products SET name = $2, vendor_code = $3 WHERE id = $1",
+            product,
+            f"Товар {n:02d}",
+            f"A-{n:02d}",
+        )
+        await make_review(bot_env.pool, product, rating=1, text=f"отзыв {n:02d}")
+    quiet = await make_product(bot_env.pool, store)
+    await bot_env.pool.execute(
+        "UPDATE products SET name = 'Шторы блэкаут', vendor_code = 'SH-1' WHERE id = $1", quiet
+    )
+    await user.send("/menu")
+    await user.wait_message("WB")
+    await user.press("Отзывы")
+    await user.wait_message("Найдено 11")
+    await user.press("Фильтр")
+    await user.wait_message("Фильтр")
+    await user.press("Товар")
+    first = await user.wait_message("Выберите товар")
+    assert "Товар 08 · A-08 (1)" in first.labels and "Товар 09 · A-09 (1)" not in first.labels
+    await user.press("Далее")
+    second = await user.wait_message("Выберите товар")
+    assert "Шторы блэкаут · SH-1 (0)" in second.labels  # the last product is reachable
+    await user.press("Товар 10")
+    listing = await user.wait_message("Найден 1 отзыв")
+    assert "отзыв 10" in listing.text and "отзыв 09" not in listing.text
+    await user.press("Фильтр")
+    await user.wait_message("Фильтр")
+    await user.press("Товар")
+    await user.wait_message("Выберите товар")
+    await user.press("Поиск")
+    await user.wait_message("nmId")
+    await user.send("блэкаут")
+    found = await user.wait_message("блэкаут")
+    names = [label for label in found.labels if "·" in label]
+    assert names == ["Шторы блэкаут · SH-1 (0)"]
