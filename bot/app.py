@@ -79,7 +79,7 @@ def create_dispatcher(services: AppServices, storage: BaseStorage | None = None)
     dp = Dispatcher(
         storage=storage, events_isolation=create_isolation(storage), **services.workflow_data()
     )
-    dp.update.outer_middleware(AuthMiddleware(services.pool, services.settings.admin_ids))
+    dp.update.outer_middleware(AuthMiddleware(services.access, services.settings.admin_ids))
     create_i18n_middleware().setup(dp)
     # Before any router: a token never reaches a handler that did not ask for one, and a form
     # waiting for text is left by any other action.

@@ -76,10 +76,68 @@ class AdminAction(StrEnum):
     REJECT_LINK = "lno"
 
 
-class MenuCb(CallbackData, prefix="m"):
-    """Main menu sections: home, stores, reviews, complaints, settings, help."""
+class MenuSection(StrEnum):
+    HOME = "home"
+    STORES = "stores"
+    REVIEWS = "reviews"
+    COMPLAINTS = "complaints"
+    PRODUCTS = "products"
+    CHATS = "chats"
+    QUESTIONS = "questions"
+    SETTINGS = "settings"
+    HELP = "help"
 
-    section: str
+
+class FilterField(StrEnum):
+    """A list filter's field: the complaint queue's tab, the reviews list's filters."""
+
+    TAB = "t"
+    MENU = "menu"
+    PRODUCT = "p"
+    PRODUCT_MENU = "pm"
+    """The product filter's choices; `value` is the page ("-": the first)."""
+    PRODUCT_SEARCH = "pq"
+    """Ask for a search among the store's products ("-"), or clear it ("x")."""
+    RESET = "reset"
+    RATING = "r"
+    ANSWERED = "a"
+    COMPLAINT = "c"
+    DAYS = "d"
+    ACTIVE = "act"
+
+
+class ProductAction(StrEnum):
+    OPEN = "o"
+    SELECT = "sel"
+    TOGGLE = "t"
+    CHOICE = "c"
+    WORK_STATUS = "ws"
+    ACTIVE = "a"
+    DEFAULTS = "d"
+
+
+class ProductListAction(StrEnum):
+    NEXT = "n"
+    PREV = "p"
+    REFRESH = "r"
+    SEARCH = "q"
+    CLEAR_SEARCH = "qc"
+    SELECT_MODE = "m"
+    SELECT_PAGE = "sa"
+    BULK_DEFAULTS = "bd"
+    BULK_STOP = "bs"
+
+
+class SettingsAction(StrEnum):
+    LANGUAGE = "lang"
+    THRESHOLD = "thr"
+    QUIET = "quiet"
+
+
+class MenuCb(CallbackData, prefix="m"):
+    """Main menu sections."""
+
+    section: MenuSection
 
 
 class AdminCb(CallbackData, prefix="adm"):
@@ -108,7 +166,7 @@ class FilterCb(CallbackData, prefix="fl"):
     """Change one filter field of a list view."""
 
     view: str
-    field: str
+    field: FilterField
     value: str
 
 
@@ -138,13 +196,13 @@ class ComplaintCb(CallbackData, prefix="cp"):
 
 
 class ProductCb(CallbackData, prefix="pr"):
-    action: str
+    action: ProductAction
     product_id: str
     arg: str = ""
 
 
 class SettingsCb(CallbackData, prefix="se"):
-    action: str
+    action: SettingsAction
     value: str = ""
 
 
@@ -167,7 +225,7 @@ class ProductListCb(CallbackData, prefix="pl"):
     q (search), qc (clear search), m (select mode), sa (select the page), bd/bs (defaults or
     stop work for the selected)."""
 
-    action: str
+    action: ProductListAction
 
 
 # --- buyer chats (issue 13): typed fields, chat ids encoded (`encode_chat_id`) ----------------
@@ -212,6 +270,9 @@ class ChatListAct(StrEnum):
     TAG_MENU = "tm"
     TAG = "t"
     PRODUCT_MENU = "pm"
+    """The product filter's choices; `value` is the page ("-": the first)."""
+    PRODUCT_SEARCH = "pq"
+    """Ask for a search among the store's products ("-"), or clear it ("x")."""
     PRODUCT = "pr"
     CLEAR = "x"
 

@@ -305,8 +305,9 @@ async def _tell_outcome(settings: Settings, pool: asyncpg.Pool, person: UserStat
     from aiogram_i18n import I18nContext
 
     from bot.app import create_bot
+    from bot.direct import tell_outcome
     from bot.i18n import DEFAULT_LANGUAGE, PreferencesManager, create_core
-    from bot.routers.admin import tell_outcome
+    from services.access import AccessService
 
     bot = create_bot(settings.require_bot_token(), settings)
     i18n = I18nContext(
@@ -316,7 +317,7 @@ async def _tell_outcome(settings: Settings, pool: asyncpg.Pool, person: UserStat
         data={},
     )
     try:
-        told = await tell_outcome(bot, pool, i18n, person)
+        told = await tell_outcome(bot, AccessService(pool), i18n, person)
     except (TelegramAPIError, TelegramNetworkError) as exc:
         return f"not told in Telegram: {type(exc).__name__}"
     finally:

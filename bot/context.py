@@ -1,7 +1,7 @@
 """Long-lived objects, built once at start-up and handed to handlers as workflow data.
 
-Handlers name what they need as parameters: `settings`, `pool`, `wb`, `sync`, `ai`,
-`complaints`, `reviews`, `services` (this object).
+Handlers name the services they use as parameters (`reviews`, `complaints`, `screens`,
+`members`, `products`, ...; see `workflow_data`), never the pool.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from typing import Any
 
 import asyncpg
 
+from services.access import AccessService
 from services.ai.client import AIClient, AIConfig
 from services.ai.pricing import Pricing
 from services.ai.tasks import AITasks
@@ -20,12 +21,17 @@ from services.autoreplies import AutoReplyService
 from services.chats.service import ChatService
 from services.chats.tagger import ChatTagger
 from services.complaints import ComplaintService
+from services.members import Members
 from services.message_sets import MessageSetService
+from services.preferences import PreferenceService
+from services.products import Products
 from services.questions import QuestionService
 from services.reviews import ReviewService
+from services.screens import Screens
 from services.sequences import SequenceService
 from services.settings import Settings
 from services.stats import StatsService
+from services.stores import StoreService
 from services.sync.base import SyncOptions
 from services.sync.service import SyncService
 from services.wb.factory import WBClientFactory
@@ -49,12 +55,17 @@ class AppServices:
     message_sets: MessageSetService
     ai_settings: AISettingsService
     stats: StatsService
+    screens: Screens
+    members: Members
+    products: Products
+    preferences: PreferenceService
+    access: AccessService
+    stores: StoreService
     redis: Any | None = None
 
     def workflow_data(self) -> dict[str, Any]:
         return {
             "settings": self.settings,
-            "pool": self.pool,
             "wb": self.wb,
             "sync": self.sync,
             "ai": self.ai,
@@ -67,6 +78,12 @@ class AppServices:
             "message_sets": self.message_sets,
             "ai_settings": self.ai_settings,
             "stats": self.stats,
+            "screens": self.screens,
+            "members": self.members,
+            "products": self.products,
+            "preferences": self.preferences,
+            "access": self.access,
+            "stores": self.stores,
             "services": self,
         }
 
@@ -112,5 +129,11 @@ def build_services(
         message_sets=MessageSetService(pool),
         ai_settings=AISettingsService(pool, ai_client, ai, complaints),
         stats=StatsService(pool),
+        screens=Screens(pool),
+        members=Members(pool),
+        products=Products(pool),
+        preferences=PreferenceService(pool),
+        access=AccessService(pool),
+        stores=StoreService(pool, wb),
         redis=redis,
     )

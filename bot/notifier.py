@@ -34,6 +34,7 @@ from bot.callbacks import (
     ComplaintAction,
     ComplaintCb,
     MenuCb,
+    MenuSection,
     ReviewAction,
     ReviewCb,
     StatsAction,
@@ -264,7 +265,7 @@ class TelegramNotifier:
             btn("alert-btn-reply", ReviewCb(action=ReviewAction.DRAFT, review_id=card.review_id)),
             btn("alert-btn-review", ReviewCb(action=ReviewAction.OPEN, review_id=card.review_id)),
         )
-        kb.row(btn("alert-btn-reviews", MenuCb(section="reviews")))
+        kb.row(btn("alert-btn-reviews", MenuCb(section=MenuSection.REVIEWS)))
         return kb.as_markup()
 
     async def review_alert(self, to: Recipient, card: ReviewCard) -> Delivery:
@@ -328,7 +329,7 @@ class TelegramNotifier:
         kb.row(
             InlineKeyboardButton(
                 text=self._t(to.language, "alert-btn-reviews"),
-                callback_data=MenuCb(section="reviews").pack(),
+                callback_data=MenuCb(section=MenuSection.REVIEWS).pack(),
             )
         )
         return kb.as_markup()
@@ -361,6 +362,6 @@ class TelegramNotifier:
             data = ChatCb(act=ChatAct.OPEN, chat=encode_chat_id(line.chat_id)).pack()
             label = f"{self._t(lang, 'ch-btn-open-chat')}: {line.buyer[:30]}"
             kb.row(InlineKeyboardButton(text=label, callback_data=data))
-        board = MenuCb(section="chats").pack()
+        board = MenuCb(section=MenuSection.CHATS).pack()
         kb.row(InlineKeyboardButton(text=self._t(lang, "ch-btn-board"), callback_data=board))
         return await self._send(to, "\n".join(lines), kb.as_markup())

@@ -20,26 +20,31 @@ def esc(value: object) -> str:
     return html.escape("" if value is None else str(value), quote=False)
 
 
+def units(plain: str) -> int:
+    """UTF-16 units of plain text: how Telegram counts a message's length."""
+    return len(plain.encode("utf-16-le")) // 2
+
+
 def size(html_text: str) -> int:
-    """Telegram counts UTF-16 units of the visible text; escaped HTML is never shorter."""
-    return len(html_text.encode("utf-16-le")) // 2
+    """What Telegram counts for our HTML: the visible text after the tags are dropped and the
+    entities decoded (`&lt;` is one character, as the person sees it)."""
+    return units(visible(html_text))
 
 
 def clip(value: str | None, budget: int) -> str:
-    """Escape `value` and cut it (with "…") so the escaped text takes at most `budget`
-    UTF-16 units: the one way to put a bounded piece of plain text into a message."""
+    """Escape `value` and cut it (with "…") so it shows as at most `budget` UTF-16 units, as
+    Telegram counts them (after escaping is decoded): the one way to put a bounded piece of
+    plain text into a message."""
     text = (value or "").strip()
-    escaped = esc(text)
-    if size(escaped) <= budget:
-        return escaped
+    if units(text) <= budget:
+        return esc(text)
     out: list[str] = []
     used = 0
     for ch in text:
-        piece = esc(ch)
-        cost = size(piece)
+        cost = units(ch)  # counted as shown, after Telegram decodes the escaping
         if used + cost > budget - 1:
             break
-        out.append(piece)
+        out.append(esc(ch))
         used += cost
     return "".join(out).rstrip() + "…" if budget > 0 else ""
 
@@ -70,7 +75,7 @@ def fit(text: str, limit: int = MESSAGE_LIMIT) -> str:
     Measures the visible text in UTF-16 units. When it must cut, it keeps whole lines up to
     a point where every tag is closed (a tag or entity is never split); if no such point
     exists (one long tagged block), the markup is dropped and the plain text is clipped."""
-    if size(visible(text)) <= limit:
+    if size(text) <= limit:
         return text
     tail = "\n…"
     best = -1
@@ -80,9 +85,9 @@ def fit(text: str, limit: int = MESSAGE_LIMIT) -> str:
         for match in _TAG.finditer(line):
             depth += -1 if match.group(1) else 1
         pos += len(line)
-        if depth == 0 and size(visible(text[:pos])) + len(tail) <= limit:
+        if depth == 0 and size(text[:pos]) + len(tail) <= limit:
             best = pos
-        elif size(visible(text[:pos])) > limit:
+        elif size(text[:pos]) > limit:
             break
         pos += 1  # the "\n"
     if best > 0:

@@ -15,7 +15,7 @@ from aiogram.types import (
 from aiogram_i18n import I18nContext
 
 from bot.background import busy
-from bot.callbacks import MenuCb
+from bot.callbacks import MenuCb, MenuSection
 from bot.middlewares.callback_answer import mark_answered
 from bot.render import fit
 
@@ -71,7 +71,7 @@ async def ask(
     """A prompt that waits for text: it says how to cancel and has a Cancel button (any
     button leaves the form, `LeaveForms`; this one goes home)."""
     cancel = InlineKeyboardButton(
-        text=i18n.get("btn-cancel"), callback_data=MenuCb(section="home").pack()
+        text=i18n.get("btn-cancel"), callback_data=MenuCb(section=MenuSection.HOME).pack()
     )
     rows = [*(keyboard.inline_keyboard if keyboard else []), [cancel]]
     if "/cancel" not in text:

@@ -450,3 +450,107 @@ async def identity(
 async def set_reachable(pool: asyncpg.Pool, telegram_id: int, reachable: bool) -> None:
     """Record whether the Telegram account can receive messages (False: it blocked the bot)."""
     await users_repo.set_telegram_blocked(pool, telegram_id, not reachable)
+
+
+class AccessService:
+    """Who uses the bot (registration, approval, links, invites waiting for approval) on the
+    app's pool: built once and injected as `access`."""
+
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self._pool = pool
+
+    async def identity(
+        self, telegram_id: int
+    ) -> tuple[TelegramAccountRow, UserRow | None, dict[str, Any] | None] | None:
+        return await identity(self._pool, telegram_id)
+
+    async def set_reachable(self, telegram_id: int, reachable: bool) -> None:
+        await set_reachable(self._pool, telegram_id, reachable)
+
+    async def get_status(self, user_id: str) -> UserStatus | None:
+        return await get_status(self._pool, user_id)
+
+    async def status_by_telegram(self, telegram_id: int) -> UserStatus | None:
+        return await status_by_telegram(self._pool, telegram_id)
+
+    async def find_user(self, email_or_id: str) -> UserRow | None:
+        return await find_user(self._pool, email_or_id)
+
+    async def register(
+        self,
+        email: str,
+        *,
+        telegram_id: int,
+        username: str | None,
+        first_name: str | None,
+        language_code: str | None,
+        approve: bool = False,
+        invite_token: str | None = None,
+    ) -> UserStatus:
+        return await register(
+            self._pool,
+            email,
+            telegram_id=telegram_id,
+            username=username,
+            first_name=first_name,
+            language_code=language_code,
+            approve=approve,
+            invite_token=invite_token,
+        )
+
+    async def link_by_token(
+        self,
+        token: str,
+        *,
+        telegram_id: int,
+        username: str | None,
+        first_name: str | None,
+        language_code: str | None,
+    ) -> Linked:
+        return await link_by_token(
+            self._pool,
+            token,
+            telegram_id=telegram_id,
+            username=username,
+            first_name=first_name,
+            language_code=language_code,
+        )
+
+    async def decide(
+        self,
+        email_or_id: str,
+        approve: bool,
+        *,
+        admin_id: int | None = None,
+        admin_name: str | None = None,
+        only_pending: bool = False,
+    ) -> Decision:
+        return await decide(
+            self._pool,
+            email_or_id,
+            approve,
+            admin_id=admin_id,
+            admin_name=admin_name,
+            only_pending=only_pending,
+        )
+
+    async def remember_invite(self, user_id: str, token: str) -> None:
+        await remember_invite(self._pool, user_id, token)
+
+    async def take_pending_invite(self, user_id: str) -> InviteRef | None:
+        return await take_pending_invite(self._pool, user_id)
+
+    async def join_by_invite(self, token: str | InviteRef, user_id: str) -> Joined:
+        return await join_by_invite(self._pool, token, user_id)
+
+    async def paused_stores(self, user_id: str) -> int:
+        return await paused_stores(self._pool, user_id)
+
+    async def users_page(self, *, after_email: str | None = None, size: int = 20) -> UsersPage:
+        return await users_page(self._pool, after_email=after_email, size=size)
+
+    async def pending_page(self, *, size: int = 20) -> UsersPage:
+        return await pending_page(self._pool, size=size)
+
+    async def list_users(self, *, approved: bool | None = None, limit: int = 1000) -> list[UserRow]:
+        return await list_users(self._pool, approved=approved, limit=limit)

@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 import asyncpg
 
+from db.models import StoreRow
 from db.pool import Conn
 from db.repos import members as members_repo
 from db.repos.members import (
@@ -103,3 +104,38 @@ async def accept_invite(
             conn, ref.token_hash, user_id, now, row["store_id"], row["created_by"]
         )
     return AcceptedInvite(row["store_id"], row["store_name"], row["owner_id"])
+
+
+class Members:
+    """Who may act on which store, on the app's pool: built once and injected as `members`.
+    Every id from callback or FSM data is checked here before a handler acts on it."""
+
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self._pool = pool
+
+    async def may_act(self, user_id: str | None, entity: str, entity_id: str) -> str | None:
+        """The store of the object if this person may act on it, else None (unknown or not
+        theirs: the caller shows one refusal for both, so a forged id learns nothing)."""
+        if user_id is None or not entity_id:
+            return None
+        store_id = await store_of(self._pool, entity, entity_id)
+        if store_id is None:
+            return None
+        return store_id if await store_role(self._pool, user_id, store_id) else None
+
+    async def role(self, user_id: str | None, store_id: str) -> Role | None:
+        if user_id is None or not store_id:
+            return None
+        return await store_role(self._pool, user_id, store_id)
+
+    async def user_stores(self, user_id: str) -> list[tuple[StoreRow, Role]]:
+        return await user_stores(self._pool, user_id)
+
+    async def list_managers(self, store_id: str) -> list[asyncpg.Record]:
+        return await list_managers(self._pool, store_id)
+
+    async def remove_manager(self, store_id: str, user_id: str) -> bool:
+        return await remove_manager(self._pool, store_id, user_id)
+
+    async def create_invite(self, store_id: str, created_by: str) -> str:
+        return await create_invite(self._pool, store_id, created_by)

@@ -74,3 +74,22 @@ async def set_quiet_hours(
     start_v, end_v = hours if hours is not None else (None, None)
     await prefs_repo.set_quiet(pool, user_id, start_v, end_v)
     return await get(pool, user_id)
+
+
+class PreferenceService:
+    """A person's settings on the app's pool: built once and injected as `preferences`."""
+
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self._pool = pool
+
+    async def get(self, user_id: str) -> Preferences:
+        return await get(self._pool, user_id)
+
+    async def set_language(self, user_id: str, language: str) -> Preferences:
+        return await set_language(self._pool, user_id, language)
+
+    async def set_threshold(self, user_id: str, stars: int) -> Preferences:
+        return await set_threshold(self._pool, user_id, stars)
+
+    async def set_quiet_hours(self, user_id: str, hours: tuple[int, int] | None) -> Preferences:
+        return await set_quiet_hours(self._pool, user_id, hours)

@@ -15,6 +15,7 @@ import asyncpg
 from db.models import ProductRow
 from db.repos import product_rules as rules_repo
 from db.repos import products as products_repo
+from db.repos import stores as stores_repo
 
 WORK_STATUSES: Final = ("active", "not_working", "paused", "completed")
 CHAT_STRATEGIES: Final = ("both", "upgrade_to_5", "delete")
@@ -145,3 +146,44 @@ async def apply_defaults(pool: asyncpg.Pool, store_id: str, product_ids: list[st
 async def stop_work(pool: asyncpg.Pool, store_id: str, product_ids: list[str]) -> int:
     status = await products_repo.stop_work(pool, store_id, product_ids)
     return status
+
+
+class Products:
+    """The product screens' calls on the app's pool: built once and injected as `products`."""
+
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self._pool = pool
+
+    async def page(
+        self,
+        store_id: str,
+        *,
+        query: str | None = None,
+        after: tuple[str, str] | None = None,
+        limit: int = 8,
+    ) -> ProductPage:
+        return await list_products(self._pool, store_id, query=query, after=after, limit=limit)
+
+    async def card(self, product_id: str) -> ProductCard:
+        return await product_card(self._pool, product_id)
+
+    async def toggle_rule(self, product_id: str, field: str) -> ProductCard:
+        return await toggle_rule(self._pool, product_id, field)
+
+    async def set_choice(self, product_id: str, field: str, value: str) -> ProductCard:
+        return await set_choice(self._pool, product_id, field, value)
+
+    async def set_work_status(self, product_id: str, status: str) -> ProductCard:
+        return await set_work_status(self._pool, product_id, status)
+
+    async def toggle_active(self, product_id: str) -> ProductCard:
+        return await toggle_active(self._pool, product_id)
+
+    async def apply_defaults(self, store_id: str, product_ids: list[str]) -> int:
+        return await apply_defaults(self._pool, store_id, product_ids)
+
+    async def stop_work(self, store_id: str, product_ids: list[str]) -> int:
+        return await stop_work(self._pool, store_id, product_ids)
+
+    async def store_name(self, store_id: str) -> str:
+        return await stores_repo.store_name(self._pool, store_id)

@@ -197,3 +197,30 @@ async def set_paused(pool: asyncpg.Pool, store_id: str, paused: bool) -> None:
 async def delete_store(pool: asyncpg.Pool, store_id: str) -> bool:
     """Delete a store and, by cascade, everything synced or drafted for it."""
     return await stores_repo.delete_store(pool, store_id)
+
+
+class StoreService:
+    """A store's own settings on the app's pool and WB clients: built once and injected as
+    `stores` (adding a store, its token, name, pause, deletion)."""
+
+    def __init__(self, pool: asyncpg.Pool, wb: WBClientFactory) -> None:
+        self._pool = pool
+        self._wb = wb
+
+    async def add(self, *, owner_id: str, name: str, token: str) -> tuple[StoreRow, TokenCheck]:
+        return await add_store(self._pool, self._wb, owner_id=owner_id, name=name, token=token)
+
+    async def get(self, store_id: str) -> StoreRow | None:
+        return await stores_repo.get_store(self._pool, store_id)
+
+    async def replace_token(self, store_id: str, token: str) -> TokenCheck:
+        return await replace_token(self._pool, self._wb, store_id, token)
+
+    async def rename(self, store_id: str, name: str) -> str:
+        return await rename_store(self._pool, store_id, name)
+
+    async def set_paused(self, store_id: str, paused: bool) -> None:
+        await set_paused(self._pool, store_id, paused)
+
+    async def delete(self, store_id: str) -> bool:
+        return await delete_store(self._pool, store_id)

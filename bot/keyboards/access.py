@@ -8,7 +8,16 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from aiogram_i18n import I18nContext
 
-from bot.callbacks import AdminAction, AdminCb, AIAction, AICb, ListCb, ListGo, SettingsCb
+from bot.callbacks import (
+    AdminAction,
+    AdminCb,
+    AIAction,
+    AICb,
+    ListCb,
+    ListGo,
+    SettingsAction,
+    SettingsCb,
+)
 from bot.keyboards.menu import back_to_menu
 from bot.keyboards.sequences import home_button
 from services.emails import shown
@@ -82,28 +91,28 @@ def settings_keyboard(i18n: I18nContext, prefs: Preferences, language: str) -> I
     lang_row = [
         InlineKeyboardButton(
             text=_mark(i18n.get(f"set-lang-{code}"), code == language),
-            callback_data=SettingsCb(action="lang", value=code).pack(),
+            callback_data=SettingsCb(action=SettingsAction.LANGUAGE, value=code).pack(),
         )
         for code in LANGUAGES
     ]
     stars_row = [
         InlineKeyboardButton(
             text=_mark(f"{n}★", n == prefs.alert_threshold),
-            callback_data=SettingsCb(action="thr", value=str(n)).pack(),
+            callback_data=SettingsCb(action=SettingsAction.THRESHOLD, value=str(n)).pack(),
         )
         for n in range(1, 6)
     ]
     quiet_row = [
         InlineKeyboardButton(
             text=_mark(f"{start:02d}–{end:02d}", prefs.quiet == (start, end)),
-            callback_data=SettingsCb(action="quiet", value=f"{start}-{end}").pack(),
+            callback_data=SettingsCb(action=SettingsAction.QUIET, value=f"{start}-{end}").pack(),
         )
         for start, end in QUIET_PRESETS
     ]
     off_row = [
         InlineKeyboardButton(
             text=_mark(i18n.get("set-quiet-btn-off"), prefs.quiet is None),
-            callback_data=SettingsCb(action="quiet", value="off").pack(),
+            callback_data=SettingsCb(action=SettingsAction.QUIET, value="off").pack(),
         )
     ]
     return InlineKeyboardMarkup(

@@ -13,6 +13,7 @@ from bot.callbacks import (
     ComplaintAction,
     ComplaintCb,
     FilterCb,
+    FilterField,
     ReviewAction,
     ReviewCb,
 )
@@ -134,7 +135,7 @@ def queue_keyboard(
         *(
             InlineKeyboardButton(
                 text=("• " if name == tab else "") + t.get(f"cp-tab-{name}"),
-                callback_data=FilterCb(view=view, field="t", value=name).pack(),
+                callback_data=FilterCb(view=view, field=FilterField.TAB, value=name).pack(),
             )
             for name in QUEUE_TABS
         )

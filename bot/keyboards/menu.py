@@ -6,26 +6,28 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from aiogram_i18n import I18nContext
 
-from bot.callbacks import MenuCb
+from bot.callbacks import MenuCb, MenuSection
 
 
 def main_menu(i18n: I18nContext) -> InlineKeyboardMarkup:
     kb = InlineKeyboardBuilder()
-    kb.button(text=i18n.get("menu-stores"), callback_data=MenuCb(section="stores"))
-    kb.button(text=i18n.get("menu-reviews"), callback_data=MenuCb(section="reviews"))
-    kb.button(text=i18n.get("menu-complaints"), callback_data=MenuCb(section="complaints"))
-    kb.button(text=i18n.get("menu-products"), callback_data=MenuCb(section="products"))
-    kb.button(text=i18n.get("menu-questions"), callback_data=MenuCb(section="questions"))
-    kb.button(text=i18n.get("menu-chats"), callback_data=MenuCb(section="chats"))
-    kb.button(text=i18n.get("menu-settings"), callback_data=MenuCb(section="settings"))
-    kb.button(text=i18n.get("menu-help"), callback_data=MenuCb(section="help"))
+    kb.button(text=i18n.get("menu-stores"), callback_data=MenuCb(section=MenuSection.STORES))
+    kb.button(text=i18n.get("menu-reviews"), callback_data=MenuCb(section=MenuSection.REVIEWS))
+    kb.button(
+        text=i18n.get("menu-complaints"), callback_data=MenuCb(section=MenuSection.COMPLAINTS)
+    )
+    kb.button(text=i18n.get("menu-products"), callback_data=MenuCb(section=MenuSection.PRODUCTS))
+    kb.button(text=i18n.get("menu-questions"), callback_data=MenuCb(section=MenuSection.QUESTIONS))
+    kb.button(text=i18n.get("menu-chats"), callback_data=MenuCb(section=MenuSection.CHATS))
+    kb.button(text=i18n.get("menu-settings"), callback_data=MenuCb(section=MenuSection.SETTINGS))
+    kb.button(text=i18n.get("menu-help"), callback_data=MenuCb(section=MenuSection.HELP))
     kb.adjust(2, 2, 2, 2, 1)
     return kb.as_markup()
 
 
 def back_to_menu(i18n: I18nContext) -> InlineKeyboardButton:
     return InlineKeyboardButton(
-        text=i18n.get("btn-menu"), callback_data=MenuCb(section="home").pack()
+        text=i18n.get("btn-menu"), callback_data=MenuCb(section=MenuSection.HOME).pack()
     )
 
 

@@ -9,7 +9,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from aiogram_i18n import I18nContext
 
-from bot.callbacks import ProductCb, ProductListCb
+from bot.callbacks import ProductAction, ProductCb, ProductListAction, ProductListCb
 from bot.keyboards.menu import back_to_menu
 from services.products import CHOICE_RULES, WORK_STATUSES, ProductCard
 from services.records import ProductRow
@@ -67,46 +67,48 @@ def list_keyboard(
             kb.row(
                 InlineKeyboardButton(
                     text=product_label(p, selected=p.id in selected),
-                    callback_data=ProductCb(action="sel", product_id=p.id).pack(),
+                    callback_data=ProductCb(action=ProductAction.SELECT, product_id=p.id).pack(),
                 )
             )
         else:
             kb.row(
                 InlineKeyboardButton(
                     text=product_label(p, selected=None),
-                    callback_data=ProductCb(action="o", product_id=p.id).pack(),
+                    callback_data=ProductCb(action=ProductAction.OPEN, product_id=p.id).pack(),
                 )
             )
     nav = []
     if has_prev:
-        nav.append(_list_btn(i18n.get("btn-prev"), "p"))
+        nav.append(_list_btn(i18n.get("btn-prev"), ProductListAction.PREV))
     if has_next:
-        nav.append(_list_btn(i18n.get("btn-next"), "n"))
+        nav.append(_list_btn(i18n.get("btn-next"), ProductListAction.NEXT))
     if nav:
         kb.row(*nav)
     if select_mode:
         count = len(selected)
-        kb.row(_list_btn(i18n.get("pd-btn-select-page"), "sa"))
+        kb.row(_list_btn(i18n.get("pd-btn-select-page"), ProductListAction.SELECT_PAGE))
         kb.row(
-            _list_btn(i18n.get("pd-btn-bulk-defaults", count=count), "bd"),
-            _list_btn(i18n.get("pd-btn-bulk-stop", count=count), "bs"),
+            _list_btn(
+                i18n.get("pd-btn-bulk-defaults", count=count), ProductListAction.BULK_DEFAULTS
+            ),
+            _list_btn(i18n.get("pd-btn-bulk-stop", count=count), ProductListAction.BULK_STOP),
         )
-        kb.row(_list_btn(i18n.get("pd-btn-select-off"), "m"))
+        kb.row(_list_btn(i18n.get("pd-btn-select-off"), ProductListAction.SELECT_MODE))
     else:
-        row = [_list_btn(i18n.get("pd-btn-search"), "q")]
+        row = [_list_btn(i18n.get("pd-btn-search"), ProductListAction.SEARCH)]
         if query:
-            row.append(_list_btn(i18n.get("pd-btn-clear"), "qc"))
+            row.append(_list_btn(i18n.get("pd-btn-clear"), ProductListAction.CLEAR_SEARCH))
         kb.row(*row)
-        kb.row(_list_btn(i18n.get("pd-btn-select"), "m"))
+        kb.row(_list_btn(i18n.get("pd-btn-select"), ProductListAction.SELECT_MODE))
     kb.row(back_to_menu(i18n))
     return kb.as_markup()
 
 
-def _list_btn(text: str, action: str) -> InlineKeyboardButton:
+def _list_btn(text: str, action: ProductListAction) -> InlineKeyboardButton:
     return InlineKeyboardButton(text=text, callback_data=ProductListCb(action=action).pack())
 
 
-def _btn(text: str, action: str, product_id: str, arg: str = "") -> InlineKeyboardButton:
+def _btn(text: str, action: ProductAction, product_id: str, arg: str = "") -> InlineKeyboardButton:
     return InlineKeyboardButton(
         text=text, callback_data=ProductCb(action=action, product_id=product_id, arg=arg).pack()
     )
@@ -118,23 +120,56 @@ def card_keyboard(i18n: I18nContext, card: ProductCard) -> InlineKeyboardMarkup:
     kb = InlineKeyboardBuilder()
     kb.row(
         *(
-            _btn(("• " if p.work_status == s else "") + i18n.get(f"pd-ws-{s}"), "ws", p.id, s)
+            _btn(
+                ("• " if p.work_status == s else "") + i18n.get(f"pd-ws-{s}"),
+                ProductAction.WORK_STATUS,
+                p.id,
+                s,
+            )
             for s in WORK_STATUSES
         ),
         width=4,
     )
-    kb.row(_btn(f"{mark(p.is_active is not False)} {i18n.get('pd-btn-active')}", "a", p.id))
-    kb.row(_btn(f"{mark(r['submit_complaints'])} {i18n.get('pd-btn-complaints')}", "t", p.id, "sc"))
     kb.row(
-        *(_btn(f"{n}★ {mark(r[f'complaint_rating_{n}'])}", "t", p.id, f"c{n}") for n in range(1, 5))
+        _btn(
+            f"{mark(p.is_active is not False)} {i18n.get('pd-btn-active')}",
+            ProductAction.ACTIVE,
+            p.id,
+        )
     )
-    kb.row(_btn(f"{mark(r['work_in_chats'])} {i18n.get('pd-btn-chats')}", "t", p.id, "wc"))
-    kb.row(*(_btn(f"{n}★ {mark(r[f'chat_rating_{n}'])}", "t", p.id, f"h{n}") for n in range(1, 5)))
+    kb.row(
+        _btn(
+            f"{mark(r['submit_complaints'])} {i18n.get('pd-btn-complaints')}",
+            ProductAction.TOGGLE,
+            p.id,
+            "sc",
+        )
+    )
+    kb.row(
+        *(
+            _btn(f"{n}★ {mark(r[f'complaint_rating_{n}'])}", ProductAction.TOGGLE, p.id, f"c{n}")
+            for n in range(1, 5)
+        )
+    )
+    kb.row(
+        _btn(
+            f"{mark(r['work_in_chats'])} {i18n.get('pd-btn-chats')}",
+            ProductAction.TOGGLE,
+            p.id,
+            "wc",
+        )
+    )
+    kb.row(
+        *(
+            _btn(f"{n}★ {mark(r[f'chat_rating_{n}'])}", ProductAction.TOGGLE, p.id, f"h{n}")
+            for n in range(1, 5)
+        )
+    )
     kb.row(
         *(
             _btn(
                 ("• " if r["chat_strategy"] == s else "") + i18n.get(f"pd-strategy-{s}"),
-                "c",
+                ProductAction.CHOICE,
                 p.id,
                 f"st{i}",
             )
@@ -142,17 +177,26 @@ def card_keyboard(i18n: I18nContext, card: ProductCard) -> InlineKeyboardMarkup:
         )
     )
     kb.row(
-        _btn(f"{mark(r['offer_compensation'])} {i18n.get('pd-btn-compensation')}", "t", p.id, "oc")
+        _btn(
+            f"{mark(r['offer_compensation'])} {i18n.get('pd-btn-compensation')}",
+            ProductAction.TOGGLE,
+            p.id,
+            "oc",
+        )
     )
     if r["offer_compensation"]:
         for code in ("ct", "mc", "cb"):
             field = CHOICE_CODES[code]
             buttons = [
-                _btn(("• " if r[field] == v else "") + v, "c", p.id, f"{code}{i}")
+                _btn(("• " if r[field] == v else "") + v, ProductAction.CHOICE, p.id, f"{code}{i}")
                 for i, v in enumerate(CHOICE_RULES[field])
             ]
-            buttons.append(_btn(("• " if r[field] is None else "") + "—", "c", p.id, f"{code}-"))
+            buttons.append(
+                _btn(
+                    ("• " if r[field] is None else "") + "—", ProductAction.CHOICE, p.id, f"{code}-"
+                )
+            )
             kb.row(*buttons)
-    kb.row(_btn(i18n.get("pd-btn-defaults"), "d", p.id))
-    kb.row(_list_btn(i18n.get("pd-btn-back-list"), "r"))
+    kb.row(_btn(i18n.get("pd-btn-defaults"), ProductAction.DEFAULTS, p.id))
+    kb.row(_list_btn(i18n.get("pd-btn-back-list"), ProductListAction.REFRESH))
     return kb.as_markup()

@@ -12,9 +12,11 @@ from bot.callbacks import (
     ComplaintAction,
     ComplaintCb,
     FilterCb,
+    FilterField,
     ListCb,
     ListGo,
     MenuCb,
+    MenuSection,
     PickStoreCb,
     PublishAction,
     PublishCb,
@@ -95,7 +97,7 @@ def review_list_keyboard(
     kb.row(
         InlineKeyboardButton(
             text=t.get("rv-btn-filter"),
-            callback_data=FilterCb(view=view, field="menu", value="-").pack(),
+            callback_data=FilterCb(view=view, field=FilterField.MENU, value="-").pack(),
         )
     )
     kb.row(back)
@@ -113,7 +115,8 @@ def filter_keyboard(t: Texts, view: str, current: dict[str, str]) -> InlineKeybo
                 label = "• " + label
             buttons.append(
                 InlineKeyboardButton(
-                    text=label, callback_data=FilterCb(view=view, field=field, value=value).pack()
+                    text=label,
+                    callback_data=FilterCb(view=view, field=FilterField(field), value=value).pack(),
                 )
             )
         for start in range(0, len(buttons), 4):
@@ -121,11 +124,11 @@ def filter_keyboard(t: Texts, view: str, current: dict[str, str]) -> InlineKeybo
     kb.row(
         InlineKeyboardButton(
             text=t.get("rv-btn-product"),
-            callback_data=FilterCb(view=view, field="pm", value="-").pack(),
+            callback_data=FilterCb(view=view, field=FilterField.PRODUCT_MENU, value="-").pack(),
         ),
         InlineKeyboardButton(
             text=t.get("rv-btn-reset"),
-            callback_data=FilterCb(view=view, field="reset", value="-").pack(),
+            callback_data=FilterCb(view=view, field=FilterField.RESET, value="-").pack(),
         ),
     )
     kb.row(
@@ -137,14 +140,22 @@ def filter_keyboard(t: Texts, view: str, current: dict[str, str]) -> InlineKeybo
 
 
 def product_keyboard(
-    t: Texts, view: str, products: Sequence[Record], current: str | None
+    t: Texts,
+    view: str,
+    products: Sequence[Record],
+    current: str | None,
+    *,
+    page: int = 0,
+    has_next: bool = False,
+    searching: bool = False,
 ) -> InlineKeyboardMarkup:
+    """One page of the store's products (the most negative first), paged and searchable."""
     kb = InlineKeyboardBuilder()
     all_label = t.get("rv-f-p-all")
     kb.row(
         InlineKeyboardButton(
             text=("• " if current is None else "") + all_label,
-            callback_data=FilterCb(view=view, field="p", value="all").pack(),
+            callback_data=FilterCb(view=view, field=FilterField.PRODUCT, value="all").pack(),
         )
     )
     for p in products:
@@ -152,15 +163,33 @@ def product_keyboard(
         label = ("• " if current == p["id"] else "") + f"{label[:48]} ({p['negatives']})"
         kb.row(
             InlineKeyboardButton(
-                text=label, callback_data=FilterCb(view=view, field="p", value=p["id"]).pack()
+                text=label,
+                callback_data=FilterCb(view=view, field=FilterField.PRODUCT, value=p["id"]).pack(),
             )
         )
+    nav = []
+    if page > 0:
+        nav.append(_filter_btn(t.get("btn-prev"), view, FilterField.PRODUCT_MENU, str(page - 1)))
+    if has_next:
+        nav.append(_filter_btn(t.get("btn-next"), view, FilterField.PRODUCT_MENU, str(page + 1)))
+    if nav:
+        kb.row(*nav)
+    search = [_filter_btn(t.get("pd-btn-search"), view, FilterField.PRODUCT_SEARCH, "-")]
+    if searching:
+        search.append(_filter_btn(t.get("pd-btn-clear"), view, FilterField.PRODUCT_SEARCH, "x"))
+    kb.row(*search)
     kb.row(
         InlineKeyboardButton(
             text=t.get("btn-back"), callback_data=ListCb(view=view, go=ListGo.BACK).pack()
         )
     )
     return kb.as_markup()
+
+
+def _filter_btn(text: str, view: str, field: FilterField, value: str) -> InlineKeyboardButton:
+    return InlineKeyboardButton(
+        text=text, callback_data=FilterCb(view=view, field=field, value=value).pack()
+    )
 
 
 def review_card_keyboard(
@@ -221,7 +250,7 @@ def review_card_keyboard(
         kb.row(
             _btn(t.get("rv-btn-complaint"), ReviewCb(action=ReviewAction.COMPLAINT, review_id=rid))
         )
-    kb.row(back or _btn(t.get("btn-menu"), MenuCb(section="home")))
+    kb.row(back or _btn(t.get("btn-menu"), MenuCb(section=MenuSection.HOME)))
     return kb.as_markup()
 
 

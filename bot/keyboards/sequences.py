@@ -9,7 +9,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from aiogram_i18n import I18nContext
 
-from bot.callbacks import MenuCb
+from bot.callbacks import MenuCb, MenuSection
 from services.message_sets import SetView
 
 
@@ -63,7 +63,7 @@ def home_keyboard(i18n: I18nContext) -> InlineKeyboardMarkup:
         kb.button(
             text=i18n.get(f"seq-btn-set{n}"), callback_data=SeqCb(action=SeqAction.OPEN, set_no=n)
         )
-    kb.button(text=i18n.get("seq-btn-settings"), callback_data=MenuCb(section="settings"))
+    kb.button(text=i18n.get("seq-btn-settings"), callback_data=MenuCb(section=MenuSection.SETTINGS))
     kb.adjust(2, 1)
     return kb.as_markup()
 

@@ -8,7 +8,15 @@ from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from aiogram_i18n import I18nContext
 
-from bot.callbacks import MenuCb, PickStoreCb, StatsAction, StatsCb, StoreAction, StoreCb
+from bot.callbacks import (
+    MenuCb,
+    MenuSection,
+    PickStoreCb,
+    StatsAction,
+    StatsCb,
+    StoreAction,
+    StoreCb,
+)
 from bot.keyboards.autoreplies import AutoAction, AutoCb
 from bot.keyboards.menu import back_to_menu
 from bot.keyboards.questions import QListAction, QListCb
@@ -88,7 +96,7 @@ def store_card(i18n: I18nContext, store: StoreRow, role: Role) -> InlineKeyboard
         text=i18n.get("ar-btn-open"), callback_data=AutoCb(action=AutoAction.OPEN, store_id=sid)
     )
     sizes += [2, 1]
-    kb.button(text=i18n.get("stores-btn-list"), callback_data=MenuCb(section="stores"))
+    kb.button(text=i18n.get("stores-btn-list"), callback_data=MenuCb(section=MenuSection.STORES))
     sizes.append(1)
     kb.adjust(*sizes)
     return kb.as_markup()
@@ -157,5 +165,5 @@ def managers(
 
 def to_list(i18n: I18nContext) -> InlineKeyboardMarkup:
     kb = InlineKeyboardBuilder()
-    kb.button(text=i18n.get("stores-btn-list"), callback_data=MenuCb(section="stores"))
+    kb.button(text=i18n.get("stores-btn-list"), callback_data=MenuCb(section=MenuSection.STORES))
     return kb.as_markup()

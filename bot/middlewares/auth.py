@@ -11,16 +11,15 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-import asyncpg
 from aiogram import BaseMiddleware
 from aiogram.types import TelegramObject, User
 
-from services import access as access_svc
+from services.access import AccessService
 
 
 class AuthMiddleware(BaseMiddleware):
-    def __init__(self, pool: asyncpg.Pool, admin_ids: frozenset[int]) -> None:
-        self.pool = pool
+    def __init__(self, access: AccessService, admin_ids: frozenset[int]) -> None:
+        self.access = access
         self.admin_ids = admin_ids
 
     async def __call__(
@@ -34,10 +33,10 @@ class AuthMiddleware(BaseMiddleware):
         data["is_admin"] = False
         if tg_user is not None:
             data["is_admin"] = tg_user.id in self.admin_ids
-            identity = await access_svc.identity(self.pool, tg_user.id)
+            identity = await self.access.identity(tg_user.id)
             if identity is not None:
                 account, data["user"], data["prefs"] = identity
                 data["account"] = account
                 if account.is_blocked:  # they wrote to us again: not blocked any more
-                    await access_svc.set_reachable(self.pool, tg_user.id, True)
+                    await self.access.set_reachable(tg_user.id, True)
         return await handler(event, data)

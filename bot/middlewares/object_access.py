@@ -13,7 +13,6 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-import asyncpg
 from aiogram import BaseMiddleware
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, TelegramObject
@@ -21,8 +20,8 @@ from aiogram_i18n import I18nContext
 
 from bot.callbacks import BatchCb, ComplaintCb, PickStoreCb, PublishCb, ReviewCb
 from bot.ui import answer
-from bot.views.common import may_act, store_access
 from bot.views.lists import needs_recount
+from services.members import Members
 
 KEEPS_COUNTS = frozenset({"o", "rl", "e", "re", "rd", "rg", "g", "rs"})
 """Review and complaint buttons that change nothing a list filters on (open, reasons, edit
@@ -38,22 +37,23 @@ class ObjectAccess(BaseMiddleware):
         data: dict[str, Any],
     ) -> Any:
         cb = data.get("callback_data")
-        pool: asyncpg.Pool = data["pool"]
+        members: Members = data["members"]
         user = data.get("user")
+        user_id = user.id if user is not None else None
         acted_on: str | None = None  # the store of a review or complaint a button acts on
         action = ""
         if isinstance(cb, ReviewCb | PublishCb | ComplaintCb):
             action = cb.action
         if isinstance(cb, ReviewCb | PublishCb):
-            acted_on = await may_act(pool, user, "review", cb.review_id)
+            acted_on = await members.may_act(user_id, "review", cb.review_id)
             allowed = acted_on is not None
         elif isinstance(cb, ComplaintCb):
-            acted_on = await may_act(pool, user, "complaint", cb.complaint_id)
+            acted_on = await members.may_act(user_id, "complaint", cb.complaint_id)
             allowed = acted_on is not None
         elif isinstance(cb, PickStoreCb | BatchCb):
-            allowed = await store_access(pool, user, cb.store_id) is not None
+            allowed = await members.role(user_id, cb.store_id) is not None
         elif isinstance(view := data.get("view"), dict):  # a list page or filter (`ViewOf`)
-            allowed = await store_access(pool, user, str(view.get("s", ""))) is not None
+            allowed = await members.role(user_id, str(view.get("s", ""))) is not None
         else:
             return await handler(event, data)
         if not allowed:

@@ -10,7 +10,6 @@ import logging
 from decimal import Decimal
 from typing import Any
 
-import asyncpg
 from aiogram import F
 from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
@@ -27,6 +26,7 @@ from bot.callbacks import (
     FilterCb,
     ListCb,
     ListGo,
+    MenuSection,
 )
 from bot.filters import Approved
 from bot.keyboards.complaints import (
@@ -41,7 +41,7 @@ from bot.render import esc
 from bot.routing import Handlers
 from bot.ui import answer, ask, busy, show
 from bot.views.ai_settings import ai_failure
-from bot.views.common import clip, may_act
+from bot.views.common import clip
 from bot.views.complaints import render_complaint_line
 from bot.views.lists import (
     ViewOf,
@@ -54,12 +54,13 @@ from bot.views.lists import (
 )
 from bot.views.screens import list_back, show_complaint, show_review
 from bot.views.sections import StoreList
-from services import screens
 from services.ai.errors import AIError
 from services.ai.pricing import Pricing
 from services.complaints import REVIEW_GATES, BatchReport, ComplaintError, ComplaintService
+from services.members import Members
 from services.records import UserRow
 from services.reviews import ReviewService
+from services.screens import Screens
 from services.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -88,28 +89,27 @@ class ComplaintStates(StatesGroup):
 
 
 async def open_queue(
-    query: CallbackQuery, state: FSMContext, i18n: I18nContext, pool: asyncpg.Pool, store_id: str
+    query: CallbackQuery, state: FSMContext, i18n: I18nContext, screens: Screens, store_id: str
 ) -> None:
     tab = "draft"
-    count = await screens.complaint_count(pool, store_id, TAB_STATUSES[tab])
+    count = await screens.complaint_count(store_id, TAB_STATUSES[tab])
     view = {"k": "cq", "s": store_id, "t": tab, "n": count}
     view_id = await new_view(state, view)
-    await show_queue(query, state, i18n, pool, view_id, view)
+    await show_queue(query, state, i18n, screens, view_id, view)
 
 
 async def show_queue(
     target: CallbackQuery,
     state: FSMContext,
     i18n: I18nContext,
-    pool: asyncpg.Pool,
+    screens: Screens,
     view_id: str,
     view: dict[str, Any],
 ) -> None:
     store_id, tab = view["s"], view["t"]
     if view.get("n") is None:  # an action changed the store's complaints since it was counted
-        view["n"] = await _recount(pool, view)
+        view["n"] = await _recount(screens, view)
     found = await screens.complaint_page(
-        pool,
         store_id,
         TAB_STATUSES[tab],
         after=load_cursor(view["starts"][view["pg"]]),
@@ -119,7 +119,7 @@ async def show_queue(
     cards = found[:PAGE_SIZE]
     view["next"] = dump_cursor(cards[-1].cursor) if has_next else None
     await put_view(state, view_id, view)
-    store_name = await screens.store_name(pool, store_id)
+    store_name = await screens.store_name(store_id)
     total, page = int(view["n"]), int(view["pg"])
     first = page * PAGE_SIZE + 1
     lines = [
@@ -146,13 +146,13 @@ async def show_queue(
     await show(target, "\n".join(lines), keyboard)
 
 
-async def _recount(pool: asyncpg.Pool, view: dict[str, Any]) -> int:
-    return await screens.complaint_count(pool, view["s"], TAB_STATUSES[view["t"]])
+async def _recount(screens: Screens, view: dict[str, Any]) -> int:
+    return await screens.complaint_count(view["s"], TAB_STATUSES[view["t"]])
 
 
 StoreList(
     section="cq",
-    menu="complaints",
+    menu=MenuSection.COMPLAINTS,
     pick_text="cp-pick-store",
     open_store=open_queue,
     show_list=show_queue,
@@ -168,16 +168,16 @@ async def on_tab(
     view_id: str,
     state: FSMContext,
     i18n: I18nContext,
-    pool: asyncpg.Pool,
+    screens: Screens,
 ) -> None:
     if callback_data.value not in QUEUE_TABS:
         await answer(query, i18n.get("rv-unavailable"), alert=True)
         return
     if view["t"] != callback_data.value:
         view["t"] = callback_data.value
-        view["n"] = await screens.complaint_count(pool, view["s"], TAB_STATUSES[view["t"]])
+        view["n"] = await screens.complaint_count(view["s"], TAB_STATUSES[view["t"]])
         reset_pages(view)
-    await show_queue(query, state, i18n, pool, view_id, view)
+    await show_queue(query, state, i18n, screens, view_id, view)
 
 
 # --- the card ------------------------------------------------------------------------------
@@ -197,11 +197,11 @@ async def on_open(
     callback_data: ComplaintCb,
     state: FSMContext,
     i18n: I18nContext,
-    pool: asyncpg.Pool,
+    screens: Screens,
 ) -> None:
     await state.set_state(None)
     origin = callback_data.arg if callback_data.arg in ("rv", "cq") else None
-    await show_complaint(query, state, i18n, pool, callback_data.complaint_id, origin=origin)
+    await show_complaint(query, state, i18n, screens, callback_data.complaint_id, origin=origin)
 
 
 @router.callback_query(
@@ -221,7 +221,7 @@ async def on_change(
     callback_data: ComplaintCb,
     state: FSMContext,
     i18n: I18nContext,
-    pool: asyncpg.Pool,
+    screens: Screens,
     complaints: ComplaintService,
     user: UserRow,
 ) -> None:
@@ -260,7 +260,7 @@ async def on_change(
                 await answer(query, i18n.get(alert), alert=True)
         except (AIError, ValueError) as exc:
             note = ai_failure(i18n, exc, "cp-ai-failed" if action == "g" else "error-generic")
-        await show_complaint(query, state, i18n, pool, cid, note=note)
+        await show_complaint(query, state, i18n, screens, cid, note=note)
     if not answered:
         await answer(query)
 
@@ -271,12 +271,12 @@ async def on_reasons(
     callback_data: ComplaintCb,
     state: FSMContext,
     i18n: I18nContext,
-    pool: asyncpg.Pool,
+    screens: Screens,
 ) -> None:
     cid = callback_data.complaint_id
-    card = await screens.complaint_card(pool, cid)
+    card = await screens.complaint_card(cid)
     if card is None or card.complaint.status != "draft":
-        await show_complaint(query, state, i18n, pool, cid, note=i18n.get("cp-state-changed"))
+        await show_complaint(query, state, i18n, screens, cid, note=i18n.get("cp-state-changed"))
     else:
         await show(query, i18n.get("cp-pick-reason"), reason_keyboard(i18n, card.complaint))
 
@@ -287,7 +287,7 @@ async def on_discard(
     callback_data: ComplaintCb,
     state: FSMContext,
     i18n: I18nContext,
-    pool: asyncpg.Pool,
+    screens: Screens,
     reviews: ReviewService,
     complaints: ComplaintService,
 ) -> None:
@@ -295,10 +295,10 @@ async def on_discard(
     try:
         review_id = await complaints.discard(cid)
     except ComplaintError as exc:
-        await show_complaint(query, state, i18n, pool, cid, note=error_note(i18n, exc))
+        await show_complaint(query, state, i18n, screens, cid, note=error_note(i18n, exc))
     else:
         note = i18n.get("cp-discarded")
-        await show_review(query, state, i18n, pool, reviews, review_id, note=note)
+        await show_review(query, state, i18n, screens, reviews, review_id, note=note)
 
 
 @router.callback_query(ComplaintCb.filter(F.action == ComplaintAction.EDIT))
@@ -307,12 +307,12 @@ async def on_edit(
     callback_data: ComplaintCb,
     state: FSMContext,
     i18n: I18nContext,
-    pool: asyncpg.Pool,
+    screens: Screens,
 ) -> None:
     cid = callback_data.complaint_id
-    card = await screens.complaint_card(pool, cid)
+    card = await screens.complaint_card(cid)
     if card is None or card.complaint.status != "draft":
-        await show_complaint(query, state, i18n, pool, cid, note=i18n.get("cp-state-changed"))
+        await show_complaint(query, state, i18n, screens, cid, note=i18n.get("cp-state-changed"))
         return
     await state.set_state(ComplaintStates.text)
     await state.update_data(edit_complaint=cid)
@@ -327,12 +327,13 @@ async def on_edit_text(
     message: Message,
     state: FSMContext,
     i18n: I18nContext,
-    pool: asyncpg.Pool,
+    screens: Screens,
+    members: Members,
     complaints: ComplaintService,
     user: UserRow,
 ) -> None:
     cid = str((await state.get_data()).get("edit_complaint") or "")
-    if await may_act(pool, user, "complaint", cid) is None:
+    if await members.may_act(user.id, "complaint", cid) is None:
         await state.set_state(None)
         await message.answer(i18n.get("rv-unavailable"))
         return
@@ -346,14 +347,14 @@ async def on_edit_text(
     else:
         note = i18n.get("cp-edited")
     await state.set_state(None)
-    await show_complaint(message, state, i18n, pool, cid, note=note)
+    await show_complaint(message, state, i18n, screens, cid, note=note)
 
 
 # --- batch ---------------------------------------------------------------------------------
 
 
-async def estimate(pool: asyncpg.Pool, settings: Settings, store_id: str, count: int) -> Decimal:
-    per = await screens.average_complaint_cost(pool, store_id)
+async def estimate(screens: Screens, settings: Settings, store_id: str, count: int) -> Decimal:
+    per = await screens.average_complaint_cost(store_id)
     if per is None:
         per = Pricing.from_settings(settings).cost(*ESTIMATE_TOKENS)
     return (per * count).quantize(Decimal("0.01"))
@@ -365,7 +366,7 @@ async def on_batch_ask(
     callback_data: BatchCb,
     state: FSMContext,
     i18n: I18nContext,
-    pool: asyncpg.Pool,
+    screens: Screens,
     complaints: ComplaintService,
     settings: Settings,
 ) -> None:
@@ -380,7 +381,7 @@ async def on_batch_ask(
         await show(query, i18n.get("cp-batch-none"), _one(back))
     else:
         paid = eligible - await complaints.count_templated(store_id)  # templates are free
-        cost = await estimate(pool, settings, store_id, paid)
+        cost = await estimate(screens, settings, store_id, paid)
         await show(
             query,
             i18n.get("cp-batch-ask", count=eligible, cost=f"{cost}"),

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import asyncpg
 from aiogram import F
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
@@ -19,7 +18,15 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 from aiogram_i18n import I18nContext
 
-from bot.callbacks import MenuCb, PickStoreCb, ProductCb, ProductListCb
+from bot.callbacks import (
+    MenuCb,
+    MenuSection,
+    PickStoreCb,
+    ProductAction,
+    ProductCb,
+    ProductListAction,
+    ProductListCb,
+)
 from bot.filters import Approved
 from bot.keyboards.products import (
     BOOL_CODES,
@@ -31,10 +38,10 @@ from bot.keyboards.products import (
 from bot.render import clip, esc
 from bot.routing import Handlers
 from bot.ui import answer, ask, show
-from bot.views.common import may_act, store_access
 from bot.views.sections import enter_section
 from services import products as svc
-from services import screens
+from services.members import Members
+from services.products import Products
 from services.records import UserRow
 
 router = Handlers(name="products")
@@ -62,14 +69,13 @@ async def _save(state: FSMContext, view: dict[str, Any]) -> None:
 async def show_list(
     target: Message | CallbackQuery,
     i18n: I18nContext,
-    pool: asyncpg.Pool,
+    products: Products,
     state: FSMContext,
     view: dict[str, Any],
 ) -> None:
     store_id = view["store"]
     cur = view.get("cur")
-    page = await svc.list_products(
-        pool,
+    page = await products.page(
         store_id,
         query=view.get("q") or None,
         after=(cur[0], cur[1]) if cur else None,
@@ -79,7 +85,7 @@ async def show_list(
     view["more"] = page.has_more
     view["page_ids"] = [p.id for p in page.items]
     await _save(state, view)
-    name = await screens.store_name(pool, store_id)
+    name = await products.store_name(store_id)
     lines = [i18n.get("pd-list-title", store=esc(name))]
     if view.get("q"):
         lines.append(i18n.get("pd-list-search", query=clip(view["q"], 60)))
@@ -108,46 +114,57 @@ async def show_list(
 async def _open_store(
     target: Message | CallbackQuery,
     i18n: I18nContext,
-    pool: asyncpg.Pool,
+    products: Products,
     state: FSMContext,
     store_id: str,
 ) -> None:
-    await show_list(target, i18n, pool, state, {"store": store_id, "stack": [], "sel": []})
+    await show_list(target, i18n, products, state, {"store": store_id, "stack": [], "sel": []})
 
 
 async def _entry(
     target: Message | CallbackQuery,
     i18n: I18nContext,
-    pool: asyncpg.Pool,
+    products: Products,
+    members: Members,
     state: FSMContext,
     user: UserRow,
 ) -> None:
     await enter_section(
         target,
         i18n,
-        pool,
+        members,
         user,
         section=PICK_SECTION,
         pick_text="pd-pick-store",
         no_stores_text="pd-no-stores",
-        open_store=lambda store_id: _open_store(target, i18n, pool, state, store_id),
+        open_store=lambda store_id: _open_store(target, i18n, products, state, store_id),
     )
 
 
 @router.message(Command("products"))
 async def on_products(
-    message: Message, i18n: I18nContext, pool: asyncpg.Pool, state: FSMContext, user: UserRow
+    message: Message,
+    i18n: I18nContext,
+    products: Products,
+    members: Members,
+    state: FSMContext,
+    user: UserRow,
 ) -> None:
     await state.set_state(None)
-    await _entry(message, i18n, pool, state, user)
+    await _entry(message, i18n, products, members, state, user)
 
 
-@router.callback_query(MenuCb.filter(F.section == "products"))
+@router.callback_query(MenuCb.filter(F.section == MenuSection.PRODUCTS))
 async def on_products_menu(
-    query: CallbackQuery, i18n: I18nContext, pool: asyncpg.Pool, state: FSMContext, user: UserRow
+    query: CallbackQuery,
+    i18n: I18nContext,
+    products: Products,
+    members: Members,
+    state: FSMContext,
+    user: UserRow,
 ) -> None:
     await state.set_state(None)
-    await _entry(query, i18n, pool, state, user)
+    await _entry(query, i18n, products, members, state, user)
 
 
 @router.callback_query(PickStoreCb.filter(F.section == PICK_SECTION))
@@ -155,14 +172,15 @@ async def on_pick_store(
     query: CallbackQuery,
     callback_data: PickStoreCb,
     i18n: I18nContext,
-    pool: asyncpg.Pool,
+    products: Products,
+    members: Members,
     state: FSMContext,
     user: UserRow,
 ) -> None:
-    if not await store_access(pool, user, callback_data.store_id):
+    if not await members.role(user.id, callback_data.store_id):
         await answer(query, i18n.get("error-forbidden"), alert=True)
         return
-    await _open_store(query, i18n, pool, state, callback_data.store_id)
+    await _open_store(query, i18n, products, state, callback_data.store_id)
 
 
 @router.callback_query(ProductListCb.filter())
@@ -170,59 +188,65 @@ async def on_list(
     query: CallbackQuery,
     callback_data: ProductListCb,
     i18n: I18nContext,
-    pool: asyncpg.Pool,
+    products: Products,
+    members: Members,
     state: FSMContext,
     user: UserRow,
 ) -> None:
     view = await _view(state)
-    if not view.get("store") or not await store_access(pool, user, view["store"]):
+    if not view.get("store") or not await members.role(user.id, view["store"]):
         await answer(query, i18n.get("error-stale"))
         return
     action = callback_data.action
     note: str | None = None
-    if action == "n" and view.get("more") and view.get("last"):
+    if action == ProductListAction.NEXT and view.get("more") and view.get("last"):
         view["stack"] = [*(view.get("stack") or []), view.get("cur")]
         view["cur"] = view["last"]
-    elif action == "p" and view.get("stack"):
+    elif action == ProductListAction.PREV and view.get("stack"):
         view["cur"] = view["stack"].pop()
-    elif action == "q":
+    elif action == ProductListAction.SEARCH:
         await state.set_state(ProductsForm.query)
         await ask(query, i18n, i18n.get("pd-ask-query"))
         return
-    elif action == "qc":
+    elif action == ProductListAction.CLEAR_SEARCH:
         view.update(q="", cur=None, stack=[])
-    elif action == "m":
+    elif action == ProductListAction.SELECT_MODE:
         view["mode"] = not view.get("mode")
-    elif action == "sa":
+    elif action == ProductListAction.SELECT_PAGE:
         view["sel"] = list(dict.fromkeys([*(view.get("sel") or []), *view.get("page_ids", [])]))[
             :MAX_SELECTED
         ]
-    elif action in ("bd", "bs"):
+    elif action in (ProductListAction.BULK_DEFAULTS, ProductListAction.BULK_STOP):
         ids = list(view.get("sel") or [])
         if not ids:
             await answer(query, i18n.get("pd-bulk-empty"), alert=True)
             return
-        if action == "bd":
-            count = await svc.apply_defaults(pool, view["store"], ids)
+        if action == ProductListAction.BULK_DEFAULTS:
+            count = await products.apply_defaults(view["store"], ids)
         else:
-            count = await svc.stop_work(pool, view["store"], ids)
+            count = await products.stop_work(view["store"], ids)
         view.update(sel=[], mode=False)
         note = i18n.get("pd-bulk-done", count=count)
-    await show_list(query, i18n, pool, state, view)
+    await show_list(query, i18n, products, state, view)
     await answer(query, note)
 
 
 @router.message(ProductsForm.query, F.text)
 async def on_query(
-    message: Message, i18n: I18nContext, pool: asyncpg.Pool, state: FSMContext, user: UserRow
+    message: Message,
+    i18n: I18nContext,
+    products: Products,
+    members: Members,
+    state: FSMContext,
+    user: UserRow,
 ) -> None:
     view = await _view(state)
     await state.set_state(None)
-    if not view.get("store") or not await store_access(pool, user, view["store"]):
-        await _entry(message, i18n, pool, state, user)
+    if not view.get("store") or not await members.role(user.id, view["store"]):
+        await _entry(message, i18n, products, members, state, user)
         return
     view.update(q=(message.text or "").strip()[:100], cur=None, stack=[], mode=False)
-    await show_list(message, i18n, pool, state, view)
+    await show_list(message, i18n, products, state, view)
 
 
 def render_card(i18n: I18nContext, card: svc.ProductCard) -> str:
@@ -279,19 +303,20 @@ async def on_product(
     query: CallbackQuery,
     callback_data: ProductCb,
     i18n: I18nContext,
-    pool: asyncpg.Pool,
+    products: Products,
+    members: Members,
     state: FSMContext,
     user: UserRow,
 ) -> None:
     pid = callback_data.product_id
-    store_id = await may_act(pool, user, "product", pid)
+    store_id = await members.may_act(user.id, "product", pid)
     if store_id is None:
         await answer(query, i18n.get("error-forbidden"), alert=True)
         return
     action, arg = callback_data.action, callback_data.arg
     note: str | None = None
     try:
-        if action == "sel":
+        if action == ProductAction.SELECT:
             view = await _view(state)
             if view.get("store") != store_id:
                 await answer(query, i18n.get("error-stale"))
@@ -302,11 +327,11 @@ async def on_product(
             elif len(chosen) < MAX_SELECTED:
                 chosen.append(pid)
             view["sel"] = chosen
-            await show_list(query, i18n, pool, state, view)
+            await show_list(query, i18n, products, state, view)
             return
-        if action == "t" and arg in BOOL_CODES:
-            card = await svc.toggle_rule(pool, pid, BOOL_CODES[arg])
-        elif action == "c" and arg[:2] in CHOICE_CODES:
+        if action == ProductAction.TOGGLE and arg in BOOL_CODES:
+            card = await products.toggle_rule(pid, BOOL_CODES[arg])
+        elif action == ProductAction.CHOICE and arg[:2] in CHOICE_CODES:
             field = CHOICE_CODES[arg[:2]]
             rest = arg[2:]
             choices = svc.CHOICE_RULES[field]
@@ -316,17 +341,17 @@ async def on_product(
                 value = choices[int(rest)]
             else:
                 raise svc.ProductError("bad_value")
-            card = await svc.set_choice(pool, pid, field, value)
-        elif action == "ws":
-            card = await svc.set_work_status(pool, pid, arg)
-        elif action == "a":
-            card = await svc.toggle_active(pool, pid)
-        elif action == "d":
-            await svc.apply_defaults(pool, store_id, [pid])
-            card = await svc.product_card(pool, pid)
+            card = await products.set_choice(pid, field, value)
+        elif action == ProductAction.WORK_STATUS:
+            card = await products.set_work_status(pid, arg)
+        elif action == ProductAction.ACTIVE:
+            card = await products.toggle_active(pid)
+        elif action == ProductAction.DEFAULTS:
+            await products.apply_defaults(store_id, [pid])
+            card = await products.card(pid)
             note = i18n.get("pd-defaults-done")
-        elif action == "o":
-            card = await svc.product_card(pool, pid)
+        elif action == ProductAction.OPEN:
+            card = await products.card(pid)
             view = await _view(state)
             if view.get("store") != store_id:
                 await _save(state, {"store": store_id, "stack": [], "sel": []})

@@ -17,7 +17,7 @@ from aiogram.types import CallbackQuery, Message, TelegramObject
 from aiogram_i18n import I18nContext
 from pydantic import BaseModel
 
-from bot.callbacks import MenuCb
+from bot.callbacks import MenuCb, MenuSection
 from bot.filters import Approved
 from bot.keyboards.menu import only_menu
 from bot.keyboards.questions import (
@@ -141,7 +141,7 @@ def setup() -> Router:
     router.callback_query.filter(Approved())
     router.callback_query.middleware(QuestionAccess())
 
-    @router.callback_query(MenuCb.filter(F.section == "questions"))
+    @router.callback_query(MenuCb.filter(F.section == MenuSection.QUESTIONS))
     async def on_menu(
         query: CallbackQuery,
         state: FSMContext,

@@ -1,7 +1,7 @@
 """Reviews: a store's list with filters and keyset pages, the review card, replies, and the
 first step of a complaint. Handlers are thin: access check, one service call, one screen.
 
-Every handler re-checks access (`may_act` / `store_access`); a forged or vanished id gets
+Every handler re-checks access (`Members.may_act` / `Members.role`); a forged or vanished id gets
 one refusal that says nothing about whose it is.
 """
 
@@ -10,7 +10,6 @@ from __future__ import annotations
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
-import asyncpg
 from aiogram import F
 from aiogram.filters import StateFilter, or_f
 from aiogram.fsm.context import FSMContext
@@ -18,7 +17,15 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 from aiogram_i18n import I18nContext
 
-from bot.callbacks import FilterCb, PublishAction, PublishCb, ReviewAction, ReviewCb
+from bot.callbacks import (
+    FilterCb,
+    FilterField,
+    MenuSection,
+    PublishAction,
+    PublishCb,
+    ReviewAction,
+    ReviewCb,
+)
 from bot.filters import Approved
 from bot.keyboards.menu import back_to_menu
 from bot.keyboards.reviews import (
@@ -32,10 +39,11 @@ from bot.render import esc
 from bot.routing import Handlers
 from bot.ui import answer, ask, busy, show
 from bot.views.ai_settings import ai_failure
-from bot.views.common import clip, may_act
+from bot.views.common import clip
 from bot.views.lists import (
     ViewOf,
     dump_cursor,
+    get_view,
     load_cursor,
     new_view,
     pages,
@@ -45,18 +53,20 @@ from bot.views.lists import (
 from bot.views.reviews import render_review_line
 from bot.views.screens import show_complaint, show_review
 from bot.views.sections import StoreList
-from services import screens
 from services.ai.errors import AIError
 from services.complaints import ComplaintError, ComplaintService
+from services.members import Members
 from services.msk import MSK
 from services.records import ReviewFilter, UserRow
 from services.reviews import ReplyError, ReviewService
+from services.screens import Screens
 
 router = Handlers(name="reviews")
 router.message.filter(Approved())
 router.callback_query.filter(Approved())
 router.callback_query.middleware(ObjectAccess())
 
+PRODUCT_PAGE = 8
 PAGE_SIZE = 5
 DEFAULT_FILTER = {"r": "le3", "a": "any", "c": "open", "d": "0", "act": "on", "p": None}
 
@@ -68,6 +78,7 @@ TYPED_DRAFT_MAX = 2500
 
 class ReviewStates(StatesGroup):
     reply = State()
+    product_query = State()
 
 
 # --- filters -------------------------------------------------------------------------------
@@ -114,34 +125,34 @@ def describe_filter(i18n: I18nContext, f: dict[str, Any], product: str | None) -
 
 
 async def open_store_list(
-    query: CallbackQuery, state: FSMContext, i18n: I18nContext, pool: asyncpg.Pool, store_id: str
+    query: CallbackQuery, state: FSMContext, i18n: I18nContext, screens: Screens, store_id: str
 ) -> None:
     f = dict(DEFAULT_FILTER)
-    view = {"k": "rv", "s": store_id, "f": f, "n": await screens.count(pool, store_id)}
+    view = {"k": "rv", "s": store_id, "f": f, "n": await screens.count(store_id)}
     view_id = await new_view(state, view)
-    await show_list(query, state, i18n, pool, view_id, view)
+    await show_list(query, state, i18n, screens, view_id, view)
 
 
 async def show_list(
     target: CallbackQuery,
     state: FSMContext,
     i18n: I18nContext,
-    pool: asyncpg.Pool,
+    screens: Screens,
     view_id: str,
     view: dict[str, Any],
 ) -> None:
     f = view["f"]
     store_id = view["s"]
     if view.get("n") is None:  # an action changed the store's reviews since it was counted
-        view["n"] = await _recount(pool, view)
+        view["n"] = await _recount(screens, view)
     after = load_cursor(view["starts"][view["pg"]])
-    found = await screens.card_page(pool, store_id, to_filter(f), after=after, limit=PAGE_SIZE + 1)
+    found = await screens.card_page(store_id, to_filter(f), after=after, limit=PAGE_SIZE + 1)
     has_next = len(found) > PAGE_SIZE
     cards = found[:PAGE_SIZE]
     view["next"] = dump_cursor(cards[-1].cursor) if has_next else None
     await put_view(state, view_id, view)
-    store_name = await screens.store_name(pool, store_id)
-    product = await screens.product_label(pool, f["p"]) if f.get("p") else None
+    store_name = await screens.store_name(store_id)
+    product = await screens.product_label(f["p"]) if f.get("p") else None
     total, page = int(view["n"]), int(view["pg"])
     first = page * PAGE_SIZE + 1
     lines = [
@@ -167,13 +178,13 @@ async def show_list(
     await show(target, "\n".join(lines), keyboard)
 
 
-async def _recount(pool: asyncpg.Pool, view: dict[str, Any]) -> int:
-    return await screens.count(pool, view["s"], to_filter(view["f"]))
+async def _recount(screens: Screens, view: dict[str, Any]) -> int:
+    return await screens.count(view["s"], to_filter(view["f"]))
 
 
 StoreList(
     section="rv",
-    menu="reviews",
+    menu=MenuSection.REVIEWS,
     pick_text="rv-pick-store",
     open_store=open_store_list,
     show_list=show_list,
@@ -189,31 +200,38 @@ async def on_filter(
     view_id: str,
     state: FSMContext,
     i18n: I18nContext,
-    pool: asyncpg.Pool,
+    screens: Screens,
+    members: Members,
     user: UserRow,
 ) -> None:
     field, value = callback_data.field, callback_data.value
     f: dict[str, Any] = dict(view["f"])
-    if field == "menu":
-        product = await screens.product_label(pool, f["p"]) if f.get("p") else None
+    if field == FilterField.MENU:
+        product = await screens.product_label(f["p"]) if f.get("p") else None
         await show(
             query,
             i18n.get("rv-filter-title", filter=describe_filter(i18n, f, product)),
             filter_keyboard(i18n, view_id, f),
         )
         return
-    if field == "pm":
-        products = await screens.filter_products(pool, view["s"])
-        await show(
-            query,
-            i18n.get("rv-filter-product"),
-            product_keyboard(i18n, view_id, products, f.get("p")),
-        )
+    if field == FilterField.PRODUCT_MENU:
+        page = int(value) if value.isdigit() else 0
+        await show_product_filter(query, i18n, screens, view_id, view, page)
         return
-    if field == "reset":
+    if field == FilterField.PRODUCT_SEARCH:
+        if value == "x":
+            view["pq"] = ""
+            await put_view(state, view_id, view)
+            await show_product_filter(query, i18n, screens, view_id, view, 0)
+        else:
+            await state.set_state(ReviewStates.product_query)
+            await state.update_data(product_view=view_id)
+            await ask(query, i18n, i18n.get("pd-ask-query"))
+        return
+    if field == FilterField.RESET:
         f = dict(DEFAULT_FILTER)
-    elif field == "p":
-        if value != "all" and await may_act(pool, user, "product", value) != view["s"]:
+    elif field == FilterField.PRODUCT:
+        if value != "all" and await members.may_act(user.id, "product", value) != view["s"]:
             await answer(query, i18n.get("rv-unavailable"), alert=True)
             return
         f["p"] = None if value == "all" else value
@@ -225,9 +243,59 @@ async def on_filter(
         return
     if f != view["f"]:  # a new filter: count it once, start from its first page
         view["f"] = f
-        view["n"] = await screens.count(pool, view["s"], to_filter(f))
+        view["n"] = await screens.count(view["s"], to_filter(f))
         reset_pages(view)
-    await show_list(query, state, i18n, pool, view_id, view)
+    await show_list(query, state, i18n, screens, view_id, view)
+
+
+async def show_product_filter(
+    target: CallbackQuery | Message,
+    i18n: I18nContext,
+    screens: Screens,
+    view_id: str,
+    view: dict[str, Any],
+    page: int,
+) -> None:
+    """The product filter: every product of the store, a page at a time, searchable."""
+    search = str(view.get("pq") or "")
+    products, has_next = await screens.filter_product_page(
+        view["s"], query=search, page=page, size=PRODUCT_PAGE
+    )
+    lines = [i18n.get("rv-filter-product")]
+    if search:
+        lines.append(i18n.get("pd-list-search", query=clip(search, 60)))
+    if not products:
+        lines.append(i18n.get("pd-list-empty"))
+    keyboard = product_keyboard(
+        i18n,
+        view_id,
+        products,
+        view["f"].get("p"),
+        page=page,
+        has_next=has_next,
+        searching=bool(search),
+    )
+    await show(target, "\n".join(lines), keyboard)
+
+
+@router.message(StateFilter(ReviewStates.product_query), F.text)
+async def on_product_query(
+    message: Message,
+    state: FSMContext,
+    i18n: I18nContext,
+    screens: Screens,
+    members: Members,
+    user: UserRow,
+) -> None:
+    view_id = str((await state.get_data()).get("product_view") or "")
+    await state.set_state(None)
+    view = await get_view(state, view_id)
+    if view is None or view.get("k") != "rv" or not await members.role(user.id, view["s"]):
+        await message.answer(i18n.get("rv-unavailable"))
+        return
+    view["pq"] = (message.text or "").strip()[:100]
+    await put_view(state, view_id, view)
+    await show_product_filter(message, i18n, screens, view_id, view, 0)
 
 
 # --- the card ------------------------------------------------------------------------------
@@ -239,11 +307,11 @@ async def on_open(
     callback_data: ReviewCb,
     state: FSMContext,
     i18n: I18nContext,
-    pool: asyncpg.Pool,
+    screens: Screens,
     reviews: ReviewService,
 ) -> None:
     await state.set_state(None)
-    await show_review(query, state, i18n, pool, reviews, callback_data.review_id)
+    await show_review(query, state, i18n, screens, reviews, callback_data.review_id)
 
 
 @router.callback_query(ReviewCb.filter(F.action.in_({ReviewAction.DRAFT, ReviewAction.REGENERATE})))
@@ -252,18 +320,18 @@ async def on_draft_reply(
     callback_data: ReviewCb,
     state: FSMContext,
     i18n: I18nContext,
-    pool: asyncpg.Pool,
+    screens: Screens,
     reviews: ReviewService,
 ) -> None:
     review_id = callback_data.review_id
-    current = await screens.card(pool, review_id)
+    current = await screens.card(review_id)
     again = callback_data.action == "rg"
     if (
         current is None  # gone since the press was checked: show_review says so
         or current.review.has_answer
         or (not again and current.review.draft_reply)
     ):
-        await show_review(query, state, i18n, pool, reviews, review_id)  # the state as it is
+        await show_review(query, state, i18n, screens, reviews, review_id)  # the state as it is
         return
     with busy(f"reply:{review_id}") as mine:
         if not mine:
@@ -277,7 +345,7 @@ async def on_draft_reply(
             note = reply_error_text(i18n, exc)
         except AIError as exc:
             note = ai_failure(i18n, exc, "rv-ai-failed")
-        await show_review(query, state, i18n, pool, reviews, review_id, note=note)
+        await show_review(query, state, i18n, screens, reviews, review_id, note=note)
 
 
 @router.callback_query(ReviewCb.filter(F.action == ReviewAction.EDIT))
@@ -286,13 +354,13 @@ async def on_edit_reply(
     callback_data: ReviewCb,
     state: FSMContext,
     i18n: I18nContext,
-    pool: asyncpg.Pool,
+    screens: Screens,
     reviews: ReviewService,
 ) -> None:
     review_id = callback_data.review_id
-    card = await screens.card(pool, review_id)
+    card = await screens.card(review_id)
     if card is None or card.review.has_answer:
-        await show_review(query, state, i18n, pool, reviews, review_id)
+        await show_review(query, state, i18n, screens, reviews, review_id)
         return
     await state.set_state(ReviewStates.reply)
     await state.update_data(edit_review=review_id)
@@ -308,19 +376,20 @@ async def on_reply_text(
     message: Message,
     state: FSMContext,
     i18n: I18nContext,
-    pool: asyncpg.Pool,
+    screens: Screens,
+    members: Members,
     reviews: ReviewService,
     user: UserRow,
 ) -> None:
     review_id = str((await state.get_data()).get("edit_review") or "")
     await state.set_state(None)
-    if await may_act(pool, user, "review", review_id) is None:
+    if await members.may_act(user.id, "review", review_id) is None:
         await message.answer(i18n.get("rv-unavailable"))
         return
     text = message.text or ""
     if len(text.strip()) > TYPED_DRAFT_MAX:
         note = i18n.get("rv-err-too-long-for-card", max=TYPED_DRAFT_MAX)
-        await show_review(message, state, i18n, pool, reviews, review_id, note=note)
+        await show_review(message, state, i18n, screens, reviews, review_id, note=note)
         return
     note = i18n.get("rv-edit-saved")
     try:
@@ -330,7 +399,7 @@ async def on_reply_text(
     else:
         if not verdict.ok:
             note = i18n.get("rv-edit-guard")
-    await show_review(message, state, i18n, pool, reviews, review_id, note=note)
+    await show_review(message, state, i18n, screens, reviews, review_id, note=note)
 
 
 @router.callback_query(
@@ -346,7 +415,7 @@ async def on_publish(
     callback_data: PublishCb | ReviewCb,
     state: FSMContext,
     i18n: I18nContext,
-    pool: asyncpg.Pool,
+    screens: Screens,
     reviews: ReviewService,
 ) -> None:
     """Publish, or send again after an unconfirmed publish. A `ReviewCb` Publish button was
@@ -355,14 +424,14 @@ async def on_publish(
     review_id = callback_data.review_id
     shown = callback_data.fp if isinstance(callback_data, PublishCb) else ""
     confirm = callback_data.action == "rpc"
-    await _publish(query, state, i18n, pool, reviews, review_id, shown=shown, confirm=confirm)
+    await _publish(query, state, i18n, screens, reviews, review_id, shown=shown, confirm=confirm)
 
 
 async def _publish(
     query: CallbackQuery,
     state: FSMContext,
     i18n: I18nContext,
-    pool: asyncpg.Pool,
+    screens: Screens,
     reviews: ReviewService,
     review_id: str,
     *,
@@ -380,7 +449,7 @@ async def _publish(
             alert = "rv-draft-changed-alert" if shown else "rv-draft-recheck-alert"
             await answer(query, i18n.get(alert), alert=True)
             note = i18n.get("rv-err-draft_changed" if shown else "rv-draft-recheck")
-            await show_review(query, state, i18n, pool, reviews, review_id, note=note)
+            await show_review(query, state, i18n, screens, reviews, review_id, note=note)
             return
         await answer(query, i18n.get("rv-publishing"))
         try:
@@ -389,7 +458,7 @@ async def _publish(
             note = reply_error_text(i18n, exc)
         else:
             note = i18n.get("rv-published")
-        await show_review(query, state, i18n, pool, reviews, review_id, note=note)
+        await show_review(query, state, i18n, screens, reviews, review_id, note=note)
 
 
 def reply_error_text(i18n: I18nContext, exc: ReplyError) -> str:
@@ -407,7 +476,7 @@ async def on_draft_complaint(
     callback_data: ReviewCb,
     state: FSMContext,
     i18n: I18nContext,
-    pool: asyncpg.Pool,
+    screens: Screens,
     reviews: ReviewService,
     complaints: ComplaintService,
 ) -> None:
@@ -416,25 +485,25 @@ async def on_draft_complaint(
         if not mine:
             await answer(query, i18n.get("rv-busy"))
             return
-        existing = await screens.card(pool, review_id)
+        existing = await screens.card(review_id)
         if existing is not None and existing.complaint_id:
-            await show_complaint(query, state, i18n, pool, existing.complaint_id, origin="rv")
+            await show_complaint(query, state, i18n, screens, existing.complaint_id, origin="rv")
             return
         await answer(query, i18n.get("cp-drafting"))
         try:
             row = await complaints.draft(review_id)
         except ComplaintError as exc:
-            card = await screens.card(pool, review_id)
+            card = await screens.card(review_id)
             if exc.code == "complaint_exists" and card is not None and card.complaint_id:
-                await show_complaint(query, state, i18n, pool, card.complaint_id, origin="rv")
+                await show_complaint(query, state, i18n, screens, card.complaint_id, origin="rv")
                 return
             note = i18n.get(f"cp-gate-{exc.code}")
-            await show_review(query, state, i18n, pool, reviews, review_id, note=note)
+            await show_review(query, state, i18n, screens, reviews, review_id, note=note)
             return
         except AIError as exc:
             note = ai_failure(i18n, exc, "cp-ai-failed")
-            await show_review(query, state, i18n, pool, reviews, review_id, note=note)
+            await show_review(query, state, i18n, screens, reviews, review_id, note=note)
             return
         await show_complaint(
-            query, state, i18n, pool, row.id, note=i18n.get("cp-drafted"), origin="rv"
+            query, state, i18n, screens, row.id, note=i18n.get("cp-drafted"), origin="rv"
         )

@@ -2,26 +2,24 @@
 
 from __future__ import annotations
 
-import asyncpg
 from aiogram import F
 from aiogram.filters import Command
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram_i18n import I18nContext
 
-from bot.callbacks import MenuCb, SettingsCb
+from bot.callbacks import MenuCb, MenuSection, SettingsAction, SettingsCb
 from bot.filters import Approved
 from bot.keyboards.access import settings_keyboard
 from bot.routing import Handlers
 from bot.ui import answer, show
-from services import preferences
-from services.preferences import PreferenceError, Preferences
+from services.preferences import PreferenceError, Preferences, PreferenceService
 from services.records import UserRow
 
 router = Handlers(name="settings")
 router.message.filter(Approved())
 router.callback_query.filter(Approved())
 
-ACTIONS = frozenset({"lang", "thr", "quiet"})
+ACTIONS = frozenset(SettingsAction)
 
 
 def settings_screen(i18n: I18nContext, prefs: Preferences) -> tuple[str, InlineKeyboardMarkup]:
@@ -41,19 +39,19 @@ def settings_screen(i18n: I18nContext, prefs: Preferences) -> tuple[str, InlineK
     return "\n".join(lines), settings_keyboard(i18n, prefs, language)
 
 
-@router.callback_query(MenuCb.filter(F.section == "settings"))
+@router.callback_query(MenuCb.filter(F.section == MenuSection.SETTINGS))
 async def on_settings(
-    query: CallbackQuery, pool: asyncpg.Pool, i18n: I18nContext, user: UserRow
+    query: CallbackQuery, preferences: PreferenceService, i18n: I18nContext, user: UserRow
 ) -> None:
     await answer(query)
-    await show(query, *settings_screen(i18n, await preferences.get(pool, user.id)))
+    await show(query, *settings_screen(i18n, await preferences.get(user.id)))
 
 
 @router.message(Command("settings"))
 async def on_settings_command(
-    message: Message, pool: asyncpg.Pool, i18n: I18nContext, user: UserRow
+    message: Message, preferences: PreferenceService, i18n: I18nContext, user: UserRow
 ) -> None:
-    await show(message, *settings_screen(i18n, await preferences.get(pool, user.id)))
+    await show(message, *settings_screen(i18n, await preferences.get(user.id)))
 
 
 def _quiet_hours(value: str) -> tuple[int, int] | None:
@@ -67,18 +65,18 @@ def _quiet_hours(value: str) -> tuple[int, int] | None:
 async def on_change(
     query: CallbackQuery,
     callback_data: SettingsCb,
-    pool: asyncpg.Pool,
+    preferences: PreferenceService,
     i18n: I18nContext,
     user: UserRow,
 ) -> None:
     value = callback_data.value
     try:
-        if callback_data.action == "lang":
-            prefs = await preferences.set_language(pool, user.id, value)
-        elif callback_data.action == "thr":
-            prefs = await preferences.set_threshold(pool, user.id, int(value))
+        if callback_data.action == SettingsAction.LANGUAGE:
+            prefs = await preferences.set_language(user.id, value)
+        elif callback_data.action == SettingsAction.THRESHOLD:
+            prefs = await preferences.set_threshold(user.id, int(value))
         else:
-            prefs = await preferences.set_quiet_hours(pool, user.id, _quiet_hours(value))
+            prefs = await preferences.set_quiet_hours(user.id, _quiet_hours(value))
     except (PreferenceError, ValueError):
         await answer(query, i18n.get("error-stale"))
         return

@@ -2,7 +2,7 @@
 
 `/start inv_<token>` opens a store invite. An approved person joins at once; anyone else keeps
 the token in `pending_invites` (services.access.register / remember_invite) and joins when an
-admin approves them (bot.routers.admin.tell_outcome).
+admin approves them (bot.direct.tell_outcome).
 
 `/start link_<token>` opens a personal link (`wbrep user link`): it binds this Telegram account
 to a user the operator added, once. Typing the email of such a user is refused: a user the
@@ -12,7 +12,6 @@ pending (services.access.add_user, `claim`): knowing an email proves nothing.
 
 from __future__ import annotations
 
-import asyncpg
 from aiogram import Bot
 from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.fsm.context import FSMContext
@@ -20,14 +19,14 @@ from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message, TelegramObject
 from aiogram_i18n import I18nContext
 
+from bot.direct import announce_registration, deliver_invite
 from bot.keyboards.menu import main_menu
 from bot.render import clip, esc
-from bot.routers.admin import admin_name, announce_registration, deliver_invite
+from bot.routers.admin import admin_name
 from bot.routers.menu import show_menu
 from bot.routing import Handlers
 from bot.ui import answer
-from services import access
-from services.access import AccessError
+from services.access import AccessError, AccessService, normalize_email
 from services.emails import EmailProblem
 from services.records import UserRow
 from services.settings import Settings
@@ -69,7 +68,7 @@ async def on_start(
     command: CommandObject,
     state: FSMContext,
     i18n: I18nContext,
-    pool: asyncpg.Pool,
+    access: AccessService,
     bot: Bot,
     settings: Settings,
     user: UserRow | None = None,
@@ -78,7 +77,7 @@ async def on_start(
     # A form is left, its open lists stay (their "Далее" keeps working), as after /cancel.
     if (link := link_token(command.args)) is not None:
         await state.set_state(None)
-        await _open_link(message, i18n, pool, bot, settings, link, is_admin=is_admin)
+        await _open_link(message, i18n, access, bot, settings, link, is_admin=is_admin)
         return
     token = invite_token(command.args)
     await state.set_state(None)
@@ -88,11 +87,10 @@ async def on_start(
         await state.update_data(invite=token)
         await message.answer(i18n.get("reg-ask-email-invite" if token else "reg-ask-email"))
         return
-    person = await access.get_status(pool, user.id)
+    person = await access.get_status(user.id)
     assert person is not None and message.from_user is not None
     if person.state != "approved" and is_admin:  # listed in ADMIN_IDS after registering
         decision = await access.decide(
-            pool,
             user.id,
             True,
             admin_id=message.from_user.id,
@@ -101,14 +99,14 @@ async def on_start(
         person = decision.status
     if person.state == "approved":
         if token:
-            await deliver_invite(bot, pool, i18n, person, token)
+            await deliver_invite(bot, access, i18n, person, token)
         else:
             await show_menu(message, i18n)
     elif person.state == "rejected":
         await message.answer(i18n.get("access-rejected"))
     else:
         if token:
-            await access.remember_invite(pool, user.id, token)
+            await access.remember_invite(user.id, token)
         await message.answer(i18n.get("access-waiting-invite" if token else "access-waiting"))
 
 
@@ -123,7 +121,7 @@ async def on_email(
     message: Message,
     state: FSMContext,
     i18n: I18nContext,
-    pool: asyncpg.Pool,
+    access: AccessService,
     bot: Bot,
     settings: Settings,
     is_admin: bool = False,
@@ -132,7 +130,7 @@ async def on_email(
         await message.answer(i18n.get("reg-not-text"))
         return
     try:
-        email = access.normalize_email(message.text)
+        email = normalize_email(message.text)
     except AccessError as exc:
         key = BAD_EMAIL.get(exc.problem or EmailProblem.SHAPE, "reg-bad-email")
         await message.answer(i18n.get(key, text=clip(message.text, 80)))
@@ -141,7 +139,6 @@ async def on_email(
     tg = message.from_user
     try:
         person = await access.register(
-            pool,
             email,
             telegram_id=tg.id,
             username=tg.username,
@@ -163,18 +160,18 @@ async def on_email(
     if person.state == "approved":
         await _welcome(message, i18n)
         if token:
-            await deliver_invite(bot, pool, i18n, person, token)
+            await deliver_invite(bot, access, i18n, person, token)
     elif person.state == "rejected":
         await message.answer(i18n.get("access-rejected"))
     else:
-        await announce_registration(bot, pool, settings, i18n, person)
+        await announce_registration(bot, access, settings, i18n, person)
         await message.answer(i18n.get("reg-waiting", email=esc(person.email)))
 
 
 async def _open_link(
     message: Message,
     i18n: I18nContext,
-    pool: asyncpg.Pool,
+    access: AccessService,
     bot: Bot,
     settings: Settings,
     token: str,
@@ -186,7 +183,6 @@ async def _open_link(
     assert tg is not None
     try:
         linked = await access.link_by_token(
-            pool,
             token,
             telegram_id=tg.id,
             username=tg.username,
@@ -200,9 +196,7 @@ async def _open_link(
         return
     person = linked.status
     if person.state != "approved" and is_admin:  # as on_start does for listed admins
-        decision = await access.decide(
-            pool, person.id, True, admin_id=tg.id, admin_name=admin_name(tg)
-        )
+        decision = await access.decide(person.id, True, admin_id=tg.id, admin_name=admin_name(tg))
         person = decision.status
     done = i18n.get("link-done", email=esc(person.email))
     if person.state == "approved":
@@ -212,15 +206,17 @@ async def _open_link(
         await message.answer(done + "\n\n" + i18n.get("access-rejected"))
     else:
         if linked.first:  # reachable now: the admins decide with the card, as on registration
-            await announce_registration(bot, pool, settings, i18n, person)
+            await announce_registration(bot, access, settings, i18n, person)
         await message.answer(done + "\n\n" + i18n.get("access-waiting"))
 
 
-async def refused(event: TelegramObject, pool: asyncpg.Pool, user: UserRow | None = None) -> bool:
+async def refused(
+    event: TelegramObject, access: AccessService, user: UserRow | None = None
+) -> bool:
     """A person an admin rejected (looked up only for those not approved)."""
     if user is None or user.is_approved:
         return False
-    person = await access.get_status(pool, user.id)
+    person = await access.get_status(user.id)
     return person is not None and person.state == "rejected"
 
 

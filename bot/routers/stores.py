@@ -14,16 +14,16 @@ import logging
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
-import asyncpg
 from aiogram import BaseMiddleware, Bot, F
 from aiogram.exceptions import TelegramAPIError
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message, TelegramObject
 from aiogram_i18n import I18nContext
+from asyncpg import Record
 
 from bot.background import Background, Progress
-from bot.callbacks import MenuCb, StoreAction, StoreCb
+from bot.callbacks import MenuCb, MenuSection, StoreAction, StoreCb
 from bot.filters import Approved
 from bot.keyboards import stores as kb
 from bot.render import esc, fmt_date
@@ -31,15 +31,16 @@ from bot.routing import Handlers
 from bot.ui import answer, ask, show
 from bot.views.stores import (
     category_text,
+    needed_categories,
+    progress_label,
     token_problems_text,
     warning_text,
     wb_error_text,
 )
-from services import members, screens
 from services import stores as stores_svc
-from services.members import Role
+from services.members import Members, Role
 from services.records import StoreRow, UserRow
-from services.stores import StoreError, StoreTokenError, TokenCheck
+from services.stores import StoreError, StoreService, StoreTokenError, TokenCheck
 from services.sync.base import (
     ALREADY_RUNNING,
     KINDS,
@@ -48,6 +49,7 @@ from services.sync.base import (
 )
 from services.sync.service import SyncService
 from services.wb.factory import WBClientFactory
+from services.wb.tokens import BOT_CATEGORY_ORDER
 
 log = logging.getLogger(__name__)
 
@@ -89,12 +91,13 @@ class StoreAccess(BaseMiddleware):
         cb = data.get("callback_data")
         if not isinstance(cb, StoreCb) or cb.action == "add":
             return await handler(event, data)
-        pool: asyncpg.Pool = data["pool"]
+        members: Members = data["members"]
+        stores: StoreService = data["stores"]
         user: UserRow = data["user"]
         i18n: I18nContext = data["i18n"]
         assert isinstance(event, CallbackQuery)
-        role = await members.store_role(pool, user.id, cb.store_id) if cb.store_id else None
-        store = await screens.get_store(pool, cb.store_id) if role else None
+        role = await members.role(user.id, cb.store_id) if cb.store_id else None
+        store = await stores.get(cb.store_id) if role else None
         if role is None or store is None:
             await answer(event, i18n.get("stores-unavailable"), alert=True)
             return None
@@ -109,13 +112,13 @@ router.callback_query.middleware(StoreAccess())
 
 
 async def _owned(
-    pool: asyncpg.Pool, user: UserRow, state: FSMContext
+    stores: StoreService, members: Members, user: UserRow, state: FSMContext
 ) -> tuple[StoreRow | None, str]:
     """The store an owner-only form is about, re-checked when the answer arrives."""
     store_id = str((await state.get_data()).get("store_id", ""))
-    if not store_id or await members.store_role(pool, user.id, store_id) != "owner":
+    if not store_id or await members.role(user.id, store_id) != "owner":
         return None, store_id
-    return await screens.get_store(pool, store_id), store_id
+    return await stores.get(store_id), store_id
 
 
 # --- rendering ------------------------------------------------------------------------------
@@ -162,7 +165,7 @@ def _card_body(i18n: I18nContext, store: StoreRow, role: Role) -> str:
 
 def token_info_text(i18n: I18nContext, check: TokenCheck) -> str:
     info = check.info
-    wanted = [c for c in ("feedbacks", "chat", "content") if info.has(c)]
+    wanted = [c for c in BOT_CATEGORY_ORDER if info.has(c)]
     categories = ", ".join(category_text(i18n, c) for c in wanted) or i18n.get("stores-cat-none")
     kind = i18n.get(f"stores-type-{info.token_type}")
     lines = [
@@ -182,7 +185,7 @@ def token_info_text(i18n: I18nContext, check: TokenCheck) -> str:
     return "\n".join(lines)
 
 
-def _manager_label(row: asyncpg.Record) -> str:
+def _manager_label(row: Record) -> str:
     parts = [row["email"]]
     if row["username"]:
         parts.append("@" + row["username"])
@@ -193,20 +196,20 @@ def _manager_label(row: asyncpg.Record) -> str:
 
 
 async def show_list(
-    target: Message | CallbackQuery, pool: asyncpg.Pool, user: UserRow, i18n: I18nContext
+    target: Message | CallbackQuery, members: Members, user: UserRow, i18n: I18nContext
 ) -> None:
-    stores = await members.user_stores(pool, user.id)
-    if not stores:
+    mine = await members.user_stores(user.id)
+    if not mine:
         await show(target, i18n.get("stores-empty"), kb.stores_list(i18n, []))
         return
     text = "\n".join(
         [
             i18n.get("stores-title"),
-            i18n.get("stores-count", count=len(stores)),
+            i18n.get("stores-count", count=len(mine)),
             i18n.get("stores-legend"),
         ]
     )
-    await show(target, text, kb.stores_list(i18n, stores))
+    await show(target, text, kb.stores_list(i18n, mine))
 
 
 async def show_card(
@@ -215,12 +218,12 @@ async def show_card(
     await show(target, card_text(i18n, store, role), kb.store_card(i18n, store, role))
 
 
-@router.callback_query(MenuCb.filter(F.section == "stores"))
+@router.callback_query(MenuCb.filter(F.section == MenuSection.STORES))
 async def on_list(
-    query: CallbackQuery, state: FSMContext, pool: asyncpg.Pool, user: UserRow, i18n: I18nContext
+    query: CallbackQuery, state: FSMContext, members: Members, user: UserRow, i18n: I18nContext
 ) -> None:
     await state.set_state(None)
-    await show_list(query, pool, user, i18n)
+    await show_list(query, members, user, i18n)
 
 
 @router.callback_query(StoreCb.filter(F.action == StoreAction.OPEN))
@@ -253,7 +256,11 @@ async def on_name(message: Message, state: FSMContext, i18n: I18nContext) -> Non
         return
     await state.update_data(name=name)
     await state.set_state(StoreForm.token)
-    await ask(message, i18n, i18n.get("stores-ask-token", name=esc(name)))
+    await ask(
+        message,
+        i18n,
+        i18n.get("stores-ask-token", name=esc(name), categories=needed_categories(i18n)),
+    )
 
 
 async def _take_token(message: Message, i18n: I18nContext) -> tuple[str, Message]:
@@ -271,7 +278,7 @@ async def _take_token(message: Message, i18n: I18nContext) -> tuple[str, Message
 async def on_token(
     message: Message,
     state: FSMContext,
-    pool: asyncpg.Pool,
+    stores: StoreService,
     wb: WBClientFactory,
     user: UserRow,
     i18n: I18nContext,
@@ -279,9 +286,7 @@ async def on_token(
     token, status = await _take_token(message, i18n)
     name = str((await state.get_data()).get("name", ""))
     try:
-        store, check = await stores_svc.add_store(
-            pool, wb, owner_id=user.id, name=name, token=token
-        )
+        store, check = await stores.add(owner_id=user.id, name=name, token=token)
     except StoreTokenError as exc:
         await status.edit_text(
             i18n.get("stores-token-bad", problems=token_problems_text(i18n, exc))
@@ -325,21 +330,26 @@ async def on_owner_form(
 
 @router.message(StoreForm.rename, F.text)
 async def on_rename_text(
-    message: Message, state: FSMContext, pool: asyncpg.Pool, user: UserRow, i18n: I18nContext
+    message: Message,
+    state: FSMContext,
+    stores: StoreService,
+    members: Members,
+    user: UserRow,
+    i18n: I18nContext,
 ) -> None:
-    store, _ = await _owned(pool, user, state)
+    store, _ = await _owned(stores, members, user, state)
     if store is None:
         await state.set_state(None)
         await message.answer(i18n.get("stores-unavailable"))
         return
     try:
-        await stores_svc.rename_store(pool, store.id, message.text or "")
+        await stores.rename(store.id, message.text or "")
     except StoreError:
         await message.answer(i18n.get("stores-bad-name"))
         return
     await state.set_state(None)
     await message.answer(i18n.get("stores-renamed"))
-    fresh = await screens.get_store(pool, store.id)
+    fresh = await stores.get(store.id)
     if fresh is not None:
         await show_card(message, fresh, "owner", i18n)
 
@@ -348,19 +358,20 @@ async def on_rename_text(
 async def on_new_token(
     message: Message,
     state: FSMContext,
-    pool: asyncpg.Pool,
+    stores: StoreService,
+    members: Members,
     wb: WBClientFactory,
     user: UserRow,
     i18n: I18nContext,
 ) -> None:
     token, status = await _take_token(message, i18n)
-    store, _ = await _owned(pool, user, state)
+    store, _ = await _owned(stores, members, user, state)
     if store is None:
         await state.set_state(None)
         await status.edit_text(i18n.get("stores-unavailable"))
         return
     try:
-        check = await stores_svc.replace_token(pool, wb, store.id, token)
+        check = await stores.replace_token(store.id, token)
     except StoreTokenError as exc:
         await status.edit_text(
             i18n.get("stores-token-bad", problems=token_problems_text(i18n, exc))
@@ -382,12 +393,12 @@ async def on_pause(
     query: CallbackQuery,
     callback_data: StoreCb,
     store: StoreRow,
-    pool: asyncpg.Pool,
+    stores: StoreService,
     i18n: I18nContext,
 ) -> None:
     paused = callback_data.action == "pause"
-    await stores_svc.set_paused(pool, store.id, paused)
-    fresh = await screens.get_store(pool, store.id)
+    await stores.set_paused(store.id, paused)
+    fresh = await stores.get(store.id)
     if fresh is not None:
         await show_card(query, fresh, "owner", i18n)
     await answer(query, i18n.get("stores-paused" if paused else "stores-resumed"))
@@ -410,13 +421,14 @@ async def on_delete(
 async def on_delete_confirmed(
     query: CallbackQuery,
     store: StoreRow,
-    pool: asyncpg.Pool,
+    stores: StoreService,
+    members: Members,
     user: UserRow,
     i18n: I18nContext,
 ) -> None:
-    await stores_svc.delete_store(pool, store.id)
+    await stores.delete(store.id)
     await answer(query, i18n.get("stores-deleted", name=store.name))
-    await show_list(query, pool, user, i18n)
+    await show_list(query, members, user, i18n)
 
 
 # --- sync now -------------------------------------------------------------------------------
@@ -458,11 +470,7 @@ async def run_sync_now(
     def progress_text() -> str:
         lines = [head]
         for what, count in counts.items():
-            key = f"stores-progress-{what.replace(' ', '-')}"
-            try:
-                label = i18n.get(key)
-            except Exception:
-                label = esc(what)
+            label = progress_label(i18n, what)
             lines.append(i18n.get("stores-sync-progress-what", what=label, count=count))
         return "\n".join(lines)
 
@@ -527,9 +535,9 @@ def _skip_text(i18n: I18nContext, skipped: str) -> str:
 
 
 async def show_managers(
-    target: CallbackQuery, pool: asyncpg.Pool, store: StoreRow, i18n: I18nContext
+    target: CallbackQuery, members: Members, store: StoreRow, i18n: I18nContext
 ) -> None:
-    rows = await members.list_managers(pool, store.id)
+    rows = await members.list_managers(store.id)
     people = [(row["id"], _manager_label(row)) for row in rows]
     listed = "\n".join(f"• {esc(label)}" for _, label in people) or i18n.get("stores-managers-none")
     await show(
@@ -543,10 +551,10 @@ async def show_managers(
 async def on_managers(
     query: CallbackQuery,
     store: StoreRow,
-    pool: asyncpg.Pool,
+    members: Members,
     i18n: I18nContext,
 ) -> None:
-    await show_managers(query, pool, store, i18n)
+    await show_managers(query, members, store, i18n)
 
 
 @router.callback_query(StoreCb.filter(F.action == StoreAction.REMOVE_MANAGER))
@@ -554,13 +562,13 @@ async def on_remove_manager(
     query: CallbackQuery,
     callback_data: StoreCb,
     store: StoreRow,
-    pool: asyncpg.Pool,
+    members: Members,
     i18n: I18nContext,
 ) -> None:
-    rows = await members.list_managers(pool, store.id)
+    rows = await members.list_managers(store.id)
     match = [r["id"] for r in rows if kb.manager_key(r["id"]) == callback_data.arg]
-    removed = len(match) == 1 and await members.remove_manager(pool, store.id, match[0])
-    await show_managers(query, pool, store, i18n)
+    removed = len(match) == 1 and await members.remove_manager(store.id, match[0])
+    await show_managers(query, members, store, i18n)
     await answer(query, i18n.get("stores-manager-removed" if removed else "stores-manager-gone"))
 
 
@@ -569,11 +577,11 @@ async def on_invite(
     query: CallbackQuery,
     store: StoreRow,
     bot: Bot,
-    pool: asyncpg.Pool,
+    members: Members,
     user: UserRow,
     i18n: I18nContext,
 ) -> None:
-    token = await members.create_invite(pool, store.id, user.id)
+    token = await members.create_invite(store.id, user.id)
     me = await bot.me()
     link = f"https://t.me/{me.username}?start=inv_{token}"
     await answer(query)

@@ -6,7 +6,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from aiogram_i18n import I18nContext
 
-from bot.callbacks import AIAction, AICb, MenuCb
+from bot.callbacks import AIAction, AICb, MenuCb, MenuSection
 from bot.keyboards.menu import back_to_menu
 from bot.render import clip, esc
 from services.ai.errors import AIErrorCode
@@ -78,7 +78,8 @@ def home(
     )
     kb.row(
         InlineKeyboardButton(
-            text=i18n.get("ai-btn-settings"), callback_data=MenuCb(section="settings").pack()
+            text=i18n.get("ai-btn-settings"),
+            callback_data=MenuCb(section=MenuSection.SETTINGS).pack(),
         ),
         back_to_menu(i18n),
     )

@@ -1,4 +1,4 @@
-"""Pieces the cards share: the text source, cutting escaped text to a budget, access checks."""
+"""Pieces the cards share: the text source, cutting escaped text to a budget."""
 
 from __future__ import annotations
 
@@ -8,8 +8,6 @@ from typing import Any, Protocol
 from bot.render import MESSAGE_LIMIT
 from bot.render import clip as clip  # re-exported: the cards' one clipping helper
 from bot.render import size as size
-from services.members import Role, store_of, store_role
-from services.records import Conn, UserRow
 
 
 class Texts(Protocol):
@@ -33,20 +31,3 @@ def share(needs: Sequence[int], budget: int) -> list[int]:
         result[i] = min(needs[i], fair)
         left -= result[i]
     return result
-
-
-async def may_act(conn: Conn, user: UserRow | None, entity: str, entity_id: str) -> str | None:
-    """The store of the object if this person may act on it, else None (unknown or not theirs:
-    the caller shows one refusal for both, so a forged id learns nothing)."""
-    if user is None or not entity_id:
-        return None
-    store_id = await store_of(conn, entity, entity_id)
-    if store_id is None:
-        return None
-    return store_id if await store_role(conn, user.id, store_id) else None
-
-
-async def store_access(conn: Conn, user: UserRow | None, store_id: str) -> Role | None:
-    if user is None or not store_id:
-        return None
-    return await store_role(conn, user.id, store_id)

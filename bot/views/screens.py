@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncpg
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardButton, Message
 from aiogram_i18n import I18nContext
@@ -15,8 +14,8 @@ from bot.ui import show
 from bot.views.complaints import render_complaint_card
 from bot.views.lists import last_view
 from bot.views.reviews import render_review_card
-from services import screens
 from services.reviews import ReviewService
+from services.screens import Screens
 
 
 async def list_back(i18n: I18nContext, state: FSMContext, kind: str) -> InlineKeyboardButton | None:
@@ -33,13 +32,13 @@ async def show_review(
     target: CallbackQuery | Message,
     state: FSMContext,
     i18n: I18nContext,
-    pool: asyncpg.Pool,
+    screens: Screens,
     reviews: ReviewService,
     review_id: str,
     *,
     note: str = "",
 ) -> None:
-    card = await screens.card(pool, review_id)
+    card = await screens.card(review_id)
     if card is None:
         await show(target, i18n.get("rv-unavailable"), only_menu(i18n))
         return
@@ -65,7 +64,7 @@ async def show_complaint(
     target: CallbackQuery | Message,
     state: FSMContext,
     i18n: I18nContext,
-    pool: asyncpg.Pool,
+    screens: Screens,
     complaint_id: str,
     *,
     note: str = "",
@@ -74,7 +73,7 @@ async def show_complaint(
     """`origin`: "rv" opened from its review (back goes to the review, and from there to its
     list), "cq" from the queue (back goes to the queue); None keeps where this card was
     opened from (an action on the card redraws it)."""
-    card = await screens.complaint_card(pool, complaint_id)
+    card = await screens.complaint_card(complaint_id)
     if card is None:
         await show(
             target, (note + "\n\n" if note else "") + i18n.get("rv-unavailable"), only_menu(i18n)

@@ -8,26 +8,26 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-import asyncpg
 from aiogram import F
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from aiogram_i18n import I18nContext
 
-from bot.callbacks import ListCb, MenuCb, PickStoreCb
+from bot.callbacks import ListCb, MenuCb, MenuSection, PickStoreCb
 from bot.keyboards.menu import back_to_menu, only_menu
 from bot.keyboards.reviews import store_picker
 from bot.routing import Handlers
 from bot.ui import show
 from bot.views.lists import ViewOf, turn
-from services.members import user_stores
+from services.members import Members
 from services.records import UserRow
+from services.screens import Screens
 
 
 async def enter_section(
     target: Message | CallbackQuery,
     i18n: I18nContext,
-    pool: asyncpg.Pool,
+    members: Members,
     user: UserRow,
     *,
     section: str,
@@ -36,7 +36,7 @@ async def enter_section(
     open_store: Callable[[str], Awaitable[None]],
 ) -> None:
     """`section` is the PickStoreCb section whose handler opens the chosen store."""
-    stores = [s for s, _ in await user_stores(pool, user.id)]
+    stores = [s for s, _ in await members.user_stores(user.id)]
     if not stores:
         await show(target, i18n.get(no_stores_text), only_menu(i18n))
     elif len(stores) == 1:
@@ -46,11 +46,11 @@ async def enter_section(
         await show(target, i18n.get(pick_text), keyboard)
 
 
-OpenStore = Callable[[CallbackQuery, FSMContext, I18nContext, asyncpg.Pool, str], Awaitable[None]]
+OpenStore = Callable[[CallbackQuery, FSMContext, I18nContext, Screens, str], Awaitable[None]]
 ShowList = Callable[
-    [CallbackQuery, FSMContext, I18nContext, asyncpg.Pool, str, dict[str, Any]], Awaitable[None]
+    [CallbackQuery, FSMContext, I18nContext, Screens, str, dict[str, Any]], Awaitable[None]
 ]
-Recount = Callable[[asyncpg.Pool, dict[str, Any]], Awaitable[int]]
+Recount = Callable[[Screens, dict[str, Any]], Awaitable[int]]
 
 
 @dataclass(frozen=True)
@@ -61,7 +61,7 @@ class StoreList:
 
     section: str
     """`PickStoreCb.section` and the list view's kind (`ViewOf`)."""
-    menu: str
+    menu: MenuSection
     """`MenuCb.section` of the main menu button."""
     pick_text: str
     open_store: OpenStore
@@ -73,18 +73,19 @@ class StoreList:
             query: CallbackQuery,
             state: FSMContext,
             i18n: I18nContext,
-            pool: asyncpg.Pool,
+            members: Members,
+            screens: Screens,
             user: UserRow,
         ) -> None:
             await enter_section(
                 query,
                 i18n,
-                pool,
+                members,
                 user,
                 section=self.section,
                 pick_text=self.pick_text,
                 no_stores_text="rv-no-stores",
-                open_store=lambda store_id: self.open_store(query, state, i18n, pool, store_id),
+                open_store=lambda store_id: self.open_store(query, state, i18n, screens, store_id),
             )
 
         async def on_pick_store(
@@ -92,9 +93,9 @@ class StoreList:
             callback_data: PickStoreCb,
             state: FSMContext,
             i18n: I18nContext,
-            pool: asyncpg.Pool,
+            screens: Screens,
         ) -> None:
-            await self.open_store(query, state, i18n, pool, callback_data.store_id)
+            await self.open_store(query, state, i18n, screens, callback_data.store_id)
 
         async def on_page(
             query: CallbackQuery,
@@ -103,12 +104,12 @@ class StoreList:
             view_id: str,
             state: FSMContext,
             i18n: I18nContext,
-            pool: asyncpg.Pool,
+            screens: Screens,
         ) -> None:
             turn(view, callback_data.go)
             if callback_data.go == "c":  # the counter button (or back after a batch): recount
-                view["n"] = await self.recount(pool, view)
-            await self.show_list(query, state, i18n, pool, view_id, view)
+                view["n"] = await self.recount(screens, view)
+            await self.show_list(query, state, i18n, screens, view_id, view)
 
         router.callback_query.register(on_menu, MenuCb.filter(F.section == self.menu))
         router.callback_query.register(on_pick_store, PickStoreCb.filter(F.section == self.section))

@@ -11,6 +11,7 @@ from bot.render import clip, esc
 from bot.views.common import Texts
 from services.stores import StoreTokenError, TokenProblem, TokenWarning
 from services.sync.problems import WBProblem, WBProblemCode, bare_status, wb_problem
+from services.wb.tokens import BOT_CATEGORY_ORDER
 
 WB_PROBLEM_KEYS: dict[WBProblemCode, str] = {
     WBProblemCode.TOKEN_EXPIRED: "stores-err-token-expired",
@@ -26,7 +27,7 @@ WB_PROBLEM_KEYS: dict[WBProblemCode, str] = {
     WBProblemCode.OTHER: "stores-err-other",
 }
 _STATUS_WORDS = (401, 403, 404, 429)
-_CATEGORIES = ("feedbacks", "chat", "content")
+_CATEGORIES = BOT_CATEGORY_ORDER
 
 
 def wb_error_text(t: Texts, error: str) -> str:
@@ -62,6 +63,17 @@ def wb_status_text(t: Texts, error: str) -> str | None:
 
 def category_text(t: Texts, category: str) -> str:
     return t.get(f"stores-cat-{category}") if category in _CATEGORIES else esc(category)
+
+
+def progress_label(t: Texts, what: str) -> str:
+    """A sync step's label (`SyncStep`); a step without a text key fails a test, never hides."""
+    return t.get(f"stores-progress-{what.replace(' ', '-')}")
+
+
+def needed_categories(t: Texts) -> str:
+    """The categories a token needs, as the WB portal names them: the same list the token
+    check uses (`services/wb/tokens.py` `BOT_CATEGORIES`), so the help and the check agree."""
+    return ", ".join(t.get(f"stores-portal-cat-{c}") for c in BOT_CATEGORY_ORDER)
 
 
 def warning_text(t: Texts, code: str) -> str:

@@ -6,6 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from asyncpg import Record
+
 from db.models import ProductRow
 from db.pool import Conn
 
@@ -152,3 +154,28 @@ async def wb_product_ids(conn: Conn, store_id: str) -> set[int]:
     """WB's article numbers of the store's products."""
     rows = await conn.fetch("SELECT wb_product_id FROM products WHERE store_id = $1", store_id)
     return {int(r["wb_product_id"]) for r in rows if r["wb_product_id"].isdigit()}
+
+
+async def filter_page(
+    conn: Conn, store_id: str, *, query: str, offset: int, limit: int
+) -> list[Record]:
+    """Products to pick for the reviews list's product filter, the most negative reviews
+    first, every product of the store page by page; `query` as in `page`."""
+    return await conn.fetch(
+        """
+        SELECT p.id, p.name, p.vendor_code,
+               (SELECT count(*) FROM reviews r WHERE r.product_id = p.id AND r.rating <= 3)
+                 AS negatives
+          FROM products p
+         WHERE p.store_id = $1
+           AND ($2 = '' OR p.wb_product_id = $2 OR p.vendor_code ILIKE $3 ESCAPE '\\'
+                OR p.name ILIKE $3 ESCAPE '\\')
+         ORDER BY negatives DESC, p.name, p.id
+         OFFSET $4 LIMIT $5
+        """,
+        store_id,
+        query,
+        like_contains(query),
+        offset,
+        limit,
+    )

@@ -21,6 +21,7 @@ import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from enum import StrEnum
 from typing import Literal, TypeVar
 
 import asyncpg
@@ -37,7 +38,17 @@ SyncKind = Literal["products", "reviews", "questions", "chats"]
 KINDS: tuple[SyncKind, ...] = ("products", "reviews", "questions", "chats")
 
 Progress = Callable[[str, int], None]
-"""Called as `progress(what, count_so_far)` while a sync runs (CLI progress bars)."""
+"""Called as `progress(what, count_so_far)` while a sync runs (CLI progress bars); `what`
+is a `SyncStep`."""
+
+
+class SyncStep(StrEnum):
+    """What a running sync reports progress on; the bot has a label for each."""
+
+    PRODUCTS = "products"
+    REVIEWS = "reviews"
+    QUESTIONS = "questions"
+    CHAT_EVENTS = "chat events"
 
 
 ALREADY_RUNNING = "already running"

@@ -30,6 +30,7 @@ from services.sync.base import (
     SyncOptions,
     SyncResult,
     SyncRun,
+    SyncStep,
     store_rows,
 )
 from services.wb.client import WBClient
@@ -190,7 +191,7 @@ async def sync_chats(
         if not result.backfill:
             result.new_messages.extend(new)
         if progress:
-            progress("chat events", result.fetched)
+            progress(SyncStep.CHAT_EVENTS, result.fetched)
         if not page.next or page.next == cursor:
             break
         cursor = page.next

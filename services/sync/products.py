@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from db.models import StoreRow
 from db.repos import products as products_repo
-from services.sync.base import Progress, SyncResult, SyncRun, store_rows
+from services.sync.base import Progress, SyncResult, SyncRun, SyncStep, store_rows
 from services.wb.client import WBClient
 from services.wb.errors import WBAuthError
 from services.wb.models import Card
@@ -50,7 +50,7 @@ async def sync_products(
             result.updated += updated
         result.fetched += len(page.cards)
         if progress:
-            progress("products", result.fetched)
+            progress(SyncStep.PRODUCTS, result.fetched)
         if page.cursor.total < page_size or not page.cards:
             break
         cursor = page.cursor

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from db.models import StoreRow
 from db.repos import questions as questions_repo
-from services.sync.base import Progress, SyncOptions, SyncResult, SyncRun, store_rows
+from services.sync.base import Progress, SyncOptions, SyncResult, SyncRun, SyncStep, store_rows
 from services.wb.client import WBClient
 from services.wb.models import Question
 
@@ -67,7 +67,7 @@ async def sync_questions(
                 result.updated += updated
             result.fetched += len(items)
             if progress:
-                progress("questions", result.fetched)
+                progress(SyncStep.QUESTIONS, result.fetched)
             if len(items) < take:
                 break
             skip += take

@@ -36,6 +36,7 @@ from services.sync.base import (
     SyncOptions,
     SyncResult,
     SyncRun,
+    SyncStep,
     store_rows,
 )
 from services.wb.client import WBClient
@@ -335,7 +336,7 @@ async def sync_reviews(
                     if r.inserted and r.date >= recent
                 )
             if progress:
-                progress("reviews", result.fetched)
+                progress(SyncStep.REVIEWS, result.fetched)
         await producer
     finally:
         if not producer.done():

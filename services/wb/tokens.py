@@ -37,8 +37,9 @@ CATEGORY_BITS: Final[Mapping[int, str]] = {
 }
 READ_ONLY_BIT: Final = 30
 
-#: What the bot needs from a token, per feature.
-BOT_CATEGORIES: Final[frozenset[str]] = frozenset({"feedbacks", "chat", "content"})
+#: What the bot needs from a token, per feature, in the order the help names them.
+BOT_CATEGORY_ORDER: Final[tuple[str, ...]] = ("feedbacks", "chat", "content")
+BOT_CATEGORIES: Final[frozenset[str]] = frozenset(BOT_CATEGORY_ORDER)
 
 _SANDBOX_TYPES: Final = frozenset({"test"})
 _TYPE_WARNINGS: Final[Mapping[str, str]] = {"base": "base_token_limits", "test": "test_token"}

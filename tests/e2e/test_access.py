@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import asyncpg
 
-from bot.callbacks import AdminCb, MenuCb
+from bot.callbacks import AdminCb, MenuCb, MenuSection
 from bot.i18n import create_core
 from services import access
 from services.members import create_invite
@@ -83,7 +83,7 @@ async def test_reject_by_card_then_start_says_refused(bot_env: BotEnv) -> None:
     assert "declined" in (await person.wait_message()).text
     await person.send("hello?")
     assert "declined" in (await person.wait_message()).text
-    await person.press_data(MenuCb(section="stores").pack(), person.last_message)
+    await person.press_data(MenuCb(section=MenuSection.STORES).pack(), person.last_message)
     assert "declined" in ((await person.wait_answer()).text or "")
     status = await access.status_by_telegram(bot_env.pool, 503)
     assert status is not None and status.state == "rejected" and status.decided_by == 1000
@@ -215,10 +215,12 @@ async def test_non_admin_and_unapproved_get_nothing_special(bot_env: BotEnv) -> 
     await admin.wait_message("Новая регистрация")
     await waiting.send("/menu")
     assert "ждёт одобрения" in (await waiting.wait_message()).text
-    menu_press = await waiting.press_data(MenuCb(section="stores").pack(), waiting.last_message)
+    menu_press = await waiting.press_data(
+        MenuCb(section=MenuSection.STORES).pack(), waiting.last_message
+    )
     answer = await waiting.wait_answer(menu_press)
     assert "ждёт одобрения" in (answer.text or "") and answer.show_alert
-    await waiting.press_data(MenuCb(section="settings").pack(), waiting.last_message)
+    await waiting.press_data(MenuCb(section=MenuSection.SETTINGS).pack(), waiting.last_message)
     assert "ждёт одобрения" in ((await waiting.wait_answer()).text or "")
     await waiting.send("/start")
     assert "ждёт одобрения" in (await waiting.wait_message()).text
@@ -318,7 +320,7 @@ async def test_an_approved_email_is_not_claimed_by_typing_it(bot_env: BotEnv) ->
     refusal = await attacker.wait_message("персональн")
     assert "seller@example.com" in refusal.text and not refusal.keyboard
     assert await access.status_by_telegram(bot_env.pool, 701) is None
-    await attacker.press_data(MenuCb(section="stores").pack(), refusal)
+    await attacker.press_data(MenuCb(section=MenuSection.STORES).pack(), refusal)
     assert "Пледы" not in ((await attacker.wait_answer()).text or "")
     await attacker.send("/start")
     await attacker.wait_message("email")  # still a stranger: asked to register

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from bot.callbacks import MenuCb, ReviewCb
+from bot.callbacks import MenuCb, MenuSection, ReviewCb
 from tests.e2e.harness import BotEnv
 from tests.e2e.test_stores import approved, never_echoed, open_card, open_list, store_of
 from tests.support.stores import make_product, make_review
@@ -94,7 +94,7 @@ async def test_a_button_leaves_a_form(bot_env: BotEnv) -> None:
     await seller.press("✏️ Переименовать")
     prompt = await seller.wait_message("Новое название")
     # Help is a button that opens no form of its own and leaves the state alone.
-    await seller.press_data(MenuCb(section="help").pack(), prompt)
+    await seller.press_data(MenuCb(section=MenuSection.HELP).pack(), prompt)
     await seller.wait_message("Как это работает")
     await seller.send("Подушки")
     await seller.wait_message("Не понимаю")

@@ -4,6 +4,7 @@ store's reviews, complaint queue and products (no store picker in between)."""
 from __future__ import annotations
 
 from services.access import add_user
+from services.wb.tokens import BOT_CATEGORIES
 from tests.e2e.harness import BotEnv
 from tests.fakes.telegram import FakeUser
 from tests.fakes.telegram.models import ChatMessage
@@ -120,3 +121,93 @@ async def test_help_at_a_text_step_is_answered_as_a_command(bot_env: BotEnv) -> 
     await user.wait_message("токен WB API")
     await user.send("/help")  # at the token step: help, not a bad token
     await user.wait_message("Как это работает")
+
+
+async def test_a_cut_text_counts_characters_as_telegram_does(bot_env: BotEnv) -> None:
+    """A review full of `<` and `&`: each is one character on the screen (four or five in the
+    escaped HTML), so a text that fits the card is shown whole, not cut to a quarter."""
+    reg = await add_user(bot_env.pool, "x@example.com", telegram_id=505, approve=True)
+    user = bot_env.user(505)
+    store = await make_store(bot_env.pool, reg.user.id, bot_env.wb.token(), name="Пледы")
+    product = await make_product(bot_env.pool, store)
+    text = "a<b & c> " * 300  # 2700 characters as shown, about 5700 escaped
+    await make_review(bot_env.pool, product, rating=1, text=text)
+    await user.send("/menu")
+    await user.wait_message("WB")
+    await user.press("Отзывы")
+    await user.wait_message("Найден 1 отзыв")
+    await user.press("1")
+    card = await user.wait_message("📦")
+    assert text.strip() in card.text
+
+
+PORTAL_NAMES = {
+    "feedbacks": "«Вопросы и отзывы»",
+    "chat": "«Чат с покупателями»",
+    "content": "«Контент»",
+}
+
+
+async def test_the_token_help_names_the_categories_the_check_wants(bot_env: BotEnv) -> None:
+    """/help and the token step name every category `services/wb/tokens.py` checks for."""
+    assert set(PORTAL_NAMES) == BOT_CATEGORIES
+    await add_user(bot_env.pool, "t@example.com", telegram_id=506, approve=True)
+    user = bot_env.user(506)
+    await user.send("/help")
+    help_text = await user.wait_message("Как это работает")
+    await user.send("/menu")
+    await user.wait_message("WB")
+    await user.press("Магазины")
+    await user.wait_message("Магазин")
+    await user.press("Добавить")
+    await user.wait_message("Как назвать")
+    await user.send("Пледы")
+    prompt = await user.wait_message("токен WB API")
+    for name in PORTAL_NAMES.values():
+        assert name in help_text.text and name in prompt.text
+
+
+async def test_the_product_filter_pages_through_all_products_and_searches(
+    bot_env: BotEnv,
+) -> None:
+    reg = await add_user(bot_env.pool, "f@example.com", telegram_id=507, approve=True)
+    user = bot_env.user(507)
+    store = await make_store(bot_env.pool, reg.user.id, bot_env.wb.token(), name="Пледы")
+    for n in range(1, 12):  # eleven with one bad review each, then one with none: 12 > 8
+        product = await make_product(bot_env.pool, store)
+        await bot_env.pool.execute(
+            "UPDATE products SET name = $2, vendor_code = $3 WHERE id = $1",
+            product,
+            f"Товар {n:02d}",
+            f"A-{n:02d}",
+        )
+        await make_review(bot_env.pool, product, rating=1, text=f"отзыв {n:02d}")
+    quiet = await make_product(bot_env.pool, store)
+    await bot_env.pool.execute(
+        "UPDATE products SET name = 'Шторы блэкаут', vendor_code = 'SH-1' WHERE id = $1", quiet
+    )
+    await user.send("/menu")
+    await user.wait_message("WB")
+    await user.press("Отзывы")
+    await user.wait_message("Найдено 11")
+    await user.press("Фильтр")
+    await user.wait_message("Фильтр")
+    await user.press("Товар")
+    first = await user.wait_message("Выберите товар")
+    assert "Товар 08 · A-08 (1)" in first.labels and "Товар 09 · A-09 (1)" not in first.labels
+    await user.press("Далее")
+    second = await user.wait_message("Выберите товар")
+    assert "Шторы блэкаут · SH-1 (0)" in second.labels  # the last product is reachable
+    await user.press("Товар 10")
+    listing = await user.wait_message("Найден 1 отзыв")
+    assert "отзыв 10" in listing.text and "отзыв 09" not in listing.text
+    await user.press("Фильтр")
+    await user.wait_message("Фильтр")
+    await user.press("Товар")
+    await user.wait_message("Выберите товар")
+    await user.press("Поиск")
+    await user.wait_message("nmId")
+    await user.send("блэкаут")
+    found = await user.wait_message("блэкаут")
+    names = [label for label in found.labels if "·" in label]
+    assert names == ["Шторы блэкаут · SH-1 (0)"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.callbacks import AdminCb, MenuCb, PublishCb, ReviewCb, StoreCb
+from bot.callbacks import AdminCb, MenuCb, MenuSection, PublishCb, ReviewCb, StoreCb
 from services import access, members
 from services.reviews import draft_fingerprint
 from tests.e2e.harness import BotEnv
@@ -51,7 +51,7 @@ async def test_rejecting_an_owner_pauses_the_stores_and_locks_the_managers_out(
     for action in ("open", "sync"):
         await refused(manager, StoreCb(action=action, store_id=store).pack(), card.message_id,
                       "нет к нему доступа")  # fmt: skip
-    await manager.press_data(MenuCb(section="stores").pack(), card.message_id)
+    await manager.press_data(MenuCb(section=MenuSection.STORES).pack(), card.message_id)
     stores = await manager.wait_message("Магазины")
     assert "Пледы" not in stores.text + " ".join(stores.labels)
     assert not bot_env.llm.requests

@@ -7,7 +7,7 @@ import uuid
 
 import asyncpg
 
-from bot.callbacks import ProductCb
+from bot.callbacks import ProductAction, ProductCb
 from services.access import add_user
 from tests.e2e.harness import BotEnv
 from tests.fakes.telegram import FakeUser
@@ -140,7 +140,9 @@ async def test_another_stores_product_is_refused(bot_env: BotEnv) -> None:
     foreign = await product(bot_env.pool, other_store, "Чужой плед", "X-1", "999")
     await seller.send("/products")
     listing = await seller.wait_message("Товары")
-    await seller.press_data(ProductCb(action="t", product_id=foreign, arg="sc").pack(), listing)
+    await seller.press_data(
+        ProductCb(action=ProductAction.TOGGLE, product_id=foreign, arg="sc").pack(), listing
+    )
     answer = await seller.wait_answer()
     assert answer.show_alert and "Нет доступа" in (answer.text or "")
     assert await rules(bot_env.pool, foreign) is None

@@ -8,9 +8,15 @@ from typing import Any
 import pytest
 
 from bot.i18n import create_core
-from bot.views.stores import token_problems_text, warning_text, wb_error_text, wb_problem_text
+from bot.views.stores import (
+    progress_label,
+    token_problems_text,
+    warning_text,
+    wb_error_text,
+    wb_problem_text,
+)
 from services.stores import StoreTokenError, TokenProblem, TokenWarning
-from services.sync.base import INTERNAL_ERROR, TAKEN_OVER
+from services.sync.base import INTERNAL_ERROR, TAKEN_OVER, SyncStep
 from services.sync.problems import WBProblem, WBProblemCode, wb_problem
 from services.wb.factory import TOKEN_UNREADABLE
 
@@ -73,3 +79,9 @@ def test_every_token_warning_has_words(locale: str, code: TokenWarning) -> None:
 def test_the_stored_text_is_read_into_a_code(error: str, code: WBProblemCode) -> None:
     assert wb_problem(error).code is code
     assert wb_error_text(Strict("en"), error).strip()
+
+
+@pytest.mark.parametrize("locale", LANGUAGES)
+@pytest.mark.parametrize("step", list(SyncStep))
+def test_every_sync_step_has_a_progress_label(locale: str, step: SyncStep) -> None:
+    assert progress_label(Strict(locale), step)

@@ -13,8 +13,9 @@ def accepted(html_text: str, limit: int) -> bool:
 
 def test_clip_counts_utf16_and_escapes_whole() -> None:
     assert clip("😀" * 10, 5) == "😀😀…"  # two units each, the ellipsis one
-    assert clip("a&b", 7) == "a&amp;b"  # the escaped source is measured: never too little
-    assert clip("a&b", 6) == "a…", "an entity is never sliced"
+    assert clip("a&b", 3) == "a&amp;b"  # counted as shown: "&" is one character on screen
+    assert clip("a&b", 2) == "a…", "an entity is never sliced"
+    assert clip("<" * 100, 100) == "&lt;" * 100, "escaping does not shorten what fits"
     assert clip("  hi  ", 2) == "hi"
     assert clip(None, 3) == "" and clip("abc", 0) == ""
     for budget in range(1, 30):

@@ -14,7 +14,7 @@ btn-cancel = ✖ Cancel
 prompt-cancel-hint = <i>To cancel: the Cancel button or /cancel.</i>
 btn-prev = « Prev
 help-text = <b>How it works</b>
-    1. Add a store: a name and a WB API token (personal, with the "Feedbacks and questions" and "Buyers chat" categories).
+    1. Add a store: a name and a WB API token (personal, with the categories { $categories }).
     2. The bot loads the reviews and sends you new negative ones at once.
     3. Draft a complaint in two taps, paste it in the WB portal and mark it "Filed in WB".
     Commands: /start — menu, /cancel — cancel input.

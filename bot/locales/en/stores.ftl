@@ -56,7 +56,7 @@ stores-ask-name = What should the store be called? Send a name (only you and you
     /cancel — cancel.
 stores-bad-name = The name cannot be empty. Send the store's name.
 stores-ask-token = Now send the WB API token for "{ $name }".
-    Create it in the seller portal: Settings → API access. It must be a <b>personal</b> token with the "Feedbacks and questions", "Buyers chat" and "Content" categories, not read-only.
+    Create it in the seller portal: Settings → API access. It must be a <b>personal</b> token with the categories { $categories }, not read-only.
     I delete the message with the token at once.
 stores-checking = 🔎 Checking the token…
 stores-token-bad = ❌ The token does not fit; nothing was saved.
@@ -159,3 +159,6 @@ stores-http-404 = WB did not find the requested address
 stores-http-429 = too many requests, WB asks to wait
 stores-http-5xx = a failure on WB's side, try again later
 stores-http-other = WB did not accept the request
+stores-portal-cat-feedbacks = "Feedbacks and questions"
+stores-portal-cat-chat = "Buyers chat"
+stores-portal-cat-content = "Content"
