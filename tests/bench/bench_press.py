@@ -17,7 +17,8 @@ Run with `make bench`, or
 `pytest -s -o python_files='bench_*.py' -o addopts='' tests/bench/bench_press.py`.
 BENCH_PRESS_PEOPLE / BENCH_PRESS_SECONDS change the load; BENCH_PRESS_BEFORE=<dir> also runs
 the bot exported from an earlier commit into <dir> (`git archive <commit> | tar -x -C <dir>`)
-on the same stores, for before/after figures.
+on the same stores, for before/after figures. BENCH_PRESS_PROFILE=<file> runs the bot under
+cProfile and writes its profile there (the last run's; read it with `python -m pstats`).
 """
 
 from __future__ import annotations
@@ -281,6 +282,9 @@ async def test_press_cost_beside_a_minimal_bot(pg_admin_dsn: str) -> None:
     small = await seeded_db(pg_admin_dsn, 20_000)
     large = await seeded_db(pg_admin_dsn, 1_000_000)
     product = [str(ROOT / ".venv/bin/wbrep"), "run"]
+    profile = os.environ.get("BENCH_PRESS_PROFILE")
+    if profile:  # cProfile of the bot process, written when it stops (SIGTERM stops it cleanly)
+        product = [sys.executable, "-m", "cProfile", "-o", profile, "-m", "bot.cli", "run"]
     minimal = [sys.executable, "-m", "tests.bench.press_minimal_bot"]
     print(f"\n{PEOPLE} people, {SECONDS:.0f} s each run, loopback, bot in its own process")
     ref = await measure("minimal aiogram bot", minimal, admin_dsn=pg_admin_dsn, db_url=None)
