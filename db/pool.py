@@ -25,6 +25,17 @@ def _dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
+async def _keep_session(conn: asyncpg.Connection) -> None:
+    """The pool's reset on release: nothing beyond asyncpg's own rollback of an open
+    transaction. The default reset (`pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *;
+    RESET ALL`) is one more round trip on every release, about half of a press's round trips
+    (issue 17). The project leaves no session state on a pooled connection: advisory locks are
+    transaction-scoped (`pg_advisory_xact_lock`; the migration lock is session-scoped on its own
+    connection and released in `finally`), settings are `SET LOCAL`, nothing LISTENs through the
+    pool, and the sync's staging temp tables are meant to live as long as the connection
+    (`reviews.prepare_stage`). See docs/decisions.md; `tests/integration/test_pool.py` checks."""
+
+
 BOT_APP_PREFIX = "wbrep-bot"
 """`application_name` of a bot process's connections (`wbrep-bot-<host>-<pid>`): start-up
 counts the other bot processes by it to check the server can hold every pool."""
@@ -42,6 +53,7 @@ async def create_pool(
         init=_init_connection,
         command_timeout=60,
         max_inactive_connection_lifetime=300,
+        reset=_keep_session,
     )
     assert pool is not None
     return pool

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 from aiogram_i18n import I18nContext
 
 from bot.callbacks import MenuCb, MenuSection
+from bot.keyboards.builder import Keyboard
 
 
 def main_menu(i18n: I18nContext) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
+    kb = Keyboard()
     kb.button(text=i18n.get("menu-stores"), callback_data=MenuCb(section=MenuSection.STORES))
     kb.button(text=i18n.get("menu-reviews"), callback_data=MenuCb(section=MenuSection.REVIEWS))
     kb.button(

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
-from aiogram.utils.keyboard import InlineKeyboardBuilder
 from asyncpg import Record
 
 from bot.callbacks import (
@@ -23,6 +22,7 @@ from bot.callbacks import (
     ReviewAction,
     ReviewCb,
 )
+from bot.keyboards.builder import Keyboard
 from bot.views.common import Texts
 from services.records import ReviewCard, StoreRow
 from services.reviews import draft_fingerprint
@@ -40,7 +40,7 @@ FILTER_OPTIONS: dict[str, tuple[str, ...]] = {
 def store_picker(
     t: Texts, section: str, stores: Sequence[StoreRow], back: InlineKeyboardButton
 ) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
+    kb = Keyboard()
     for store in stores:
         label = store.name if store.is_active else t.get("rv-store-paused", name=store.name)
         kb.button(text=label[:60], callback_data=PickStoreCb(section=section, store_id=store.id))
@@ -85,7 +85,7 @@ def review_list_keyboard(
     first_index: int,
     back: InlineKeyboardButton,
 ) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
+    kb = Keyboard()
     for i, card in enumerate(cards):
         kb.button(
             text=str(first_index + i),
@@ -106,7 +106,7 @@ def review_list_keyboard(
 
 def filter_keyboard(t: Texts, view: str, current: dict[str, str]) -> InlineKeyboardMarkup:
     """Every option of every filter; the current ones marked. A press applies and shows the list."""
-    kb = InlineKeyboardBuilder()
+    kb = Keyboard()
     for field, values in FILTER_OPTIONS.items():
         buttons = []
         for value in values:
@@ -150,7 +150,7 @@ def product_keyboard(
     searching: bool = False,
 ) -> InlineKeyboardMarkup:
     """One page of the store's products (the most negative first), paged and searchable."""
-    kb = InlineKeyboardBuilder()
+    kb = Keyboard()
     all_label = t.get("rv-f-p-all")
     kb.row(
         InlineKeyboardButton(
@@ -208,7 +208,7 @@ def review_card_keyboard(
     the draft publishes nothing and shows the current one.
     """
     r = card.review
-    kb = InlineKeyboardBuilder()
+    kb = Keyboard()
     rid = r.id
     if not r.has_answer:
         if r.draft_reply:

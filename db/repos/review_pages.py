@@ -33,29 +33,54 @@ class ReviewFilter:
 
 DEFAULT_FILTER = ReviewFilter()
 
-_WHERE = """
- r.store_id = $1
- AND ($2::int[] IS NULL OR r.rating = ANY($2::int[]))
- AND ($3::boolean IS NULL OR r.has_answer = $3)
- AND ($4::complaint_status[] IS NULL OR r.complaint_status = ANY($4::complaint_status[]))
- AND ($5::text IS NULL OR r.product_id = $5)
- AND (NOT $6::boolean OR r.is_product_active = TRUE)
- AND ($7::timestamptz IS NULL OR r.date >= $7)
- AND ($8::timestamptz IS NULL OR r.date < $8)
-"""
+# The `complaint_status` enum's values: a filter's statuses are written into the SQL as
+# literals (only these), so the planner can prove a partial index's predicate
+# (idx_reviews_default_filter) under any plan.
+_COMPLAINT_STATUSES = frozenset({"not_sent", "draft", "sent", "approved", "rejected", "pending"})
 
 
-def _args(store_id: str, f: ReviewFilter) -> list[object]:
-    return [
-        store_id,
-        list(f.ratings) if f.ratings else None,
-        f.answered,
-        list(f.complaint_statuses) if f.complaint_statuses else None,
-        f.product_id,
-        f.active_products_only,
-        f.date_from,
-        f.date_to,
-    ]
+def _where(store_id: str, f: ReviewFilter, t: str = "r") -> tuple[str, list[object]]:
+    """The filter's conditions, only those in use (`$1` is the store): one SQL text per filter
+    shape, so no cached generic plan of a catch-all `$n IS NULL OR ...` can fall into a scan of
+    the store (issue 17)."""
+    conds = [f"{t}.store_id = $1"]
+    args: list[object] = [store_id]
+
+    def arg(value: object) -> str:
+        args.append(value)
+        return f"${len(args)}"
+
+    if f.ratings:
+        conds.append(f"{t}.rating IN ({', '.join(str(int(x)) for x in sorted(set(f.ratings)))})")
+    if f.answered is not None:
+        conds.append(f"{t}.has_answer = {arg(f.answered)}")
+    if f.complaint_statuses:
+        unknown = set(f.complaint_statuses) - _COMPLAINT_STATUSES
+        if unknown:
+            raise ValueError(f"unknown complaint statuses {sorted(unknown)!r}")
+        listed = ", ".join(f"'{x}'" for x in sorted(set(f.complaint_statuses)))
+        conds.append(f"{t}.complaint_status IN ({listed})")
+    if f.product_id is not None:
+        conds.append(f"{t}.product_id = {arg(f.product_id)}")
+    if f.active_products_only:
+        conds.append(f"{t}.is_product_active = TRUE")
+    if f.date_from is not None:
+        conds.append(f"{t}.date >= {arg(f.date_from)}")
+    if f.date_to is not None:
+        conds.append(f"{t}.date < {arg(f.date_to)}")
+    return " AND ".join(conds), args
+
+
+def _keyset(
+    where: str, args: list[object], after: tuple[datetime, str] | None, limit: int
+) -> tuple[str, list[object]]:
+    """`where` continued after the cursor, with the LIMIT placeholder last."""
+    args = list(args)
+    if after is not None:
+        args += [after[0], after[1]]
+        where += f" AND (r.date, r.id) < (${len(args) - 1}, ${len(args)})"
+    args.append(limit)
+    return where + f" ORDER BY r.date DESC, r.id DESC LIMIT ${len(args)}", args
 
 
 async def page(
@@ -66,27 +91,32 @@ async def page(
     after: tuple[datetime, str] | None = None,
     limit: int = 10,
 ) -> list[ReviewRow]:
-    rows = await conn.fetch(
-        f"""
-        SELECT {_REVIEW} FROM reviews r
-         WHERE {_WHERE}
-           AND ($9::timestamptz IS NULL OR (r.date, r.id) < ($9, $10))
-         ORDER BY r.date DESC, r.id DESC
-         LIMIT $11
-        """,
-        *_args(store_id, f),
-        after[0] if after else None,
-        after[1] if after else None,
-        limit,
-    )
+    where, args = _keyset(*_where(store_id, f), after, limit)
+    rows = await conn.fetch(f"SELECT {_REVIEW} FROM reviews r WHERE {where}", *args)
     return [ReviewRow.from_record(r) for r in rows]
 
 
+def _counted(f: ReviewFilter) -> bool:
+    """Whether `review_counts` (migration 0032) holds this filter's count: every condition is
+    on one of its key columns."""
+    return f.product_id is None and f.date_from is None and f.date_to is None
+
+
 async def count(conn: Conn, store_id: str, f: ReviewFilter = DEFAULT_FILTER) -> int:
-    """Count once per filter and reuse it: on a large store a count costs far more than a page."""
-    return int(
-        await conn.fetchval(f"SELECT count(*) FROM reviews r WHERE {_WHERE}", *_args(store_id, f))
-    )
+    """How many reviews the filter selects. Filters on rating, answer, complaint status and
+    active products sum the store's maintained buckets (a few dozen rows whatever the store's
+    size); a product or date filter counts its own rows (bounded by the product or period)."""
+    if not _counted(f):
+        return await scanned_count(conn, store_id, f)
+    where, args = _where(store_id, f, "c")
+    sql = f"SELECT COALESCE(sum(c.n), 0) FROM review_counts c WHERE {where}"
+    return int(await conn.fetchval(sql, *args))
+
+
+async def scanned_count(conn: Conn, store_id: str, f: ReviewFilter = DEFAULT_FILTER) -> int:
+    """The filter's count from the rows themselves (tests check the maintained one by it)."""
+    where, args = _where(store_id, f)
+    return int(await conn.fetchval(f"SELECT count(*) FROM reviews r WHERE {where}", *args))
 
 
 # --- cards and card pages (the bot's lists) --------------------------------------------------
@@ -142,19 +172,8 @@ async def card_page(
     limit: int = 10,
 ) -> list[ReviewCard]:
     """Like `page`, with each review's product and complaint for the list's lines."""
-    rows = await conn.fetch(
-        f"""
-        {_CARD_SELECT}
-         WHERE {_WHERE}
-           AND ($9::timestamptz IS NULL OR (r.date, r.id) < ($9, $10))
-         ORDER BY r.date DESC, r.id DESC
-         LIMIT $11
-        """,
-        *_args(store_id, f),
-        after[0] if after else None,
-        after[1] if after else None,
-        limit,
-    )
+    where, args = _keyset(*_where(store_id, f), after, limit)
+    rows = await conn.fetch(f"{_CARD_SELECT} WHERE {where}", *args)
     return [_card(r) for r in rows]
 
 
