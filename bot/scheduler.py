@@ -92,7 +92,7 @@ def build_jobs(services: AppServices, bot: Bot, lifecycle: Lifecycle | None = No
         sequences=SequenceService(services.pool, services.wb, notifier),
     )
     jobs.chat_tagger = services.chat_tagger
-    jobs.chat_alerts = ChatAlertService(services.pool, notifier)
+    jobs.chat_alerts = ChatAlertService(services.pool, notifier, stopping=stopping)
     return jobs
 
 
@@ -212,6 +212,7 @@ def start_scheduler(
         TelegramQuestionAlerts(
             TelegramNotifier(bot, services.pool, create_core(), pacer=create_pacer(services, bot))
         ),
+        stopping=lifecycle.stopping if lifecycle is not None else None,
     )
     scheduler.add_job(
         _runner("question-alerts", question_alerts.dispatch, lambda: datetime.now(UTC), lifecycle),

@@ -28,6 +28,7 @@ import asyncpg
 
 from db.repos import alerts as alerts_repo
 from services import metrics
+from services.delivery import deliver
 from services.msk import MSK
 from services.notifier import Delivery, Notifier, Recipient, ReviewCard
 
@@ -226,45 +227,36 @@ class AlertService:
         by_user: dict[str, list[asyncpg.Record]] = defaultdict(list)
         for row in rows:
             by_user[row["user_id"]].append(row)
-        gate = asyncio.Semaphore(self.config.people_at_once)
+        for mine in by_user.values():
+            mine.sort(key=lambda r: cards[r["review_id"]].date)
 
-        async def one_person(user_id: str, mine: list[asyncpg.Record]) -> None:
-            async with gate:
-                to = people.get(user_id)
-                rest = sorted(mine, key=lambda r: cards[r["review_id"]].date)
-                while rest:
-                    row = rest.pop(0)
-                    pair = [(row["review_id"], user_id)]
-                    if self.stopping.is_set():
-                        await self._release([row, *rest], report)
-                        return
-                    outcome: Delivery | None = None
-                    if to is not None:
-                        try:
-                            outcome = await self.notifier.review_alert(to, cards[row["review_id"]])
-                        except Exception:
-                            log.exception("alert for review %s failed", row["review_id"])
-                            outcome = "failed"
-                    # Recorded even if this task is cancelled now: Telegram has answered.
-                    sent_at = at()
-                    if outcome == "sent":
-                        delay = sent_at - cards[row["review_id"]].date
-                        metrics.ALERT_DELAY.observe(max(delay.total_seconds(), 0.0))
-                    await asyncio.shield(
-                        self._record(pair, row["claimed_at"], outcome, sent_at, report)
-                    )
-                    if outcome == "blocked":  # the rest would be refused too
-                        for other in rest:
-                            await self._record(
-                                [(other["review_id"], user_id)],
-                                other["claimed_at"],
-                                "blocked",
-                                sent_at,
-                                report,
-                            )
-                        return
+        async def send(user_id: str, row: asyncpg.Record) -> Delivery | None:
+            to = people.get(user_id)
+            return (
+                None
+                if to is None
+                else await self.notifier.review_alert(to, cards[row["review_id"]])
+            )
 
-        await asyncio.gather(*(one_person(u, mine) for u, mine in by_user.items()))
+        async def record(user_id: str, row: asyncpg.Record, outcome: Delivery | None) -> None:
+            sent_at = at()
+            if outcome == "sent":
+                delay = sent_at - cards[row["review_id"]].date
+                metrics.ALERT_DELAY.observe(max(delay.total_seconds(), 0.0))
+            pair = [(row["review_id"], user_id)]
+            await self._record(pair, row["claimed_at"], outcome, sent_at, report)
+
+        async def release(_: str, rest: Sequence[asyncpg.Record]) -> None:
+            await self._release(rest, report)
+
+        await deliver(
+            by_user,
+            send=send,
+            record=record,
+            release=release,
+            stopping=self.stopping,
+            at_once=self.config.people_at_once,
+        )
 
     async def _release(self, rows: Sequence[asyncpg.Record], report: DispatchReport) -> None:
         for row in rows:
@@ -282,20 +274,31 @@ class AlertService:
         by_user: dict[str, list[asyncpg.Record]] = defaultdict(list)
         for row in rows:
             by_user[row["user_id"]].append(row)
-        for user_id, mine in by_user.items():
-            if self.stopping.is_set():
-                await self._release(mine, report)
-                continue
+
+        async def send(user_id: str, mine: list[asyncpg.Record]) -> Delivery | None:
             to = people.get(user_id)
+            if to is None:
+                return None
+            listed = sorted((cards[r["review_id"]] for r in mine), key=lambda c: c.date)
+            return await self.notifier.review_digest(to, listed)
+
+        async def record(
+            user_id: str, mine: list[asyncpg.Record], outcome: Delivery | None
+        ) -> None:
             pairs = [(r["review_id"], user_id) for r in mine]
-            outcome: Delivery | None = None
-            if to is not None:
-                listed = sorted((cards[r["review_id"]] for r in mine), key=lambda c: c.date)
-                try:
-                    outcome = await self.notifier.review_digest(to, listed)
-                except Exception:
-                    log.exception("digest for user %s failed", user_id)
-                    outcome = "failed"
-            await asyncio.shield(self._record(pairs, mine[0]["claimed_at"], outcome, at(), report))
+            await self._record(pairs, mine[0]["claimed_at"], outcome, at(), report)
             if outcome == "sent":
                 report.digests += 1
+
+        async def release(_: str, rest: Sequence[list[asyncpg.Record]]) -> None:
+            for mine in rest:
+                await self._release(mine, report)
+
+        await deliver(
+            {user_id: [mine] for user_id, mine in by_user.items()},
+            send=send,
+            record=record,
+            release=release,
+            stopping=self.stopping,
+            at_once=self.config.people_at_once,
+        )

@@ -10,6 +10,7 @@ the answer or a person confirms. An answer is final in the bot (WB limits edits)
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -27,6 +28,7 @@ from services.ai.leases import ai_lease
 from services.ai.prompting import ProductInfo, QuestionInfo, StoreInfo, select_characteristics
 from services.ai.tasks import AITasks, ReplyDraft
 from services.ai.textnorm import asks_other_language
+from services.delivery import deliver
 from services.members import Role, store_role, user_stores
 from services.msk import MSK
 from services.notifier import Delivery, Recipient
@@ -365,15 +367,25 @@ class QuestionAlertSender(Protocol):
 class QuestionAlerts:
     """New unanswered questions told to the people who work the store, batched per person and
     store, waiting out each person's quiet hours (MSK, as review alerts). Claims in
-    PostgreSQL make replicas safe. WB's question data does not say whether the buyer has
+    PostgreSQL make replicas safe; the sends follow services/delivery.py (a stopping process
+    puts back what it did not send). WB's question data does not say whether the buyer has
     bought the product, so "pre-purchase first" cannot be told apart: newest first."""
 
-    def __init__(self, pool: asyncpg.Pool, sender: QuestionAlertSender) -> None:
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        sender: QuestionAlertSender,
+        *,
+        stopping: asyncio.Event | None = None,
+    ) -> None:
         self.pool = pool
         self.sender = sender
+        self.stopping = stopping or asyncio.Event()
 
     async def dispatch(self, *, now: datetime) -> int:
         """Messages sent."""
+        if self.stopping.is_set():
+            return 0
         await repo.enqueue_alerts(self.pool, now=now, since=now - ALERT_WINDOW)
         rows = await repo.claim_alerts(
             self.pool,
@@ -385,21 +397,26 @@ class QuestionAlerts:
         groups: dict[tuple[str, str], list[Any]] = {}
         for r in rows:
             groups.setdefault((r["user_id"], r["store_id"]), []).append(r)
+        queues: dict[str, list[list[Any]]] = {}
+        for (user_id, _), items in groups.items():
+            items.sort(key=lambda r: r["created_date"], reverse=True)
+            queues.setdefault(user_id, []).append(items)  # a person's stores one by one
         people = {
             r["user_id"]: Recipient(r["user_id"], int(r["telegram_id"]), r["language"])
-            for r in await repo.recipients(self.pool, list({u for u, _ in groups}))
+            for r in await repo.recipients(self.pool, list(queues))
         }
         sent = 0
-        for (user_id, store_id), items in groups.items():
-            pairs = [(r["question_id"], user_id) for r in items]
+
+        def pairs(items: list[Any]) -> list[tuple[str, str]]:
+            return [(r["question_id"], r["user_id"]) for r in items]
+
+        async def send(user_id: str, items: list[Any]) -> Delivery | None:
             to = people.get(user_id)
             if to is None:  # no Telegram chat (or blocked): nothing to send, ever
-                await repo.finish_alerts(self.pool, pairs, sent=True, now=now)
-                continue
-            items.sort(key=lambda r: r["created_date"], reverse=True)
-            outcome = await self.sender.send_question_alert(
+                return None
+            return await self.sender.send_question_alert(
                 to,
-                store_id,
+                items[0]["store_id"],
                 items[0]["store_name"],
                 [
                     QuestionAlertItem(
@@ -408,6 +425,19 @@ class QuestionAlerts:
                     for r in items
                 ],
             )
-            await repo.finish_alerts(self.pool, pairs, sent=outcome != "failed", now=now)
+
+        async def record(_: str, items: list[Any], outcome: Delivery | None) -> None:
+            nonlocal sent
+            await repo.finish_alerts(
+                self.pool, pairs(items), sent=outcome != "failed", now=now, claimed_at=now
+            )
             sent += outcome == "sent"
+
+        async def release(_: str, rest: Sequence[list[Any]]) -> None:
+            for items in rest:
+                await repo.finish_alerts(
+                    self.pool, pairs(items), sent=False, now=now, claimed_at=now
+                )
+
+        await deliver(queues, send=send, record=record, release=release, stopping=self.stopping)
         return sent

@@ -20,11 +20,12 @@ from aiogram.types import CallbackQuery, Message
 from aiogram_i18n import I18nContext
 from pydantic import BaseModel, ValidationError
 
+from bot.background import Background
 from bot.callbacks import AIAction, AICb
 from bot.filters import Approved
 from bot.render import esc
 from bot.routing import Handlers
-from bot.ui import answer, busy, show
+from bot.ui import answer, show
 from bot.views import ai_settings as views
 from services.ai_settings import AISettingsError, AISettingsService, PromptKind
 from services.records import UserRow
@@ -315,23 +316,35 @@ async def on_preview(
     i18n: I18nContext,
     ai_settings: AISettingsService,
     user: UserRow,
+    background: Background,
 ) -> None:
+    """The LLM call runs as background work: the person's next update does not wait for it."""
     draft = await _candidate(query, callback_data, state, i18n)
     if draft is None:
         return
-    with busy(f"ai-preview:{user.id}") as mine:
-        if not mine:
-            await answer(query, i18n.get("ai-preview-busy"))
-            return
-        await answer(query, i18n.get("ai-preview-running"))
-        try:
-            preview = await ai_settings.preview(user.id, draft.kind, draft.text)
-        except AISettingsError as exc:
-            with contextlib.suppress(TelegramAPIError):
-                await show(query, *views.candidate(i18n, draft.kind, draft.text))
-            if query.message is not None:
-                await query.message.answer(views.error_text(i18n, exc.code))
-            return
+    if not background.start(
+        f"ai-preview:{user.id}", _preview(query, i18n, ai_settings, user, draft)
+    ):
+        await answer(query, i18n.get("ai-preview-busy"))
+        return
+    await answer(query, i18n.get("ai-preview-running"))
+
+
+async def _preview(
+    query: CallbackQuery,
+    i18n: I18nContext,
+    ai_settings: AISettingsService,
+    user: UserRow,
+    draft: PromptDraft,
+) -> None:
+    try:
+        preview = await ai_settings.preview(user.id, draft.kind, draft.text)
+    except AISettingsError as exc:
+        with contextlib.suppress(TelegramAPIError):
+            await show(query, *views.candidate(i18n, draft.kind, draft.text))
+        if query.message is not None:
+            await query.message.answer(views.error_text(i18n, exc.code))
+        return
     await show(query, *views.candidate(i18n, draft.kind, draft.text, preview))
 
 

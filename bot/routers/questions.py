@@ -5,7 +5,6 @@ reject and "viewed". Handlers are thin: the router's middleware checks access, o
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -17,6 +16,7 @@ from aiogram.types import CallbackQuery, Message, TelegramObject
 from aiogram_i18n import I18nContext
 from pydantic import BaseModel
 
+from bot.background import Background
 from bot.callbacks import MenuCb, MenuSection
 from bot.filters import Approved
 from bot.keyboards.menu import only_menu
@@ -46,8 +46,6 @@ from services.questions import (
 
 VIEW_KEY = "questions"
 TYPED_MAX = 2500
-
-_tasks: set[asyncio.Task[None]] = set()
 
 
 class QuestionStates(StatesGroup):
@@ -241,26 +239,22 @@ def setup() -> Router:
         callback_data: QuestionCb,
         i18n: I18nContext,
         questions: QuestionService,
+        background: Background,
     ) -> None:
         qid = callback_data.question_id
         await answer(query, i18n.get("q-drafting"))
 
         async def work() -> None:
-            with busy(f"q-draft:{qid}") as first:
-                if not first:
-                    return
-                note = None
-                try:
-                    await questions.draft(qid)
-                except QuestionError as exc:
-                    note = _error_text(i18n, exc)
-                except Exception:
-                    note = i18n.get("q-err-ai")
-                await _show_card(query, i18n, questions, qid, note=note)
+            note = None
+            try:
+                await questions.draft(qid)
+            except QuestionError as exc:
+                note = _error_text(i18n, exc)
+            except Exception:
+                note = i18n.get("q-err-ai")
+            await _show_card(query, i18n, questions, qid, note=note)
 
-        task = asyncio.create_task(work())
-        _tasks.add(task)
-        task.add_done_callback(_tasks.discard)
+        background.start(f"q-draft:{qid}", work())  # a second press while it runs: nothing
 
     @router.callback_query(QuestionCb.filter(F.action == QAction.EDIT))
     async def on_edit(

@@ -81,15 +81,31 @@ async def claim_due(
     )
 
 
-async def mark(conn: Conn, ids: Sequence[str], status: str, *, now: datetime) -> None:
+async def mark(
+    conn: Conn, ids: Sequence[str], status: str, *, claimed_at: datetime, now: datetime
+) -> None:
+    """Sent or failed, when this process's claim (by `claimed_at`) still stands."""
     await conn.execute(
         """UPDATE chat_alerts SET status = $2,
                   sent_at = CASE WHEN $2 = 'sent' THEN $3 ELSE sent_at END
-            WHERE id = ANY($1::text[]) AND status = 'claimed'""",
+            WHERE id = ANY($1::text[]) AND status = 'claimed' AND claimed_at = $4""",
         list(ids),
         status,
         now,
+        claimed_at,
     )
+
+
+async def release(conn: Conn, ids: Sequence[str], *, claimed_at: datetime) -> int:
+    """Claims this process will not send (it is stopping): dated back to the epoch, so the
+    next sweep of any instance takes them at once; the attempt is not counted."""
+    status = await conn.execute(
+        """UPDATE chat_alerts a SET claimed_at = 'epoch', attempts = GREATEST(a.attempts - 1, 0)
+            WHERE id = ANY($1::text[]) AND status = 'claimed' AND claimed_at = $2""",
+        list(ids),
+        claimed_at,
+    )
+    return int(status.split()[-1])
 
 
 async def chat_lines(conn: Conn, chat_ids: Sequence[str]) -> list[asyncpg.Record]:

@@ -295,22 +295,31 @@ async def claim_alerts(
 
 
 async def finish_alerts(
-    conn: Conn, pairs: Sequence[tuple[str, str]], *, sent: bool, now: datetime
-) -> None:
-    """Sent, or back to pending for the next run (a failed send)."""
-    await conn.execute(
+    conn: Conn,
+    pairs: Sequence[tuple[str, str]],
+    *,
+    sent: bool,
+    now: datetime,
+    claimed_at: datetime | None = None,
+) -> int:
+    """Sent, or back to pending for the next run (a failed send, or a claim released by a
+    stopping process); only this process's claim (by `claimed_at`, when given)."""
+    status = await conn.execute(
         """
         UPDATE question_alerts a
            SET status = CASE WHEN $3 THEN 'sent' ELSE 'pending' END,
                sent_at = CASE WHEN $3 THEN $4::timestamptz END, claimed_at = NULL
           FROM unnest($1::text[], $2::text[]) AS x(qid, uid)
          WHERE a.question_id = x.qid AND a.user_id = x.uid AND a.status = 'sending'
+           AND ($5::timestamptz IS NULL OR a.claimed_at = $5)
         """,
         [p[0] for p in pairs],
         [p[1] for p in pairs],
         sent,
         now,
+        claimed_at,
     )
+    return int(status.split()[-1])
 
 
 async def recipients(conn: Conn, user_ids: Sequence[str]) -> list[Any]:

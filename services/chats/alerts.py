@@ -3,8 +3,9 @@
 A batch is the buyer messages one incremental chat sync of a store found new (a first or full
 sync only backfills: `SyncResult.new_messages` is empty then). The seller's own messages and
 WB's never alert. Delivery as for reviews (domain-rules "Delivery"): the `chat_alerts` row is
-claimed before the send and marked after it; quiet hours hold the row and the sweep sends the
-held ones as one digest per person when they end; a stale claim is sent again.
+claimed before the send and marked after it (services/delivery.py: a stopping process
+releases what it did not send); quiet hours hold the row and the sweep sends the held ones as
+one message per person and store when they end; a stale or released claim is sent again.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import asyncpg
 
 from db.repos import alerts as alerts_repo
 from db.repos import chat_alerts as repo
+from services.delivery import deliver
 from services.msk import MSK
 from services.notifier import Delivery, Recipient
 from services.sync.base import NewMessage
@@ -57,17 +59,23 @@ class ChatAlertReport:
     sent: int = 0
     failed: int = 0
     held: int = 0
+    released: int = 0
+    """Claims left unsent because the process is stopping (another instance sends them)."""
 
 
 class ChatAlertService:
-    def __init__(self, pool: asyncpg.Pool, notifier: ChatNotifier) -> None:
+    def __init__(
+        self, pool: asyncpg.Pool, notifier: ChatNotifier, *, stopping: asyncio.Event | None = None
+    ) -> None:
         self.pool = pool
         self.notifier = notifier
+        self.stopping = stopping or asyncio.Event()
 
     async def on_sync(
         self, store_id: str, new: Sequence[NewMessage], *, now: datetime
     ) -> ChatAlertReport:
-        """Write and send the alert of one sync's new buyer messages."""
+        """Write and send the alert of one sync's new buyer messages (written even when the
+        process is stopping: the sync has moved past them; the claims are released then)."""
         report = ChatAlertReport()
         buyer = sorted((m for m in new if m.sender == "client"), key=lambda m: m.message_id)
         if not buyer:
@@ -86,8 +94,11 @@ class ChatAlertService:
         return report
 
     async def sweep(self, *, now: datetime) -> ChatAlertReport:
-        """Stale claims again, held alerts of ended quiet hours as one message per person."""
+        """Stale and released claims again, held alerts of ended quiet hours as one message
+        per person and store."""
         report = ChatAlertReport()
+        if self.stopping.is_set():
+            return report
         rows = await repo.claim_due(
             self.pool,
             now=now,
@@ -104,25 +115,22 @@ class ChatAlertService:
         claimed = [r for r in rows if r["status"] == "claimed"]
         if not claimed:
             return
-        by_person: dict[tuple[str, str], list[asyncpg.Record]] = defaultdict(list)
+        by_store: dict[tuple[str, str], list[asyncpg.Record]] = defaultdict(list)
         for r in claimed:
-            by_person[(r["user_id"], r["store_id"])].append(r)
-        people = {
-            r["user_id"]: r
-            for r in await alerts_repo.recipients(self.pool, sorted({k[0] for k in by_person}))
-        }
+            by_store[(r["user_id"], r["store_id"])].append(r)
+        queues: dict[str, list[list[asyncpg.Record]]] = defaultdict(list)
+        for (user_id, _), mine in sorted(by_store.items()):
+            queues[user_id].append(mine)  # one message per store, a person's one by one
+        people = {r["user_id"]: r for r in await alerts_repo.recipients(self.pool, sorted(queues))}
 
-        async def one(user_id: str, store_id: str, mine: list[asyncpg.Record]) -> None:
-            ids = [r["id"] for r in mine]
+        async def send(user_id: str, mine: list[asyncpg.Record]) -> Delivery | None:
             person = people.get(user_id)
             if person is None or person["is_blocked"]:
-                await repo.mark(self.pool, ids, "failed", now=now)
-                report.failed += len(ids)
-                return
+                return None
             chat_ids = sorted({c for r in mine for c in r["chat_ids"]})
             lines = await repo.chat_lines(self.pool, chat_ids)
             alert = ChatAlert(
-                store_id=store_id,
+                store_id=mine[0]["store_id"],
                 store_name=lines[0]["store_name"] if lines else "",
                 messages=sum(int(r["messages"]) for r in mine),
                 lines=[
@@ -133,17 +141,23 @@ class ChatAlertService:
                 ],
             )
             to = Recipient(user_id, int(person["telegram_id"]), person["language"])
-            try:
-                outcome = await self.notifier.chat_alert(to, alert)
-            except Exception:
-                log.exception("chat alert to %s failed", user_id)
-                outcome = "failed"
-            if outcome == "sent":
-                await repo.mark(self.pool, ids, "sent", now=now)
-                report.sent += len(ids)
-            elif outcome == "blocked":
-                await repo.mark(self.pool, ids, "failed", now=now)
-                report.failed += len(ids)
-            # 'failed' stays claimed: the sweep sends it again once it is stale
+            return await self.notifier.chat_alert(to, alert)
 
-        await asyncio.gather(*(one(u, s, mine) for (u, s), mine in by_person.items()))
+        async def record(_: str, mine: list[asyncpg.Record], outcome: Delivery | None) -> None:
+            ids = [r["id"] for r in mine]
+            if outcome == "failed":
+                return  # stays claimed: the sweep sends it again once it is stale
+            status = "sent" if outcome == "sent" else "failed"  # blocked, or no chat
+            await repo.mark(self.pool, ids, status, claimed_at=mine[0]["claimed_at"], now=now)
+            if status == "sent":
+                report.sent += len(ids)
+            else:
+                report.failed += len(ids)
+
+        async def release(_: str, rest: Sequence[list[asyncpg.Record]]) -> None:
+            for mine in rest:
+                report.released += await repo.release(
+                    self.pool, [r["id"] for r in mine], claimed_at=mine[0]["claimed_at"]
+                )
+
+        await deliver(queues, send=send, record=record, release=release, stopping=self.stopping)

@@ -3,7 +3,9 @@ seller's own or WB's messages, held in quiet hours and sent once when they end."
 
 from __future__ import annotations
 
+import asyncio
 import time
+from collections import Counter
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -15,7 +17,7 @@ import pytest
 from services.chats.alerts import ChatAlert, ChatAlertService
 from services.msk import MSK
 from services.notifier import Delivery, Recipient
-from services.sync.base import SyncOptions
+from services.sync.base import NewMessage, SyncOptions
 from services.sync.service import SyncService
 from services.wb.client import RetryPolicy, WBUrls
 from services.wb.factory import WBClientFactory
@@ -122,3 +124,55 @@ async def test_quiet_hours_hold_and_deliver_once(world: World) -> None:
     await w.service.sweep(now=later)
     await w.service.sweep(now=later + timedelta(minutes=1))
     assert sorted(u for u, _ in w.notifier.alerts) == sorted([w.owner, sleepy])
+
+
+class Leaving(Recorder):
+    """A process that gets SIGTERM mid-batch: `stopping` is set after `stop_after` sends."""
+
+    def __init__(self, stopping: asyncio.Event, stop_after: int) -> None:
+        super().__init__()
+        self.stopping = stopping
+        self.stop_after = stop_after
+
+    async def chat_alert(self, to: Recipient, alert: ChatAlert) -> Delivery:
+        await asyncio.sleep(0.05)
+        outcome = await super().chat_alert(to, alert)
+        if len(self.alerts) == self.stop_after:
+            self.stopping.set()
+        return outcome
+
+
+async def test_a_stopping_instance_releases_its_unsent_chat_alerts(pool: asyncpg.Pool) -> None:
+    """SIGTERM mid-batch: the process sends nothing more and releases what it claimed, so
+    another instance's next sweep sends it at once (not after the 10-minute stale window);
+    every alert arrives once."""
+    now = datetime.now(UTC)
+    hour = now.astimezone(MSK).hour
+    quiet = {"quiet_start": hour, "quiet_end": (hour + 1) % 24}
+    owner = await person(pool, 9201, **quiet)
+    manager = await person(pool, 9202, **quiet)
+    stores = [await make_store(pool, owner, f"token-{i}", name=f"Магазин {i}") for i in range(3)]
+    stopping = asyncio.Event()
+    leaving = Leaving(stopping, stop_after=1)
+    service = ChatAlertService(pool, leaving)
+    service.stopping = stopping
+    for i, store in enumerate(stores):
+        await add_manager(pool, store, manager)
+        new = [NewMessage(f"chat-{i}", f"msg-{i}", "client", "Брак", now)]
+        await service.on_sync(store, new, now=now)  # held: both people are in quiet hours
+    assert leaving.alerts == []
+
+    later = now + timedelta(hours=1, minutes=5)
+    report = await service.sweep(now=later)
+    # each person's first message was under way; the other two stores' are not sent
+    assert len(leaving.alerts) == 2 and report.released == 4
+    released = await pool.fetch(
+        "SELECT attempts FROM chat_alerts WHERE status = 'claimed' AND claimed_at = 'epoch'"
+    )
+    assert [r["attempts"] for r in released] == [0] * 4, "released, the attempt not counted"
+
+    staying = Recorder()
+    await ChatAlertService(pool, staying).sweep(now=later + timedelta(seconds=30))
+    got = Counter((u, a.store_id) for u, a in leaving.alerts + staying.alerts)
+    assert got == Counter((u, s) for u in (owner, manager) for s in stores)
+    assert await pool.fetchval("SELECT count(*) FROM chat_alerts WHERE status = 'sent'") == 6

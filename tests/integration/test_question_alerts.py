@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections import Counter
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
@@ -87,3 +88,55 @@ async def test_quiet_hours_wait_and_answered_questions_are_dropped(pool: asyncpg
     await pool.execute("UPDATE questions SET is_answered = TRUE WHERE id = $1", first)
     await alerts.dispatch(now=now + timedelta(hours=3))
     assert recorder.sent == [(7003, store, [second])]
+
+
+class Leaving(Recorder):
+    """A process that gets SIGTERM mid-batch: `stopping` is set after `stop_after` sends."""
+
+    def __init__(self, stopping: asyncio.Event, stop_after: int) -> None:
+        super().__init__()
+        self.stopping = stopping
+        self.stop_after = stop_after
+
+    async def send_question_alert(
+        self, to: Recipient, store_id: str, store_name: str, items: Sequence[QuestionAlertItem]
+    ) -> Delivery:
+        await asyncio.sleep(0.05)
+        outcome = await super().send_question_alert(to, store_id, store_name, items)
+        if len(self.sent) == self.stop_after:
+            self.stopping.set()
+        return outcome
+
+
+async def test_a_stopping_instance_puts_back_its_unsent_alerts(pool: asyncpg.Pool) -> None:
+    """SIGTERM mid-batch: the process sends nothing more and puts back what it claimed, so
+    another instance's next run sends it at once (not after the 10-minute stale window);
+    every alert arrives once."""
+    owner = await add_user(pool, "qa-stop@example.com", telegram_id=7011, approve=True)
+    manager = await add_user(pool, "qa-stop-m@example.com", telegram_id=7012, approve=True)
+    stores = [await make_store(pool, owner.user.id, f"token-{i}") for i in range(3)]
+    asked: dict[str, list[str]] = {}
+    for store in stores:
+        await pool.execute(
+            "INSERT INTO store_members (store_id, user_id) VALUES ($1, $2)",
+            store,
+            manager.user.id,
+        )
+        asked[store] = await ask(pool, store, 2, age=timedelta(hours=1))
+    stopping = asyncio.Event()
+    leaving = Leaving(stopping, stop_after=1)
+    alerts = QuestionAlerts(pool, leaving)
+    alerts.stopping = stopping
+    now = datetime.now(UTC)
+    await alerts.dispatch(now=now)
+    # each person's first message was under way; their other two stores' are put back
+    assert len(leaving.sent) == 2
+    assert await pool.fetchval("SELECT count(*) FROM question_alerts WHERE status = 'pending'") == 8
+
+    staying = Recorder()
+    await QuestionAlerts(pool, staying).dispatch(now=now + timedelta(seconds=30))
+    got = Counter((tg, store, tuple(sorted(ids))) for tg, store, ids in leaving.sent + staying.sent)
+    assert got == Counter(
+        (tg, store, tuple(sorted(ids))) for tg in (7011, 7012) for store, ids in asked.items()
+    )
+    assert await pool.fetchval("SELECT count(*) FROM question_alerts WHERE status = 'sent'") == 12
