@@ -89,7 +89,7 @@ def build_jobs(services: AppServices, bot: Bot, lifecycle: Lifecycle | None = No
         AlertService(services.pool, notifier, stopping=stopping),
         ReminderService(services.pool, notifier),
         JobConfig.from_settings(services.settings),
-        sequences=SequenceService(services.pool, services.wb, notifier),
+        sequences=SequenceService(services.pool, services.wb, notifier, stopping=stopping),
     )
     jobs.chat_tagger = services.chat_tagger
     jobs.chat_alerts = ChatAlertService(services.pool, notifier, stopping=stopping)
@@ -189,7 +189,9 @@ def create_scheduler(
 def build_digest(services: AppServices, jobs: Jobs) -> DigestService:
     notifier = jobs.alerts.notifier
     assert isinstance(notifier, TelegramNotifier)
-    return DigestService(services.pool, services.stats, notifier.weekly_digest)
+    return DigestService(
+        services.pool, services.stats, notifier.weekly_digest, stopping=jobs.alerts.stopping
+    )
 
 
 def start_scheduler(

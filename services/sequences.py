@@ -30,12 +30,18 @@ from db.repos import sequences as repo
 from db.repos import stores as stores_repo
 from db.repos import user_settings as settings_repo
 from services import members
+from services.delivery import deliver
 from services.msk import MSK
-from services.notifier import Notice, Notifier, Recipient
+from services.notifier import Delivery, Notice, Notifier, Recipient
 from services.wb.errors import WBAuthError, WBError, WBRateLimited
 from services.wb.factory import WBClientFactory
 
 log = logging.getLogger(__name__)
+
+NOTICE_STALE = timedelta(minutes=10)
+"""A refusal notice claimed this long ago without a send is sent again (domain-rules
+"Delivery")."""
+NOTICE_ATTEMPTS = 5
 
 Clock = Callable[[], datetime]
 
@@ -140,8 +146,10 @@ class SequenceService:
         *,
         crash_after_send: Callable[[], None] | None = None,
         clock: Clock | None = None,
+        stopping: asyncio.Event | None = None,
     ) -> None:
         self.pool = pool
+        self.stopping = stopping or asyncio.Event()
         self.clock: Clock = clock or (lambda: datetime.now(UTC))
         """"Now" of a start from the card (the sender job is given its `now`); tests set it."""
         self.factory = factory
@@ -284,6 +292,7 @@ class SequenceService:
             # A full batch may leave more due; an attempt found not taken by WB goes again now.
             if claimed < self.config.batch and report.resolved_not_sent == reopened:
                 break
+        await self.tell_owners(now)
         return report
 
     async def _batch(self, now: datetime, report: RunReport) -> int:
@@ -352,8 +361,6 @@ class SequenceService:
         await asyncio.gather(*(one_resolve(r) for r in resolves))
         await asyncio.gather(*(one_send(s) for s in sends))
         report.refused += len(refused)
-        for sequence_id in refused:
-            await self._tell_owner(sequence_id, now)
         return len(rows)
 
     def _finish_reason(self, r: asyncpg.Record, step: int) -> str | None:
@@ -431,30 +438,48 @@ class SequenceService:
     ) -> None:
         if await repo.record_refused(self.pool, sequence_id, attempt, detail):
             report.refused += 1
-            await self._tell_owner(sequence_id, now)
 
-    async def _tell_owner(self, sequence_id: str, now: datetime) -> None:
-        row = await repo.claim_owner_notice(self.pool, sequence_id, now)
-        if row is None or self.notifier is None:
+    async def tell_owners(self, now: datetime) -> None:
+        """Tell owners about their refused sequences, as every alert is delivered
+        (services/delivery.py): claimed, sent, recorded; a stopping process gives back what it
+        did not send, a failed send goes again when its claim is stale."""
+        if self.notifier is None or self.stopping.is_set():
             return
-        people = await alerts_repo.recipients(self.pool, [row["owner_id"]])
-        if not people or people[0]["is_blocked"]:
+        notifier = self.notifier
+        rows = await repo.claim_owner_notices(
+            self.pool, at=now, stale=NOTICE_STALE, max_attempts=NOTICE_ATTEMPTS
+        )
+        if not rows:
             return
-        p = people[0]
-        notice = Notice(
-            "sequence_refused",
-            {
+        queues: dict[str, list[asyncpg.Record]] = {}
+        for row in rows:
+            queues.setdefault(row["owner_id"], []).append(row)
+        people = {
+            p["user_id"]: Recipient(p["user_id"], p["telegram_id"], p["language"])
+            for p in await alerts_repo.recipients(self.pool, list(queues))
+            if not p["is_blocked"]
+        }
+
+        async def send(owner_id: str, row: asyncpg.Record) -> Delivery | None:
+            to = people.get(owner_id)
+            if to is None:
+                return None
+            args: dict[str, str | int] = {
                 "store": row["store_name"],
                 "client": row["client_name"] or "",
                 "reason": row["stop_detail"] or "",
-            },
-        )
-        try:
-            await self.notifier.notice(
-                Recipient(p["user_id"], p["telegram_id"], p["language"]), notice
-            )
-        except Exception:
-            log.exception("sequence refusal notice failed")
+            }
+            return await notifier.notice(to, Notice("sequence_refused", args))
+
+        async def record(_: str, row: asyncpg.Record, outcome: Delivery | None) -> None:
+            if outcome != "failed":  # a failed send stays claimed: sent again when stale
+                await repo.owner_told(self.pool, row["id"], claimed_at=row["claimed_at"], at=now)
+
+        async def release(_: str, rest: Sequence[asyncpg.Record]) -> None:
+            for row in rest:
+                await repo.release_owner_notice(self.pool, row["id"], claimed_at=row["claimed_at"])
+
+        await deliver(queues, send=send, record=record, release=release, stopping=self.stopping)
 
     async def _resolve(
         self, store: StoreRow, r: asyncpg.Record, *, now: datetime, report: RunReport

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import asyncpg
@@ -274,17 +274,57 @@ async def finish(conn: Conn, sequence_id: str, reason: str) -> None:
     )
 
 
-async def claim_owner_notice(conn: Conn, sequence_id: str, at: datetime) -> asyncpg.Record | None:
-    """Once per sequence: the first caller gets the row to tell the owner about."""
-    return await conn.fetchrow(
-        """
-        UPDATE chat_auto_sequences s SET owner_told_at = $2
-          FROM chats c, stores st
-         WHERE s.id = $1 AND s.owner_told_at IS NULL AND c.id = s.chat_id AND st.id = s.store_id
-        RETURNING s.owner_id, s.stop_detail, c.client_name, st.name AS store_name
-        """,
+async def claim_owner_notices(
+    conn: Conn, *, at: datetime, stale: timedelta, max_attempts: int, limit: int = 100
+) -> list[asyncpg.Record]:
+    """Refused sequences whose owner was not told yet: unclaimed (new, or given back by a
+    stopping process) or a claim gone stale. `claimed_at` is this claim's time."""
+    return list(
+        await conn.fetch(
+            """
+            UPDATE chat_auto_sequences s
+               SET owner_notice_claimed_at = $1, owner_notice_attempts = s.owner_notice_attempts + 1
+              FROM chats c, stores st
+             WHERE s.id IN (
+                   SELECT x.id FROM chat_auto_sequences x
+                    WHERE x.stop_reason = 'wb_refused' AND x.owner_told_at IS NULL
+                      AND x.owner_notice_attempts < $3
+                      AND (x.owner_notice_claimed_at IS NULL
+                           OR x.owner_notice_claimed_at < $1::timestamptz - $2::interval)
+                    ORDER BY x.id LIMIT $4 FOR UPDATE SKIP LOCKED)
+               AND c.id = s.chat_id AND st.id = s.store_id
+            RETURNING s.id, s.owner_id, s.stop_detail, c.client_name, st.name AS store_name,
+                      s.owner_notice_claimed_at AS claimed_at
+            """,
+            at,
+            stale,
+            max_attempts,
+            limit,
+        )
+    )
+
+
+async def owner_told(conn: Conn, sequence_id: str, *, claimed_at: datetime, at: datetime) -> None:
+    """The notice went (or never can: no chat, blocked), if this claim still stands."""
+    await conn.execute(
+        """UPDATE chat_auto_sequences SET owner_told_at = $3
+            WHERE id = $1 AND owner_notice_claimed_at = $2 AND owner_told_at IS NULL""",
         sequence_id,
+        claimed_at,
         at,
+    )
+
+
+async def release_owner_notice(conn: Conn, sequence_id: str, *, claimed_at: datetime) -> None:
+    """A stopping process gives the claim back: the next run of any instance takes it; the
+    attempt is not counted."""
+    await conn.execute(
+        """UPDATE chat_auto_sequences
+              SET owner_notice_claimed_at = NULL,
+                  owner_notice_attempts = GREATEST(owner_notice_attempts - 1, 0)
+            WHERE id = $1 AND owner_notice_claimed_at = $2 AND owner_told_at IS NULL""",
+        sequence_id,
+        claimed_at,
     )
 
 

@@ -141,3 +141,31 @@ async def test_digest_sent_through_the_telegram_notifier(pool: asyncpg.Pool) -> 
     assert "Чайник: 3.00 → 5.00 (2)" in message.text
     assert "Расходы на ИИ в этом месяце: $0.00" in message.text
     assert "📊 Статистика" in message.labels
+
+
+async def test_a_stopping_instance_gives_back_the_digests_it_did_not_send(
+    pool: asyncpg.Pool,
+) -> None:
+    """SIGTERM mid-run: nothing more is sent, the unsent claims are given back, and another
+    instance's next tick sends them (not after the 10-minute stale claim); each goes once."""
+    owner = await make_user(pool)
+    await _telegram(pool, owner, 5001)
+    stores = [await make_store(pool, owner, f"t{i}", name=f"Магазин {i}") for i in range(3)]
+    now = MONDAY_10_05_MSK
+    stopping = asyncio.Event()
+
+    class Leaving(Outbox):
+        async def __call__(self, to: Recipient, digest: WeeklyDigest) -> Delivery:
+            outcome = await super().__call__(to, digest)
+            stopping.set()
+            return outcome
+
+    leaving = Leaving()
+    first = _instances(pool, leaving, now)[0]
+    first.stopping = stopping
+    report = await first.run(now=now)
+    assert (report.sent, report.released) == (1, 2)
+    staying = Outbox()
+    await _instances(pool, staying, now)[1].run(now=now + timedelta(minutes=1))
+    got = sorted(d.store_id for _, d in leaving.sent + staying.sent)
+    assert got == sorted(stores)

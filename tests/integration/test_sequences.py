@@ -16,6 +16,7 @@ import pytest
 
 from db.repos import user_settings as settings_repo
 from db.repos import users as users_repo
+from services.notifier import Delivery, Notice, Recipient
 from services.sequences import MessageSet, SequenceService
 from services.wb.client import RetryPolicy, WBUrls
 from services.wb.factory import WBClientFactory
@@ -277,3 +278,37 @@ async def test_lost_result_of_a_stopped_sequence_is_still_recorded(
     clock.now = msk(DAY0, 2, 10)
     assert (await service.run_due(now=clock.now)).claimed == 0
     assert sent_texts(wb, chats[1]) == [SET1[0]]
+
+
+async def test_a_stopping_instance_gives_back_the_refusal_notices_it_did_not_send(
+    pool: asyncpg.Pool,
+    factory: WBClientFactory,
+    setup: tuple[str, str, list[str]],
+    clock: Clock,
+) -> None:
+    """SIGTERM after the first notice: the others are given back and another instance's next
+    run tells them at once (not after the 10-minute stale claim); each is told once."""
+    _owner, _store, chats = setup
+    stopping = asyncio.Event()
+
+    class Leaving(NoticeRecorder):
+        async def notice(self, to: Recipient, notice: Notice) -> Delivery:
+            outcome = await super().notice(to, notice)
+            stopping.set()
+            return outcome
+
+    leaving = Leaving()
+    service = SequenceService(pool, factory, leaving, stopping=stopping)
+    for chat in chats:
+        await service.start(chat, now=clock.now, set_no=MessageSet.FIRST)
+        await pool.execute("UPDATE chats SET reply_sign = 'not-a-sign' WHERE id = $1", chat)
+    clock.now = msk(DAY0, 1, 10)
+    assert (await service.run_due(now=clock.now)).refused == len(chats)
+    assert len(leaving.notices) == 1
+    staying = NoticeRecorder()
+    await SequenceService(pool, factory, staying).run_due(now=clock.now + timedelta(minutes=1))
+    told = [n.args["client"] for _, n in leaving.notices + staying.notices]
+    assert len(told) == len(chats) and len(set(told)) == len(chats)
+    assert await pool.fetchval(
+        "SELECT count(*) FROM chat_auto_sequences WHERE owner_told_at IS NOT NULL"
+    ) == len(chats)
