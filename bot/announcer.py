@@ -1,6 +1,8 @@
-"""Tells a store's people about new questions (batched) and automatic replies waiting out their cancel window, each with a
-"Не отправлять" button (services/autoreplies.py `Announcer`). Sent through the shared notifier
-(pacer, blocked chats); a failed send does not stop the window, the settings list shows it."""
+"""Renders and sends, for the services, the batched messages about new questions and about
+automatic replies waiting out their cancel window (one message per person and store, a
+"Не отправлять" button per reply still in its window: services/autoreplies.py `Announcer`).
+Sent through the shared notifier (pacer, blocked chats); the services claim and record each
+message (services/delivery.py); a failed send does not stop the window."""
 
 from __future__ import annotations
 
@@ -8,12 +10,12 @@ from collections.abc import Sequence
 
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
-from bot.keyboards.autoreplies import cancel_window_keyboard
+from bot.keyboards.autoreplies import cancel_windows_keyboard
 from bot.keyboards.questions import QListAction, QListCb
 from bot.notifier import TelegramNotifier
 from bot.render import clip
-from bot.views.autoreplies import render_announcement
-from services.autoreplies import AutoReplyService, Scheduled
+from bot.views.autoreplies import ANNOUNCE_SHOWN, render_announcements
+from services.autoreplies import Scheduled
 from services.notifier import Delivery, Recipient
 from services.questions import QuestionAlertItem
 
@@ -28,20 +30,25 @@ class _Lang:
 
 
 class TelegramAnnouncer:
-    def __init__(self, notifier: TelegramNotifier, autoreplies: AutoReplyService) -> None:
+    def __init__(self, notifier: TelegramNotifier) -> None:
         self.notifier = notifier
-        self.autoreplies = autoreplies
 
-    async def announce(self, items: Sequence[Scheduled]) -> None:
-        for item in items:
-            name = await self.autoreplies.store_name(item.store_id)
-            for person in await self.autoreplies.people(item.store_id):
-                lang = _Lang(self.notifier, person.language)
-                await self.notifier.send(
-                    person,
-                    render_announcement(lang, name, item),
-                    cancel_window_keyboard(lang, item.review_id),
-                )
+    async def announce(
+        self, to: Recipient, store_name: str, items: Sequence[Scheduled]
+    ) -> Delivery:
+        """One message to one person about a store's scheduled replies."""
+        lang = _Lang(self.notifier, to.language)
+        shown = items[:ANNOUNCE_SHOWN]
+        numbered = [
+            (0 if len(items) == 1 else n, item.review_id)
+            for n, item in enumerate(shown, 1)
+            if item.open
+        ]
+        return await self.notifier.send(
+            to,
+            render_announcements(lang, store_name, items),
+            cancel_windows_keyboard(lang, numbered) if numbered else None,
+        )
 
 
 class TelegramQuestionAlerts:

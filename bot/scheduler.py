@@ -63,7 +63,9 @@ def create_pacer(services: AppServices, bot: Bot) -> Pacer:
 AUTOREPLY_SECONDS = 60
 
 
-def autoreply_job(services: AppServices, bot: Bot) -> AutoReplyJob:
+def autoreply_job(
+    services: AppServices, bot: Bot, lifecycle: Lifecycle | None = None
+) -> AutoReplyJob:
     """Automatic replies: claims in PostgreSQL make any number of replicas safe."""
     notifier = TelegramNotifier(
         bot, services.pool, create_core(), pacer=create_pacer(services, bot)
@@ -73,7 +75,8 @@ def autoreply_job(services: AppServices, bot: Bot) -> AutoReplyJob:
         services.ai,
         services.wb,
         holder=f"{socket.gethostname()}:{os.getpid()}",
-        announcer=TelegramAnnouncer(notifier, services.autoreplies),
+        announcer=TelegramAnnouncer(notifier),
+        stopping=lifecycle.stopping if lifecycle is not None else None,
     )
 
 
@@ -203,7 +206,10 @@ def start_scheduler(
     )
     scheduler.add_job(
         _runner(
-            "autoreplies", autoreply_job(services, bot).tick, lambda: datetime.now(UTC), lifecycle
+            "autoreplies",
+            autoreply_job(services, bot, lifecycle).tick,
+            lambda: datetime.now(UTC),
+            lifecycle,
         ),
         IntervalTrigger(seconds=AUTOREPLY_SECONDS, timezone=services.settings.tz),
         id="autoreplies",

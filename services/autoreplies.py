@@ -20,6 +20,7 @@ any number of instances, the clock injected) does two steps:
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import logging
 import re
@@ -31,6 +32,7 @@ from typing import Any, Protocol
 
 import asyncpg
 
+from db.repos import alerts as alerts_repo
 from db.repos import autoreplies as repo
 from db.repos import stores as stores_repo
 from db.secrets import SecretUnreadable
@@ -38,10 +40,11 @@ from services.ai.guard import check_text
 from services.ai.prompting import ProductInfo, ReviewInfo, StoreInfo
 from services.ai.tasks import AITasks
 from services.ai.textnorm import asks_other_language, fold
+from services.delivery import deliver
 from services.hidden_complaints import judge_review
 from services.members import Role, store_role
 from services.msk import MSK
-from services.notifier import Recipient
+from services.notifier import Delivery, Recipient
 from services.reviews import ReplyError, ReviewService, draft_fingerprint
 from services.wb.errors import WBError
 from services.wb.factory import WBClientFactory
@@ -54,6 +57,8 @@ INTAKE_WINDOW = timedelta(days=7)
 """Reviews older than this when automatic replies are turned on are left to people."""
 STALE_CLAIM = timedelta(minutes=10)
 SIMILAR = 0.6
+ANNOUNCE_BATCH = 500
+ANNOUNCE_ATTEMPTS = 5
 """Word-pair overlap above which two replies about one product on one day read alike."""
 DRAFT_ATTEMPTS = 3
 
@@ -112,12 +117,17 @@ class Scheduled:
     review_text: str
     text: str
     due_at: datetime
+    open: bool = True
+    """Still in its cancel window (an announcement held by quiet hours may come after it)."""
 
 
 class Announcer(Protocol):
-    """The bot tells the store's people about scheduled replies (with "Не отправлять")."""
+    """The bot tells one person about a store's scheduled replies in one message, with a
+    "Не отправлять" button per reply still in its window."""
 
-    async def announce(self, items: Sequence[Scheduled]) -> None: ...
+    async def announce(
+        self, to: Recipient, store_name: str, items: Sequence[Scheduled]
+    ) -> Delivery: ...
 
 
 @dataclass
@@ -219,11 +229,6 @@ class AutoReplyService:
     async def store_name(self, store_id: str) -> str:
         return await repo.store_name(self.pool, store_id) or ""
 
-    async def people(self, store_id: str) -> list[Recipient]:
-        """Who is told about replies waiting out their cancel window."""
-        rows = await repo.store_people(self.pool, store_id)
-        return [Recipient(r["user_id"], int(r["telegram_id"]), r["language"]) for r in rows]
-
     async def cancel(self, review_id: str) -> None:
         """ "Не отправлять": stops a reply still in its window (or a suggestion)."""
         state = await repo.cancel(self.pool, review_id)
@@ -272,6 +277,7 @@ class AutoReplyJob:
         holder: str,
         announcer: Announcer | None = None,
         batch: int = 50,
+        stopping: asyncio.Event | None = None,
     ) -> None:
         self.pool = pool
         self.ai = ai
@@ -279,17 +285,86 @@ class AutoReplyJob:
         self.holder = holder
         self.announcer = announcer
         self.batch = batch
+        self.stopping = stopping or asyncio.Event()
 
     async def tick(self, now: datetime) -> TickReport:
         report = TickReport()
         await self.intake(now, report)
-        if report.scheduled and self.announcer is not None:
-            try:
-                await self.announcer.announce(report.scheduled)
-            except Exception:  # the window still runs; the list shows it
-                log.exception("autoreply announcement failed")
+        await self.announce(now)
         await self.send_due(now, report)
         return report
+
+    async def announce(self, now: datetime) -> int:
+        """Tell the store's people about scheduled replies as every alert is delivered
+        (services/delivery.py): one message per person and store, quiet hours wait (the
+        message then says which windows closed meanwhile), a stopping process gives back
+        what it did not send. A failed send does not stop the window. Messages sent."""
+        if self.announcer is None or self.stopping.is_set():
+            return 0
+        announcer = self.announcer
+        rows = await repo.claim_announcements(
+            self.pool,
+            now=now,
+            hour=now.astimezone(MSK).hour,
+            stale=STALE_CLAIM,
+            max_attempts=ANNOUNCE_ATTEMPTS,
+            limit=ANNOUNCE_BATCH,
+        )
+        groups: dict[tuple[str, str], list[Any]] = {}
+        for r in rows:
+            groups.setdefault((r["user_id"], r["store_id"]), []).append(r)
+        queues: dict[str, list[list[Any]]] = {}
+        for (user_id, _), items in groups.items():
+            items.sort(key=lambda r: (r["due_at"], r["review_id"]))
+            queues.setdefault(user_id, []).append(items)
+        people = {
+            r["user_id"]: Recipient(r["user_id"], int(r["telegram_id"]), r["language"])
+            for r in await alerts_repo.recipients(self.pool, list(queues))
+            if not r["is_blocked"]
+        }
+        sent = 0
+
+        def pairs(items: list[Any]) -> list[tuple[str, str]]:
+            return [(r["review_id"], r["user_id"]) for r in items]
+
+        async def send(user_id: str, items: list[Any]) -> Delivery | None:
+            to = people.get(user_id)
+            if to is None:
+                return None
+            shown = [
+                Scheduled(
+                    r["review_id"],
+                    r["store_id"],
+                    r["product_id"],
+                    int(r["rating"]),
+                    r["review_text"] or "",
+                    r["text"] or "",
+                    r["due_at"],
+                    open=r["state"] == "scheduled",
+                )
+                for r in items
+            ]
+            return await announcer.announce(to, items[0]["store_name"], shown)
+
+        async def record(_: str, items: list[Any], outcome: Delivery | None) -> None:
+            nonlocal sent
+            if outcome == "failed":
+                return  # stays claimed: sent again once the claim is stale
+            status = "sent" if outcome == "sent" else "failed"  # blocked, or no chat
+            claimed_at = items[0]["claimed_at"]
+            await repo.finish_announcements(
+                self.pool, pairs(items), claimed_at=claimed_at, status=status, now=now
+            )
+            sent += outcome == "sent"
+
+        async def release(_: str, rest: Sequence[list[Any]]) -> None:
+            for items in rest:
+                await repo.release_announcements(
+                    self.pool, pairs(items), claimed_at=items[0]["claimed_at"]
+                )
+
+        await deliver(queues, send=send, record=record, release=release, stopping=self.stopping)
+        return sent
 
     # ------------------------------------------------------------------ intake
 
@@ -374,6 +449,8 @@ class AutoReplyJob:
                     conn, review_id, self.holder, state=state, text=text, reason=None, due_at=due
                 ):
                     return
+                if state == "scheduled":  # told to the store's people with the state
+                    await repo.enqueue_announcements(conn, review_id)
                 break
         else:
             await self._hold(review_id, HoldReason.SIMILAR, report)

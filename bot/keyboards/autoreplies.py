@@ -125,11 +125,20 @@ def queue_keyboard(i18n: I18nContext, store_id: str, rows: Sequence[Any]) -> Inl
 
 def cancel_window_keyboard(i18n: Any, review_id: str) -> InlineKeyboardMarkup:
     """The announcement's one button; `i18n` is a per-language getter (`get(key, **kw)`)."""
+    return cancel_windows_keyboard(i18n, [(0, review_id)])
+
+
+def cancel_windows_keyboard(i18n: Any, numbered: Sequence[tuple[int, str]]) -> InlineKeyboardMarkup:
+    """A "Не отправлять" button per reply still in its window, numbered as the message
+    numbers them (0: a lone reply, no number)."""
     kb = InlineKeyboardBuilder()
-    kb.button(
-        text=i18n.get("ar-btn-dont-send"),
-        callback_data=AutoReplyCb(action=ReplyAction.CANCEL, review_id=review_id),
-    )
+    label = i18n.get("ar-btn-dont-send")
+    for n, review_id in numbered:
+        kb.button(
+            text=f"{label} · {n}" if n else label,
+            callback_data=AutoReplyCb(action=ReplyAction.CANCEL, review_id=review_id),
+        )
+    kb.adjust(1)
     return kb.as_markup()
 
 

@@ -56,3 +56,37 @@ def render_announcement(lang: Any, store_name: str, item: Scheduled) -> str:
             f"<blockquote>{clip(item.text, 1500)}</blockquote>",
         ]
     )
+
+
+ANNOUNCE_SHOWN = 3
+"""Replies shown in one announcement (each with its button); the rest are counted."""
+
+
+def render_announcements(lang: Any, store_name: str, items: Sequence[Scheduled]) -> str:
+    """One message per person and store: a lone reply in its window as before; several (a
+    busy tick, or quiet hours just over) numbered, shorter, each saying whether its cancel
+    window is still open."""
+    if len(items) == 1 and items[0].open:
+        return render_announcement(lang, store_name, items[0])
+    get = lang.get
+    store = clip(store_name, 60)
+    blocks = []
+    for n, item in enumerate(items[:ANNOUNCE_SHOWN], 1):
+        head = (
+            get("ar-announce", store=store, time=esc(fmt_date(item.due_at)))
+            if item.open
+            else get("ar-announce-closed", store=store)
+        )
+        blocks.append(
+            "\n".join(
+                [
+                    f"<b>{n}.</b> {head}",
+                    f"{stars(item.rating)} «{clip(item.review_text, 150)}»",
+                    get("ar-announce-reply"),
+                    f"<blockquote>{clip(item.text, 500)}</blockquote>",
+                ]
+            )
+        )
+    if len(items) > ANNOUNCE_SHOWN:
+        blocks.append(get("ar-announce-more", n=len(items) - ANNOUNCE_SHOWN))
+    return "\n\n".join(blocks)

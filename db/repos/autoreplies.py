@@ -395,27 +395,6 @@ async def put_suggestion_draft(conn: Conn, review_id: str) -> str | None:
     return text
 
 
-async def store_people(conn: Conn, store_id: str) -> list[Any]:
-    """The owner and managers of a store with a Telegram chat that has not blocked the bot:
-    who is told about replies waiting out their cancel window."""
-    return list(
-        await conn.fetch(
-            """
-            SELECT DISTINCT t.user_id, t.telegram_id,
-                   COALESCE(p.language,
-                            CASE WHEN t.language_code LIKE 'en%' THEN 'en' ELSE 'ru' END)
-                     AS language
-              FROM (SELECT owner_id AS user_id FROM stores WHERE id = $1
-                    UNION SELECT user_id FROM store_members WHERE store_id = $1) people
-              JOIN telegram_accounts t ON t.user_id = people.user_id
-              LEFT JOIN user_preferences p ON p.user_id = t.user_id
-             WHERE t.is_blocked IS NOT TRUE
-            """,
-            store_id,
-        )
-    )
-
-
 async def store_name(conn: Conn, store_id: str) -> str | None:
     name: str | None = await conn.fetchval("SELECT name FROM stores WHERE id = $1", store_id)
     return name
@@ -440,3 +419,106 @@ async def exclusion_page(conn: Conn, store_id: str, *, limit: int, offset: int) 
 async def product_store(conn: Conn, product_id: str) -> str | None:
     sid: str | None = await conn.fetchval("SELECT store_id FROM products WHERE id = $1", product_id)
     return sid
+
+
+# --------------------------------------------------------------------------- announcements
+
+
+async def enqueue_announcements(conn: Conn, review_id: str) -> None:
+    """A reply just scheduled: one 'pending' announcement per person who works its store (the
+    owner and managers with alerts on, approved, with a Telegram chat not blocked)."""
+    await conn.execute(
+        """
+        WITH r AS (SELECT store_id FROM autoreplies WHERE review_id = $1),
+        people AS (
+            SELECT s.owner_id AS user_id, s.id AS store_id
+              FROM r JOIN stores s ON s.id = r.store_id AND s.status = 'active'
+            UNION
+            SELECT m.user_id, m.store_id
+              FROM r JOIN store_members m ON m.store_id = r.store_id AND m.alerts_enabled
+        )
+        INSERT INTO autoreply_announcements (review_id, user_id, store_id)
+        SELECT $1, pe.user_id, pe.store_id
+          FROM people pe
+          JOIN users u ON u.id = pe.user_id AND u.is_approved
+          JOIN telegram_accounts t ON t.user_id = u.id AND NOT t.is_blocked
+        ON CONFLICT DO NOTHING
+        """,
+        review_id,
+    )
+
+
+async def claim_announcements(
+    conn: Conn, *, now: datetime, hour: int, stale: timedelta, max_attempts: int, limit: int
+) -> list[Any]:
+    """Pending rows and stale claims of people not in quiet hours, with what the message
+    shows (`state`: the reply's state now; 'scheduled' is still in its cancel window)."""
+    return list(
+        await conn.fetch(
+            """
+            UPDATE autoreply_announcements a
+               SET status = 'claimed', claimed_at = $1, attempts = a.attempts + 1
+              FROM autoreplies r, reviews v, stores s
+             WHERE r.review_id = a.review_id AND v.id = a.review_id AND s.id = a.store_id
+               AND (a.review_id, a.user_id) IN (
+                   SELECT x.review_id, x.user_id FROM autoreply_announcements x
+                     LEFT JOIN user_preferences p ON p.user_id = x.user_id
+                    WHERE (x.status = 'pending'
+                           OR (x.status = 'claimed'
+                               AND x.claimed_at < $1::timestamptz - $3::interval
+                               AND x.attempts < $4))
+                      AND NOT COALESCE(in_quiet_hours(p.quiet_start, p.quiet_end, $2), FALSE)
+                    ORDER BY x.user_id LIMIT $5 FOR UPDATE OF x SKIP LOCKED)
+            RETURNING a.review_id, a.user_id, a.store_id, a.claimed_at, s.name AS store_name,
+                      r.product_id, r.rating, v.text AS review_text, r.text, r.due_at, r.state
+            """,
+            now,
+            hour,
+            stale,
+            max_attempts,
+            limit,
+        )
+    )
+
+
+async def finish_announcements(
+    conn: Conn,
+    pairs: Sequence[tuple[str, str]],
+    *,
+    claimed_at: datetime,
+    status: str,
+    now: datetime,
+) -> None:
+    """'sent', or 'failed' for good (blocked, no chat), if this claim still stands."""
+    await conn.execute(
+        """
+        UPDATE autoreply_announcements a
+           SET status = $4, sent_at = CASE WHEN $4 = 'sent' THEN $5::timestamptz END
+          FROM unnest($1::text[], $2::text[]) AS x(rid, uid)
+         WHERE a.review_id = x.rid AND a.user_id = x.uid
+           AND a.status = 'claimed' AND a.claimed_at = $3
+        """,
+        [p[0] for p in pairs],
+        [p[1] for p in pairs],
+        claimed_at,
+        status,
+        now,
+    )
+
+
+async def release_announcements(
+    conn: Conn, pairs: Sequence[tuple[str, str]], *, claimed_at: datetime
+) -> None:
+    """A stopping process gives its claims back: pending again, the attempt not counted."""
+    await conn.execute(
+        """
+        UPDATE autoreply_announcements a
+           SET status = 'pending', claimed_at = NULL, attempts = GREATEST(a.attempts - 1, 0)
+          FROM unnest($1::text[], $2::text[]) AS x(rid, uid)
+         WHERE a.review_id = x.rid AND a.user_id = x.uid
+           AND a.status = 'claimed' AND a.claimed_at = $3
+        """,
+        [p[0] for p in pairs],
+        [p[1] for p in pairs],
+        claimed_at,
+    )

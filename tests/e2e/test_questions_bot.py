@@ -106,23 +106,19 @@ async def test_cancel_window_message_and_dont_send(bot_env: BotEnv) -> None:
         bot_env.services.ai,
         bot_env.services.wb,
         holder="e2e",
-        announcer=TelegramAnnouncer(notifier, autoreplies),
+        announcer=TelegramAnnouncer(notifier),
         batch=3,
     )
     report = await job.tick(now)
     assert report.scheduled
     target = report.scheduled[0]
     announced = await user.wait_message("ответим на отзыв автоматически")
-    assert "Не отправлять" in announced.labels[0]
-    await user.press(
-        "Не отправлять",
-        message=next(
-            m.message_id
-            for m in user.messages
-            if AutoReplyCb(action=ReplyAction.CANCEL, review_id=target.review_id).pack()
-            in [d for row in m.buttons for _, d in row]
-        ),
-    )
+    # one message for the store's replies, a numbered button for each
+    assert len(announced.labels) == len(report.scheduled) > 1
+    assert all("Не отправлять" in label for label in announced.labels)
+    cancel = AutoReplyCb(action=ReplyAction.CANCEL, review_id=target.review_id).pack()
+    (label,) = [lb for row in announced.buttons for lb, d in row if d == cancel]
+    await user.press(label, message=announced.message_id)
     await user.wait_message("не будет отправлен")
     await job.tick(now + timedelta(minutes=16))
     answered = {fid for _, fid, _ in bot_env.wb.stats.feedback_answers}

@@ -19,6 +19,7 @@ import pytest
 from db.pool import create_pool
 from db.repos import autoreplies as repo
 from db.repos import stores as stores_repo
+from db.repos import users as users_repo
 from services.ai.client import AIClient, AIConfig
 from services.ai.tasks import AITasks
 from services.autoreplies import (
@@ -31,6 +32,7 @@ from services.autoreplies import (
     day_start,
     similarity,
 )
+from services.notifier import Delivery, Recipient
 from services.reviews import ReviewService
 from services.sync.base import SyncOptions
 from services.sync.service import SyncService
@@ -112,9 +114,12 @@ class Env:
 class Announcements:
     def __init__(self) -> None:
         self.items: list[Scheduled] = []
+        self.messages: list[tuple[str, list[Scheduled]]] = []
 
-    async def announce(self, items: Any) -> None:
+    async def announce(self, to: Recipient, store_name: str, items: Any) -> Delivery:
         self.items.extend(items)
+        self.messages.append((to.user_id, list(items)))
+        return "sent"
 
 
 def _ai(llm: LLMStub, pool: asyncpg.Pool) -> tuple[AIClient, AITasks]:
@@ -203,6 +208,8 @@ async def test_default_is_off_and_nothing_happens(env: Env) -> None:
 
 async def test_three_instances_over_200_reviews(env: Env) -> None:
     await automatic(env)
+    owner = await env.pool.fetchval("SELECT owner_id FROM stores WHERE id = $1", env.store)
+    await users_repo.link_telegram(env.pool, 8801, owner)  # told of each scheduled reply once
     pools = [await create_pool(env.db_url, min_size=1, max_size=3) for _ in range(3)]
     seen = Announcements()
     try:
