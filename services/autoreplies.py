@@ -40,7 +40,7 @@ from services.ai.guard import check_text
 from services.ai.prompting import ProductInfo, ReviewInfo, StoreInfo
 from services.ai.tasks import AITasks
 from services.ai.textnorm import asks_other_language, fold
-from services.delivery import deliver
+from services.delivery import deliver, per_person_and_store
 from services.hidden_complaints import judge_review
 from services.members import Role, store_role
 from services.msk import MSK
@@ -310,13 +310,7 @@ class AutoReplyJob:
             max_attempts=ANNOUNCE_ATTEMPTS,
             limit=ANNOUNCE_BATCH,
         )
-        groups: dict[tuple[str, str], list[Any]] = {}
-        for r in rows:
-            groups.setdefault((r["user_id"], r["store_id"]), []).append(r)
-        queues: dict[str, list[list[Any]]] = {}
-        for (user_id, _), items in groups.items():
-            items.sort(key=lambda r: (r["due_at"], r["review_id"]))
-            queues.setdefault(user_id, []).append(items)
+        queues = per_person_and_store(rows, lambda r: (r["due_at"], r["review_id"]))
         people = {
             r["user_id"]: Recipient(r["user_id"], int(r["telegram_id"]), r["language"])
             for r in await alerts_repo.recipients(self.pool, list(queues))

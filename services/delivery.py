@@ -23,8 +23,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Hashable, Mapping, Sequence
-from typing import TypeVar
+from collections.abc import Awaitable, Callable, Hashable, Iterable, Mapping, Sequence
+from typing import Any, TypeVar
 
 from services.notifier import Delivery
 
@@ -35,6 +35,22 @@ K = TypeVar("K", bound=Hashable)
 
 AT_ONCE = 1000
 """People served at once; their sends wait in the pacer (see services/alerts.py)."""
+
+
+def per_person_and_store(
+    rows: Iterable[Any], order: Callable[[Any], Any] | None = None, *, newest_first: bool = False
+) -> dict[str, list[list[Any]]]:
+    """Claimed rows (with `user_id` and `store_id`) as `deliver`'s queues: one message per
+    person and store, a person's stores in a fixed order, each message's rows by `order`."""
+    groups: dict[tuple[str, str], list[Any]] = {}
+    for row in rows:
+        groups.setdefault((row["user_id"], row["store_id"]), []).append(row)
+    queues: dict[str, list[list[Any]]] = {}
+    for (user_id, _), mine in sorted(groups.items(), key=lambda kv: kv[0]):
+        if order is not None:
+            mine.sort(key=order, reverse=newest_first)
+        queues.setdefault(user_id, []).append(mine)
+    return queues
 
 
 async def deliver(

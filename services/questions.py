@@ -28,7 +28,7 @@ from services.ai.leases import ai_lease
 from services.ai.prompting import ProductInfo, QuestionInfo, StoreInfo, select_characteristics
 from services.ai.tasks import AITasks, ReplyDraft
 from services.ai.textnorm import asks_other_language
-from services.delivery import deliver
+from services.delivery import deliver, per_person_and_store
 from services.members import Role, store_role, user_stores
 from services.msk import MSK
 from services.notifier import Delivery, Recipient
@@ -394,13 +394,7 @@ class QuestionAlerts:
             stale=ALERT_STALE,
             limit=ALERT_BATCH,
         )
-        groups: dict[tuple[str, str], list[Any]] = {}
-        for r in rows:
-            groups.setdefault((r["user_id"], r["store_id"]), []).append(r)
-        queues: dict[str, list[list[Any]]] = {}
-        for (user_id, _), items in groups.items():
-            items.sort(key=lambda r: r["created_date"], reverse=True)
-            queues.setdefault(user_id, []).append(items)  # a person's stores one by one
+        queues = per_person_and_store(rows, lambda r: r["created_date"], newest_first=True)
         people = {
             r["user_id"]: Recipient(r["user_id"], int(r["telegram_id"]), r["language"])
             for r in await repo.recipients(self.pool, list(queues))

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -22,7 +21,7 @@ import asyncpg
 
 from db.repos import alerts as alerts_repo
 from db.repos import chat_alerts as repo
-from services.delivery import deliver
+from services.delivery import deliver, per_person_and_store
 from services.msk import MSK
 from services.notifier import Delivery, Recipient
 from services.sync.base import NewMessage
@@ -115,12 +114,7 @@ class ChatAlertService:
         claimed = [r for r in rows if r["status"] == "claimed"]
         if not claimed:
             return
-        by_store: dict[tuple[str, str], list[asyncpg.Record]] = defaultdict(list)
-        for r in claimed:
-            by_store[(r["user_id"], r["store_id"])].append(r)
-        queues: dict[str, list[list[asyncpg.Record]]] = defaultdict(list)
-        for (user_id, _), mine in sorted(by_store.items()):
-            queues[user_id].append(mine)  # one message per store, a person's one by one
+        queues = per_person_and_store(claimed)
         people = {r["user_id"]: r for r in await alerts_repo.recipients(self.pool, sorted(queues))}
 
         async def send(user_id: str, mine: list[asyncpg.Record]) -> Delivery | None:
