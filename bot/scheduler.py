@@ -80,6 +80,19 @@ def autoreply_job(
     )
 
 
+def question_alerts(
+    services: AppServices, bot: Bot, lifecycle: Lifecycle | None = None
+) -> QuestionAlerts:
+    notifier = TelegramNotifier(
+        bot, services.pool, create_core(), pacer=create_pacer(services, bot)
+    )
+    return QuestionAlerts(
+        services.pool,
+        TelegramQuestionAlerts(notifier),
+        stopping=lifecycle.stopping if lifecycle is not None else None,
+    )
+
+
 def build_jobs(services: AppServices, bot: Bot, lifecycle: Lifecycle | None = None) -> Jobs:
     notifier = TelegramNotifier(
         bot, services.pool, create_core(), pacer=create_pacer(services, bot)
@@ -215,15 +228,13 @@ def start_scheduler(
         id="autoreplies",
         replace_existing=True,
     )
-    question_alerts = QuestionAlerts(
-        services.pool,
-        TelegramQuestionAlerts(
-            TelegramNotifier(bot, services.pool, create_core(), pacer=create_pacer(services, bot))
-        ),
-        stopping=lifecycle.stopping if lifecycle is not None else None,
-    )
     scheduler.add_job(
-        _runner("question-alerts", question_alerts.dispatch, lambda: datetime.now(UTC), lifecycle),
+        _runner(
+            "question-alerts",
+            question_alerts(services, bot, lifecycle).dispatch,
+            lambda: datetime.now(UTC),
+            lifecycle,
+        ),
         IntervalTrigger(seconds=AUTOREPLY_SECONDS, timezone=services.settings.tz),
         id="question-alerts",
         replace_existing=True,

@@ -7,6 +7,7 @@ from __future__ import annotations
 import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import asyncpg
 import pytest
@@ -21,7 +22,8 @@ from bot.callbacks import (
     StoreCb,
     encode_chat_id,
 )
-from bot.scheduler import build_jobs
+from bot.lifecycle import Lifecycle
+from bot.scheduler import autoreply_job, build_digest, build_jobs, question_alerts
 from tests.e2e.harness import BotEnv, running_bot
 from tests.e2e.test_reviews import seller
 from tests.fakes.wb.generator import generate_shop
@@ -216,3 +218,21 @@ async def test_column_list_pages_and_filters(chat_env: BotEnv) -> None:
     await user.press("✖️ Сбросить")
     await user.wait_message("без фильтров")
     assert spam_id
+
+
+async def test_every_job_that_messages_people_stops_with_the_lifecycle(chat_env: BotEnv) -> None:
+    """The scheduler's services share the lifecycle's `stopping`: at the end of the grace
+    time each batch gives back what it did not send (services/delivery.py)."""
+    lifecycle = Lifecycle()
+    services, bot = chat_env.services, chat_env.bot
+    jobs = build_jobs(services, bot, lifecycle)
+    assert jobs.chat_alerts is not None and jobs.sequences is not None
+    built: list[Any] = [
+        jobs.alerts,
+        jobs.chat_alerts,
+        jobs.sequences,
+        build_digest(services, jobs),
+        autoreply_job(services, bot, lifecycle),
+        question_alerts(services, bot, lifecycle),
+    ]
+    assert all(b.stopping is lifecycle.stopping for b in built)
