@@ -83,7 +83,7 @@ async def complaint_rows(db: Executor, store_id: str, since: datetime) -> list[a
     """Complaints drafted since `since`: status, reason, product and the review's stars."""
     return await db.fetch(
         """SELECT c.status, c.reason_id, c.reason_name, c.review_rating, c.product_id,
-                  p.name AS product_name, c.generated_at, c.sent_at, c.moderated_at
+                  p.name AS product_name, p.wb_product_id, c.generated_at, c.sent_at, c.moderated_at
              FROM review_complaints c JOIN products p ON p.id = c.product_id
             WHERE c.store_id = $1 AND c.generated_at >= $2""",
         store_id,
