@@ -6,6 +6,8 @@ another, so its peak memory is its own. Printed, never asserted against a clock:
 - reviews/s for the database write alone (the same upsert pages, rows prepared up front),
   and for the same pages written again unchanged (what `IS DISTINCT FROM` saves),
 - a plain COPY of the same rows into an unindexed temp table (the physical limit),
+- the database write with the `review_counts` triggers (migration 0032) and without them
+  (`ALTER TABLE reviews DISABLE TRIGGER`), side by side on the same rows, and their ratio,
 - the sync process's peak memory.
 Targets (issue 3): database >= 15,000/s, whole path >= 10,000/s, peak memory < 300 MB.
 """
@@ -116,6 +118,25 @@ async def fetch_rows(url: str, token: str) -> list[reviews_repo.StageRow]:
     return list(unique.values())
 
 
+COUNT_TRIGGERS = (
+    "ALTER TABLE reviews {0} TRIGGER review_counts_ins, {0} TRIGGER review_counts_upd,"
+    " {0} TRIGGER review_counts_del"
+)
+
+
+async def write_twice(
+    conn: asyncpg.Connection, store_id: str, owner_id: str, rows: list[reviews_repo.StageRow]
+) -> tuple[float, float]:
+    """Seconds to upsert `rows` page by page into a store, then the same pages unchanged."""
+    times = []
+    for _ in range(2):
+        started = time.perf_counter()
+        for i in range(0, len(rows), 5000):
+            await reviews_repo.upsert_page(conn, store_id, owner_id, rows[i : i + 5000])
+        times.append(time.perf_counter() - started)
+    return times[0], times[1]
+
+
 async def test_bench_sync_200k(pool: asyncpg.Pool, db_url: str) -> None:
     emulator, url, token = await start_emulator()
     try:
@@ -139,14 +160,20 @@ async def test_bench_sync_200k(pool: asyncpg.Pool, db_url: str) -> None:
     store2 = await make_store(pool, owner2, token + "x")
     async with pool.acquire() as conn:
         await reviews_repo.prepare_stage(conn)
-        started = time.perf_counter()
-        for i in range(0, len(rows), 5000):
-            await reviews_repo.upsert_page(conn, store2, owner2, rows[i : i + 5000])
-        db_write = time.perf_counter() - started
-        started = time.perf_counter()  # the same pages again: every row is skipped unchanged
-        for i in range(0, len(rows), 5000):
-            await reviews_repo.upsert_page(conn, store2, owner2, rows[i : i + 5000])
-        db_rewrite = time.perf_counter() - started
+        db_write, db_rewrite = await write_twice(conn, store2, owner2, rows)
+        # The review_counts triggers side by side: the same rows (new ids) into a third store
+        # with the triggers off, then into a fourth with them on again. The table grows with
+        # each run, so the "on" figure is the mean of the runs before and after the "off" one.
+        off_rows = [(f"x{r[0]}", *r[1:]) for r in rows]
+        on_rows = [(f"y{r[0]}", *r[1:]) for r in rows]
+        store3 = await make_store(pool, owner2, token + "y")
+        store4 = await make_store(pool, owner2, token + "z")
+        await conn.execute(COUNT_TRIGGERS.format("DISABLE"))
+        try:
+            off_write, off_rewrite = await write_twice(conn, store3, owner2, off_rows)
+        finally:
+            await conn.execute(COUNT_TRIGGERS.format("ENABLE"))
+        on_write, on_rewrite = await write_twice(conn, store4, owner2, on_rows)
         await conn.execute("CREATE TEMP TABLE copy_limit (LIKE stage_reviews)")
         started = time.perf_counter()
         for i in range(0, len(rows), 5000):
@@ -158,6 +185,11 @@ async def test_bench_sync_200k(pool: asyncpg.Pool, db_url: str) -> None:
     n = len(rows)
     written = await pool.fetchval("SELECT count(*) FROM reviews WHERE store_id = $1", store2)
     assert written == n, f"the database write alone stored {written} of {n} rows"
+    for other in (store3, store4):
+        stored_other = await pool.fetchval(
+            "SELECT count(*) FROM reviews WHERE store_id = $1", other
+        )
+        assert stored_other == n, f"a side-by-side write stored {stored_other} of {n} rows"
     print()
     print(f"reviews synced: {stored:,} (of {n:,} served) at {datetime.now(UTC):%Y-%m-%d}")
     print(
@@ -172,5 +204,17 @@ async def test_bench_sync_200k(pool: asyncpg.Pool, db_url: str) -> None:
         f"   ({db_write / db_rewrite:.1f}x cheaper: IS DISTINCT FROM skips the rows)"
     )
     print(f"plain COPY, unindexed:       {plain_copy:6.2f} s  {n / plain_copy:10,.0f} reviews/s")
+    with_write = (db_write + on_write) / 2
+    with_rewrite = (db_rewrite + on_rewrite) / 2
+    print(
+        "review_counts triggers, database write: "
+        f"with {with_write:6.2f} s ({db_write:.2f} before, {on_write:.2f} after), "
+        f"without {off_write:6.2f} s, ratio with/without {with_write / off_write:.2f}"
+    )
+    print(
+        "review_counts triggers, unchanged write: "
+        f"with {with_rewrite:6.2f} s, without {off_rewrite:6.2f} s, "
+        f"ratio with/without {with_rewrite / off_rewrite:.2f}"
+    )
     print(f"sync process peak memory:    {peak_kb / 1024:6.0f} MB")
     assert stored == n
