@@ -113,6 +113,7 @@ class RunReport:
     resolved_sent: int = 0
     resolved_not_sent: int = 0
     finished: int = 0
+    stopped: int = 0
     errors: list[str] = field(default_factory=list)
 
 
@@ -305,6 +306,10 @@ class SequenceService:
                 if r["attempt_id"] is not None:
                     await repo.touch_attempt(conn, r["id"], r["attempt_id"], now)
                     resolves.append(r)
+                    continue
+                if r["review_resolved"]:  # read here too: not every writer calls the hook
+                    await repo.stop_sequence(conn, r["chat_id"], StopReason.REVIEW_RESOLVED.value)
+                    report.stopped += 1
                     continue
                 if not self.in_window(now):
                     await repo.postpone(conn, r["id"], self.next_open(now))

@@ -15,6 +15,7 @@ from typing import Any
 import asyncpg
 
 from db.pool import Conn, Connection
+from db.repos.chat_reviews import LINKED_REVIEW
 
 FIRST_SET_TYPE = "no_reply_followup"
 SECOND_SET_TYPE = "no_reply_followup2"
@@ -89,15 +90,18 @@ async def claim_work(
     the sequence stopped meanwhile, so the chat's sent list stays true).
     `seller_last` is the chat's latest seller message the sync has stored. A paused store
     (`inactive`) or an owner not approved sends nothing and resolves nothing: its sequences
-    wait, untouched, and go on when the store is active again (docs/decisions.md)."""
+    wait, untouched, and go on when the store is active again (docs/decisions.md).
+    `review_resolved`: the chat's linked review is resolved now, whoever marked it so."""
     return await conn.fetch(
-        """
+        f"""
         SELECT s.*, c.reply_sign,
                (SELECT max(m.timestamp) FROM chat_messages m
-                 WHERE m.chat_id = s.chat_id AND m.sender = 'seller') AS seller_last
+                 WHERE m.chat_id = s.chat_id AND m.sender = 'seller') AS seller_last,
+               COALESCE(rv.resolved, FALSE) AS review_resolved
           FROM chat_auto_sequences s JOIN chats c ON c.id = s.chat_id
           JOIN stores st ON st.id = s.store_id AND st.status = 'active'
           JOIN users o ON o.id = st.owner_id AND o.is_approved
+          LEFT JOIN LATERAL ({LINKED_REVIEW}) rv ON true
          WHERE ((s.status = 'active' AND s.next_send_at <= $1
                  AND (s.attempt_id IS NULL OR s.attempt_at < $2))
                 -- stopped while a send was in flight: its result is still to be found

@@ -22,7 +22,7 @@ from services.wb.factory import WBClientFactory
 from services.wb.limits import LimitsConfig, MemoryRateLimiter
 from tests.fakes.wb import EmulatorConfig, WBEmulator, generate_shop
 from tests.support.sequences import Clock, NoticeRecorder, deliver, load_chats, msk
-from tests.support.stores import make_store, make_user
+from tests.support.stores import make_product, make_review, make_store, make_user
 
 ROOT = Path(__file__).resolve().parents[2]
 SCALE = 200.0
@@ -276,4 +276,59 @@ async def test_lost_result_of_a_stopped_sequence_is_still_recorded(
     assert json.loads(sent) == [SET1[0]]
     clock.now = msk(DAY0, 2, 10)
     assert (await service.run_due(now=clock.now)).claimed == 0
+    assert sent_texts(wb, chats[1]) == [SET1[0]]
+
+
+async def _linked_review(pool: asyncpg.Pool, store_id: str, chat_id: str, **fields: object) -> str:
+    """A 2-star review the chat links to (same product, author = the chat's buyer)."""
+    chat = await pool.fetchrow(
+        "SELECT client_name, product_nm_id, last_message_date, created_at FROM chats WHERE id = $1",
+        chat_id,
+    )
+    assert chat is not None and chat["client_name"] and chat["product_nm_id"]
+    product = await pool.fetchval(
+        "SELECT id FROM products WHERE store_id = $1 AND wb_product_id = $2",
+        store_id,
+        chat["product_nm_id"],
+    ) or await make_product(pool, store_id, nm_id=chat["product_nm_id"])
+    at = (chat["last_message_date"] or chat["created_at"]) - timedelta(days=1)
+    review = await make_review(pool, product, rating=2, date=at, **fields)
+    await pool.execute("UPDATE reviews SET author = $2 WHERE id = $1", review, chat["client_name"])
+    return review
+
+
+@pytest.mark.parametrize(
+    "resolved",
+    [
+        {"review_status_wb": "excluded"},
+        {"review_status_wb": "unpublished"},
+        {"complaint_status": "approved"},
+        {"vanished_at": DAY0},
+    ],
+    ids=["excluded", "unpublished", "approved", "vanished"],
+)
+async def test_a_resolved_review_stops_its_follow_ups_before_a_send(
+    pool: asyncpg.Pool,
+    wb: WBEmulator,
+    factory: WBClientFactory,
+    setup: tuple[str, str, list[str]],
+    clock: Clock,
+    resolved: dict[str, object],
+) -> None:
+    """ "Resolved" is read when a step is due, whoever wrote it (an extension's status, an
+    import, a direct update) and whether or not it called `on_reviews_resolved`: the step is
+    not sent and the sequence stops with `review_resolved`; an unresolved chat's goes on."""
+    _owner, store, chats = setup
+    service = SequenceService(pool, factory)
+    for chat in chats[:2]:
+        await service.start(chat, now=clock.now, set_no=MessageSet.FIRST)
+    gone = await _linked_review(pool, store, chats[0])
+    await _linked_review(pool, store, chats[1])
+    sets = ", ".join(f"{k} = ${i + 2}" for i, k in enumerate(resolved))
+    await pool.execute(f"UPDATE reviews SET {sets} WHERE id = $1", gone, *resolved.values())
+    clock.now = msk(DAY0, 1, 10)
+    await service.run_due(now=clock.now)
+    assert sent_texts(wb, chats[0]) == []
+    row = await seq(pool, chats[0])
+    assert (row["status"], row["stop_reason"]) == ("stopped", "review_resolved")
     assert sent_texts(wb, chats[1]) == [SET1[0]]
