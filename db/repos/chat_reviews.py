@@ -14,11 +14,7 @@ from __future__ import annotations
 from collections.abc import Collection
 
 from db.pool import Conn
-
-RESOLVED = """(r.complaint_status = 'approved' OR r.review_status_wb IN ('excluded', 'unpublished')
- OR r.vanished_at IS NOT NULL)"""
-"""A resolved review (domain-rules.md, one definition everywhere) over a review aliased `r`:
-its complaint approved, WB excluded or unpublished it, or it vanished from WB."""
+from db.repos.reviews import RESOLVED
 
 LINKED_REVIEW = f"""
 SELECT r.id, r.rating, r.text, r.author, r.date, r.pros, r.cons, {RESOLVED} AS resolved
