@@ -69,6 +69,8 @@ class StartError(StrEnum):
     NO_MESSAGES = "no_messages"
     ALREADY_RUNNING = "already_running"
     NO_REPLY_SIGN = "no_reply_sign"
+    FIVE_STARS = "five_stars"
+    RESOLVED = "review_resolved"
 
 
 class SequenceStartError(Exception):
@@ -211,12 +213,17 @@ class SequenceService:
     ) -> str:
         """Start by hand from a chat (the caller has checked the person may act on its store):
         the set given, else the one for the linked review's stars, else set 1. The first step
-        goes tomorrow in the window; the chat goes to `awaiting_reply`."""
+        goes tomorrow in the window; the chat goes to `awaiting_reply`. A chat whose linked
+        review has 5 stars or is resolved gets none."""
         chat = await repo.chat_for_start(self.pool, chat_id)
         if chat is None:
             raise SequenceStartError(StartError.NO_CHAT)
         if not chat["reply_sign"]:
             raise SequenceStartError(StartError.NO_REPLY_SIGN)
+        if chat["review_rating"] == 5:  # 5 star reviews are never worked
+            raise SequenceStartError(StartError.FIVE_STARS)
+        if chat["review_resolved"]:  # its chat work is over (domain-rules.md, "Resolved")
+            raise SequenceStartError(StartError.RESOLVED)
         chosen = set_no or MessageSet.for_stars(stars or 1)
         return await self._start(chat_id, chat["owner_id"], chosen, now)
 

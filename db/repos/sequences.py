@@ -303,7 +303,7 @@ async def start_on_trigger(
     if not messages:
         return []
     rows = await conn.fetch(
-        """
+        f"""
         SELECT DISTINCT ON (x.chat_id) x.chat_id,
                CASE WHEN us.no_reply_trigger_phrase IS NOT NULL
                          AND btrim(us.no_reply_trigger_phrase) <> ''
@@ -314,6 +314,7 @@ async def start_on_trigger(
                         AND st.status = 'active'
           JOIN user_settings us ON us.id = st.owner_id
           JOIN chats c ON c.id = x.chat_id AND c.store_id = $1
+          LEFT JOIN LATERAL ({LINKED_REVIEW}) rv ON true
          WHERE ((us.no_reply_trigger_phrase IS NOT NULL AND btrim(us.no_reply_trigger_phrase) <> ''
                  AND strpos(lower(x.text), lower(btrim(us.no_reply_trigger_phrase))) > 0)
              OR (us.no_reply_trigger_phrase2 IS NOT NULL
@@ -324,6 +325,8 @@ async def start_on_trigger(
                    @> jsonb_build_array(x.text)
            AND NOT EXISTS (SELECT 1 FROM chat_auto_sequences s
                             WHERE s.chat_id = x.chat_id AND s.started_at >= x.ts)
+           -- 5 star reviews are never worked; a resolved review's chat work is over
+           AND rv.rating IS DISTINCT FROM 5 AND NOT COALESCE(rv.resolved, FALSE)
          ORDER BY x.chat_id, x.ts DESC
         """,
         store_id,
@@ -369,8 +372,13 @@ async def last_sequence(conn: Conn, chat_id: str) -> asyncpg.Record | None:
 
 
 async def chat_for_start(conn: Conn, chat_id: str) -> asyncpg.Record | None:
+    """The chat, with its linked review's stars and whether that review is resolved."""
     return await conn.fetchrow(
-        "SELECT id, store_id, owner_id, status, reply_sign FROM chats WHERE id = $1", chat_id
+        f"""SELECT c.id, c.store_id, c.owner_id, c.status, c.reply_sign,
+                   rv.rating AS review_rating, COALESCE(rv.resolved, FALSE) AS review_resolved
+              FROM chats c LEFT JOIN LATERAL ({LINKED_REVIEW}) rv ON true
+             WHERE c.id = $1""",
+        chat_id,
     )
 
 

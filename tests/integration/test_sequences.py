@@ -14,9 +14,10 @@ import asyncpg
 import httpx
 import pytest
 
+from db.repos import sequences as sequences_repo
 from db.repos import user_settings as settings_repo
 from db.repos import users as users_repo
-from services.sequences import MessageSet, SequenceService
+from services.sequences import MessageSet, SequenceService, SequenceStartError, StartError
 from services.wb.client import RetryPolicy, WBUrls
 from services.wb.factory import WBClientFactory
 from services.wb.limits import LimitsConfig, MemoryRateLimiter
@@ -332,3 +333,37 @@ async def test_a_resolved_review_stops_its_follow_ups_before_a_send(
     row = await seq(pool, chats[0])
     assert (row["status"], row["stop_reason"]) == ("stopped", "review_resolved")
     assert sent_texts(wb, chats[1]) == [SET1[0]]
+
+
+@pytest.mark.parametrize(
+    ("review", "code"),
+    [
+        ({"rating": 5}, StartError.FIVE_STARS),
+        ({"review_status_wb": "excluded"}, StartError.RESOLVED),
+    ],
+    ids=["five_stars", "resolved"],
+)
+async def test_no_follow_ups_on_a_five_star_or_resolved_review(
+    pool: asyncpg.Pool,
+    setup: tuple[str, str, list[str]],
+    clock: Clock,
+    review: dict[str, object],
+    code: StartError,
+) -> None:
+    """5 star reviews are never worked and a resolved review's chat work is over: neither a
+    start by hand nor the trigger phrase starts follow-ups in such a chat."""
+    owner, store, chats = setup
+    linked = await _linked_review(pool, store, chats[0])
+    sets = ", ".join(f"{k} = ${i + 2}" for i, k in enumerate(review))
+    await pool.execute(f"UPDATE reviews SET {sets} WHERE id = $1", linked, *review.values())
+    service = SequenceService(pool, None)  # type: ignore[arg-type]
+    with pytest.raises(SequenceStartError) as err:
+        await service.start(chats[0], now=clock.now, set_no=MessageSet.FIRST)
+    assert err.value.code is code
+    await settings_repo.update_user_settings(pool, owner, no_reply_trigger_phrase="напомню завтра")
+    await pool.execute("UPDATE stores SET is_auto_no_reply_enabled = TRUE WHERE id = $1", store)
+    async with pool.acquire() as conn:
+        started = await sequences_repo.start_on_trigger(
+            conn, store, [(chats[0], "Хорошо, напомню завтра", clock.now)]
+        )
+    assert started == []
