@@ -182,7 +182,7 @@ class StatsService:
     async def funnel(self, store_id: str) -> Funnel:
         since = self._clock() - timedelta(days=FUNNEL_DAYS)
         rows = await repo.complaint_rows(self._pool, store_id, since)
-        counts = {"draft": 0, "sent": 0, "approved": 0, "rejected": 0, "pending": 0}
+        counts = {"sent": 0, "approved": 0, "rejected": 0, "pending": 0}
         groups: dict[str, dict[str, list[int]]] = {
             "reason": defaultdict(lambda: [0, 0, 0]),
             "product": defaultdict(lambda: [0, 0, 0]),
@@ -192,7 +192,13 @@ class StatsService:
         # Products are grouped by id (two cards may share a name) and labelled by name; the
         # WB article is added where a name would otherwise show twice.
         names: dict[str, tuple[str, str]] = {}
+        drafted = 0
         for r in rows:
+            drafted += r["generated_at"] >= since
+            # Outcomes count among complaints filed in the period (domain-rules.md, "Stats").
+            filed_at = r["sent_at"] or r["generated_at"]
+            if r["status"] == "draft" or filed_at < since:
+                continue
             counts[r["status"]] += 1
             if r["status"] in slot:
                 i = slot[r["status"]]
@@ -212,7 +218,7 @@ class StatsService:
 
         filed = counts["sent"] + counts["approved"] + counts["rejected"] + counts["pending"]
         return Funnel(
-            drafted=len(rows),
+            drafted=drafted,
             filed=filed,
             approved=counts["approved"],
             rejected=counts["rejected"],

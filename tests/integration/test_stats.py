@@ -201,3 +201,18 @@ async def test_approval_by_product_keeps_two_products_of_one_name_apart(
     funnel = await StatsService(pool, clock=lambda: NOW).funnel(store)
     rows = sorted((r.label, r.approved, r.rejected) for r in funnel.by_product)
     assert rows == [("Плед флисовый · 111", 2, 0), ("Плед флисовый · 222", 0, 1)]
+
+
+async def test_approval_rate_counts_complaints_filed_in_the_period(pool: asyncpg.Pool) -> None:
+    """Approval rate is over complaints filed in the period (domain-rules.md, "Stats"): one
+    drafted before the 90 days but filed within them counts; one filed before them does not,
+    though its outcome came later."""
+    owner = await make_user(pool)
+    store = await make_store(pool, owner, "tok")
+    pid = await make_product(pool, store)
+    inside = await make_review(pool, pid, rating=1, date=NOW - timedelta(days=120))
+    await _complaint(pool, inside, "approved", 11, NOW - timedelta(days=100), 24 * 20, 24)
+    before = await make_review(pool, pid, rating=1, date=NOW - timedelta(days=120))
+    await _complaint(pool, before, "rejected", 11, NOW - timedelta(days=100), 24 * 5, 24 * 20)
+    funnel = await StatsService(pool, clock=lambda: NOW).funnel(store)
+    assert (funnel.drafted, funnel.filed, funnel.approved, funnel.rejected) == (0, 1, 1, 0)
