@@ -75,6 +75,8 @@ class StartError(StrEnum):
     NO_MESSAGES = "no_messages"
     ALREADY_RUNNING = "already_running"
     NO_REPLY_SIGN = "no_reply_sign"
+    FIVE_STARS = "five_stars"
+    RESOLVED = "review_resolved"
 
 
 class SequenceStartError(Exception):
@@ -119,6 +121,7 @@ class RunReport:
     resolved_sent: int = 0
     resolved_not_sent: int = 0
     finished: int = 0
+    stopped: int = 0
     errors: list[str] = field(default_factory=list)
 
 
@@ -218,12 +221,17 @@ class SequenceService:
     ) -> str:
         """Start by hand from a chat (the caller has checked the person may act on its store):
         the set given, else the one for the linked review's stars, else set 1. The first step
-        goes tomorrow in the window; the chat goes to `awaiting_reply`."""
+        goes tomorrow in the window; the chat goes to `awaiting_reply`. A chat whose linked
+        review has 5 stars or is resolved gets none."""
         chat = await repo.chat_for_start(self.pool, chat_id)
         if chat is None:
             raise SequenceStartError(StartError.NO_CHAT)
         if not chat["reply_sign"]:
             raise SequenceStartError(StartError.NO_REPLY_SIGN)
+        if chat["review_rating"] == 5:  # 5 star reviews are never worked
+            raise SequenceStartError(StartError.FIVE_STARS)
+        if chat["review_resolved"]:  # its chat work is over (domain-rules.md, "Resolved")
+            raise SequenceStartError(StartError.RESOLVED)
         chosen = set_no or MessageSet.for_stars(stars or 1)
         return await self._start(chat_id, chat["owner_id"], chosen, now)
 
@@ -314,6 +322,10 @@ class SequenceService:
                 if r["attempt_id"] is not None:
                     await repo.touch_attempt(conn, r["id"], r["attempt_id"], now)
                     resolves.append(r)
+                    continue
+                if r["review_resolved"]:  # read here too: not every writer calls the hook
+                    await repo.stop_sequence(conn, r["chat_id"], StopReason.REVIEW_RESOLVED.value)
+                    report.stopped += 1
                     continue
                 if not self.in_window(now):
                     await repo.postpone(conn, r["id"], self.next_open(now))

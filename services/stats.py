@@ -9,7 +9,7 @@ average without the chosen open negatives minus the average with them, over coun
 from __future__ import annotations
 
 import asyncio
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -182,28 +182,43 @@ class StatsService:
     async def funnel(self, store_id: str) -> Funnel:
         since = self._clock() - timedelta(days=FUNNEL_DAYS)
         rows = await repo.complaint_rows(self._pool, store_id, since)
-        counts = {"draft": 0, "sent": 0, "approved": 0, "rejected": 0, "pending": 0}
+        counts = {"sent": 0, "approved": 0, "rejected": 0, "pending": 0}
         groups: dict[str, dict[str, list[int]]] = {
             "reason": defaultdict(lambda: [0, 0, 0]),
             "product": defaultdict(lambda: [0, 0, 0]),
             "stars": defaultdict(lambda: [0, 0, 0]),
         }
         slot = {"approved": 0, "rejected": 1, "pending": 2, "sent": 2}
+        # Products are grouped by id (two cards may share a name) and labelled by name; the
+        # WB article is added where a name would otherwise show twice.
+        names: dict[str, tuple[str, str]] = {}
+        drafted = 0
         for r in rows:
+            drafted += r["generated_at"] >= since
+            # Outcomes count among complaints filed in the period (domain-rules.md, "Stats").
+            filed_at = r["sent_at"] or r["generated_at"]
+            if r["status"] == "draft" or filed_at < since:
+                continue
             counts[r["status"]] += 1
             if r["status"] in slot:
                 i = slot[r["status"]]
                 groups["reason"][f"{r['reason_id']} {r['reason_name']}"][i] += 1
-                groups["product"][r["product_name"]][i] += 1
+                groups["product"][r["product_id"]][i] += 1
+                names[r["product_id"]] = (r["product_name"], r["wb_product_id"])
                 groups["stars"][f"{r['review_rating']}★"][i] += 1
+        shared = Counter(name for name, _ in names.values())
+        labels = {
+            pid: f"{name} · {nm}" if shared[name] > 1 else name for pid, (name, nm) in names.items()
+        }
 
         def rates(key: str) -> list[Rate]:
-            items = [Rate(k, *v) for k, v in groups[key].items()]
+            named = labels if key == "product" else {}
+            items = [Rate(named.get(k, k), *v) for k, v in groups[key].items()]
             return sorted(items, key=lambda x: (-(x.approved + x.rejected + x.pending), x.label))
 
         filed = counts["sent"] + counts["approved"] + counts["rejected"] + counts["pending"]
         return Funnel(
-            drafted=len(rows),
+            drafted=drafted,
             filed=filed,
             approved=counts["approved"],
             rejected=counts["rejected"],

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from db.pool import Conn, Connection
+from db.repos.reviews import RESOLVED
 
 # --------------------------------------------------------------------------- settings
 
@@ -90,8 +91,9 @@ COALESCE(m.mode, 'off') AS mode, (e.product_id IS NOT NULL) AS excluded
 async def claim_intake(
     conn: Conn, *, now: datetime, holder: str, since: datetime, stale: timedelta, limit: int
 ) -> list[Any]:
-    """New 4-5 star reviews of stores whose mode for that rating is not 'off' (and drafts a
-    lost process left behind), claimed as 'drafting' by `holder`: the primary key decides."""
+    """New 4-5 star reviews of stores whose mode for that rating is not 'off', not resolved
+    (WB still shows them: `reviews.RESOLVED`), and drafts a lost process left behind, claimed
+    as 'drafting' by `holder`: the primary key decides."""
     return list(
         await conn.fetch(
             f"""
@@ -103,6 +105,7 @@ async def claim_intake(
                   JOIN autoreply_modes m
                     ON m.store_id = r.store_id AND m.rating = r.rating AND m.mode <> 'off'
                  WHERE r.has_answer IS NOT TRUE AND r.rating IN (4, 5) AND r.date >= $3
+                   AND NOT {RESOLVED}
                    AND NOT EXISTS (SELECT 1 FROM autoreplies a WHERE a.review_id = r.id)
                  ORDER BY r.date
                  LIMIT $5
@@ -242,13 +245,13 @@ async def claim_sends(
         if not take:
             return [], over
         rows = await conn.fetch(
-            """
+            f"""
             UPDATE autoreplies a SET state = 'sending', claimed_at = $2, claimed_by = $3
               FROM reviews r
              WHERE a.review_id = ANY($1::text[]) AND r.id = a.review_id
                AND a.state IN ('scheduled', 'sending')
             RETURNING a.review_id, a.store_id, a.product_id, a.rating, a.text,
-                      r.has_answer, r.draft_reply
+                      r.has_answer, r.draft_reply, {RESOLVED} AS not_shown
             """,
             take,
             now,
@@ -256,6 +259,13 @@ async def claim_sends(
         )
         out = []
         for row in rows:
+            if row["not_shown"]:  # WB excluded, unpublished or removed it meanwhile
+                await conn.execute(
+                    "UPDATE autoreplies SET state = 'skipped', reason = 'not_shown',"
+                    " claimed_at = NULL, claimed_by = NULL WHERE review_id = $1",
+                    row["review_id"],
+                )
+                continue
             got = await conn.fetchval(
                 """
                 INSERT INTO review_publishes AS p (review_id, state, text, started_at)

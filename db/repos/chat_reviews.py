@@ -4,8 +4,9 @@ WB's chat names the product (`goodCard.nmID`) and the buyer's first name, never 
 chat's review is the newest review of the same store whose product has that nmId, whose
 author equals the chat's `client_name` (trimmed, case-insensitive) and which is dated no later
 than the chat's last message. `LINKED_REVIEW` is that rule as a subquery over a chat aliased
-`c` (use it in `LEFT JOIN LATERAL (...) rv ON true`); the chat card and the stops of
-follow-ups on resolved reviews both read it, so the two can never disagree.
+`c` (use it in `LEFT JOIN LATERAL (...) rv ON true`); the chat card, the stops of follow-ups
+on resolved reviews and the sender's check of a due step (`rv.resolved`) all read it, so they
+can never disagree.
 """
 
 from __future__ import annotations
@@ -13,9 +14,10 @@ from __future__ import annotations
 from collections.abc import Collection
 
 from db.pool import Conn
+from db.repos.reviews import RESOLVED
 
-LINKED_REVIEW = """
-SELECT r.id, r.rating, r.text, r.author, r.date, r.pros, r.cons
+LINKED_REVIEW = f"""
+SELECT r.id, r.rating, r.text, r.author, r.date, r.pros, r.cons, {RESOLVED} AS resolved
   FROM reviews r
   JOIN products p ON p.id = r.product_id
  WHERE r.store_id = c.store_id AND p.store_id = c.store_id

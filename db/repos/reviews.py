@@ -59,6 +59,12 @@ StageRow = tuple[
 ]
 
 
+RESOLVED = """(r.complaint_status = 'approved' OR r.review_status_wb IN ('excluded', 'unpublished')
+ OR r.vanished_at IS NOT NULL)"""
+"""A resolved review (domain-rules.md, one definition everywhere) over a review aliased `r`:
+its complaint approved, WB excluded or unpublished it, or it vanished from WB."""
+
+
 @dataclass(frozen=True, slots=True)
 class UpsertedReview:
     id: str

@@ -15,6 +15,7 @@ from typing import Any
 import asyncpg
 
 from db.pool import Conn, Connection
+from db.repos.chat_reviews import LINKED_REVIEW
 
 FIRST_SET_TYPE = "no_reply_followup"
 SECOND_SET_TYPE = "no_reply_followup2"
@@ -89,15 +90,18 @@ async def claim_work(
     the sequence stopped meanwhile, so the chat's sent list stays true).
     `seller_last` is the chat's latest seller message the sync has stored. A paused store
     (`inactive`) or an owner not approved sends nothing and resolves nothing: its sequences
-    wait, untouched, and go on when the store is active again (docs/decisions.md)."""
+    wait, untouched, and go on when the store is active again (docs/decisions.md).
+    `review_resolved`: the chat's linked review is resolved now, whoever marked it so."""
     return await conn.fetch(
-        """
+        f"""
         SELECT s.*, c.reply_sign,
                (SELECT max(m.timestamp) FROM chat_messages m
-                 WHERE m.chat_id = s.chat_id AND m.sender = 'seller') AS seller_last
+                 WHERE m.chat_id = s.chat_id AND m.sender = 'seller') AS seller_last,
+               COALESCE(rv.resolved, FALSE) AS review_resolved
           FROM chat_auto_sequences s JOIN chats c ON c.id = s.chat_id
           JOIN stores st ON st.id = s.store_id AND st.status = 'active'
           JOIN users o ON o.id = st.owner_id AND o.is_approved
+          LEFT JOIN LATERAL ({LINKED_REVIEW}) rv ON true
          WHERE ((s.status = 'active' AND s.next_send_at <= $1
                  AND (s.attempt_id IS NULL OR s.attempt_at < $2))
                 -- stopped while a send was in flight: its result is still to be found
@@ -339,7 +343,7 @@ async def start_on_trigger(
     if not messages:
         return []
     rows = await conn.fetch(
-        """
+        f"""
         SELECT DISTINCT ON (x.chat_id) x.chat_id,
                CASE WHEN us.no_reply_trigger_phrase IS NOT NULL
                          AND btrim(us.no_reply_trigger_phrase) <> ''
@@ -350,6 +354,7 @@ async def start_on_trigger(
                         AND st.status = 'active'
           JOIN user_settings us ON us.id = st.owner_id
           JOIN chats c ON c.id = x.chat_id AND c.store_id = $1
+          LEFT JOIN LATERAL ({LINKED_REVIEW}) rv ON true
          WHERE ((us.no_reply_trigger_phrase IS NOT NULL AND btrim(us.no_reply_trigger_phrase) <> ''
                  AND strpos(lower(x.text), lower(btrim(us.no_reply_trigger_phrase))) > 0)
              OR (us.no_reply_trigger_phrase2 IS NOT NULL
@@ -360,6 +365,8 @@ async def start_on_trigger(
                    @> jsonb_build_array(x.text)
            AND NOT EXISTS (SELECT 1 FROM chat_auto_sequences s
                             WHERE s.chat_id = x.chat_id AND s.started_at >= x.ts)
+           -- 5 star reviews are never worked; a resolved review's chat work is over
+           AND rv.rating IS DISTINCT FROM 5 AND NOT COALESCE(rv.resolved, FALSE)
          ORDER BY x.chat_id, x.ts DESC
         """,
         store_id,
@@ -405,8 +412,13 @@ async def last_sequence(conn: Conn, chat_id: str) -> asyncpg.Record | None:
 
 
 async def chat_for_start(conn: Conn, chat_id: str) -> asyncpg.Record | None:
+    """The chat, with its linked review's stars and whether that review is resolved."""
     return await conn.fetchrow(
-        "SELECT id, store_id, owner_id, status, reply_sign FROM chats WHERE id = $1", chat_id
+        f"""SELECT c.id, c.store_id, c.owner_id, c.status, c.reply_sign,
+                   rv.rating AS review_rating, COALESCE(rv.resolved, FALSE) AS review_resolved
+              FROM chats c LEFT JOIN LATERAL ({LINKED_REVIEW}) rv ON true
+             WHERE c.id = $1""",
+        chat_id,
     )
 
 

@@ -80,12 +80,13 @@ async def open_negatives(
 
 
 async def complaint_rows(db: Executor, store_id: str, since: datetime) -> list[asyncpg.Record]:
-    """Complaints drafted since `since`: status, reason, product and the review's stars."""
+    """Complaints drafted or filed since `since`: status, reason, product and the review's
+    stars (the funnel counts drafts by `generated_at`, approval by `sent_at`)."""
     return await db.fetch(
         """SELECT c.status, c.reason_id, c.reason_name, c.review_rating, c.product_id,
-                  p.name AS product_name, c.generated_at, c.sent_at, c.moderated_at
+                  p.name AS product_name, p.wb_product_id, c.generated_at, c.sent_at, c.moderated_at
              FROM review_complaints c JOIN products p ON p.id = c.product_id
-            WHERE c.store_id = $1 AND c.generated_at >= $2""",
+            WHERE c.store_id = $1 AND (c.generated_at >= $2 OR c.sent_at >= $2)""",
         store_id,
         since,
     )

@@ -6,6 +6,8 @@ another, so its peak memory is its own. Printed, never asserted against a clock:
 - reviews/s for the database write alone (the same upsert pages, rows prepared up front),
   and for the same pages written again unchanged (what `IS DISTINCT FROM` saves),
 - a plain COPY of the same rows into an unindexed temp table (the physical limit),
+- the database write with the `review_counts` triggers (migration 0032) and without them
+  (`ALTER TABLE reviews DISABLE TRIGGER`), side by side on the same rows, and their ratio,
 - the sync process's peak memory.
 Targets (issue 3): database >= 15,000/s, whole path >= 10,000/s, peak memory < 300 MB.
 """
@@ -116,6 +118,45 @@ async def fetch_rows(url: str, token: str) -> list[reviews_repo.StageRow]:
     return list(unique.values())
 
 
+COUNT_TRIGGERS = (
+    "ALTER TABLE reviews {0} TRIGGER review_counts_ins, {0} TRIGGER review_counts_upd,"
+    " {0} TRIGGER review_counts_del"
+)
+
+
+async def write_twice(
+    conn: asyncpg.Connection, store_id: str, owner_id: str, rows: list[reviews_repo.StageRow]
+) -> tuple[float, float]:
+    """Seconds to upsert `rows` page by page into a store, then the same pages unchanged."""
+    times = []
+    for _ in range(2):
+        started = time.perf_counter()
+        for i in range(0, len(rows), 5000):
+            await reviews_repo.upsert_page(conn, store_id, owner_id, rows[i : i + 5000])
+        times.append(time.perf_counter() - started)
+    return times[0], times[1]
+
+
+async def side_by_side(
+    conn: asyncpg.Connection,
+    owner_id: str,
+    off: tuple[str, list[reviews_repo.StageRow]],
+    on: tuple[str, list[reviews_repo.StageRow]],
+) -> tuple[float, float]:
+    """Seconds of the upserts without and with the review_counts triggers, page by page in
+    turn; the ALTER TABLE statements are not timed."""
+    spent = {False: 0.0, True: 0.0}
+    for n, i in enumerate(range(0, len(off[1]), 5000)):
+        for triggers in (False, True) if n % 2 == 0 else (True, False):
+            store_id, rows = on if triggers else off
+            await conn.execute(COUNT_TRIGGERS.format("ENABLE" if triggers else "DISABLE"))
+            started = time.perf_counter()
+            await reviews_repo.upsert_page(conn, store_id, owner_id, rows[i : i + 5000])
+            spent[triggers] += time.perf_counter() - started
+    await conn.execute(COUNT_TRIGGERS.format("ENABLE"))
+    return spent[False], spent[True]
+
+
 async def test_bench_sync_200k(pool: asyncpg.Pool, db_url: str) -> None:
     emulator, url, token = await start_emulator()
     try:
@@ -139,14 +180,18 @@ async def test_bench_sync_200k(pool: asyncpg.Pool, db_url: str) -> None:
     store2 = await make_store(pool, owner2, token + "x")
     async with pool.acquire() as conn:
         await reviews_repo.prepare_stage(conn)
-        started = time.perf_counter()
-        for i in range(0, len(rows), 5000):
-            await reviews_repo.upsert_page(conn, store2, owner2, rows[i : i + 5000])
-        db_write = time.perf_counter() - started
-        started = time.perf_counter()  # the same pages again: every row is skipped unchanged
-        for i in range(0, len(rows), 5000):
-            await reviews_repo.upsert_page(conn, store2, owner2, rows[i : i + 5000])
-        db_rewrite = time.perf_counter() - started
+        db_write, db_rewrite = await write_twice(conn, store2, owner2, rows)
+        # The review_counts triggers side by side: the same rows (new ids) into a third store
+        # with the triggers off and a fourth with them on, page by page in turn (the order
+        # swapped every page), so the table's growth and the machine's load fall on both.
+        store3 = await make_store(pool, owner2, token + "y")
+        store4 = await make_store(pool, owner2, token + "z")
+        off_rows = [(f"x{r[0]}", *r[1:]) for r in rows]
+        on_rows = [(f"y{r[0]}", *r[1:]) for r in rows]
+        (off_write, on_write), (off_rewrite, on_rewrite) = [
+            await side_by_side(conn, owner2, (store3, off_rows), (store4, on_rows))
+            for _ in range(2)  # then the same pages again, unchanged
+        ]
         await conn.execute("CREATE TEMP TABLE copy_limit (LIKE stage_reviews)")
         started = time.perf_counter()
         for i in range(0, len(rows), 5000):
@@ -158,6 +203,11 @@ async def test_bench_sync_200k(pool: asyncpg.Pool, db_url: str) -> None:
     n = len(rows)
     written = await pool.fetchval("SELECT count(*) FROM reviews WHERE store_id = $1", store2)
     assert written == n, f"the database write alone stored {written} of {n} rows"
+    for other in (store3, store4):
+        stored_other = await pool.fetchval(
+            "SELECT count(*) FROM reviews WHERE store_id = $1", other
+        )
+        assert stored_other == n, f"a side-by-side write stored {stored_other} of {n} rows"
     print()
     print(f"reviews synced: {stored:,} (of {n:,} served) at {datetime.now(UTC):%Y-%m-%d}")
     print(
@@ -172,5 +222,17 @@ async def test_bench_sync_200k(pool: asyncpg.Pool, db_url: str) -> None:
         f"   ({db_write / db_rewrite:.1f}x cheaper: IS DISTINCT FROM skips the rows)"
     )
     print(f"plain COPY, unindexed:       {plain_copy:6.2f} s  {n / plain_copy:10,.0f} reviews/s")
+    print(
+        f"database write, review_counts triggers on:  {on_write:6.2f} s"
+        f"  {n / on_write:10,.0f} reviews/s"
+    )
+    print(
+        f"database write, review_counts triggers off: {off_write:6.2f} s"
+        f"  {n / off_write:10,.0f} reviews/s   (on/off {on_write / off_write:.2f})"
+    )
+    print(
+        f"unchanged write, triggers on / off:         {on_rewrite:6.2f} s / {off_rewrite:.2f} s"
+        f"   (on/off {on_rewrite / off_rewrite:.2f})"
+    )
     print(f"sync process peak memory:    {peak_kb / 1024:6.0f} MB")
     assert stored == n

@@ -388,3 +388,31 @@ def test_similarity_sees_a_repeat() -> None:
     a = "Здравствуйте! Спасибо за отзыв. Ждём вас снова."
     assert similarity(a, a) == 1.0
     assert similarity(a, "Здравствуйте! Рады, что понравилось. Хорошего дня!") < 0.3
+
+
+async def test_a_review_wb_no_longer_shows_gets_no_automatic_reply(env: Env) -> None:
+    """A review excluded, unpublished or vanished (whoever marked it) is neither drafted nor,
+    when it was marked after scheduling, sent: it is skipped as `not_shown`."""
+    await automatic(env)
+    ids = await env.pool.fetch(
+        "SELECT id FROM reviews WHERE store_id = $1 ORDER BY date LIMIT 4", env.store
+    )
+    early, late = [r["id"] for r in ids[:2]], [r["id"] for r in ids[2:]]
+    await env.pool.execute(
+        "UPDATE reviews SET review_status_wb = 'excluded' WHERE id = $1", early[0]
+    )
+    await env.pool.execute("UPDATE reviews SET vanished_at = now() WHERE id = $1", early[1])
+    job = AutoReplyJob(env.pool, env.ai, env.factory, holder="a", batch=10)
+    report = await job.tick(env.now)
+    drafted = {r["review_id"] for r in await env.pool.fetch("SELECT review_id FROM autoreplies")}
+    assert not drafted & set(early)
+    scheduled = [s.review_id for s in report.scheduled if s.review_id in late]
+    assert scheduled, "the later reviews were scheduled"
+    await env.pool.execute(
+        "UPDATE reviews SET review_status_wb = 'unpublished' WHERE id = ANY($1::text[])", scheduled
+    )
+    await job.send_due(env.now + timedelta(minutes=16), report)
+    assert not set(scheduled) & set(answers(env))
+    for review_id in scheduled:
+        row = await repo.get(env.pool, review_id)
+        assert (row["state"], row["reason"]) == ("skipped", "not_shown")

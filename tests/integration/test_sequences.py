@@ -14,16 +14,17 @@ import asyncpg
 import httpx
 import pytest
 
+from db.repos import sequences as sequences_repo
 from db.repos import user_settings as settings_repo
 from db.repos import users as users_repo
 from services.notifier import Delivery, Notice, Recipient
-from services.sequences import MessageSet, SequenceService
+from services.sequences import MessageSet, SequenceService, SequenceStartError, StartError
 from services.wb.client import RetryPolicy, WBUrls
 from services.wb.factory import WBClientFactory
 from services.wb.limits import LimitsConfig, MemoryRateLimiter
 from tests.fakes.wb import EmulatorConfig, WBEmulator, generate_shop
 from tests.support.sequences import Clock, NoticeRecorder, deliver, load_chats, msk
-from tests.support.stores import make_store, make_user
+from tests.support.stores import make_product, make_review, make_store, make_user
 
 ROOT = Path(__file__).resolve().parents[2]
 SCALE = 200.0
@@ -312,3 +313,92 @@ async def test_a_stopping_instance_gives_back_the_refusal_notices_it_did_not_sen
     assert await pool.fetchval(
         "SELECT count(*) FROM chat_auto_sequences WHERE owner_told_at IS NOT NULL"
     ) == len(chats)
+
+
+async def _linked_review(pool: asyncpg.Pool, store_id: str, chat_id: str, **fields: object) -> str:
+    """A 2-star review the chat links to (same product, author = the chat's buyer)."""
+    chat = await pool.fetchrow(
+        "SELECT client_name, product_nm_id, last_message_date, created_at FROM chats WHERE id = $1",
+        chat_id,
+    )
+    assert chat is not None and chat["client_name"] and chat["product_nm_id"]
+    product = await pool.fetchval(
+        "SELECT id FROM products WHERE store_id = $1 AND wb_product_id = $2",
+        store_id,
+        chat["product_nm_id"],
+    ) or await make_product(pool, store_id, nm_id=chat["product_nm_id"])
+    at = (chat["last_message_date"] or chat["created_at"]) - timedelta(days=1)
+    review = await make_review(pool, product, rating=2, date=at, **fields)
+    await pool.execute("UPDATE reviews SET author = $2 WHERE id = $1", review, chat["client_name"])
+    return review
+
+
+@pytest.mark.parametrize(
+    "resolved",
+    [
+        {"review_status_wb": "excluded"},
+        {"review_status_wb": "unpublished"},
+        {"complaint_status": "approved"},
+        {"vanished_at": DAY0},
+    ],
+    ids=["excluded", "unpublished", "approved", "vanished"],
+)
+async def test_a_resolved_review_stops_its_follow_ups_before_a_send(
+    pool: asyncpg.Pool,
+    wb: WBEmulator,
+    factory: WBClientFactory,
+    setup: tuple[str, str, list[str]],
+    clock: Clock,
+    resolved: dict[str, object],
+) -> None:
+    """ "Resolved" is read when a step is due, whoever wrote it (an extension's status, an
+    import, a direct update) and whether or not it called `on_reviews_resolved`: the step is
+    not sent and the sequence stops with `review_resolved`; an unresolved chat's goes on."""
+    _owner, store, chats = setup
+    service = SequenceService(pool, factory)
+    for chat in chats[:2]:
+        await service.start(chat, now=clock.now, set_no=MessageSet.FIRST)
+    gone = await _linked_review(pool, store, chats[0])
+    await _linked_review(pool, store, chats[1])
+    sets = ", ".join(f"{k} = ${i + 2}" for i, k in enumerate(resolved))
+    await pool.execute(f"UPDATE reviews SET {sets} WHERE id = $1", gone, *resolved.values())
+    clock.now = msk(DAY0, 1, 10)
+    await service.run_due(now=clock.now)
+    assert sent_texts(wb, chats[0]) == []
+    row = await seq(pool, chats[0])
+    assert (row["status"], row["stop_reason"]) == ("stopped", "review_resolved")
+    assert sent_texts(wb, chats[1]) == [SET1[0]]
+
+
+@pytest.mark.parametrize(
+    ("review", "code"),
+    [
+        ({"rating": 5}, StartError.FIVE_STARS),
+        ({"review_status_wb": "excluded"}, StartError.RESOLVED),
+    ],
+    ids=["five_stars", "resolved"],
+)
+async def test_no_follow_ups_on_a_five_star_or_resolved_review(
+    pool: asyncpg.Pool,
+    setup: tuple[str, str, list[str]],
+    clock: Clock,
+    review: dict[str, object],
+    code: StartError,
+) -> None:
+    """5 star reviews are never worked and a resolved review's chat work is over: neither a
+    start by hand nor the trigger phrase starts follow-ups in such a chat."""
+    owner, store, chats = setup
+    linked = await _linked_review(pool, store, chats[0])
+    sets = ", ".join(f"{k} = ${i + 2}" for i, k in enumerate(review))
+    await pool.execute(f"UPDATE reviews SET {sets} WHERE id = $1", linked, *review.values())
+    service = SequenceService(pool, None)  # type: ignore[arg-type]
+    with pytest.raises(SequenceStartError) as err:
+        await service.start(chats[0], now=clock.now, set_no=MessageSet.FIRST)
+    assert err.value.code is code
+    await settings_repo.update_user_settings(pool, owner, no_reply_trigger_phrase="напомню завтра")
+    await pool.execute("UPDATE stores SET is_auto_no_reply_enabled = TRUE WHERE id = $1", store)
+    async with pool.acquire() as conn:
+        started = await sequences_repo.start_on_trigger(
+            conn, store, [(chats[0], "Хорошо, напомню завтра", clock.now)]
+        )
+    assert started == []

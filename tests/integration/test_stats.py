@@ -185,3 +185,34 @@ async def test_drawing_runs_off_the_event_loop_with_no_connection_held(
     thread, busy = seen[0]
     assert thread != loop_thread
     assert busy == 0
+
+
+async def test_approval_by_product_keeps_two_products_of_one_name_apart(
+    pool: asyncpg.Pool,
+) -> None:
+    """Approval by product groups by the product (its WB article), not by its name."""
+    owner = await make_user(pool)
+    store = await make_store(pool, owner, "tok")
+    red = await make_product(pool, store, nm_id="111")
+    blue = await make_product(pool, store, nm_id="222")  # the same name, 'Плед флисовый'
+    for pid, status in ((red, "approved"), (red, "approved"), (blue, "rejected")):
+        review = await make_review(pool, pid, rating=1, date=W2)
+        await _complaint(pool, review, status, 11, W2, 1, 1)
+    funnel = await StatsService(pool, clock=lambda: NOW).funnel(store)
+    rows = sorted((r.label, r.approved, r.rejected) for r in funnel.by_product)
+    assert rows == [("Плед флисовый · 111", 2, 0), ("Плед флисовый · 222", 0, 1)]
+
+
+async def test_approval_rate_counts_complaints_filed_in_the_period(pool: asyncpg.Pool) -> None:
+    """Approval rate is over complaints filed in the period (domain-rules.md, "Stats"): one
+    drafted before the 90 days but filed within them counts; one filed before them does not,
+    though its outcome came later."""
+    owner = await make_user(pool)
+    store = await make_store(pool, owner, "tok")
+    pid = await make_product(pool, store)
+    inside = await make_review(pool, pid, rating=1, date=NOW - timedelta(days=120))
+    await _complaint(pool, inside, "approved", 11, NOW - timedelta(days=100), 24 * 20, 24)
+    before = await make_review(pool, pid, rating=1, date=NOW - timedelta(days=120))
+    await _complaint(pool, before, "rejected", 11, NOW - timedelta(days=100), 24 * 5, 24 * 20)
+    funnel = await StatsService(pool, clock=lambda: NOW).funnel(store)
+    assert (funnel.drafted, funnel.filed, funnel.approved, funnel.rejected) == (0, 1, 1, 0)

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from bot.i18n import create_core
+from bot.views.sequences import start_error_text
 from bot.views.stores import (
     progress_label,
     token_problems_text,
@@ -15,6 +16,7 @@ from bot.views.stores import (
     wb_error_text,
     wb_problem_text,
 )
+from services.sequences import SequenceStartError, StartError
 from services.stores import StoreTokenError, TokenProblem, TokenWarning
 from services.sync.base import INTERNAL_ERROR, TAKEN_OVER, SyncStep
 from services.sync.problems import WBProblem, WBProblemCode, wb_problem
@@ -85,3 +87,9 @@ def test_the_stored_text_is_read_into_a_code(error: str, code: WBProblemCode) ->
 @pytest.mark.parametrize("step", list(SyncStep))
 def test_every_sync_step_has_a_progress_label(locale: str, step: SyncStep) -> None:
     assert progress_label(Strict(locale), step)
+
+
+@pytest.mark.parametrize("locale", LANGUAGES)
+@pytest.mark.parametrize("code", list(StartError))
+def test_every_sequence_start_error_has_words(locale: str, code: StartError) -> None:
+    assert start_error_text(Strict(locale), SequenceStartError(code)).strip()  # type: ignore[arg-type]

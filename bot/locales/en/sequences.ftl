@@ -42,3 +42,5 @@ seq-start-err-no_chat = This chat is gone.
 seq-start-err-no_messages = The set has no messages yet: add them in Settings → Follow-up messages.
 seq-start-err-already_running = Follow-ups are already running in this chat.
 seq-start-err-no_reply_sign = WB has not given this chat a reply sign yet: follow-ups cannot be sent until the next sync.
+seq-start-err-five_stars = This buyer's review has 5 stars: such reviews are never worked, so no follow-ups.
+seq-start-err-review_resolved = This buyer's review is already resolved (complaint approved, or WB hid or removed it): no follow-ups needed.
