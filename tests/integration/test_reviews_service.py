@@ -330,15 +330,17 @@ async def test_ai_reply_drafts_hold_no_connection_while_the_llm_works(
 ) -> None:
     """Issue 10, item 1: the reply draft's advisory lock held a pooled connection across the
     LLM call (and then wanted a second one): on a pool of 1 it never finished."""
-    env.llm.set_latency(0.5)
+    env.llm.set_latency(3.0)
     single = await create_pool(db_url, max_size=1)
     client = AIClient(AIConfig(base_url=env.llm.base_url, default_api_key="sk-test"))
     try:
         service = ReviewService(single, AITasks(client, single), env.service.wb)
         drafting = asyncio.create_task(service.draft_reply(env.review))
-        await asyncio.sleep(0.2)  # the LLM call is in flight now
-        assert len(env.llm.requests) == 1
-        other = await asyncio.wait_for(single.fetchval("SELECT 1"), 0.25)
+        async with asyncio.timeout(5):  # a loaded machine may take a while to get there
+            while not env.llm.requests:
+                await asyncio.sleep(0.02)
+        assert not drafting.done()  # the LLM call is in flight now, for about 3 s
+        other = await asyncio.wait_for(single.fetchval("SELECT 1"), 1.0)
         assert other == 1, "the pool's only connection is free during the LLM call"
         draft = await asyncio.wait_for(drafting, 10)
     finally:
