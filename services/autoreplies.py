@@ -37,12 +37,13 @@ from db.secrets import SecretUnreadable
 from services.ai.guard import check_text
 from services.ai.prompting import ProductInfo, ReviewInfo, StoreInfo
 from services.ai.tasks import AITasks
-from services.ai.textnorm import asks_other_language, fold
+from services.ai.textnorm import asks_other_language
 from services.hidden_complaints import judge_review
 from services.members import Role, store_role
 from services.msk import MSK
 from services.notifier import Recipient
 from services.reviews import ReplyError, ReviewService, draft_fingerprint
+from services.untrusted import fold
 from services.wb.errors import WBError
 from services.wb.factory import WBClientFactory
 

@@ -7,7 +7,7 @@ their maximum), links, phone numbers, off-platform contacts, requests for person
 markdown. It allows the chat strategies: asking whether the buyer would reconsider, update or
 add to the review, and offering to fix the buyer's problem.
 
-Patterns work on a normalised copy (`services.ai.textnorm.fold`: NFKC, no invisible or format
+Patterns work on a normalised copy (`services.untrusted.fold`: NFKC, no invisible or format
 characters, lower case, "ё" -> "е", Latin and Greek look-alikes folded inside Cyrillic words)
 and match Russian word stems and the English words an obeying model would use. A word that
 mixes scripts ("Удaлите" with a Latin "a") is refused on its own (`mixed_script`), and so is a
@@ -35,7 +35,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Final, Literal
 
-from services.ai.textnorm import fold, language_profile
+from services.ai.textnorm import language_profile
+from services.untrusted import fold
 
 Channel = Literal["review_reply", "question_reply", "chat", "complaint"]
 
@@ -90,7 +91,7 @@ class GuardResult:
 
 
 def normalize(text: str) -> str:
-    """The folded copy every pattern below matches (`textnorm.fold`)."""
+    """The folded copy every pattern below matches (`untrusted.fold`)."""
     return fold(text).text
 
 
