@@ -364,6 +364,7 @@ class AutoReplyJob:
             if draft.problems or not verdict.ok:
                 await self._hold(review_id, HoldReason.GUARD, report)
                 return
+            text = verdict.text  # what the guard read is what is sent
             # Compared again under the product's lock: another instance may have drafted a
             # reply about the same product while the LLM worked on this one.
             async with self.pool.acquire() as conn, conn.transaction():

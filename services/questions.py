@@ -235,9 +235,10 @@ class QuestionService:
         if store_id is None:
             raise QuestionError(QuestionErrorCode.NOT_FOUND)
         store = await stores_repo.get_store(self.pool, store_id)
-        if not await repo.set_draft(self.pool, question_id, text):
+        verdict = guard_answer(text, store.ai_instructions if store else None)
+        if not await repo.set_draft(self.pool, question_id, _checked_length(verdict.text)):
             raise QuestionError(QuestionErrorCode.ALREADY_ANSWERED)
-        return guard_answer(text, store.ai_instructions if store else None)
+        return verdict
 
     async def publish(
         self,
@@ -265,10 +266,10 @@ class QuestionService:
                 raise QuestionError(QuestionErrorCode.ALREADY_ANSWERED)
             if draft_fingerprint(row["draft_reply"]) != shown:
                 raise QuestionError(QuestionErrorCode.DRAFT_CHANGED)
-            text = _checked_length(row["draft_reply"] or "")
-            verdict = guard_answer(text, store.ai_instructions)
+            verdict = guard_answer(_checked_length(row["draft_reply"] or ""), store.ai_instructions)
             if not verdict.ok:
                 raise QuestionError(QuestionErrorCode.GUARD, problems=list(verdict.problems))
+            text = _checked_length(verdict.text)  # what the guard read is what is sent
             if not await repo.claim_publish(
                 conn, question_id, action, text, confirm=confirm, stale=STALE_PUBLISH
             ):

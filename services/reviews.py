@@ -159,8 +159,9 @@ class ReviewService:
         ctx = await self.context(review_id)
         if ctx.review.get("has_answer"):
             raise ReplyError("already_answered")
-        await replies_repo.set_draft(self.pool, review_id, text)
-        return guard_reply(ctx, text)
+        verdict = guard_reply(ctx, text)
+        await replies_repo.set_draft(self.pool, review_id, _checked_length(verdict.text))
+        return verdict
 
     async def pending_publish(self, review_id: str) -> str | None:
         """'publishing' or 'unknown' while a publish of this unanswered review is in flight or
@@ -201,10 +202,10 @@ class ReviewService:
                 raise ReplyError("already_answered")
             if shown is not None and draft_fingerprint(row["draft_reply"]) != shown:
                 raise ReplyError("draft_changed")
-            text = _checked_length(row["draft_reply"] or "")
-            verdict = guard_reply(ctx, text)
+            verdict = guard_reply(ctx, _checked_length(row["draft_reply"] or ""))
             if not verdict.ok:
                 raise ReplyError("guard", problems=list(verdict.problems))
+            text = _checked_length(verdict.text)  # what the guard read is what is sent
             if not await replies_repo.claim_publish(conn, review_id, text, confirm, STALE_PUBLISH):
                 state = await replies_repo.unconfirmed_claim(conn, review_id, STALE_PUBLISH)
                 raise ReplyError("busy" if state is None else "outcome_unknown")

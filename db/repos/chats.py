@@ -344,17 +344,24 @@ async def set_draft(conn: Conn, chat_id: str, text: str | None) -> bool:
 
 
 async def claim_send(
-    conn: Connection, chat_id: str, text: str, *, confirm: bool, stale_after: timedelta
+    conn: Connection,
+    chat_id: str,
+    text: str,
+    *,
+    draft: str | None = None,
+    confirm: bool,
+    stale_after: timedelta,
 ) -> str:
-    """Claim the chat's send (a row committed by the caller's transaction): 'claimed';
-    'changed' when the stored draft is no longer `text` (sent or edited meanwhile); 'taken'
-    when another send is in flight, or an earlier one is unconfirmed and the person did not
-    confirm. The chat row is locked first, so a send recorded meanwhile (which clears the
+    """Claim the chat's send of `text` (a row committed by the caller's transaction):
+    'claimed'; 'changed' when the stored draft (stripped) is no longer `draft`, the stored
+    form `text` was made from (default: `text` itself), so it was sent or edited meanwhile;
+    'taken' when another send is in flight, or an earlier one is unconfirmed and the person
+    did not confirm. The chat row is locked first, so a send recorded meanwhile (which clears the
     draft in the same transaction that drops its claim) is seen, never sent again."""
-    draft = await conn.fetchrow("SELECT draft_reply FROM chats WHERE id = $1 FOR UPDATE", chat_id)
-    if draft is None or (draft["draft_reply"] or "").strip() != text:
+    row = await conn.fetchrow("SELECT draft_reply FROM chats WHERE id = $1 FOR UPDATE", chat_id)
+    if row is None or (row["draft_reply"] or "").strip() != (text if draft is None else draft):
         return "changed"
-    row = await conn.fetchval(
+    claimed = await conn.fetchval(
         """
         INSERT INTO chat_sends AS p (chat_id, state, text, started_at)
         VALUES ($1, 'sending', $2, now())
@@ -368,7 +375,7 @@ async def claim_send(
         confirm,
         stale_after,
     )
-    return "claimed" if row is not None else "taken"
+    return "claimed" if claimed is not None else "taken"
 
 
 async def release_send(conn: Conn, chat_id: str) -> None:

@@ -466,14 +466,17 @@ class ChatService:
         if len(text) > MESSAGE_MAX:
             raise ChatError(ChatErrorCode.TOO_LONG)
         card = await self.card(chat_id)
-        await chats_repo.set_draft(self.pool, chat_id, text)
-        return self._guard(
+        verdict = self._guard(
             text,
             card.rules,
             card.review,
             seller_written=any(m.sender == "seller" for m in card.messages),
             instr=await self._instructions(card.store_id),
         )
+        if not verdict.text:
+            raise ChatError(ChatErrorCode.EMPTY)
+        await chats_repo.set_draft(self.pool, chat_id, verdict.text)
+        return verdict
 
     async def _instructions(self, store_id: str) -> str | None:
         store = await stores_repo.get_store(self.pool, store_id)
@@ -504,6 +507,7 @@ class ChatService:
         )
         if not verdict.ok:
             raise ChatError(ChatErrorCode.GUARD, problems=verdict.problems)
+        stored, text = text, verdict.text  # what the guard read is what is sent
         sign = await chat_screens.reply_sign(self.pool, chat_id)
         if not sign:
             raise ChatError(ChatErrorCode.NO_SIGN)
@@ -513,7 +517,7 @@ class ChatService:
             raise ChatError(ChatErrorCode.TOKEN_UNREADABLE) from None
         async with self.pool.acquire() as conn, conn.transaction():
             claim = await chats_repo.claim_send(
-                conn, chat_id, text, confirm=confirm, stale_after=STALE_SEND
+                conn, chat_id, text, draft=stored, confirm=confirm, stale_after=STALE_SEND
             )
         if claim == "changed":
             raise ChatError(ChatErrorCode.DRAFT_CHANGED)

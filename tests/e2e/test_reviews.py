@@ -493,7 +493,7 @@ async def test_a_review_ordering_a_money_offer_never_reaches_wb(bot_env: BotEnv)
         draft = await bot_env.pool.fetchval(
             "SELECT draft_reply FROM reviews WHERE id = $1", review_id
         )
-        assert draft == order.replace("|", "\u200b")
+        assert draft == order.replace("|", "")  # stored without the zero-width marks
         forged = PublishCb(action="rp", review_id=review_id, fp=draft_fingerprint(draft)).pack()
         await user.press_data(forged, card.id)
         refused = await user.wait_message("не опубликован")
