@@ -270,10 +270,10 @@ class QuestionService:
             if not verdict.ok:
                 raise QuestionError(QuestionErrorCode.GUARD, problems=list(verdict.problems))
             text = _checked_length(verdict.text)  # what the guard read is what is sent
-            if not await repo.claim_publish(
+            if not await repo.CLAIMS.claim(
                 conn, question_id, action, text, confirm=confirm, stale=STALE_PUBLISH
             ):
-                blocker = await repo.claim_blocker(conn, question_id, stale=STALE_PUBLISH)
+                blocker = await repo.CLAIMS.blocker(conn, question_id, STALE_PUBLISH)
                 raise QuestionError(
                     QuestionErrorCode.BUSY if blocker is None else QuestionErrorCode.OUTCOME_UNKNOWN
                 )
@@ -286,12 +286,12 @@ class QuestionService:
         except WBError as exc:
             error = _error(exc)
             if error.code is QuestionErrorCode.OUTCOME_UNKNOWN:
-                await repo.mark_unknown(self.pool, question_id)
+                await repo.CLAIMS.mark_unknown(self.pool, question_id)
             else:
-                await repo.drop_claim(self.pool, question_id)
+                await repo.CLAIMS.release(self.pool, question_id)
             raise error from exc
         except BaseException:
-            await repo.mark_unknown(self.pool, question_id)
+            await repo.CLAIMS.mark_unknown(self.pool, question_id)
             raise
         async with self.pool.acquire() as conn, conn.transaction():
             await repo.record_answer(

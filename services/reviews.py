@@ -206,8 +206,9 @@ class ReviewService:
             if not verdict.ok:
                 raise ReplyError("guard", problems=list(verdict.problems))
             text = _checked_length(verdict.text)  # what the guard read is what is sent
-            if not await replies_repo.claim_publish(conn, review_id, text, confirm, STALE_PUBLISH):
-                state = await replies_repo.unconfirmed_claim(conn, review_id, STALE_PUBLISH)
+            claims = replies_repo.CLAIMS
+            if not await claims.claim(conn, review_id, text, confirm=confirm, stale=STALE_PUBLISH):
+                state = await claims.blocker(conn, review_id, STALE_PUBLISH)
                 raise ReplyError("busy" if state is None else "outcome_unknown")
         # The claim is committed: no lock and no connection is held across the WB call.
         try:
@@ -217,18 +218,18 @@ class ReviewService:
             if error.code == "outcome_unknown":
                 await self._mark_unknown(review_id)
             else:  # WB surely did not take it: the next press may try again
-                await replies_repo.release_claim(self.pool, review_id)
+                await replies_repo.CLAIMS.release(self.pool, review_id)
             raise error from exc
         except BaseException:
             await self._mark_unknown(review_id)
             raise
         async with self.pool.acquire() as conn, conn.transaction():
             await replies_repo.record_answer(conn, review_id, text)
-            await replies_repo.release_claim(conn, review_id)
+            await replies_repo.CLAIMS.release(conn, review_id)
         return text
 
     async def _mark_unknown(self, review_id: str) -> None:
-        await replies_repo.mark_claim_unknown(self.pool, review_id)
+        await replies_repo.CLAIMS.mark_unknown(self.pool, review_id)
 
 
 def _checked_length(text: str) -> str:

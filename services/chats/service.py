@@ -532,12 +532,12 @@ class ChatService:
         except WBError as exc:
             error = _send_error(exc)
             if error.code is ChatErrorCode.OUTCOME_UNKNOWN:
-                await chats_repo.mark_send_unknown(self.pool, chat_id)
+                await chats_repo.SEND_CLAIMS.mark_unknown(self.pool, chat_id)
             else:
-                await chats_repo.release_send(self.pool, chat_id)
+                await chats_repo.SEND_CLAIMS.release(self.pool, chat_id)
             raise error from exc
         except BaseException:
-            await chats_repo.mark_send_unknown(self.pool, chat_id)
+            await chats_repo.SEND_CLAIMS.mark_unknown(self.pool, chat_id)
             raise
         sent_at = (
             datetime.fromtimestamp(result.add_time / 1000, tz=UTC)
