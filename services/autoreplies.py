@@ -31,6 +31,7 @@ from typing import Any, Protocol
 
 import asyncpg
 
+from db.claims import STALE_CLAIM
 from db.repos import autoreplies as repo
 from db.repos import stores as stores_repo
 from db.secrets import SecretUnreadable
@@ -53,7 +54,6 @@ DEFAULT_CAP = 50
 DEFAULT_CANCEL_MINUTES = 15
 INTAKE_WINDOW = timedelta(days=7)
 """Reviews older than this when automatic replies are turned on are left to people."""
-STALE_CLAIM = timedelta(minutes=10)
 SIMILAR = 0.6
 """Word-pair overlap above which two replies about one product on one day read alike."""
 DRAFT_ATTEMPTS = 3

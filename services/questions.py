@@ -18,6 +18,7 @@ from typing import Any, Protocol
 
 import asyncpg
 
+from db.claims import STALE_CLAIM
 from db.repos import questions as repo
 from db.repos import stores as stores_repo
 from db.repos.leases import LeaseKind
@@ -36,7 +37,6 @@ from services.wb.errors import WBAuthError, WBError, WBRateLimited, WBRequestErr
 from services.wb.factory import WBClientFactory
 
 PAGE_SIZE = 8
-STALE_PUBLISH = timedelta(minutes=10)
 """A 'publishing' claim this old lost its process: treated like an unknown outcome."""
 
 
@@ -181,7 +181,7 @@ class QuestionService:
         answer = row["answer"]
         answer_text = answer.get("text") if isinstance(answer, dict) else None
         state = row["publish_state"]
-        if state == "publishing" and row["publish_started_at"] < _db_now() - STALE_PUBLISH:
+        if state == "publishing" and row["publish_started_at"] < _db_now() - STALE_CLAIM:
             state = "unknown"
         return QuestionCard(
             id=row["id"],
@@ -271,9 +271,9 @@ class QuestionService:
                 raise QuestionError(QuestionErrorCode.GUARD, problems=list(verdict.problems))
             text = _checked_length(verdict.text)  # what the guard read is what is sent
             if not await repo.CLAIMS.claim(
-                conn, question_id, action, text, confirm=confirm, stale=STALE_PUBLISH
+                conn, question_id, action, text, confirm=confirm, stale=STALE_CLAIM
             ):
-                blocker = await repo.CLAIMS.blocker(conn, question_id, STALE_PUBLISH)
+                blocker = await repo.CLAIMS.blocker(conn, question_id, STALE_CLAIM)
                 raise QuestionError(
                     QuestionErrorCode.BUSY if blocker is None else QuestionErrorCode.OUTCOME_UNKNOWN
                 )
@@ -344,7 +344,6 @@ def _error(exc: WBError) -> QuestionError:
 ALERT_WINDOW = timedelta(days=3)
 """Questions older than this when first seen (a store's first sync) are not alerted."""
 ALERT_BATCH = 500
-ALERT_STALE = timedelta(minutes=10)
 
 
 @dataclass(frozen=True, slots=True)
@@ -380,7 +379,7 @@ class QuestionAlerts:
             self.pool,
             now=now,
             hour=now.astimezone(MSK).hour,
-            stale=ALERT_STALE,
+            stale=STALE_CLAIM,
             limit=ALERT_BATCH,
         )
         groups: dict[tuple[str, str], list[Any]] = {}

@@ -20,11 +20,11 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
 import asyncpg
 
+from db.claims import STALE_CLAIM
 from db.models import StoreRow
 from db.repos import replies as replies_repo
 from db.repos import stores as stores_repo
@@ -79,9 +79,6 @@ class ReplyContext:
     def product_info(self) -> ProductInfo:
         return ProductInfo.from_record(self.product, self.rules)
 
-
-STALE_PUBLISH = timedelta(minutes=10)
-"""A 'publishing' claim this old lost its process: treated like an unknown outcome."""
 
 FINGERPRINT_LENGTH = 8
 
@@ -166,9 +163,9 @@ class ReviewService:
     async def pending_publish(self, review_id: str) -> str | None:
         """'publishing' or 'unknown' while a publish of this unanswered review is in flight or
         unconfirmed (the card offers no Publish button then), else None. A 'publishing' claim
-        older than STALE_PUBLISH lost its process (killed between the claim and WB's answer):
+        older than STALE_CLAIM lost its process (killed between the claim and WB's answer):
         it is 'unknown', so the card offers "checked WB: send again" as `publish` allows."""
-        state = await replies_repo.pending_publish(self.pool, review_id, STALE_PUBLISH)
+        state = await replies_repo.pending_publish(self.pool, review_id, STALE_CLAIM)
         return state
 
     async def draft_changed(self, review_id: str, shown: str) -> bool:
@@ -207,8 +204,8 @@ class ReviewService:
                 raise ReplyError("guard", problems=list(verdict.problems))
             text = _checked_length(verdict.text)  # what the guard read is what is sent
             claims = replies_repo.CLAIMS
-            if not await claims.claim(conn, review_id, text, confirm=confirm, stale=STALE_PUBLISH):
-                state = await claims.blocker(conn, review_id, STALE_PUBLISH)
+            if not await claims.claim(conn, review_id, text, confirm=confirm, stale=STALE_CLAIM):
+                state = await claims.blocker(conn, review_id, STALE_CLAIM)
                 raise ReplyError("busy" if state is None else "outcome_unknown")
         # The claim is committed: no lock and no connection is held across the WB call.
         try:

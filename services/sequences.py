@@ -84,8 +84,13 @@ class SenderConfig:
     max_steps: int = 14
     batch: int = 50
     attempt_lease: timedelta = timedelta(minutes=2)
-    """An attempt younger than this is in flight in another process; older lost its result."""
+    """An attempt younger than this is in flight in another process; older lost its result.
+    Shorter than `db.claims.STALE_CLAIM` on purpose: a stale attempt is never sent again
+    blindly, the sender first reads WB's chat events for it (docs/decisions.md, "Follow-up
+    sends"), so taking it over early costs a look, not a double message."""
     retry_after: timedelta = timedelta(minutes=10)
+    """A step WB answered with an error is tried again this much later (a back-off, not a
+    claim window)."""
     send_concurrency: int = 4
     event_pages: int = 50
 

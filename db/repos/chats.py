@@ -401,6 +401,8 @@ LOCAL_PREFIX = "sent:"
 """Ids of messages the bot stored at send time; the events stream's copy takes them over."""
 
 ECHO_WINDOW = timedelta(minutes=10)
+"""How far apart a sent reply and its echo in WB's events may be to be one message (a
+matching window, not a claim window)."""
 
 
 async def _adopt_echoes(conn: Conn, store_id: str, messages: Sequence[MessageInsert]) -> None:

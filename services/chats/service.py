@@ -16,11 +16,12 @@ import enum
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
 
+from db.claims import STALE_CLAIM
 from db.models import StoreRow
 from db.repos import chat_screens
 from db.repos import chats as chats_repo
@@ -105,7 +106,6 @@ class ChatError(Exception):
 
 
 FINGERPRINT_LENGTH = 8
-STALE_SEND = timedelta(minutes=10)
 PAGE_SIZE = 8
 CARD_MESSAGES = 10
 
@@ -517,7 +517,7 @@ class ChatService:
             raise ChatError(ChatErrorCode.TOKEN_UNREADABLE) from None
         async with self.pool.acquire() as conn, conn.transaction():
             claim = await chats_repo.claim_send(
-                conn, chat_id, text, draft=stored, confirm=confirm, stale_after=STALE_SEND
+                conn, chat_id, text, draft=stored, confirm=confirm, stale_after=STALE_CLAIM
             )
         if claim == "changed":
             raise ChatError(ChatErrorCode.DRAFT_CHANGED)

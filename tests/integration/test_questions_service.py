@@ -172,7 +172,7 @@ async def test_a_publish_in_flight_elsewhere_stops_a_second_one(env: Env) -> Non
         await env.service.publish(env.question, shown=shown)
     assert exc.value.code is QuestionErrorCode.BUSY
     assert (await env.service.card(env.question)).publish_state == "publishing"
-    # it died: after STALE_PUBLISH the outcome is unknown, and only a confirmed press sends
+    # it died: after STALE_CLAIM the outcome is unknown, and only a confirmed press sends
     await env.pool.execute(
         "UPDATE question_publishes SET started_at = now() - interval '11 minutes'"
     )
