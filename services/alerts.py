@@ -26,6 +26,7 @@ from zoneinfo import ZoneInfo
 
 import asyncpg
 
+from db.claims import STALE_CLAIM
 from db.repos import alerts as alerts_repo
 from services import metrics
 from services.delivery import deliver
@@ -37,7 +38,7 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True, slots=True)
 class AlertConfig:
-    stale: timedelta = timedelta(minutes=10)
+    stale: timedelta = STALE_CLAIM
     """A claim this old without a send is sent again (domain-rules "Delivery")."""
     draft_wait: timedelta = timedelta(minutes=10)
     """How long an alert waits for its review's auto-drafting to be decided."""

@@ -32,6 +32,7 @@ from typing import Any, Protocol
 
 import asyncpg
 
+from db.claims import STALE_CLAIM
 from db.repos import alerts as alerts_repo
 from db.repos import autoreplies as repo
 from db.repos import stores as stores_repo
@@ -39,13 +40,14 @@ from db.secrets import SecretUnreadable
 from services.ai.guard import check_text
 from services.ai.prompting import ProductInfo, ReviewInfo, StoreInfo
 from services.ai.tasks import AITasks
-from services.ai.textnorm import asks_other_language, fold
+from services.ai.textnorm import asks_other_language
 from services.delivery import deliver, per_person_and_store
 from services.hidden_complaints import judge_review
 from services.members import Role, store_role
 from services.msk import MSK
 from services.notifier import Delivery, Recipient
 from services.reviews import ReplyError, ReviewService, draft_fingerprint
+from services.untrusted import fold
 from services.wb.errors import WBError
 from services.wb.factory import WBClientFactory
 
@@ -55,11 +57,10 @@ DEFAULT_CAP = 50
 DEFAULT_CANCEL_MINUTES = 15
 INTAKE_WINDOW = timedelta(days=7)
 """Reviews older than this when automatic replies are turned on are left to people."""
-STALE_CLAIM = timedelta(minutes=10)
 SIMILAR = 0.6
+"""Word-pair overlap above which two replies about one product on one day read alike."""
 ANNOUNCE_BATCH = 500
 ANNOUNCE_ATTEMPTS = 5
-"""Word-pair overlap above which two replies about one product on one day read alike."""
 DRAFT_ATTEMPTS = 3
 
 
@@ -432,6 +433,7 @@ class AutoReplyJob:
             if draft.problems or not verdict.ok:
                 await self._hold(review_id, HoldReason.GUARD, report)
                 return
+            text = verdict.text  # what the guard read is what is sent
             # Compared again under the product's lock: another instance may have drafted a
             # reply about the same product while the LLM worked on this one.
             async with self.pool.acquire() as conn, conn.transaction():

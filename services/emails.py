@@ -3,9 +3,9 @@
 An email is the key a person registers with and an admin approves, so two spellings that
 look the same must be the same row, or be refused. `normalize` makes the stored form:
 Unicode NFKC (full-width letters become plain ones), invisible and format characters
-removed (zero-width spaces and joiners, soft hyphens, direction marks), trimmed, lower-case,
-and the domain in its IDNA (punycode) form, so what is stored is plain ASCII. The part before
-@ must be Latin letters, digits and the usual punctuation: a Cyrillic "а" among Latin letters
+removed (`services.untrusted.is_invisible`: zero-width spaces and joiners, soft hyphens,
+direction marks), trimmed, lower-case, and the domain in its IDNA (punycode) form, so what is
+stored is plain ASCII. The part before @ must be Latin letters, digits and the usual punctuation: a Cyrillic "а" among Latin letters
 is where a look-alike hides. A domain label may be non-Latin (почта.рф) but not mix scripts.
 `shown` is how admins read an email: the stored ASCII form, with the Unicode domain beside
 it, and anything unusual (a row older than these rules) escaped and flagged.
@@ -18,6 +18,8 @@ import unicodedata
 from enum import StrEnum
 
 import idna
+
+from services.untrusted import is_invisible
 
 
 class EmailProblem(StrEnum):
@@ -39,14 +41,8 @@ MAX_LENGTH = 254
 _LOCAL_RE = re.compile(r"^[a-z0-9!#$%*+/=?^_`{|}~-]+(?:\.[a-z0-9!#$%*+/=?^_`{|}~-]+)*$")
 _LABEL_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
 _TLD_RE = re.compile(r"^(?:[a-z]{2,63}|xn--[a-z0-9-]{1,59})$")
-# Not format characters (Cf) but shown as nothing all the same.
-_BLANK = frozenset("\u034f\u115f\u1160\u17b4\u17b5\u180b\u180c\u180d\u180e\u3164\uffa0")
 # Scripts that one name may legitimately mix (Japanese writes Han with kana).
 _SCRIPT_GROUP = {"HIRAGANA": "CJK", "KATAKANA": "CJK", "HANGUL": "CJK"}
-
-
-def _invisible(ch: str) -> bool:
-    return unicodedata.category(ch) == "Cf" or ch in _BLANK or "\ufe00" <= ch <= "\ufe0f"
 
 
 def _script(ch: str) -> str | None:
@@ -60,7 +56,7 @@ def _script(ch: str) -> str | None:
 def normalize(raw: str) -> str:
     """The stored form of a typed email (ASCII), or EmailError saying what is wrong."""
     text = unicodedata.normalize("NFKC", raw)
-    text = "".join(ch for ch in text if not _invisible(ch)).strip().lower()
+    text = "".join(ch for ch in text if not is_invisible(ch)).strip().lower()
     if text.count("@") != 1 or any(ch.isspace() for ch in text):
         raise EmailError(EmailProblem.SHAPE, raw)
     local, domain = text.split("@")

@@ -5,7 +5,7 @@ own assistant does exactly that. A review the rules flag goes to a person, never
 automatic reply (domain-rules.md "Automatic replies to positive reviews"). The rules err on the
 side of flagging: a false alarm costs a person one tap, a miss costs the store's face.
 
-The rules match the folded copy (`services.ai.textnorm.fold`: no invisible characters, lower
+The rules match the folded copy (`services.untrusted.fold`: no invisible characters, lower
 case, "ё" -> "е", look-alike letters folded), so "бpак" with a Latin "p" is still "брак".
 Phrases that deny a problem ("без брака", "брака нет", "всё пришло", "размер подошёл") are
 removed before the problem patterns run. Each rule has a category the card shows
@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Final
 
-from services.ai.textnorm import fold
+from services.untrusted import fold
 
 
 class ComplaintKind(StrEnum):

@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 
 import asyncpg
 
+from db.claims import STALE_CLAIM
 from db.repos import alerts as alerts_repo
 from db.repos import stores as stores_repo
 from db.repos.user_settings import get_user_settings
@@ -59,7 +60,7 @@ class JobConfig:
     """Auto-drafts per store and run; the rest wait for the next run."""
     drafts_at_once: int = 3
     draft_attempts: int = 3
-    draft_stale: timedelta = timedelta(minutes=10)
+    draft_stale: timedelta = STALE_CLAIM
     slot_tolerance: timedelta = timedelta(seconds=1)
     """A sync slot due this soon counts as due: a tick that fires a little early takes it."""
     busy_retries: tuple[float, ...] = (30.0, 60.0, 120.0)

@@ -73,7 +73,7 @@ class MessageSetService:
         result = check_text(value, channel="chat", rating=rating, compensation_allowed=True)
         if not result.ok:
             raise MessageSetError(SetError.GUARD, result.problems)
-        return value
+        return result.text  # what the guard read is what is sent
 
     async def _save_messages(self, user_id: str, set_no: MessageSet, msgs: list[str]) -> SetView:
         await settings_repo.update_user_settings(self.pool, user_id, **{_columns(set_no)[0]: msgs})

@@ -19,6 +19,7 @@ from typing import Any, Protocol
 
 import asyncpg
 
+from db.claims import STALE_CLAIM
 from db.repos import questions as repo
 from db.repos import stores as stores_repo
 from db.repos.leases import LeaseKind
@@ -38,7 +39,6 @@ from services.wb.errors import WBAuthError, WBError, WBRateLimited, WBRequestErr
 from services.wb.factory import WBClientFactory
 
 PAGE_SIZE = 8
-STALE_PUBLISH = timedelta(minutes=10)
 """A 'publishing' claim this old lost its process: treated like an unknown outcome."""
 
 
@@ -183,7 +183,7 @@ class QuestionService:
         answer = row["answer"]
         answer_text = answer.get("text") if isinstance(answer, dict) else None
         state = row["publish_state"]
-        if state == "publishing" and row["publish_started_at"] < _db_now() - STALE_PUBLISH:
+        if state == "publishing" and row["publish_started_at"] < _db_now() - STALE_CLAIM:
             state = "unknown"
         return QuestionCard(
             id=row["id"],
@@ -237,9 +237,10 @@ class QuestionService:
         if store_id is None:
             raise QuestionError(QuestionErrorCode.NOT_FOUND)
         store = await stores_repo.get_store(self.pool, store_id)
-        if not await repo.set_draft(self.pool, question_id, text):
+        verdict = guard_answer(text, store.ai_instructions if store else None)
+        if not await repo.set_draft(self.pool, question_id, _checked_length(verdict.text)):
             raise QuestionError(QuestionErrorCode.ALREADY_ANSWERED)
-        return guard_answer(text, store.ai_instructions if store else None)
+        return verdict
 
     async def publish(
         self,
@@ -267,14 +268,14 @@ class QuestionService:
                 raise QuestionError(QuestionErrorCode.ALREADY_ANSWERED)
             if draft_fingerprint(row["draft_reply"]) != shown:
                 raise QuestionError(QuestionErrorCode.DRAFT_CHANGED)
-            text = _checked_length(row["draft_reply"] or "")
-            verdict = guard_answer(text, store.ai_instructions)
+            verdict = guard_answer(_checked_length(row["draft_reply"] or ""), store.ai_instructions)
             if not verdict.ok:
                 raise QuestionError(QuestionErrorCode.GUARD, problems=list(verdict.problems))
-            if not await repo.claim_publish(
-                conn, question_id, action, text, confirm=confirm, stale=STALE_PUBLISH
+            text = _checked_length(verdict.text)  # what the guard read is what is sent
+            if not await repo.CLAIMS.claim(
+                conn, question_id, action, text, confirm=confirm, stale=STALE_CLAIM
             ):
-                blocker = await repo.claim_blocker(conn, question_id, stale=STALE_PUBLISH)
+                blocker = await repo.CLAIMS.blocker(conn, question_id, STALE_CLAIM)
                 raise QuestionError(
                     QuestionErrorCode.BUSY if blocker is None else QuestionErrorCode.OUTCOME_UNKNOWN
                 )
@@ -287,12 +288,12 @@ class QuestionService:
         except WBError as exc:
             error = _error(exc)
             if error.code is QuestionErrorCode.OUTCOME_UNKNOWN:
-                await repo.mark_unknown(self.pool, question_id)
+                await repo.CLAIMS.mark_unknown(self.pool, question_id)
             else:
-                await repo.drop_claim(self.pool, question_id)
+                await repo.CLAIMS.release(self.pool, question_id)
             raise error from exc
         except BaseException:
-            await repo.mark_unknown(self.pool, question_id)
+            await repo.CLAIMS.mark_unknown(self.pool, question_id)
             raise
         async with self.pool.acquire() as conn, conn.transaction():
             await repo.record_answer(
@@ -345,7 +346,6 @@ def _error(exc: WBError) -> QuestionError:
 ALERT_WINDOW = timedelta(days=3)
 """Questions older than this when first seen (a store's first sync) are not alerted."""
 ALERT_BATCH = 500
-ALERT_STALE = timedelta(minutes=10)
 
 
 @dataclass(frozen=True, slots=True)
@@ -391,7 +391,7 @@ class QuestionAlerts:
             self.pool,
             now=now,
             hour=now.astimezone(MSK).hour,
-            stale=ALERT_STALE,
+            stale=STALE_CLAIM,
             limit=ALERT_BATCH,
         )
         queues = per_person_and_store(rows, lambda r: r["created_date"], newest_first=True)

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import asyncpg
 
+from db.claims import STALE_CLAIM
 from db.models import StoreRow
 from db.repos import alerts as alerts_repo
 from db.repos import stores as stores_repo
@@ -48,11 +49,6 @@ def _tokens(store: StoreRow) -> list[str]:
         return []
 
 
-NOTICE_STALE = timedelta(minutes=10)
-"""A notice (auth failure, token reminder) claimed this long ago and never confirmed lost its
-process before the send: it is claimed and sent again."""
-
-
 class ReminderService:
     def __init__(self, pool: asyncpg.Pool, notifier: Notifier) -> None:
         self.pool = pool
@@ -76,7 +72,7 @@ class ReminderService:
 
     async def auth_failures(self, store_id: str) -> int:
         """Tell the owner, once, that WB refused the store's token; returns messages sent."""
-        claimed = await alerts_repo.claim_auth_notice(self.pool, store_id, stale=NOTICE_STALE)
+        claimed = await alerts_repo.claim_auth_notice(self.pool, store_id, stale=STALE_CLAIM)
         fresh = [r["kind"] for r in claimed if not r["told_before"]]
         told = [r["kind"] for r in claimed if r["told_before"]]
         if told:
@@ -91,7 +87,7 @@ class ReminderService:
             Notice("auth_failed", {"store": store.name, "kinds": ", ".join(sorted(set(fresh)))}),
         )
         # A failed send is tried again next run; a process that dies before this line leaves
-        # a claim that is taken again after NOTICE_STALE.
+        # a claim that is taken again after STALE_CLAIM.
         await alerts_repo.confirm_auth_notice(self.pool, store_id, fresh, told=outcome != "failed")
         return 1 if outcome == "sent" else 0
 
@@ -122,7 +118,7 @@ class ReminderService:
                             passed,
                             expires_at=expires,
                             now=now,
-                            stale=NOTICE_STALE,
+                            stale=STALE_CLAIM,
                             delivered=True,
                         )
                 if not await alerts_repo.claim_token_reminder(
@@ -132,7 +128,7 @@ class ReminderService:
                     days,
                     expires_at=expires,
                     now=now,
-                    stale=NOTICE_STALE,
+                    stale=STALE_CLAIM,
                 ):
                     report.skipped += 1
                     continue

@@ -20,11 +20,11 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
 import asyncpg
 
+from db.claims import STALE_CLAIM
 from db.models import StoreRow
 from db.repos import replies as replies_repo
 from db.repos import stores as stores_repo
@@ -79,9 +79,6 @@ class ReplyContext:
     def product_info(self) -> ProductInfo:
         return ProductInfo.from_record(self.product, self.rules)
 
-
-STALE_PUBLISH = timedelta(minutes=10)
-"""A 'publishing' claim this old lost its process: treated like an unknown outcome."""
 
 FINGERPRINT_LENGTH = 8
 
@@ -159,15 +156,16 @@ class ReviewService:
         ctx = await self.context(review_id)
         if ctx.review.get("has_answer"):
             raise ReplyError("already_answered")
-        await replies_repo.set_draft(self.pool, review_id, text)
-        return guard_reply(ctx, text)
+        verdict = guard_reply(ctx, text)
+        await replies_repo.set_draft(self.pool, review_id, _checked_length(verdict.text))
+        return verdict
 
     async def pending_publish(self, review_id: str) -> str | None:
         """'publishing' or 'unknown' while a publish of this unanswered review is in flight or
         unconfirmed (the card offers no Publish button then), else None. A 'publishing' claim
-        older than STALE_PUBLISH lost its process (killed between the claim and WB's answer):
+        older than STALE_CLAIM lost its process (killed between the claim and WB's answer):
         it is 'unknown', so the card offers "checked WB: send again" as `publish` allows."""
-        state = await replies_repo.pending_publish(self.pool, review_id, STALE_PUBLISH)
+        state = await replies_repo.pending_publish(self.pool, review_id, STALE_CLAIM)
         return state
 
     async def draft_changed(self, review_id: str, shown: str) -> bool:
@@ -201,12 +199,13 @@ class ReviewService:
                 raise ReplyError("already_answered")
             if shown is not None and draft_fingerprint(row["draft_reply"]) != shown:
                 raise ReplyError("draft_changed")
-            text = _checked_length(row["draft_reply"] or "")
-            verdict = guard_reply(ctx, text)
+            verdict = guard_reply(ctx, _checked_length(row["draft_reply"] or ""))
             if not verdict.ok:
                 raise ReplyError("guard", problems=list(verdict.problems))
-            if not await replies_repo.claim_publish(conn, review_id, text, confirm, STALE_PUBLISH):
-                state = await replies_repo.unconfirmed_claim(conn, review_id, STALE_PUBLISH)
+            text = _checked_length(verdict.text)  # what the guard read is what is sent
+            claims = replies_repo.CLAIMS
+            if not await claims.claim(conn, review_id, text, confirm=confirm, stale=STALE_CLAIM):
+                state = await claims.blocker(conn, review_id, STALE_CLAIM)
                 raise ReplyError("busy" if state is None else "outcome_unknown")
         # The claim is committed: no lock and no connection is held across the WB call.
         try:
@@ -216,18 +215,18 @@ class ReviewService:
             if error.code == "outcome_unknown":
                 await self._mark_unknown(review_id)
             else:  # WB surely did not take it: the next press may try again
-                await replies_repo.release_claim(self.pool, review_id)
+                await replies_repo.CLAIMS.release(self.pool, review_id)
             raise error from exc
         except BaseException:
             await self._mark_unknown(review_id)
             raise
         async with self.pool.acquire() as conn, conn.transaction():
             await replies_repo.record_answer(conn, review_id, text)
-            await replies_repo.release_claim(conn, review_id)
+            await replies_repo.CLAIMS.release(conn, review_id)
         return text
 
     async def _mark_unknown(self, review_id: str) -> None:
-        await replies_repo.mark_claim_unknown(self.pool, review_id)
+        await replies_repo.CLAIMS.mark_unknown(self.pool, review_id)
 
 
 def _checked_length(text: str) -> str:

@@ -23,6 +23,7 @@ from typing import Any
 
 import asyncpg
 
+from db.claims import STALE_CLAIM
 from db.models import StoreRow
 from db.repos import alerts as alerts_repo
 from db.repos import chat_reviews
@@ -38,10 +39,8 @@ from services.wb.factory import WBClientFactory
 
 log = logging.getLogger(__name__)
 
-NOTICE_STALE = timedelta(minutes=10)
-"""A refusal notice claimed this long ago without a send is sent again (domain-rules
-"Delivery")."""
 NOTICE_ATTEMPTS = 5
+"""A refusal notice claimed `STALE_CLAIM` ago without a send is sent again, this many times."""
 
 Clock = Callable[[], datetime]
 
@@ -92,8 +91,13 @@ class SenderConfig:
     max_steps: int = 14
     batch: int = 50
     attempt_lease: timedelta = timedelta(minutes=2)
-    """An attempt younger than this is in flight in another process; older lost its result."""
+    """An attempt younger than this is in flight in another process; older lost its result.
+    Shorter than `db.claims.STALE_CLAIM` on purpose: a stale attempt is never sent again
+    blindly, the sender first reads WB's chat events for it (docs/decisions.md, "Follow-up
+    sends"), so taking it over early costs a look, not a double message."""
     retry_after: timedelta = timedelta(minutes=10)
+    """A step WB answered with an error is tried again this much later (a back-off, not a
+    claim window)."""
     send_concurrency: int = 4
     event_pages: int = 50
 
@@ -459,7 +463,7 @@ class SequenceService:
             return
         notifier = self.notifier
         rows = await repo.claim_owner_notices(
-            self.pool, at=now, stale=NOTICE_STALE, max_attempts=NOTICE_ATTEMPTS
+            self.pool, at=now, stale=STALE_CLAIM, max_attempts=NOTICE_ATTEMPTS
         )
         if not rows:
             return

@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Final
 
 import asyncpg
 
 from db.pool import Conn, Connection
+from db.repos.publish_claims import PublishClaims
 
 
 @dataclass(frozen=True, slots=True)
@@ -343,40 +345,30 @@ async def set_draft(conn: Conn, chat_id: str, text: str | None) -> bool:
 # --- sending ------------------------------------------------------------------------------
 
 
+SEND_CLAIMS: Final = PublishClaims("chat_sends", "chat_id", ("text",), busy="sending")
+"""The chat's send claim (`db/repos/publish_claims.py`); `claim_send` takes it."""
+
+
 async def claim_send(
-    conn: Connection, chat_id: str, text: str, *, confirm: bool, stale_after: timedelta
+    conn: Connection,
+    chat_id: str,
+    text: str,
+    *,
+    draft: str | None = None,
+    confirm: bool,
+    stale_after: timedelta,
 ) -> str:
-    """Claim the chat's send (a row committed by the caller's transaction): 'claimed';
-    'changed' when the stored draft is no longer `text` (sent or edited meanwhile); 'taken'
-    when another send is in flight, or an earlier one is unconfirmed and the person did not
-    confirm. The chat row is locked first, so a send recorded meanwhile (which clears the
+    """Claim the chat's send of `text` (a row committed by the caller's transaction):
+    'claimed'; 'changed' when the stored draft (stripped) is no longer `draft`, the stored
+    form `text` was made from (default: `text` itself), so it was sent or edited meanwhile;
+    'taken' when another send is in flight, or an earlier one is unconfirmed and the person
+    did not confirm. The chat row is locked first, so a send recorded meanwhile (which clears the
     draft in the same transaction that drops its claim) is seen, never sent again."""
-    draft = await conn.fetchrow("SELECT draft_reply FROM chats WHERE id = $1 FOR UPDATE", chat_id)
-    if draft is None or (draft["draft_reply"] or "").strip() != text:
+    row = await conn.fetchrow("SELECT draft_reply FROM chats WHERE id = $1 FOR UPDATE", chat_id)
+    if row is None or (row["draft_reply"] or "").strip() != (text if draft is None else draft):
         return "changed"
-    row = await conn.fetchval(
-        """
-        INSERT INTO chat_sends AS p (chat_id, state, text, started_at)
-        VALUES ($1, 'sending', $2, now())
-        ON CONFLICT (chat_id) DO UPDATE
-           SET state = 'sending', text = EXCLUDED.text, started_at = now()
-         WHERE $3 AND (p.state = 'unknown' OR p.started_at < now() - $4::interval)
-        RETURNING p.chat_id
-        """,
-        chat_id,
-        text,
-        confirm,
-        stale_after,
-    )
-    return "claimed" if row is not None else "taken"
-
-
-async def release_send(conn: Conn, chat_id: str) -> None:
-    await conn.execute("DELETE FROM chat_sends WHERE chat_id = $1", chat_id)
-
-
-async def mark_send_unknown(conn: Conn, chat_id: str) -> None:
-    await conn.execute("UPDATE chat_sends SET state = 'unknown' WHERE chat_id = $1", chat_id)
+    claimed = await SEND_CLAIMS.claim(conn, chat_id, text, confirm=confirm, stale=stale_after)
+    return "claimed" if claimed else "taken"
 
 
 async def record_sent(
@@ -402,13 +394,15 @@ async def record_sent(
     await apply_last_messages(conn, chat["store_id"], [(chat_id, sent_at, text, "seller")])
     await conn.execute("UPDATE chats SET draft_reply = NULL WHERE id = $1", chat_id)
     await move_on_seller_message(conn, chat["store_id"], [chat_id])
-    await release_send(conn, chat_id)
+    await SEND_CLAIMS.release(conn, chat_id)
 
 
 LOCAL_PREFIX = "sent:"
 """Ids of messages the bot stored at send time; the events stream's copy takes them over."""
 
 ECHO_WINDOW = timedelta(minutes=10)
+"""How far apart a sent reply and its echo in WB's events may be to be one message (a
+matching window, not a claim window)."""
 
 
 async def _adopt_echoes(conn: Conn, store_id: str, messages: Sequence[MessageInsert]) -> None:

@@ -3,16 +3,14 @@ and week across instances (`weekly_digests`, migration 0024)."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 import asyncpg
 
+from db.claims import STALE_CLAIM
 from db.pool import Conn
 
 Executor = Conn
-
-STALE_CLAIM = timedelta(minutes=10)
-"""A claim this old without a send is taken over (the instance died before sending)."""
 
 
 async def digest_targets(db: Executor) -> list[asyncpg.Record]:

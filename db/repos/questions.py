@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Final
 
 from db.pool import Conn
+from db.repos.publish_claims import PublishClaims
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,48 +161,14 @@ async def set_draft(conn: Conn, question_id: str, text: str | None) -> bool:
     return bool(done)
 
 
-CLAIM_SQL = """
-INSERT INTO question_publishes AS p (question_id, state, action, text, started_at)
-VALUES ($1, 'publishing', $2, $3, now())
-ON CONFLICT (question_id) DO UPDATE
-   SET state = 'publishing', action = EXCLUDED.action, text = EXCLUDED.text, started_at = now()
- WHERE $4 AND (p.state = 'unknown' OR p.started_at < now() - $5::interval)
-RETURNING p.question_id
-"""
+CLAIMS: Final = PublishClaims("question_publishes", "question_id", ("action", "text"))
+"""The question's publish claim (`db/repos/publish_claims.py`)."""
 
 
 async def lock_for_publish(conn: Conn, question_id: str) -> Any:
     return await conn.fetchrow(
         "SELECT is_answered, draft_reply, state FROM questions WHERE id = $1 FOR UPDATE",
         question_id,
-    )
-
-
-async def claim_publish(
-    conn: Conn, question_id: str, action: str, text: str, *, confirm: bool, stale: timedelta
-) -> bool:
-    return await conn.fetchval(CLAIM_SQL, question_id, action, text, confirm, stale) is not None
-
-
-async def claim_blocker(conn: Conn, question_id: str, *, stale: timedelta) -> str | None:
-    """'unknown' when an earlier publish is unconfirmed (or lost its process), None when one is
-    simply in flight."""
-    state: str | None = await conn.fetchval(
-        "SELECT state FROM question_publishes WHERE question_id = $1"
-        " AND (state = 'unknown' OR started_at < now() - $2::interval)",
-        question_id,
-        stale,
-    )
-    return state
-
-
-async def drop_claim(conn: Conn, question_id: str) -> None:
-    await conn.execute("DELETE FROM question_publishes WHERE question_id = $1", question_id)
-
-
-async def mark_unknown(conn: Conn, question_id: str) -> None:
-    await conn.execute(
-        "UPDATE question_publishes SET state = 'unknown' WHERE question_id = $1", question_id
     )
 
 
@@ -219,7 +186,7 @@ async def record_answer(conn: Conn, question_id: str, text: str, state: str) -> 
         text,
         state,
     )
-    await drop_claim(conn, question_id)
+    await CLAIMS.release(conn, question_id)
 
 
 async def record_viewed(conn: Conn, question_id: str) -> None:

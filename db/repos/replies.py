@@ -1,13 +1,16 @@
 """Review replies: the context a reply is drafted in, the stored draft, and the publish claim
-in `review_publishes` that keeps two presses from answering one review twice."""
+in `review_publishes` that keeps two presses from answering one review twice
+(`db/repos/publish_claims.py`)."""
 
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Final
 
 import asyncpg
 
 from db.pool import Conn
+from db.repos.publish_claims import PublishClaims
 
 _CONTEXT_SQL = """
 SELECT row_to_json(r.*)::jsonb AS review, row_to_json(p.*)::jsonb AS product,
@@ -19,14 +22,8 @@ SELECT row_to_json(r.*)::jsonb AS review, row_to_json(p.*)::jsonb AS product,
  WHERE r.id = $1
 """
 
-_CLAIM_SQL = """
-INSERT INTO review_publishes AS p (review_id, state, text, started_at)
-VALUES ($1, 'publishing', $2, now())
-ON CONFLICT (review_id) DO UPDATE
-   SET state = 'publishing', text = EXCLUDED.text, started_at = now()
- WHERE $3 AND (p.state = 'unknown' OR p.started_at < now() - $4::interval)
-RETURNING p.review_id
-"""
+CLAIMS: Final = PublishClaims("review_publishes", "review_id", ("text",))
+"""The review's publish claim (claim, blocker, release, mark_unknown)."""
 
 
 async def reply_context(conn: Conn, review_id: str) -> asyncpg.Record | None:
@@ -58,34 +55,6 @@ async def answer_and_draft(conn: Conn, review_id: str) -> asyncpg.Record | None:
     """`has_answer` and `draft_reply` of the review."""
     return await conn.fetchrow(
         "SELECT has_answer, draft_reply FROM reviews WHERE id = $1", review_id
-    )
-
-
-async def claim_publish(
-    conn: Conn, review_id: str, text: str, confirm: bool, stale: timedelta
-) -> bool:
-    """True when this call now holds the review's publish claim."""
-    return await conn.fetchval(_CLAIM_SQL, review_id, text, confirm, stale) is not None
-
-
-async def unconfirmed_claim(conn: Conn, review_id: str, stale: timedelta) -> str | None:
-    """The claim's state when it is unknown or stale, else None (a publish is in flight)."""
-    state: str | None = await conn.fetchval(
-        "SELECT state FROM review_publishes WHERE review_id = $1"
-        " AND (state = 'unknown' OR started_at < now() - $2::interval)",
-        review_id,
-        stale,
-    )
-    return state
-
-
-async def release_claim(conn: Conn, review_id: str) -> None:
-    await conn.execute("DELETE FROM review_publishes WHERE review_id = $1", review_id)
-
-
-async def mark_claim_unknown(conn: Conn, review_id: str) -> None:
-    await conn.execute(
-        "UPDATE review_publishes SET state = 'unknown' WHERE review_id = $1", review_id
     )
 
 

@@ -13,6 +13,9 @@
   owners drafting at once queue here, each taking its owner's slot first, so one owner's
   queue never holds the process's slots.
 - Keys never reach logs or error messages.
+- The model's answer is text from outside: its control characters are removed as soon as it
+  arrives (`services.untrusted.clean_text`), so a NUL in it cannot fail the `ai_logs` insert
+  or the stored draft.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from openai.types.chat import ChatCompletionMessageParam
 
 from db.repos.user_settings import DEFAULT_AI_CONCURRENCY, MAX_AI_CONCURRENCY
 from services.ai.errors import AICallError, AIConfigError
+from services.untrusted import clean_text
 
 if TYPE_CHECKING:
     from services.settings import Settings
@@ -280,7 +284,7 @@ def _retry_after(exc: openai.APIStatusError) -> float | None:
 
 def _completion(response: Any, default_model: str, attempts: int, started: float) -> Completion:
     choice = response.choices[0] if response.choices else None
-    content = (choice.message.content if choice is not None else None) or ""
+    content = clean_text((choice.message.content if choice is not None else None) or "")
     usage = response.usage
     prompt = int(getattr(usage, "prompt_tokens", 0) or 0)
     completion = int(getattr(usage, "completion_tokens", 0) or 0)

@@ -7,7 +7,9 @@ their maximum), links, phone numbers, off-platform contacts, requests for person
 markdown. It allows the chat strategies: asking whether the buyer would reconsider, update or
 add to the review, and offering to fix the buyer's problem.
 
-Patterns work on a normalised copy (`services.ai.textnorm.fold`: NFKC, no invisible or format
+The text checked is the one that is sent: `services.untrusted.clean_outgoing` (no control or
+invisible characters) of the input, returned as `GuardResult.text`; callers store and send
+that. Patterns work on a normalised copy of it (`services.untrusted.fold`: NFKC, no invisible or format
 characters, lower case, "ё" -> "е", Latin and Greek look-alikes folded inside Cyrillic words)
 and match Russian word stems and the English words an obeying model would use. A word that
 mixes scripts ("Удaлите" with a Latin "a") is refused on its own (`mixed_script`), and so is a
@@ -35,7 +37,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Final, Literal
 
-from services.ai.textnorm import fold, language_profile
+from services.ai.textnorm import language_profile
+from services.untrusted import clean_outgoing, fold
 
 Channel = Literal["review_reply", "question_reply", "chat", "complaint"]
 
@@ -78,11 +81,14 @@ PROBLEM_DESCRIPTIONS: Final[dict[str, str]] = {
 
 @dataclass(frozen=True, slots=True)
 class GuardResult:
-    """`ok` when no problem was found; `warnings` are soft and never block a text."""
+    """`ok` when no problem was found; `warnings` are soft and never block a text. `text` is
+    the text the verdict is about: `clean_outgoing` of what was checked, stripped. Store and
+    send this one, never the raw input, so what passed the guard is what goes out."""
 
     ok: bool
     problems: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    text: str = ""
 
     def describe(self) -> list[str]:
         """Russian descriptions of the problems, for the person and for the model's retry."""
@@ -90,7 +96,7 @@ class GuardResult:
 
 
 def normalize(text: str) -> str:
-    """The folded copy every pattern below matches (`textnorm.fold`)."""
+    """The folded copy every pattern below matches (`untrusted.fold`)."""
     return fold(text).text
 
 
@@ -537,6 +543,7 @@ def check_text(
     other_language: bool = False,
 ) -> GuardResult:
     """Check one outgoing text; stable problem codes in the order found, no duplicates.
+    The text checked is `clean_outgoing(text)`, returned as `GuardResult.text` for sending.
 
     `rating` is the review's (None for questions and chats with no known review);
     `compensation_allowed` and `max_compensation` come from the product's rules;
@@ -551,7 +558,7 @@ def check_text(
         if code not in problems:
             problems.append(code)
 
-    stripped = text.strip()
+    stripped = clean_outgoing(text).strip()
     low, high = LENGTH_BOUNDS[channel]
     if not stripped:
         return GuardResult(ok=False, problems=["empty"])
@@ -626,7 +633,7 @@ def check_text(
         elif n < CHAT_SENTENCES[0]:
             warnings.append("too_few_sentences")
 
-    return GuardResult(ok=not problems, problems=problems, warnings=warnings)
+    return GuardResult(ok=not problems, problems=problems, warnings=warnings, text=stripped)
 
 
 def describe_problems(problems: list[str]) -> list[str]:

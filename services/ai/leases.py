@@ -16,14 +16,16 @@ from datetime import timedelta
 
 import asyncpg
 
+from db.claims import STALE_CLAIM
 from db.repos.leases import LeaseKind, claim_lease, release_lease
 from services.ai.client import AIConfig
 
 log = logging.getLogger(__name__)
 
-AI_LEASE_TTL = timedelta(minutes=10)
+AI_LEASE_TTL = STALE_CLAIM
 """The least a lease lasts: a live holder must not lose it to a second payer, and a dead one
-blocks the object for about this long."""
+blocks the object for about this long (the one claim window, `db/claims.py`); AI settings
+that make a drafting job longer stretch it (`lease_ttl`)."""
 
 
 def lease_ttl(config: AIConfig) -> timedelta:

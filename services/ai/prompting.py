@@ -36,8 +36,9 @@ from typing import Any, Final, Literal
 from db.repos.user_settings import UserSettingsRow
 from services.ai.chat_tags import tags_table
 from services.ai.reasons import reasons_table
-from services.ai.textnorm import asks_other_language, strip_invisible
+from services.ai.textnorm import asks_other_language
 from services.msk import MSK
+from services.untrusted import strip_invisible
 
 PromptTask = Literal[
     "review_complaint",

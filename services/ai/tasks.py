@@ -262,7 +262,7 @@ def parse_complaint(
     result = check_text(text, channel="complaint", rating=rating)
     if not result.ok:
         return Invalid("complaint_text fails the guard: " + ", ".join(result.problems))
-    return ParsedComplaint(raw_id, COMPLAINT_REASONS[raw_id], text, truncated)
+    return ParsedComplaint(raw_id, COMPLAINT_REASONS[raw_id], result.text, truncated)
 
 
 def parse_tag(content: str) -> ChatTag | Invalid:
@@ -613,6 +613,7 @@ class AITasks:
                 seller_has_written=seller_has_written,
                 other_language=asks_other_language(call.store.ai_instructions),
             )
+            text = result.text  # what the guard read is what is stored and sent
             await self._log(
                 call,
                 pair,

@@ -14,11 +14,12 @@ import asyncio
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Protocol
 
 import asyncpg
 
+from db.claims import STALE_CLAIM
 from db.repos import alerts as alerts_repo
 from db.repos import chat_alerts as repo
 from services.delivery import deliver, per_person_and_store
@@ -28,7 +29,6 @@ from services.sync.base import NewMessage
 
 log = logging.getLogger(__name__)
 
-STALE = timedelta(minutes=10)
 MAX_ATTEMPTS = 5
 MAX_LINES = 5
 
@@ -102,7 +102,7 @@ class ChatAlertService:
             self.pool,
             now=now,
             hour=now.astimezone(MSK).hour,
-            stale=STALE,
+            stale=STALE_CLAIM,
             max_attempts=MAX_ATTEMPTS,
         )
         await self._send(rows, report, now=now)

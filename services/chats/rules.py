@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from services.ai.chat_tags import ChatTag
-from services.ai.textnorm import strip_invisible
+from services.untrusted import strip_invisible
 
 _F = re.IGNORECASE | re.UNICODE
 

@@ -16,11 +16,12 @@ import enum
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
 
+from db.claims import STALE_CLAIM
 from db.models import StoreRow
 from db.repos import chat_screens
 from db.repos import chats as chats_repo
@@ -105,7 +106,6 @@ class ChatError(Exception):
 
 
 FINGERPRINT_LENGTH = 8
-STALE_SEND = timedelta(minutes=10)
 PAGE_SIZE = 8
 CARD_MESSAGES = 10
 
@@ -466,14 +466,17 @@ class ChatService:
         if len(text) > MESSAGE_MAX:
             raise ChatError(ChatErrorCode.TOO_LONG)
         card = await self.card(chat_id)
-        await chats_repo.set_draft(self.pool, chat_id, text)
-        return self._guard(
+        verdict = self._guard(
             text,
             card.rules,
             card.review,
             seller_written=any(m.sender == "seller" for m in card.messages),
             instr=await self._instructions(card.store_id),
         )
+        if not verdict.text:
+            raise ChatError(ChatErrorCode.EMPTY)
+        await chats_repo.set_draft(self.pool, chat_id, verdict.text)
+        return verdict
 
     async def _instructions(self, store_id: str) -> str | None:
         store = await stores_repo.get_store(self.pool, store_id)
@@ -504,6 +507,7 @@ class ChatService:
         )
         if not verdict.ok:
             raise ChatError(ChatErrorCode.GUARD, problems=verdict.problems)
+        stored, text = text, verdict.text  # what the guard read is what is sent
         sign = await chat_screens.reply_sign(self.pool, chat_id)
         if not sign:
             raise ChatError(ChatErrorCode.NO_SIGN)
@@ -513,7 +517,7 @@ class ChatService:
             raise ChatError(ChatErrorCode.TOKEN_UNREADABLE) from None
         async with self.pool.acquire() as conn, conn.transaction():
             claim = await chats_repo.claim_send(
-                conn, chat_id, text, confirm=confirm, stale_after=STALE_SEND
+                conn, chat_id, text, draft=stored, confirm=confirm, stale_after=STALE_CLAIM
             )
         if claim == "changed":
             raise ChatError(ChatErrorCode.DRAFT_CHANGED)
@@ -528,12 +532,12 @@ class ChatService:
         except WBError as exc:
             error = _send_error(exc)
             if error.code is ChatErrorCode.OUTCOME_UNKNOWN:
-                await chats_repo.mark_send_unknown(self.pool, chat_id)
+                await chats_repo.SEND_CLAIMS.mark_unknown(self.pool, chat_id)
             else:
-                await chats_repo.release_send(self.pool, chat_id)
+                await chats_repo.SEND_CLAIMS.release(self.pool, chat_id)
             raise error from exc
         except BaseException:
-            await chats_repo.mark_send_unknown(self.pool, chat_id)
+            await chats_repo.SEND_CLAIMS.mark_unknown(self.pool, chat_id)
             raise
         sent_at = (
             datetime.fromtimestamp(result.add_time / 1000, tz=UTC)

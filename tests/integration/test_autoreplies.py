@@ -16,6 +16,7 @@ import asyncpg
 import httpx
 import pytest
 
+from db.claims import STALE_CLAIM
 from db.pool import create_pool
 from db.repos import autoreplies as repo
 from db.repos import stores as stores_repo
@@ -23,7 +24,6 @@ from db.repos import users as users_repo
 from services.ai.client import AIClient, AIConfig
 from services.ai.tasks import AITasks
 from services.autoreplies import (
-    STALE_CLAIM,
     AutoReplyError,
     AutoReplyJob,
     AutoReplyService,

@@ -152,6 +152,27 @@ async def test_draft_edit_send_once_and_shown_once_after_sync(env: Env) -> None:
     assert not any(m.id.startswith("sent:") for m in card.messages)
 
 
+async def test_the_guarded_text_is_the_one_sent_to_the_buyer(env: Env) -> None:
+    """A draft with a zero-width space inside a word and a bidi override: the guard reads it
+    without them, and exactly that text is stored and reaches WB; a raw draft stored before
+    the rule is sent clean too."""
+    clean = "Ирина, здравствуйте! Разберёмся с браком и предложим замену."
+    first = await _buyer_chat(env, "Ирина", "Брак")
+    verdict = await env.service.save_draft(
+        first, "Ирина, здрав\u200bствуйте! Разберёмся с\u202e браком и предложим замену."
+    )
+    assert verdict.ok and verdict.text == clean
+    assert (await env.service.card(first)).draft == clean
+    assert await env.service.send(first, shown=text_fingerprint(clean)) == clean
+
+    second = await _buyer_chat(env, "Ирина", "Брак")
+    raw = "Ирина, здравствуйте!\ufeff Разберёмся с бра\u200bком и предложим замену."
+    await env.pool.execute("UPDATE chats SET draft_reply = $2 WHERE id = $1", second, raw)
+    assert await env.service.send(second, shown=text_fingerprint(raw)) == clean
+    sent = [m[2] for m in env.wb.stats.messages_sent if m[1] in (first, second)]
+    assert sent == [clean, clean]
+
+
 async def test_refused_send_keeps_the_draft(env: Env) -> None:
     chat_id = await _buyer_chat(env, "Пётр", "Брак")
     text = "Пётр, здравствуйте! Разберёмся с браком и предложим замену."

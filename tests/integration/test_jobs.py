@@ -116,8 +116,8 @@ async def test_auth_failure_parks_the_store_and_tells_the_owner_once(world: Worl
 async def test_an_auth_notice_lost_with_its_process_is_sent_later(world: World) -> None:
     """Issue 10, item 4 (the audit): the notice was claimed before the send; a process killed
     in between left the store parked and the owner never told."""
+    from db.claims import STALE_CLAIM
     from db.repos import alerts as alerts_repo
-    from services.reminders import NOTICE_STALE
 
     w = world
     jobs = w.jobs()
@@ -126,14 +126,14 @@ async def test_an_auth_notice_lost_with_its_process_is_sent_later(world: World) 
     now = now_utc()
     # The process that met the refusal claimed the notice and died before sending it.
     assert (await jobs.sync.sync(w.store, "reviews", now=now)).error
-    assert await alerts_repo.claim_auth_notice(w.pool, w.store, stale=NOTICE_STALE)
+    assert await alerts_repo.claim_auth_notice(w.pool, w.store, stale=STALE_CLAIM)
     skipped = await jobs.sync_store(w.store, "reviews", now=now + timedelta(minutes=5))
     assert skipped.skipped and not w.notifier.notices, "a fresh claim may still be sending"
     await w.pool.execute(
         "UPDATE sync_state SET auth_notice_claimed_at = clock_timestamp() - $2::interval"
         " WHERE store_id = $1",
         w.store,
-        NOTICE_STALE + timedelta(seconds=1),
+        STALE_CLAIM + timedelta(seconds=1),
     )
     for minute in (10, 15):
         await jobs.sync_store(w.store, "reviews", now=now + timedelta(minutes=minute))
@@ -267,8 +267,8 @@ async def test_token_expiry_reminders_go_out_once_each(world: World) -> None:
 async def test_a_token_reminder_lost_with_its_process_is_sent_later(world: World) -> None:
     """The audit of claims (issue 10, item 4): a reminder claimed by a process killed before
     the send was never sent."""
+    from db.claims import STALE_CLAIM
     from db.repos import alerts as alerts_repo
-    from services.reminders import NOTICE_STALE
     from services.sync.base import token_fingerprint
 
     w = world
@@ -284,7 +284,7 @@ async def test_a_token_reminder_lost_with_its_process_is_sent_later(world: World
         14,
         expires_at=expires,
         now=now,
-        stale=NOTICE_STALE,
+        stale=STALE_CLAIM,
     )
     await w.jobs().token_reminders(now=now + timedelta(minutes=5))
     assert not w.notifier.notices, "a fresh claim may still be sending"

@@ -136,6 +136,20 @@ async def test_a_changed_draft_is_not_sent(env: Env) -> None:
     assert not env.wb.stats.question_patches
 
 
+async def test_the_answer_sent_is_the_text_the_guard_read(env: Env) -> None:
+    """Zero-width and bidi marks in a person's answer, or in a draft stored raw before the
+    rule, never reach WB: the guard reads the cleaned text and that text is sent."""
+    clean = "Здравствуйте! Размер соответствует таблице."
+    raw = "Здравствуйте! Раз\u200bмер соответствует\u202e таблице."
+    verdict = await env.service.save_draft(env.question, raw)
+    assert verdict.ok and verdict.text == clean
+    assert (await env.service.card(env.question)).draft == clean
+    await env.pool.execute("UPDATE questions SET draft_reply = $2 WHERE id = $1", env.question, raw)
+    assert await env.service.publish(env.question, shown=draft_fingerprint(raw)) == clean
+    answers = [p for p in env.wb.stats.question_patches if p[1] == env.question]
+    assert [a[2]["answer"]["text"] for a in answers] == [clean]
+
+
 async def test_guard_refuses_a_phone_number(env: Env) -> None:
     text = "Здравствуйте! Позвоните нам: +7 999 123-45-67."
     assert not (await env.service.save_draft(env.question, text)).ok
@@ -172,7 +186,7 @@ async def test_a_publish_in_flight_elsewhere_stops_a_second_one(env: Env) -> Non
         await env.service.publish(env.question, shown=shown)
     assert exc.value.code is QuestionErrorCode.BUSY
     assert (await env.service.card(env.question)).publish_state == "publishing"
-    # it died: after STALE_PUBLISH the outcome is unknown, and only a confirmed press sends
+    # it died: after STALE_CLAIM the outcome is unknown, and only a confirmed press sends
     await env.pool.execute(
         "UPDATE question_publishes SET started_at = now() - interval '11 minutes'"
     )

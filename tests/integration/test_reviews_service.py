@@ -305,7 +305,8 @@ async def test_a_review_that_orders_a_money_offer_cannot_reach_wb(env: Env) -> N
     ids = await _hostile_reviews(env, [OBEYED[f] for f in families] + [harmless])
     for family, review_id in zip(families, ids, strict=False):
         draft = await env.service.draft_reply(review_id)
-        assert draft.text == OBEYED[family].replace("|", ZW), family
+        # The zero-width split reaches the guard and the store without its invisible marks.
+        assert draft.text == OBEYED[family].replace("|", ""), family
         assert not draft.ok, (family, draft.text)
         with pytest.raises(ReplyError) as exc:
             await env.service.publish(review_id, shown=draft_fingerprint(draft.text))
@@ -325,6 +326,35 @@ async def test_a_review_that_orders_a_money_offer_cannot_reach_wb(env: Env) -> N
     assert [text for _, _, text in env.wb.stats.feedback_answers] == [harmless]
 
 
+async def test_what_passes_the_guard_is_the_text_that_reaches_wb(env: Env) -> None:
+    """The guard reads `clean_outgoing` of a draft, and that text, not the raw one, is stored
+    and sent: no NUL (PostgreSQL refuses it), no zero-width or bidi marks reach WB."""
+    ids: list[str] = await env.pool.fetchval(
+        "SELECT array_agg(id) FROM (SELECT id FROM reviews WHERE store_id = $1"
+        " AND NOT has_answer AND rating < 5 ORDER BY date DESC LIMIT 3) r",
+        env.store,
+    )
+    clean = "Спасибо за отзыв! Мы проверим партию."
+    env.llm.script(f"Спасибо за от{ZW}зыв!\x00 Мы проверим\u202e партию.")
+    draft = await env.service.draft_reply(ids[0])  # the model's draft
+    assert draft.ok and draft.text == clean
+    assert await env.pool.fetchval("SELECT draft_reply FROM reviews WHERE id = $1", ids[0]) == clean
+    assert await env.service.publish(ids[0], shown=draft_fingerprint(clean)) == clean
+
+    verdict = await env.service.save_draft(
+        ids[1], f"\ufeffСпасибо за от{ZW}зыв! Мы проверим партию."
+    )
+    assert verdict.ok and verdict.text == clean  # a person's edit
+    await env.service.publish(ids[1], shown=draft_fingerprint(clean))
+
+    raw = f"Спасибо за от{ZW}зыв! Мы\u2060 проверим партию."  # a draft stored before the rule
+    await env.pool.execute("UPDATE reviews SET draft_reply = $2 WHERE id = $1", ids[2], raw)
+    assert await env.service.publish(ids[2], shown=draft_fingerprint(raw)) == clean
+    assert [text for _, _, text in env.wb.stats.feedback_answers] == [clean] * 3
+    answers = await env.pool.fetch("SELECT answer->>'text' FROM reviews WHERE id = ANY($1)", ids)
+    assert [a[0] for a in answers] == [clean] * 3
+
+
 async def test_ai_reply_drafts_hold_no_connection_while_the_llm_works(
     env: Env, db_url: str
 ) -> None:
@@ -336,9 +366,10 @@ async def test_ai_reply_drafts_hold_no_connection_while_the_llm_works(
     try:
         service = ReviewService(single, AITasks(client, single), env.service.wb)
         drafting = asyncio.create_task(service.draft_reply(env.review))
-        async with asyncio.timeout(5):  # a loaded machine may take a while to get there
-            while not env.llm.requests:
-                await asyncio.sleep(0.02)
+        for _ in range(250):  # up to 5 s: a loaded machine may take a while to get there
+            if env.llm.requests:
+                break
+            await asyncio.sleep(0.02)
         assert not drafting.done()  # the LLM call is in flight now, for about 3 s
         other = await asyncio.wait_for(single.fetchval("SELECT 1"), 1.0)
         assert other == 1, "the pool's only connection is free during the LLM call"

@@ -1067,3 +1067,14 @@ def test_question_replies_may_mention_prices() -> None:
         rating=None,
     )
     assert r.ok, r
+
+
+def test_the_verdict_carries_the_text_it_read() -> None:
+    """`GuardResult.text` is the checked text, without controls or invisible marks: the one
+    callers store and send. A forbidden phrase split by them is still read and refused."""
+    ok = check_text(
+        f"  Спасибо за от{ZW}зыв!\x00 Мы{BOM} проверим партию.\n", channel="review_reply", rating=3
+    )
+    assert ok.ok and ok.text == "Спасибо за отзыв! Мы проверим партию."
+    bad = check_text(f"Уда{ZWJ}лите от{ZW}зыв, по{ZWNJ}жалуйста.", channel="review_reply", rating=3)
+    assert "asks_to_delete" in bad.problems and bad.text == "Удалите отзыв, пожалуйста."

@@ -1,10 +1,11 @@
-"""The matching copy the guard reads (services/ai/textnorm.py): what it undoes and keeps."""
+"""The matching copy the guard reads (services/untrusted.py, services/ai/textnorm.py): what it undoes and keeps."""
 
 from __future__ import annotations
 
 import pytest
 
-from services.ai.textnorm import fold, language_profile, strip_invisible
+from services.ai.textnorm import language_profile
+from services.untrusted import fold, strip_invisible
 
 
 @pytest.mark.parametrize(

@@ -8,7 +8,15 @@ import random
 import msgspec
 import pytest
 
-from services.untrusted import clean_json, clean_text, has_controls
+from services.emails import normalize
+from services.untrusted import (
+    clean_json,
+    clean_outgoing,
+    clean_text,
+    has_controls,
+    is_invisible,
+    strip_invisible,
+)
 from services.wb.records import decode_feedback_page
 
 
@@ -72,3 +80,36 @@ def test_a_feedback_page_with_nul_decodes_clean_raw_fields_included() -> None:
     (fb,) = records.feedbacks
     assert fb.text == "брак" and fb.product_details.product_name == "Плед"
     assert msgspec.json.decode(fb.answer)["text"] == "Извините"
+
+
+@pytest.mark.parametrize(
+    ("raw", "sent"),
+    [
+        ("Спасибо за от\u200bзыв", "Спасибо за отзыв"),  # zero-width space
+        ("Уда\u200dлите", "Удалите"),  # a joiner between letters
+        ("\ufeffПривет\u2060!", "Привет!"),  # BOM, word joiner
+        ("abc\u202eтекст\u202c", "abcтекст"),  # a bidi override and its end
+        ("мяг\u00adкий", "мягкий"),  # soft hyphen
+        ("ok\x00\x07 done\r\n", "ok done\n"),  # controls, as `clean_text`
+        ("и\u0306", "й"),  # NFC: looks the same, one character
+        ("\u2764\ufe0f и 1\ufe0f\u20e3", "\u2764\ufe0f и 1\ufe0f\u20e3"),  # an emoji's own stay
+        (
+            "\U0001f468\u200d\U0001f469\u200d\U0001f467",
+            "\U0001f468\u200d\U0001f469\u200d\U0001f467",
+        ),
+        ("\U0001f44d\U0001f3fb", "\U0001f44d\U0001f3fb"),  # a skin tone
+        ("a\ufe0fb", "ab"),  # a selector after a letter hides nothing an emoji needs
+        ("\u3164", ""),  # a Hangul filler shows as nothing
+    ],
+)
+def test_clean_outgoing(raw: str, sent: str) -> None:
+    assert clean_outgoing(raw) == sent
+    assert clean_outgoing(sent) == sent  # idempotent
+
+
+def test_the_invisible_table_is_one() -> None:
+    """What the email form, the fence and the guard's copy drop is one table."""
+    for ch in ("\u200b", "\u200d", "\u2060", "\ufeff", "\u00ad", "\u202e", "\u3164", "\ufe0f"):
+        assert is_invisible(ch)
+        assert strip_invisible(f"а{ch}б") == "аб"
+        assert normalize(f"iv{ch}an@example.com") == "ivan@example.com"
