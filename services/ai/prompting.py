@@ -474,8 +474,16 @@ def product_block(product: ProductInfo) -> list[str]:
 def rules_block(product: ProductInfo, rating: int | None, *, chat: bool) -> list[str]:
     rules = product.rules or ProductRulesInfo()
     lines = ["Правила товара:"]
+    if rating == 5:  # 5 star reviews are never worked (domain-rules.md)
+        lines.append(
+            "- оценка 5: никаких денег, компенсаций, скидок и подарков; не просить ничего"
+            " менять в отзыве или оценке"
+        )
+        return lines
     if chat:
-        lines.append(f"- стратегия в чате: {_STRATEGY_TEXT[rules.chat_strategy]}")
+        # 4 stars: the only request allowed is an update to 5, whatever the product's strategy.
+        strategy = "upgrade_to_5" if rating == 4 else rules.chat_strategy
+        lines.append(f"- стратегия в чате: {_STRATEGY_TEXT[strategy]}")
     if rating is not None and rating >= 4:
         lines.append(
             f"- оценка {rating}: никаких денег, компенсаций, скидок и подарков;"
