@@ -389,27 +389,14 @@ def test_chat_rules_at_four_and_five_stars_ask_nothing_the_rules_forbid() -> Non
     """4 stars: only a request to update to 5, whatever the product's strategy (here
     `delete`); 5 stars are never worked: no request about the review or its rating at all."""
     base = _chat(3, seller=True)
-    four = chat_user_message(
-        "chat_reply",
-        PRODUCT,
-        ChatInfo(
-            id=base.id,
-            client_name="Ольга",
-            messages=base.messages,
-            review=ReviewInfo(id="r", rating=4, text="Норм"),
-        ),
-    )
+
+    def at(stars: int) -> str:
+        review = ReviewInfo(id="r", rating=stars, text="Норм")
+        chat = ChatInfo(id=base.id, client_name="Ольга", messages=base.messages, review=review)
+        return chat_user_message("chat_reply", PRODUCT, chat)
+
+    four, five = at(4), at(5)
     assert "стратегия в чате: delete" not in four and "пересмотреть" not in four
     assert "обновит ли покупатель оценку до 5" in four
-    five = chat_user_message(
-        "chat_reply",
-        PRODUCT,
-        ChatInfo(
-            id=base.id,
-            client_name="Ольга",
-            messages=base.messages,
-            review=ReviewInfo(id="r", rating=5, text="Отлично"),
-        ),
-    )
     assert "стратегия в чате" not in five and "до 5" not in five
     assert "оценка 5: никаких денег" in five and "не просить" in five
