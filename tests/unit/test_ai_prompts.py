@@ -400,3 +400,15 @@ def test_chat_rules_at_four_and_five_stars_ask_nothing_the_rules_forbid() -> Non
     assert "обновит ли покупатель оценку до 5" in four
     assert "стратегия в чате" not in five and "до 5" not in five
     assert "оценка 5: никаких денег" in five and "не просить" in five
+
+
+def test_chat_about_a_resolved_review_asks_nothing_about_it() -> None:
+    """A resolved review (complaint approved, excluded, unpublished, vanished) closes its chat
+    work: the reply asks nothing about the review or its rating, whatever the strategy."""
+    base = _chat(3, seller=True)
+    for stars in (2, 4):
+        review = ReviewInfo.from_record({"id": "r", "rating": stars, "text": "", "resolved": True})
+        chat = ChatInfo(id=base.id, client_name="Ольга", messages=base.messages, review=review)
+        msg = chat_user_message("chat_reply", PRODUCT, chat)
+        assert "стратегия в чате" not in msg and "до 5" not in msg, stars
+        assert "отзыв уже решён" in msg
