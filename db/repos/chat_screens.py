@@ -110,7 +110,7 @@ SELECT row_to_json(c.*)::jsonb AS chat,
   LEFT JOIN LATERAL (
         SELECT jsonb_build_object('id', l.id, 'rating', l.rating, 'text', l.text,
                                   'author', l.author, 'date', l.date, 'pros', l.pros,
-                                  'cons', l.cons) AS review
+                                  'cons', l.cons, 'resolved', l.resolved) AS review
           FROM ({LINKED_REVIEW}) l) rv ON true
  WHERE c.id = $1
 """

@@ -282,6 +282,7 @@ class ReviewInfo:
     date: datetime | None = None
     pros: str | None = None
     cons: str | None = None
+    resolved: bool = False  # complaint approved, excluded, unpublished or vanished
 
     @classmethod
     def from_record(cls, r: Mapping[str, Any]) -> ReviewInfo:
@@ -293,6 +294,7 @@ class ReviewInfo:
             date=r.get("date"),
             pros=_opt_str(r.get("pros")),
             cons=_opt_str(r.get("cons")),
+            resolved=bool(r.get("resolved")),
         )
 
     @property
@@ -472,16 +474,35 @@ def product_block(product: ProductInfo) -> list[str]:
     return lines
 
 
-def rules_block(product: ProductInfo, rating: int | None, *, chat: bool) -> list[str]:
+def rules_block(
+    product: ProductInfo, rating: int | None, *, chat: bool, resolved: bool = False
+) -> list[str]:
+    """`resolved`: the review's work is over (domain-rules.md, "Resolved"), so nothing is
+    asked about it; money follows the rules as before (the fix of the buyer's problem)."""
     rules = product.rules or ProductRulesInfo()
     lines = ["Правила товара:"]
-    if chat:
-        lines.append(f"- стратегия в чате: {_STRATEGY_TEXT[rules.chat_strategy]}")
-    if rating is not None and rating >= 4:
+    if rating == 5:  # 5 star reviews are never worked (domain-rules.md)
         lines.append(
-            f"- оценка {rating}: никаких денег, компенсаций, скидок и подарков;"
-            " можно только мягко спросить, не обновит ли покупатель оценку до 5"
+            "- оценка 5: никаких денег, компенсаций, скидок и подарков; не просить ничего"
+            " менять в отзыве или оценке"
         )
+        return lines
+    if resolved:
+        lines.append(
+            "- отзыв уже решён (жалоба одобрена, или WB исключил, снял или удалил его):"
+            " не просить ничего менять в отзыве или оценке"
+        )
+    elif chat:
+        # 4 stars: the only request allowed is an update to 5, whatever the product's strategy.
+        strategy = "upgrade_to_5" if rating == 4 else rules.chat_strategy
+        lines.append(f"- стратегия в чате: {_STRATEGY_TEXT[strategy]}")
+    if rating is not None and rating >= 4:
+        ask = (
+            ""
+            if resolved
+            else "; можно только мягко спросить, не обновит ли покупатель оценку до 5"
+        )
+        lines.append(f"- оценка {rating}: никаких денег, компенсаций, скидок и подарков{ask}")
     elif compensation_allowed(rules, rating):
         details = [
             f"тип: {rules.compensation_type}" if rules.compensation_type else "",
@@ -587,9 +608,10 @@ def chat_user_message(
     history_limit: int = MAX_CHAT_MESSAGES,
 ) -> str:
     rating = chat.review.rating if chat.review else None
+    resolved = chat.review.resolved if chat.review else False
     lines = [TASK_LINES[task], "", *product_block(product)]
     if task in ("chat_reply", "deletion_offer"):
-        lines += rules_block(product, rating, chat=True)
+        lines += rules_block(product, rating, chat=True, resolved=resolved)
     if chat.review is not None:
         lines += ["", *review_block(chat.review)]
     lines += ["", *chat_block(chat, history_limit)]

@@ -36,7 +36,7 @@ from tests.fakes.llm import LLMStub
 from tests.fakes.wb.app import WBEmulator
 from tests.fakes.wb.context import EmulatorConfig
 from tests.fakes.wb.generator import generate_shop
-from tests.support.stores import make_store, make_user
+from tests.support.stores import make_product, make_review, make_store, make_user
 
 SCALE = 200.0
 
@@ -311,3 +311,20 @@ async def test_card_shows_last_ten_messages_and_pages_older(env: Env) -> None:
     older = await env.service.card(chat.chat_id, before=card.older)
     assert [m.text for m in older.messages] == [f"сообщение {i}" for i in range(5)]
     assert older.older is None
+
+
+async def test_the_card_knows_its_review_is_resolved(env: Env) -> None:
+    """The chat card's linked review says whether it is resolved (here WB excluded it), so
+    a draft asks nothing about it (`prompting.rules_block`)."""
+    chat_id = await _buyer_chat(env, "Ирина", "Пришёл не тот цвет")
+    nm_id = await env.pool.fetchval("SELECT product_nm_id FROM chats WHERE id = $1", chat_id)
+    product = await env.pool.fetchval(
+        "SELECT id FROM products WHERE store_id = $1 AND wb_product_id = $2", env.store, nm_id
+    ) or await make_product(env.pool, env.store, nm_id=nm_id)
+    review = await make_review(env.pool, product, rating=2, date=datetime.now(UTC) - timedelta(2))
+    await env.pool.execute("UPDATE reviews SET author = 'Ирина' WHERE id = $1", review)
+    card = await env.service.card(chat_id)
+    assert card.review is not None and card.review.id == review and not card.review.resolved
+    await env.pool.execute("UPDATE reviews SET review_status_wb = 'excluded' WHERE id = $1", review)
+    card = await env.service.card(chat_id)
+    assert card.review is not None and card.review.resolved

@@ -383,3 +383,32 @@ def test_system_prompt_says_fenced_text_is_data_and_russian_unless_store_asks() 
 )
 def test_store_asks_for_another_language(instructions: str | None, other: bool) -> None:
     assert asks_other_language(instructions) is other
+
+
+def test_chat_rules_at_four_and_five_stars_ask_nothing_the_rules_forbid() -> None:
+    """4 stars: only a request to update to 5, whatever the product's strategy (here
+    `delete`); 5 stars are never worked: no request about the review or its rating at all."""
+    base = _chat(3, seller=True)
+
+    def at(stars: int) -> str:
+        review = ReviewInfo(id="r", rating=stars, text="Норм")
+        chat = ChatInfo(id=base.id, client_name="Ольга", messages=base.messages, review=review)
+        return chat_user_message("chat_reply", PRODUCT, chat)
+
+    four, five = at(4), at(5)
+    assert "стратегия в чате: delete" not in four and "пересмотреть" not in four
+    assert "обновит ли покупатель оценку до 5" in four
+    assert "стратегия в чате" not in five and "до 5" not in five
+    assert "оценка 5: никаких денег" in five and "не просить" in five
+
+
+def test_chat_about_a_resolved_review_asks_nothing_about_it() -> None:
+    """A resolved review (complaint approved, excluded, unpublished, vanished) closes its chat
+    work: the reply asks nothing about the review or its rating, whatever the strategy."""
+    base = _chat(3, seller=True)
+    for stars in (2, 4):
+        review = ReviewInfo.from_record({"id": "r", "rating": stars, "text": "", "resolved": True})
+        chat = ChatInfo(id=base.id, client_name="Ольга", messages=base.messages, review=review)
+        msg = chat_user_message("chat_reply", PRODUCT, chat)
+        assert "стратегия в чате" not in msg and "до 5" not in msg, stars
+        assert "отзыв уже решён" in msg
