@@ -66,7 +66,7 @@ AUTOREPLY_SECONDS = 60
 def autoreply_job(services: AppServices, bot: Bot) -> AutoReplyJob:
     """Automatic replies: claims in PostgreSQL make any number of replicas safe."""
     notifier = TelegramNotifier(
-        bot, services.pool, create_core(), pacer=create_pacer(services, bot)
+        bot, services.access, create_core(), pacer=create_pacer(services, bot)
     )
     return AutoReplyJob(
         services.pool,
@@ -79,7 +79,7 @@ def autoreply_job(services: AppServices, bot: Bot) -> AutoReplyJob:
 
 def build_jobs(services: AppServices, bot: Bot, lifecycle: Lifecycle | None = None) -> Jobs:
     notifier = TelegramNotifier(
-        bot, services.pool, create_core(), pacer=create_pacer(services, bot)
+        bot, services.access, create_core(), pacer=create_pacer(services, bot)
     )
     stopping = lifecycle.stopping if lifecycle is not None else None
     jobs = Jobs(
@@ -210,7 +210,7 @@ def start_scheduler(
     question_alerts = QuestionAlerts(
         services.pool,
         TelegramQuestionAlerts(
-            TelegramNotifier(bot, services.pool, create_core(), pacer=create_pacer(services, bot))
+            TelegramNotifier(bot, services.access, create_core(), pacer=create_pacer(services, bot))
         ),
     )
     scheduler.add_job(
