@@ -1,25 +1,27 @@
 """Entering a store-scoped section (reviews, complaints, products): skip the choice of store
 when the person has one, offer a picker when they have several, say so when they have none;
-and the paged list of one store (`StoreList`) that reviews and the complaint queue share."""
+and the paged list of one store (`StoreList`) that reviews, the complaint queue and products
+share."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from aiogram import F
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message
 from aiogram_i18n import I18nContext
 
-from bot.callbacks import ListCb, MenuCb, MenuSection, PickStoreCb
+from bot.callbacks import ListCb, ListGo, MenuCb, MenuSection, PickStoreCb
 from bot.keyboards.menu import back_to_menu, only_menu
 from bot.keyboards.reviews import store_picker
 from bot.routing import Handlers
 from bot.ui import show
-from bot.views.lists import ViewOf, turn
+from bot.views.lists import StoreView, ViewOf
 from services.members import Members
+from services.products import Products
 from services.records import UserRow
 from services.screens import Screens
 
@@ -46,27 +48,62 @@ async def enter_section(
         await show(target, i18n.get(pick_text), keyboard)
 
 
-OpenStore = Callable[[CallbackQuery, FSMContext, I18nContext, Screens, str], Awaitable[None]]
-ShowList = Callable[
-    [CallbackQuery, FSMContext, I18nContext, Screens, str, dict[str, Any]], Awaitable[None]
-]
-Recount = Callable[[Screens, dict[str, Any]], Awaitable[int]]
+@dataclass(frozen=True)
+class ListScreen:
+    """Where a store list is drawn and what it reads: the press or message, the person's FSM
+    data, texts, and the services lists read (`screens`, `products`)."""
+
+    target: CallbackQuery | Message
+    state: FSMContext
+    i18n: I18nContext
+    screens: Screens
+    products: Products
+
+
+VT = TypeVar("VT", bound=StoreView[Any])
 
 
 @dataclass(frozen=True)
-class StoreList:
-    """A section that pages one store's objects (reviews, the complaint queue): entering it
-    from the menu, picking the store, turning pages. The feature says how to open, show and
-    count its list; the feature's router checks the store of every press (`ObjectAccess`)."""
+class StoreList(Generic[VT]):
+    """A section that pages one store's objects (reviews, the complaint queue, products):
+    entering it from the menu (or a command), picking the store, turning pages. The feature
+    says how to open, show and count its list; the feature's router checks the store of every
+    press (`ObjectAccess`)."""
 
     section: str
-    """`PickStoreCb.section` and the list view's kind (`ViewOf`)."""
+    """`PickStoreCb.section` and the list view's kind."""
+    view: type[VT]
     menu: MenuSection
     """`MenuCb.section` of the main menu button."""
     pick_text: str
-    open_store: OpenStore
-    show_list: ShowList
-    recount: Recount
+    open_store: Callable[[ListScreen, str], Awaitable[None]]
+    show_list: Callable[[ListScreen, str, VT], Awaitable[None]]
+    """(screen, view id, view)"""
+    recount: Callable[[ListScreen, VT], Awaitable[int]] | None = None
+    """Counts the list again (the counter button); None: the list shows no count."""
+    no_stores_text: str = "rv-no-stores"
+
+    async def enter(
+        self,
+        target: Message | CallbackQuery,
+        state: FSMContext,
+        i18n: I18nContext,
+        members: Members,
+        screens: Screens,
+        products: Products,
+        user: UserRow,
+    ) -> None:
+        screen = ListScreen(target, state, i18n, screens, products)
+        await enter_section(
+            target,
+            i18n,
+            members,
+            user,
+            section=self.section,
+            pick_text=self.pick_text,
+            no_stores_text=self.no_stores_text,
+            open_store=lambda store_id: self.open_store(screen, store_id),
+        )
 
     def register(self, router: Handlers) -> None:
         async def on_menu(
@@ -75,18 +112,11 @@ class StoreList:
             i18n: I18nContext,
             members: Members,
             screens: Screens,
+            products: Products,
             user: UserRow,
         ) -> None:
-            await enter_section(
-                query,
-                i18n,
-                members,
-                user,
-                section=self.section,
-                pick_text=self.pick_text,
-                no_stores_text="rv-no-stores",
-                open_store=lambda store_id: self.open_store(query, state, i18n, screens, store_id),
-            )
+            await state.set_state(None)
+            await self.enter(query, state, i18n, members, screens, products, user)
 
         async def on_pick_store(
             query: CallbackQuery,
@@ -94,23 +124,27 @@ class StoreList:
             state: FSMContext,
             i18n: I18nContext,
             screens: Screens,
+            products: Products,
         ) -> None:
-            await self.open_store(query, state, i18n, screens, callback_data.store_id)
+            screen = ListScreen(query, state, i18n, screens, products)
+            await self.open_store(screen, callback_data.store_id)
 
         async def on_page(
             query: CallbackQuery,
             callback_data: ListCb,
-            view: dict[str, Any],
+            view: VT,
             view_id: str,
             state: FSMContext,
             i18n: I18nContext,
             screens: Screens,
+            products: Products,
         ) -> None:
-            turn(view, callback_data.go)
-            if callback_data.go == "c":  # the counter button (or back after a batch): recount
-                view["n"] = await self.recount(screens, view)
-            await self.show_list(query, state, i18n, screens, view_id, view)
+            screen = ListScreen(query, state, i18n, screens, products)
+            view.turn(callback_data.go)
+            if callback_data.go == ListGo.COUNT and self.recount is not None:
+                view.total = await self.recount(screen, view)  # the counter button: recount
+            await self.show_list(screen, view_id, view)
 
         router.callback_query.register(on_menu, MenuCb.filter(F.section == self.menu))
         router.callback_query.register(on_pick_store, PickStoreCb.filter(F.section == self.section))
-        router.callback_query.register(on_page, ListCb.filter(), ViewOf(self.section))
+        router.callback_query.register(on_page, ListCb.filter(), ViewOf(self.view))
