@@ -58,6 +58,7 @@ from bot.views.chats import (
     render_list,
     tag_name,
 )
+from bot.views.lists import load_view, save_view
 from bot.views.sequences import start_error_text
 from services.ai.chat_tags import CHAT_TAGS
 from services.ai.guard import describe_problems
@@ -71,7 +72,6 @@ router.message.filter(Approved())
 router.callback_query.filter(Approved())
 router.callback_query.middleware(ChatAccess())
 
-LIST_KEY = "chat_list"
 OLDER_KEY = "chat_older"
 _tasks: set[asyncio.Task[None]] = set()
 
@@ -152,15 +152,6 @@ async def on_board(
 # --- column lists -----------------------------------------------------------------------
 
 
-async def _load_view(state: FSMContext) -> ChatListView:
-    raw = (await state.get_data()).get(LIST_KEY)
-    return ChatListView.model_validate(raw) if isinstance(raw, dict) else ChatListView()
-
-
-async def _save_view(state: FSMContext, view: ChatListView) -> None:
-    await state.update_data({LIST_KEY: view.model_dump(mode="json")})
-
-
 async def show_list(
     target: CallbackQuery, chats: ChatService, i18n: I18nContext, user: UserRow, view: ChatListView
 ) -> ChatListView:
@@ -191,7 +182,7 @@ async def on_list(
     user: UserRow,
 ) -> None:
     act, col, arg = callback_data.act, callback_data.col, callback_data.arg
-    view = await _load_view(state)
+    view = await load_view(state, ChatListView) or ChatListView()
     if act is ChatListAct.OPEN:
         if arg != "=":  # a store id (checked by `ChatAccess`) or '' for all stores
             view = ChatListView(store=arg, col=col)
@@ -232,7 +223,7 @@ async def on_list(
     if not view.cursors:
         view.cursors = [("", "")]
     await show_list(query, chats, i18n, user, view)
-    await _save_view(state, view)
+    await save_view(state, view)
     await answer(query)
 
 
@@ -272,7 +263,7 @@ async def show_card(
     text = render_card(i18n, card)
     if note:
         text = note + "\n\n" + text
-    list_open = (await state.get_data()).get(LIST_KEY) is not None
+    list_open = await load_view(state, ChatListView) is not None
     keyboard = card_keyboard(i18n, card, list_open=list_open, paged=before is not None)
     await show(target, text, keyboard)
 

@@ -81,6 +81,11 @@ class StoreView(View, Generic[C]):
 # --- the one reader and writer -------------------------------------------------------------
 
 
+def _lists(data: dict[str, Any]) -> dict[str, Any]:
+    views = data.get(LISTS_KEY)
+    return dict(views) if isinstance(views, dict) else {}
+
+
 def _parse(model: type[V], raw: Any) -> V | None:
     if not isinstance(raw, dict):
         return None
@@ -96,7 +101,7 @@ async def load_view(state: FSMContext, model: type[V], view_id: str | None = Non
     data = await state.get_data()
     if view_id is None:
         return _parse(model, data.get(model.key))
-    return _parse(model, (data.get(LISTS_KEY) or {}).get(view_id))
+    return _parse(model, _lists(data).get(view_id))
 
 
 async def save_view(state: FSMContext, view: View, view_id: str | None = None) -> str:
@@ -106,7 +111,7 @@ async def save_view(state: FSMContext, view: View, view_id: str | None = None) -
         return view.key
     view_id = view_id or secrets.token_hex(3)
     data = await state.get_data()
-    views: dict[str, Any] = dict(data.get(LISTS_KEY) or {})
+    views = _lists(data)
     views.pop(view_id, None)
     views[view_id] = view.model_dump(mode="json")
     while len(views) > MAX_VIEWS:
@@ -122,14 +127,14 @@ async def clear_view(state: FSMContext, model: type[View]) -> None:
 async def last_view(state: FSMContext, kind: str) -> str | None:
     data = await state.get_data()
     view_id = data.get(f"last_{kind}")
-    return view_id if view_id and view_id in (data.get(LISTS_KEY) or {}) else None
+    return view_id if isinstance(view_id, str) and view_id in _lists(data) else None
 
 
 async def needs_recount(state: FSMContext, store_id: str) -> None:
     """An action may have moved reviews or complaints of this store in or out of the person's
     open lists of it: each counts again when it is shown next (not on every page turn)."""
     data = await state.get_data()
-    views: dict[str, Any] = dict(data.get(LISTS_KEY) or {})
+    views = _lists(data)
     stale = [
         vid
         for vid, raw in views.items()
