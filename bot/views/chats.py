@@ -48,6 +48,15 @@ class ChatListView(View):
         return datetime.fromisoformat(at), chat_id
 
 
+class OlderMessages(View):
+    """The chat card shows messages older than this one (FSM data `chat_older`)."""
+
+    key: ClassVar[str] = "chat_older"
+    chat: str
+    at: datetime
+    id: str
+
+
 MESSAGE_ALONE = 250
 MESSAGE_WITH_DRAFT = 120
 """Characters of each of the card's 10 messages: with a draft (up to 1000) the card still

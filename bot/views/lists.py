@@ -176,6 +176,14 @@ class ViewOf(Filter):
         return {"view": view, "view_id": view_id}
 
 
+class UsersView(View):
+    """The admin's list of users: the email each page walked so far starts after."""
+
+    key: ClassVar[str] = "users"
+    starts: list[str | None] = [None]
+    next: str | None = None
+
+
 # --- the reviews list ----------------------------------------------------------------------
 
 ReviewCursor = tuple[datetime, str]
