@@ -49,7 +49,6 @@ from services.ai.errors import AIError
 from services.ai.pricing import Pricing
 from services.complaints import REVIEW_GATES, BatchReport, ComplaintError, ComplaintService
 from services.members import Members
-from services.products import Products
 from services.records import UserRow
 from services.reviews import ReviewService
 from services.screens import Screens
@@ -144,15 +143,11 @@ async def on_tab(
     callback_data: FilterCb,
     view: ComplaintQueueView,
     view_id: str,
-    state: FSMContext,
-    i18n: I18nContext,
-    screens: Screens,
-    products: Products,
+    screen: ListScreen,
 ) -> None:
     if callback_data.value not in set(QueueTab):
-        await answer(query, i18n.get("rv-unavailable"), alert=True)
+        await answer(query, screen.i18n.get("rv-unavailable"), alert=True)
         return
-    screen = ListScreen(query, state, i18n, screens, products)
     if view.tab != callback_data.value:
         view.tab = QueueTab(callback_data.value)
         view.total = await _recount(screen, view)

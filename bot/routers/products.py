@@ -43,9 +43,7 @@ from bot.views.lists import ProductListView, clear_view, last_view, load_view, s
 from bot.views.sections import ListScreen, StoreList
 from services import products as svc
 from services.members import Members
-from services.products import Products
 from services.records import UserRow
-from services.screens import Screens
 
 router = Handlers(name="products")
 router.message.filter(Approved())
@@ -132,30 +130,20 @@ PRODUCTS.register(router)
 
 
 @router.message(Command("products"))
-async def on_products(
-    message: Message,
-    state: FSMContext,
-    i18n: I18nContext,
-    members: Members,
-    screens: Screens,
-    products: Products,
-    user: UserRow,
-) -> None:
-    await state.set_state(None)
-    await PRODUCTS.enter(message, state, i18n, members, screens, products, user)
+async def on_products(_: Message, screen: ListScreen, members: Members, user: UserRow) -> None:
+    await screen.state.set_state(None)
+    await PRODUCTS.enter(screen, members, user)
 
 
 @router.callback_query(ProductListCb.filter())
 async def on_list(
     query: CallbackQuery,
     callback_data: ProductListCb,
-    state: FSMContext,
-    i18n: I18nContext,
+    screen: ListScreen,
     members: Members,
-    screens: Screens,
-    products: Products,
     user: UserRow,
 ) -> None:
+    state, i18n, products = screen.state, screen.i18n, screen.products
     current = await _current(state)
     if current is None or not await members.role(user.id, current[1].store_id):
         await answer(query, i18n.get("error-stale"))
@@ -188,29 +176,21 @@ async def on_list(
             count = await products.stop_work(view.store_id, view.selected)
         view.selected, view.select_mode = [], False
         note = i18n.get("pd-bulk-done", count=count)
-    await show_list(ListScreen(query, state, i18n, screens, products), view_id, view)
+    await show_list(screen, view_id, view)
     await answer(query, note)
 
 
 @router.message(ProductsForm.query, F.text)
-async def on_query(
-    message: Message,
-    state: FSMContext,
-    i18n: I18nContext,
-    members: Members,
-    screens: Screens,
-    products: Products,
-    user: UserRow,
-) -> None:
-    current = await _current(state)
-    await state.set_state(None)
+async def on_query(message: Message, screen: ListScreen, members: Members, user: UserRow) -> None:
+    current = await _current(screen.state)
+    await screen.state.set_state(None)
     if current is None or not await members.role(user.id, current[1].store_id):
-        await PRODUCTS.enter(message, state, i18n, members, screens, products, user)
+        await PRODUCTS.enter(screen, members, user)
         return
     view_id, view = current
     view.query, view.select_mode = (message.text or "").strip()[:100], False
     view.reset_pages()
-    await show_list(ListScreen(message, state, i18n, screens, products), view_id, view)
+    await show_list(screen, view_id, view)
 
 
 def render_card(i18n: I18nContext, card: svc.ProductCard) -> str:
@@ -266,13 +246,11 @@ def render_card(i18n: I18nContext, card: svc.ProductCard) -> str:
 async def on_product(
     query: CallbackQuery,
     callback_data: ProductCb,
-    state: FSMContext,
-    i18n: I18nContext,
+    screen: ListScreen,
     members: Members,
-    screens: Screens,
-    products: Products,
     user: UserRow,
 ) -> None:
+    state, i18n, products = screen.state, screen.i18n, screen.products
     pid = callback_data.product_id
     store_id = await members.may_act(user.id, "product", pid)
     if store_id is None:
@@ -291,7 +269,7 @@ async def on_product(
                 view.selected.remove(pid)
             elif len(view.selected) < MAX_SELECTED:
                 view.selected.append(pid)
-            await show_list(ListScreen(query, state, i18n, screens, products), view_id, view)
+            await show_list(screen, view_id, view)
             return
         if action == ProductAction.TOGGLE and arg in BOOL_CODES:
             card = await products.toggle_rule(pid, BOOL_CODES[arg])

@@ -52,7 +52,6 @@ from bot.views.sections import ListScreen, StoreList
 from services.ai.errors import AIError
 from services.complaints import ComplaintError, ComplaintService
 from services.members import Members
-from services.products import Products
 from services.records import UserRow
 from services.reviews import ReplyError, ReviewService
 from services.screens import Screens
@@ -149,15 +148,12 @@ async def on_filter(
     callback_data: FilterCb,
     view: ReviewListView,
     view_id: str,
-    state: FSMContext,
-    i18n: I18nContext,
-    screens: Screens,
-    products: Products,
+    screen: ListScreen,
     members: Members,
     user: UserRow,
 ) -> None:
     field, value = callback_data.field, callback_data.value
-    screen = ListScreen(query, state, i18n, screens, products)
+    state, i18n, screens = screen.state, screen.i18n, screen.screens
     f: ReviewListFilter | None = view.filter
     if field == FilterField.MENU:
         product = (

@@ -9,9 +9,9 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from aiogram import F
+from aiogram import BaseMiddleware, F
 from aiogram.fsm.context import FSMContext
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, Message, TelegramObject
 from aiogram_i18n import I18nContext
 
 from bot.callbacks import ListCb, ListGo, MenuCb, MenuSection, PickStoreCb
@@ -83,20 +83,10 @@ class StoreList(Generic[VT]):
     """Counts the list again (the counter button); None: the list shows no count."""
     no_stores_text: str = "rv-no-stores"
 
-    async def enter(
-        self,
-        target: Message | CallbackQuery,
-        state: FSMContext,
-        i18n: I18nContext,
-        members: Members,
-        screens: Screens,
-        products: Products,
-        user: UserRow,
-    ) -> None:
-        screen = ListScreen(target, state, i18n, screens, products)
+    async def enter(self, screen: ListScreen, members: Members, user: UserRow) -> None:
         await enter_section(
-            target,
-            i18n,
+            screen.target,
+            screen.i18n,
             members,
             user,
             section=self.section,
@@ -106,45 +96,47 @@ class StoreList(Generic[VT]):
         )
 
     def register(self, router: Handlers) -> None:
+        """The menu button, the store pick and page turns; every handler of the router gets
+        `screen` (`ListScreens`)."""
+
         async def on_menu(
-            query: CallbackQuery,
-            state: FSMContext,
-            i18n: I18nContext,
-            members: Members,
-            screens: Screens,
-            products: Products,
-            user: UserRow,
+            _: CallbackQuery, screen: ListScreen, members: Members, user: UserRow
         ) -> None:
-            await state.set_state(None)
-            await self.enter(query, state, i18n, members, screens, products, user)
+            await screen.state.set_state(None)
+            await self.enter(screen, members, user)
 
         async def on_pick_store(
-            query: CallbackQuery,
-            callback_data: PickStoreCb,
-            state: FSMContext,
-            i18n: I18nContext,
-            screens: Screens,
-            products: Products,
+            _: CallbackQuery, callback_data: PickStoreCb, screen: ListScreen
         ) -> None:
-            screen = ListScreen(query, state, i18n, screens, products)
             await self.open_store(screen, callback_data.store_id)
 
         async def on_page(
-            query: CallbackQuery,
-            callback_data: ListCb,
-            view: VT,
-            view_id: str,
-            state: FSMContext,
-            i18n: I18nContext,
-            screens: Screens,
-            products: Products,
+            _: CallbackQuery, callback_data: ListCb, view: VT, view_id: str, screen: ListScreen
         ) -> None:
-            screen = ListScreen(query, state, i18n, screens, products)
             view.turn(callback_data.go)
             if callback_data.go == ListGo.COUNT and self.recount is not None:
                 view.total = await self.recount(screen, view)  # the counter button: recount
             await self.show_list(screen, view_id, view)
 
+        router.message.middleware(ListScreens())
+        router.callback_query.middleware(ListScreens())
         router.callback_query.register(on_menu, MenuCb.filter(F.section == self.menu))
         router.callback_query.register(on_pick_store, PickStoreCb.filter(F.section == self.section))
         router.callback_query.register(on_page, ListCb.filter(), ViewOf(self.view))
+
+
+class ListScreens(BaseMiddleware):
+    """Hands the handlers of a router with a store list `screen` (a `ListScreen` of this
+    press or message), so they do not thread state, texts and services by hand."""
+
+    async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        if isinstance(event, CallbackQuery | Message) and data.get("state") is not None:
+            data["screen"] = ListScreen(
+                event, data["state"], data["i18n"], data["screens"], data["products"]
+            )
+        return await handler(event, data)
