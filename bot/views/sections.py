@@ -17,6 +17,7 @@ from aiogram_i18n import I18nContext
 from bot.callbacks import ListCb, ListGo, MenuCb, MenuSection, PickStoreCb
 from bot.keyboards.menu import back_to_menu, only_menu
 from bot.keyboards.reviews import store_picker
+from bot.middlewares.forms import Handler
 from bot.routing import Handlers
 from bot.ui import show
 from bot.views.lists import StoreView, ViewOf
@@ -129,12 +130,7 @@ class ListScreens(BaseMiddleware):
     """Hands the handlers of a router with a store list `screen` (a `ListScreen` of this
     press or message), so they do not thread state, texts and services by hand."""
 
-    async def __call__(
-        self,
-        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
-        event: TelegramObject,
-        data: dict[str, Any],
-    ) -> Any:
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         if isinstance(event, CallbackQuery | Message) and data.get("state") is not None:
             data["screen"] = ListScreen(
                 event, data["state"], data["i18n"], data["screens"], data["products"]
