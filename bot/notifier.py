@@ -20,7 +20,6 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-import asyncpg
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError, TelegramForbiddenError, TelegramRetryAfter
 from aiogram.methods import SendMessage
@@ -43,8 +42,8 @@ from bot.callbacks import (
 )
 from bot.render import MESSAGE_LIMIT, clip, fit, fmt_date, size, stars
 from bot.views.common import share
-from services import access as access_svc
 from services import metrics
+from services.access import AccessService
 from services.chats.alerts import ChatAlert
 from services.complaints import complaint_fingerprint
 from services.digest import WeeklyDigest
@@ -122,7 +121,7 @@ class TelegramNotifier:
     def __init__(
         self,
         bot: Bot,
-        pool: asyncpg.Pool,
+        access: AccessService,
         core: BaseCore[Any],
         *,
         pacer: Pacer | None = None,
@@ -130,7 +129,7 @@ class TelegramNotifier:
         max_retry_wait: float = 60.0,
     ) -> None:
         self.bot = bot
-        self.pool = pool
+        self.access = access  # a person who blocked the bot is marked unreachable
         self.core = core
         self.pacer = pacer or Pacer()
         self.retries = retries
@@ -173,7 +172,7 @@ class TelegramNotifier:
                 await self.pacer.pause(wait)
                 continue
             except TelegramForbiddenError:
-                await access_svc.set_reachable(self.pool, to.telegram_id, False)
+                await self.access.set_reachable(to.telegram_id, False)
                 return "blocked"
             except TelegramAPIError as exc:
                 log.warning("send to user %s failed: %s", to.user_id, exc.message)

@@ -63,13 +63,16 @@ def create_pacer(services: AppServices, bot: Bot) -> Pacer:
 AUTOREPLY_SECONDS = 60
 
 
+def telegram_notifier(services: AppServices, bot: Bot) -> TelegramNotifier:
+    """A job's messenger: its own texts, the budgets every sender of this bot shares."""
+    return TelegramNotifier(bot, services.access, create_core(), pacer=create_pacer(services, bot))
+
+
 def autoreply_job(
     services: AppServices, bot: Bot, lifecycle: Lifecycle | None = None
 ) -> AutoReplyJob:
     """Automatic replies: claims in PostgreSQL make any number of replicas safe."""
-    notifier = TelegramNotifier(
-        bot, services.pool, create_core(), pacer=create_pacer(services, bot)
-    )
+    notifier = telegram_notifier(services, bot)
     return AutoReplyJob(
         services.pool,
         services.ai,
@@ -83,9 +86,7 @@ def autoreply_job(
 def question_alerts(
     services: AppServices, bot: Bot, lifecycle: Lifecycle | None = None
 ) -> QuestionAlerts:
-    notifier = TelegramNotifier(
-        bot, services.pool, create_core(), pacer=create_pacer(services, bot)
-    )
+    notifier = telegram_notifier(services, bot)
     return QuestionAlerts(
         services.pool,
         TelegramQuestionAlerts(notifier),
@@ -94,9 +95,7 @@ def question_alerts(
 
 
 def build_jobs(services: AppServices, bot: Bot, lifecycle: Lifecycle | None = None) -> Jobs:
-    notifier = TelegramNotifier(
-        bot, services.pool, create_core(), pacer=create_pacer(services, bot)
-    )
+    notifier = telegram_notifier(services, bot)
     stopping = lifecycle.stopping if lifecycle is not None else None
     jobs = Jobs(
         services.pool,

@@ -19,11 +19,10 @@ from bot.callbacks import (
 )
 from bot.keyboards.reviews import nav_row
 from bot.views.common import Texts
+from bot.views.lists import QueueTab
 from services.ai.reasons import COMPLAINT_REASONS
 from services.complaints import complaint_fingerprint
 from services.records import ComplaintCard, ComplaintRow
-
-QUEUE_TABS = ("draft", "sent", "done")
 
 
 def _btn(text: str, data: ComplaintCb | ReviewCb | BatchCb) -> InlineKeyboardButton:
@@ -111,7 +110,7 @@ def queue_keyboard(
     t: Texts,
     view: str,
     store_id: str,
-    tab: str,
+    tab: QueueTab,
     cards: Sequence[ComplaintCard],
     *,
     page: int,
@@ -137,7 +136,7 @@ def queue_keyboard(
                 text=("• " if name == tab else "") + t.get(f"cp-tab-{name}"),
                 callback_data=FilterCb(view=view, field=FilterField.TAB, value=name).pack(),
             )
-            for name in QUEUE_TABS
+            for name in QueueTab
         )
     )
     kb.row(_btn(t.get("cp-btn-batch"), BatchCb(action=BatchAction.ASK, store_id=store_id)))

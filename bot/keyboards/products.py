@@ -9,7 +9,14 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 from aiogram_i18n import I18nContext
 
-from bot.callbacks import ProductAction, ProductCb, ProductListAction, ProductListCb
+from bot.callbacks import (
+    ListCb,
+    ListGo,
+    ProductAction,
+    ProductCb,
+    ProductListAction,
+    ProductListCb,
+)
 from bot.keyboards.menu import back_to_menu
 from services.products import CHOICE_RULES, WORK_STATUSES, ProductCard
 from services.records import ProductRow
@@ -53,6 +60,7 @@ def product_label(p: ProductRow, *, selected: bool | None) -> str:
 
 def list_keyboard(
     i18n: I18nContext,
+    view: str,
     items: Sequence[ProductRow],
     *,
     has_prev: bool,
@@ -79,9 +87,9 @@ def list_keyboard(
             )
     nav = []
     if has_prev:
-        nav.append(_list_btn(i18n.get("btn-prev"), ProductListAction.PREV))
+        nav.append(_page_btn(i18n.get("btn-prev"), view, ListGo.PREV))
     if has_next:
-        nav.append(_list_btn(i18n.get("btn-next"), ProductListAction.NEXT))
+        nav.append(_page_btn(i18n.get("btn-next"), view, ListGo.NEXT))
     if nav:
         kb.row(*nav)
     if select_mode:
@@ -102,6 +110,10 @@ def list_keyboard(
         kb.row(_list_btn(i18n.get("pd-btn-select"), ProductListAction.SELECT_MODE))
     kb.row(back_to_menu(i18n))
     return kb.as_markup()
+
+
+def _page_btn(text: str, view: str, go: ListGo) -> InlineKeyboardButton:
+    return InlineKeyboardButton(text=text, callback_data=ListCb(view=view, go=go).pack())
 
 
 def _list_btn(text: str, action: ProductListAction) -> InlineKeyboardButton:

@@ -24,17 +24,9 @@ from bot.callbacks import (
 )
 from bot.keyboards.builder import Keyboard
 from bot.views.common import Texts
+from bot.views.lists import OPTIONS, ReviewListFilter
 from services.records import ReviewCard, StoreRow
 from services.reviews import draft_fingerprint
-
-# Filter options: field -> values in button order (labels are `rv-f-<field>-<value>`).
-FILTER_OPTIONS: dict[str, tuple[str, ...]] = {
-    "r": ("le3", "1", "2", "3", "4", "5", "all"),
-    "a": ("any", "no", "yes"),
-    "c": ("open", "not_sent", "draft", "sent", "approved", "rejected", "all"),
-    "d": ("0", "7", "30", "90"),
-    "act": ("on", "off"),
-}
 
 
 def store_picker(
@@ -104,19 +96,20 @@ def review_list_keyboard(
     return kb.as_markup()
 
 
-def filter_keyboard(t: Texts, view: str, current: dict[str, str]) -> InlineKeyboardMarkup:
-    """Every option of every filter; the current ones marked. A press applies and shows the list."""
+def filter_keyboard(t: Texts, view: str, current: ReviewListFilter) -> InlineKeyboardMarkup:
+    """Every option of every filter (labels `rv-f-<field>-<value>`); the current ones marked.
+    A press applies and shows the list."""
     kb = Keyboard()
-    for field, values in FILTER_OPTIONS.items():
+    for field, (_, values) in OPTIONS.items():
         buttons = []
         for value in values:
             label = t.get(f"rv-f-{field}-{value}")
-            if current.get(field) == value:
+            if current.option(field) == value:
                 label = "• " + label
             buttons.append(
                 InlineKeyboardButton(
                     text=label,
-                    callback_data=FilterCb(view=view, field=FilterField(field), value=value).pack(),
+                    callback_data=FilterCb(view=view, field=field, value=value).pack(),
                 )
             )
         for start in range(0, len(buttons), 4):

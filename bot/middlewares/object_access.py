@@ -20,7 +20,7 @@ from aiogram_i18n import I18nContext
 
 from bot.callbacks import BatchCb, ComplaintCb, PickStoreCb, PublishCb, ReviewCb
 from bot.ui import answer
-from bot.views.lists import needs_recount
+from bot.views.lists import StoreView, needs_recount
 from services.members import Members
 
 KEEPS_COUNTS = frozenset({"o", "rl", "e", "re", "rd", "rg", "g", "rs"})
@@ -52,8 +52,8 @@ class ObjectAccess(BaseMiddleware):
             allowed = acted_on is not None
         elif isinstance(cb, PickStoreCb | BatchCb):
             allowed = await members.role(user_id, cb.store_id) is not None
-        elif isinstance(view := data.get("view"), dict):  # a list page or filter (`ViewOf`)
-            allowed = await members.role(user_id, str(view.get("s", ""))) is not None
+        elif isinstance(view := data.get("view"), StoreView):  # a list page or filter (`ViewOf`)
+            allowed = await members.role(user_id, view.store_id) is not None
         else:
             return await handler(event, data)
         if not allowed:

@@ -14,13 +14,14 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message, User
 from aiogram_i18n import I18nContext
 
-from bot.callbacks import AdminAction, AdminCb, ListCb
+from bot.callbacks import AdminAction, AdminCb, ListCb, ListGo
 from bot.direct import card_text, tell_outcome
 from bot.filters import IsAdmin
 from bot.keyboards.access import decision_keyboard, pending_keyboard, users_keyboard
 from bot.render import esc
 from bot.routing import Handlers
 from bot.ui import answer, show
+from bot.views.lists import UsersView, load_view, save_view
 from services.access import AccessError, AccessService, Decision, UsersPage
 from services.emails import shown
 from services.records import UserStatus
@@ -181,8 +182,7 @@ async def on_users(
     message: Message, access: AccessService, i18n: I18nContext, state: FSMContext
 ) -> None:
     page = await access.users_page(size=PAGE)
-    last = page.users[-1].email if page.users else None
-    await state.update_data(users_pages=[None], users_last=last)
+    await save_view(state, UsersView(next=page.users[-1].email if page.users else None))
     await show(message, *users_screen(i18n, page, page_no=0))
 
 
@@ -195,14 +195,13 @@ async def on_users_page(
     state: FSMContext,
 ) -> None:
     """Keyset paging: FSM data keeps the first email-cursor of every page walked so far."""
-    data = await state.get_data()
-    pages: list[str | None] = list(data.get("users_pages") or [None])
-    if callback_data.go == "n" and data.get("users_last"):
-        pages.append(data["users_last"])
-    elif callback_data.go == "p" and len(pages) > 1:
-        pages.pop()
-    page = await access.users_page(after_email=pages[-1], size=PAGE)
-    last = page.users[-1].email if page.users else None
-    await state.update_data(users_pages=pages, users_last=last)
+    view = await load_view(state, UsersView) or UsersView()
+    if callback_data.go == ListGo.NEXT and view.next:
+        view.starts.append(view.next)
+    elif callback_data.go == ListGo.PREV and len(view.starts) > 1:
+        view.starts.pop()
+    page = await access.users_page(after_email=view.starts[-1], size=PAGE)
+    view.next = page.users[-1].email if page.users else None
+    await save_view(state, view)
     await answer(query)
-    await show(query, *users_screen(i18n, page, page_no=len(pages) - 1))
+    await show(query, *users_screen(i18n, page, page_no=len(view.starts) - 1))

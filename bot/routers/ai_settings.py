@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from typing import ClassVar
 
 from aiogram import F
 from aiogram.exceptions import TelegramAPIError
@@ -18,7 +19,6 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
 from aiogram_i18n import I18nContext
-from pydantic import BaseModel, ValidationError
 
 from bot.background import Background
 from bot.callbacks import AIAction, AICb
@@ -27,6 +27,7 @@ from bot.render import esc
 from bot.routing import Handlers
 from bot.ui import answer, show
 from bot.views import ai_settings as views
+from bot.views.lists import View, clear_view, load_view, save_view
 from services.ai_settings import AISettingsError, AISettingsService, PromptKind
 from services.records import UserRow
 
@@ -46,26 +47,14 @@ class AIForm(StatesGroup):
     instructions = State()
 
 
-class PromptDraft(BaseModel):
+class PromptDraft(View):
     """A prompt typed but not saved yet (FSM data): preview and save work on it."""
+
+    key: ClassVar[str] = DRAFT_KEY
 
     kind: PromptKind
     text: str = ""
     store_id: str = ""
-
-
-async def _draft(state: FSMContext) -> PromptDraft | None:
-    raw = (await state.get_data()).get(DRAFT_KEY)
-    if raw is None:
-        return None
-    try:
-        return PromptDraft.model_validate(raw)
-    except ValidationError:
-        return None
-
-
-async def _put_draft(state: FSMContext, draft: PromptDraft) -> None:
-    await state.update_data({DRAFT_KEY: draft.model_dump(mode="json")})
 
 
 async def _home(
@@ -273,7 +262,7 @@ async def on_replace(
         await answer(query, i18n.get("error-stale"))
         return
     await answer(query)
-    await _put_draft(state, PromptDraft(kind=kind))
+    await save_view(state, PromptDraft(kind=kind))
     await state.set_state(AIForm.prompt)
     await show(query, *views.ask_prompt(i18n, kind))
 
@@ -282,7 +271,7 @@ async def on_replace(
 async def on_prompt_text(
     message: Message, state: FSMContext, i18n: I18nContext, ai_settings: AISettingsService
 ) -> None:
-    draft = await _draft(state)
+    draft = await load_view(state, PromptDraft)
     if draft is None:
         await state.set_state(None)
         await message.answer(i18n.get("error-stale"))
@@ -293,7 +282,7 @@ async def on_prompt_text(
         await message.answer(views.error_text(i18n, exc.code))
         return
     draft = PromptDraft(kind=draft.kind, text=text)
-    await _put_draft(state, draft)
+    await save_view(state, draft)
     await state.set_state(None)
     await show(message, *views.candidate(i18n, draft.kind, draft.text))
 
@@ -301,7 +290,7 @@ async def on_prompt_text(
 async def _candidate(
     query: CallbackQuery, callback_data: AICb, state: FSMContext, i18n: I18nContext
 ) -> PromptDraft | None:
-    draft = await _draft(state)
+    draft = await load_view(state, PromptDraft)
     if draft is None or not draft.text or draft.kind.value != callback_data.arg:
         await answer(query, i18n.get("error-stale"))
         return None
@@ -361,7 +350,7 @@ async def on_save(
     if draft is None:
         return
     view = await ai_settings.set_prompt(user.id, draft.kind, draft.text)
-    await state.update_data({DRAFT_KEY: None})
+    await clear_view(state, PromptDraft)
     await answer(query, i18n.get("set-saved"))
     await show(query, *views.prompt(i18n, view))
 
@@ -403,7 +392,7 @@ async def on_instructions(
         return
     await answer(query)
     if callback_data.action == AIAction.INSTRUCTIONS_EDIT:
-        await _put_draft(state, PromptDraft(kind=PromptKind.REVIEW_REPLY, store_id=store_id))
+        await save_view(state, PromptDraft(kind=PromptKind.REVIEW_REPLY, store_id=store_id))
         await state.set_state(AIForm.instructions)
         await show(query, *views.ask_instructions(i18n, store_id))
         return
@@ -421,7 +410,7 @@ async def on_instructions_text(
     ai_settings: AISettingsService,
     user: UserRow,
 ) -> None:
-    draft = await _draft(state)
+    draft = await load_view(state, PromptDraft)
     store_id = draft.store_id if draft else ""
     # Re-checked: the FSM data is ours, but the person may have lost the store since.
     if not store_id or not await ai_settings.owns(user.id, store_id):

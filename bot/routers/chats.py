@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import datetime
-from typing import Any, Protocol
+from typing import Protocol
 
 from aiogram import F
 from aiogram.filters import StateFilter
@@ -51,6 +50,7 @@ from bot.ui import answer, busy, show
 from bot.views.chats import (
     STATUS_OF,
     ChatListView,
+    OlderMessages,
     col_name,
     follow_up_text,
     render_board,
@@ -58,6 +58,7 @@ from bot.views.chats import (
     render_list,
     tag_name,
 )
+from bot.views.lists import clear_view, load_view, save_view
 from bot.views.sequences import start_error_text
 from services.ai.chat_tags import CHAT_TAGS
 from services.ai.guard import describe_problems
@@ -71,8 +72,6 @@ router.message.filter(Approved())
 router.callback_query.filter(Approved())
 router.callback_query.middleware(ChatAccess())
 
-LIST_KEY = "chat_list"
-OLDER_KEY = "chat_older"
 _tasks: set[asyncio.Task[None]] = set()
 
 
@@ -152,15 +151,6 @@ async def on_board(
 # --- column lists -----------------------------------------------------------------------
 
 
-async def _load_view(state: FSMContext) -> ChatListView:
-    raw = (await state.get_data()).get(LIST_KEY)
-    return ChatListView.model_validate(raw) if isinstance(raw, dict) else ChatListView()
-
-
-async def _save_view(state: FSMContext, view: ChatListView) -> None:
-    await state.update_data({LIST_KEY: view.model_dump(mode="json")})
-
-
 async def show_list(
     target: CallbackQuery, chats: ChatService, i18n: I18nContext, user: UserRow, view: ChatListView
 ) -> ChatListView:
@@ -191,7 +181,7 @@ async def on_list(
     user: UserRow,
 ) -> None:
     act, col, arg = callback_data.act, callback_data.col, callback_data.arg
-    view = await _load_view(state)
+    view = await load_view(state, ChatListView) or ChatListView()
     if act is ChatListAct.OPEN:
         if arg != "=":  # a store id (checked by `ChatAccess`) or '' for all stores
             view = ChatListView(store=arg, col=col)
@@ -232,7 +222,7 @@ async def on_list(
     if not view.cursors:
         view.cursors = [("", "")]
     await show_list(query, chats, i18n, user, view)
-    await _save_view(state, view)
+    await save_view(state, view)
     await answer(query)
 
 
@@ -264,15 +254,13 @@ async def show_card(
     *,
     note: str = "",
 ) -> None:
-    older = (await state.get_data()).get(OLDER_KEY)
-    before = None
-    if isinstance(older, dict) and older.get("chat") == chat_id and older.get("at"):
-        before = (datetime.fromisoformat(older["at"]), str(older["id"]))
+    older = await load_view(state, OlderMessages)
+    before = (older.at, older.id) if older is not None and older.chat == chat_id else None
     card = await chats.card(chat_id, before=before)
     text = render_card(i18n, card)
     if note:
         text = note + "\n\n" + text
-    list_open = (await state.get_data()).get(LIST_KEY) is not None
+    list_open = await load_view(state, ChatListView) is not None
     keyboard = card_keyboard(i18n, card, list_open=list_open, paged=before is not None)
     await show(target, text, keyboard)
 
@@ -346,19 +334,15 @@ async def on_chat(
     note = ""
     try:
         if act is ChatAct.OPEN:
-            await state.update_data({OLDER_KEY: None})
+            await clear_view(state, OlderMessages)
         elif act is ChatAct.OLDER:
             card = await chats.card(chat_id)
-            data = (await state.get_data()).get(OLDER_KEY)
-            if isinstance(data, dict) and data.get("chat") == chat_id and data.get("at"):
-                card = await chats.card(
-                    chat_id, before=(datetime.fromisoformat(data["at"]), str(data["id"]))
-                )
+            older = await load_view(state, OlderMessages)
+            if older is not None and older.chat == chat_id:
+                card = await chats.card(chat_id, before=(older.at, older.id))
             if card.older:
                 at, mid = card.older
-                await state.update_data(
-                    {OLDER_KEY: {"chat": chat_id, "at": at.isoformat(), "id": mid}}
-                )
+                await save_view(state, OlderMessages(chat=chat_id, at=at, id=mid))
         elif act is ChatAct.MOVE_MENU:
             card = await chats.card(chat_id)
             await show(query, str(i18n.get("ch-move-title")), move_keyboard(i18n, card))
@@ -446,8 +430,7 @@ async def _start_draft(
 async def on_edit_text(
     message: Message, chats: ChatService, state: FSMContext, i18n: I18nContext, user: UserRow
 ) -> None:
-    data: dict[str, Any] = await state.get_data()
-    chat_id = str(data.get("chat_edit") or "")
+    chat_id = str((await state.get_data()).get("chat_edit") or "")
     if not chat_id or await chats.store_of(user.id, chat_id) is None:
         await state.set_state(None)
         await message.answer(str(i18n.get("ch-unavailable")))

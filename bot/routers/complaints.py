@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 from decimal import Decimal
-from typing import Any
 
 from aiogram import F
 from aiogram.filters import StateFilter
@@ -24,13 +23,13 @@ from bot.callbacks import (
     ComplaintAction,
     ComplaintCb,
     FilterCb,
+    FilterField,
     ListCb,
     ListGo,
     MenuSection,
 )
 from bot.filters import Approved
 from bot.keyboards.complaints import (
-    QUEUE_TABS,
     batch_confirm_keyboard,
     queue_keyboard,
     reason_keyboard,
@@ -43,17 +42,9 @@ from bot.ui import answer, ask, busy, show
 from bot.views.ai_settings import ai_failure
 from bot.views.common import clip
 from bot.views.complaints import render_complaint_line
-from bot.views.lists import (
-    ViewOf,
-    dump_cursor,
-    load_cursor,
-    new_view,
-    pages,
-    put_view,
-    reset_pages,
-)
+from bot.views.lists import ComplaintQueueView, QueueTab, ViewOf, pages, save_view
 from bot.views.screens import list_back, show_complaint, show_review
-from bot.views.sections import StoreList
+from bot.views.sections import ListScreen, StoreList
 from services.ai.errors import AIError
 from services.ai.pricing import Pricing
 from services.complaints import REVIEW_GATES, BatchReport, ComplaintError, ComplaintService
@@ -71,7 +62,6 @@ router.callback_query.filter(Approved())
 router.callback_query.middleware(ObjectAccess())
 
 PAGE_SIZE = 5
-TAB_STATUSES = {"draft": ("draft",), "sent": ("sent", "pending"), "done": ("approved", "rejected")}
 PROGRESS_EVERY = 1.0
 """Seconds between edits of the batch progress message (Telegram limits edits)."""
 ESTIMATE_TOKENS = (1500, 300)
@@ -88,39 +78,25 @@ class ComplaintStates(StatesGroup):
 # --- the queue -----------------------------------------------------------------------------
 
 
-async def open_queue(
-    query: CallbackQuery, state: FSMContext, i18n: I18nContext, screens: Screens, store_id: str
-) -> None:
-    tab = "draft"
-    count = await screens.complaint_count(store_id, TAB_STATUSES[tab])
-    view = {"k": "cq", "s": store_id, "t": tab, "n": count}
-    view_id = await new_view(state, view)
-    await show_queue(query, state, i18n, screens, view_id, view)
+async def open_queue(screen: ListScreen, store_id: str) -> None:
+    view = ComplaintQueueView(store_id=store_id)
+    view.total = await _recount(screen, view)
+    await show_queue(screen, await save_view(screen.state, view), view)
 
 
-async def show_queue(
-    target: CallbackQuery,
-    state: FSMContext,
-    i18n: I18nContext,
-    screens: Screens,
-    view_id: str,
-    view: dict[str, Any],
-) -> None:
-    store_id, tab = view["s"], view["t"]
-    if view.get("n") is None:  # an action changed the store's complaints since it was counted
-        view["n"] = await _recount(screens, view)
+async def show_queue(screen: ListScreen, view_id: str, view: ComplaintQueueView) -> None:
+    i18n, screens, store_id, tab = screen.i18n, screen.screens, view.store_id, view.tab
+    if view.total is None:  # an action changed the store's complaints since it was counted
+        view.total = await _recount(screen, view)
     found = await screens.complaint_page(
-        store_id,
-        TAB_STATUSES[tab],
-        after=load_cursor(view["starts"][view["pg"]]),
-        limit=PAGE_SIZE + 1,
+        store_id, tab.statuses, after=view.after, limit=PAGE_SIZE + 1
     )
     has_next = len(found) > PAGE_SIZE
     cards = found[:PAGE_SIZE]
-    view["next"] = dump_cursor(cards[-1].cursor) if has_next else None
-    await put_view(state, view_id, view)
+    view.next = cards[-1].cursor if has_next else None
+    await save_view(screen.state, view, view_id)
     store_name = await screens.store_name(store_id)
-    total, page = int(view["n"]), int(view["pg"])
+    total, page = view.total, view.page
     first = page * PAGE_SIZE + 1
     lines = [
         i18n.get("cp-queue-title", store=esc(store_name)),
@@ -143,15 +119,16 @@ async def show_queue(
         first_index=first,
         back=back_to_menu(i18n),
     )
-    await show(target, "\n".join(lines), keyboard)
+    await show(screen.target, "\n".join(lines), keyboard)
 
 
-async def _recount(screens: Screens, view: dict[str, Any]) -> int:
-    return await screens.complaint_count(view["s"], TAB_STATUSES[view["t"]])
+async def _recount(screen: ListScreen, view: ComplaintQueueView) -> int:
+    return await screen.screens.complaint_count(view.store_id, view.tab.statuses)
 
 
 StoreList(
     section="cq",
+    view=ComplaintQueueView,
     menu=MenuSection.COMPLAINTS,
     pick_text="cp-pick-store",
     open_store=open_queue,
@@ -160,24 +137,22 @@ StoreList(
 ).register(router)
 
 
-@router.callback_query(FilterCb.filter(F.field == "t"), ViewOf("cq"))
+@router.callback_query(FilterCb.filter(F.field == FilterField.TAB), ViewOf(ComplaintQueueView))
 async def on_tab(
     query: CallbackQuery,
     callback_data: FilterCb,
-    view: dict[str, Any],
+    view: ComplaintQueueView,
     view_id: str,
-    state: FSMContext,
-    i18n: I18nContext,
-    screens: Screens,
+    screen: ListScreen,
 ) -> None:
-    if callback_data.value not in QUEUE_TABS:
-        await answer(query, i18n.get("rv-unavailable"), alert=True)
+    if callback_data.value not in set(QueueTab):
+        await answer(query, screen.i18n.get("rv-unavailable"), alert=True)
         return
-    if view["t"] != callback_data.value:
-        view["t"] = callback_data.value
-        view["n"] = await screens.complaint_count(view["s"], TAB_STATUSES[view["t"]])
-        reset_pages(view)
-    await show_queue(query, state, i18n, screens, view_id, view)
+    if view.tab != callback_data.value:
+        view.tab = QueueTab(callback_data.value)
+        view.total = await _recount(screen, view)
+        view.reset_pages()
+    await show_queue(screen, view_id, view)
 
 
 # --- the card ------------------------------------------------------------------------------

@@ -2,14 +2,15 @@
 every rule as a toggle or a choice, "apply defaults", and bulk actions on ticked products.
 
 Entry: /products, or the menu section "products" (the store card's button belongs to the
-stores screens). The list's state (store, search, keyset cursors, ticked ids) lives in FSM
-data under `products`; callback data is never trusted (every product is checked against the
-person's stores).
+stores screens). The list is a `StoreList` like reviews and the complaint queue: its state
+(store, search, keyset cursors, ticked ids) is a `ProductListView`; the list's own buttons act
+on the person's last product list. Callback data is never trusted (every product is checked
+against the person's stores).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from aiogram import F
 from aiogram.filters import Command
@@ -19,9 +20,8 @@ from aiogram.types import CallbackQuery, Message
 from aiogram_i18n import I18nContext
 
 from bot.callbacks import (
-    MenuCb,
+    ListGo,
     MenuSection,
-    PickStoreCb,
     ProductAction,
     ProductCb,
     ProductListAction,
@@ -35,18 +35,20 @@ from bot.keyboards.products import (
     card_keyboard,
     list_keyboard,
 )
+from bot.middlewares.object_access import ObjectAccess
 from bot.render import clip, esc
 from bot.routing import Handlers
 from bot.ui import answer, ask, show
-from bot.views.sections import enter_section
+from bot.views.lists import ProductListView, clear_view, last_view, load_view, save_view
+from bot.views.sections import ListScreen, StoreList
 from services import products as svc
 from services.members import Members
-from services.products import Products
 from services.records import UserRow
 
 router = Handlers(name="products")
 router.message.filter(Approved())
 router.callback_query.filter(Approved())
+router.callback_query.middleware(ObjectAccess())
 
 PAGE = 8
 MAX_SELECTED = 200
@@ -56,197 +58,139 @@ class ProductsForm(StatesGroup):
     query = State()
 
 
-async def _view(state: FSMContext) -> dict[str, Any]:
-    data = await state.get_data()
-    view = data.get("products")
-    return dict(view) if isinstance(view, dict) else {}
+class _OldProductList(ProductListView):
+    """Where the list was kept before it was a `StoreList` (one dict under `products`): a
+    person with such a state gets its store and search back, on the first page."""
+
+    key: ClassVar[str] = "products"
 
 
-async def _save(state: FSMContext, view: dict[str, Any]) -> None:
-    await state.update_data(products=view)
+async def _current(state: FSMContext) -> tuple[str, ProductListView] | None:
+    """The person's product list (the last one shown), or None."""
+    view_id = await last_view(state, PICK_SECTION)
+    if view_id is not None and (view := await load_view(state, ProductListView, view_id)):
+        return view_id, view
+    old = await load_view(state, _OldProductList)
+    if old is None:
+        return None
+    await clear_view(state, _OldProductList)
+    return await save_view(state, old), old
 
 
-async def show_list(
-    target: Message | CallbackQuery,
-    i18n: I18nContext,
-    products: Products,
-    state: FSMContext,
-    view: dict[str, Any],
-) -> None:
-    store_id = view["store"]
-    cur = view.get("cur")
+async def show_list(screen: ListScreen, view_id: str, view: ProductListView) -> None:
+    i18n, products = screen.i18n, screen.products
     page = await products.page(
-        store_id,
-        query=view.get("q") or None,
-        after=(cur[0], cur[1]) if cur else None,
-        limit=PAGE,
+        view.store_id, query=view.query or None, after=view.after, limit=PAGE
     )
-    view["last"] = [page.items[-1].vendor_code, page.items[-1].id] if page.items else None
-    view["more"] = page.has_more
-    view["page_ids"] = [p.id for p in page.items]
-    await _save(state, view)
-    name = await products.store_name(store_id)
+    view.next = (page.items[-1].vendor_code, page.items[-1].id) if page.has_more else None
+    view.page_ids = [p.id for p in page.items]
+    await save_view(screen.state, view, view_id)
+    name = await products.store_name(view.store_id)
     lines = [i18n.get("pd-list-title", store=esc(name))]
-    if view.get("q"):
-        lines.append(i18n.get("pd-list-search", query=clip(view["q"], 60)))
-    selected = set(view.get("sel") or [])
-    if view.get("mode"):
+    if view.query:
+        lines.append(i18n.get("pd-list-search", query=clip(view.query, 60)))
+    selected = set(view.selected)
+    if view.select_mode:
         lines.append(i18n.get("pd-select-hint", count=len(selected)))
     elif page.items:
         lines.append(i18n.get("pd-list-hint"))
     if not page.items:
         lines.append(i18n.get("pd-list-empty"))
     await show(
-        target,
+        screen.target,
         "\n".join(lines),
         list_keyboard(
             i18n,
+            view_id,
             page.items,
-            has_prev=bool(view.get("stack")),
+            has_prev=view.page > 0,
             has_next=page.has_more,
-            query=view.get("q") or "",
-            select_mode=bool(view.get("mode")),
+            query=view.query,
+            select_mode=view.select_mode,
             selected=selected,
         ),
     )
 
 
-async def _open_store(
-    target: Message | CallbackQuery,
-    i18n: I18nContext,
-    products: Products,
-    state: FSMContext,
-    store_id: str,
-) -> None:
-    await show_list(target, i18n, products, state, {"store": store_id, "stack": [], "sel": []})
+async def _open_store(screen: ListScreen, store_id: str) -> None:
+    view = ProductListView(store_id=store_id)
+    await show_list(screen, await save_view(screen.state, view), view)
 
 
-async def _entry(
-    target: Message | CallbackQuery,
-    i18n: I18nContext,
-    products: Products,
-    members: Members,
-    state: FSMContext,
-    user: UserRow,
-) -> None:
-    await enter_section(
-        target,
-        i18n,
-        members,
-        user,
-        section=PICK_SECTION,
-        pick_text="pd-pick-store",
-        no_stores_text="pd-no-stores",
-        open_store=lambda store_id: _open_store(target, i18n, products, state, store_id),
-    )
+PRODUCTS = StoreList(
+    section=PICK_SECTION,
+    view=ProductListView,
+    menu=MenuSection.PRODUCTS,
+    pick_text="pd-pick-store",
+    no_stores_text="pd-no-stores",
+    open_store=_open_store,
+    show_list=show_list,
+)
+PRODUCTS.register(router)
 
 
 @router.message(Command("products"))
-async def on_products(
-    message: Message,
-    i18n: I18nContext,
-    products: Products,
-    members: Members,
-    state: FSMContext,
-    user: UserRow,
-) -> None:
-    await state.set_state(None)
-    await _entry(message, i18n, products, members, state, user)
-
-
-@router.callback_query(MenuCb.filter(F.section == MenuSection.PRODUCTS))
-async def on_products_menu(
-    query: CallbackQuery,
-    i18n: I18nContext,
-    products: Products,
-    members: Members,
-    state: FSMContext,
-    user: UserRow,
-) -> None:
-    await state.set_state(None)
-    await _entry(query, i18n, products, members, state, user)
-
-
-@router.callback_query(PickStoreCb.filter(F.section == PICK_SECTION))
-async def on_pick_store(
-    query: CallbackQuery,
-    callback_data: PickStoreCb,
-    i18n: I18nContext,
-    products: Products,
-    members: Members,
-    state: FSMContext,
-    user: UserRow,
-) -> None:
-    if not await members.role(user.id, callback_data.store_id):
-        await answer(query, i18n.get("error-forbidden"), alert=True)
-        return
-    await _open_store(query, i18n, products, state, callback_data.store_id)
+async def on_products(_: Message, screen: ListScreen, members: Members, user: UserRow) -> None:
+    await screen.state.set_state(None)
+    await PRODUCTS.enter(screen, members, user)
 
 
 @router.callback_query(ProductListCb.filter())
 async def on_list(
     query: CallbackQuery,
     callback_data: ProductListCb,
-    i18n: I18nContext,
-    products: Products,
+    screen: ListScreen,
     members: Members,
-    state: FSMContext,
     user: UserRow,
 ) -> None:
-    view = await _view(state)
-    if not view.get("store") or not await members.role(user.id, view["store"]):
+    state, i18n, products = screen.state, screen.i18n, screen.products
+    current = await _current(state)
+    if current is None or not await members.role(user.id, current[1].store_id):
         await answer(query, i18n.get("error-stale"))
         return
+    view_id, view = current
     action = callback_data.action
     note: str | None = None
-    if action == ProductListAction.NEXT and view.get("more") and view.get("last"):
-        view["stack"] = [*(view.get("stack") or []), view.get("cur")]
-        view["cur"] = view["last"]
-    elif action == ProductListAction.PREV and view.get("stack"):
-        view["cur"] = view["stack"].pop()
+    if action == ProductListAction.NEXT:  # buttons drawn before paging went through `ListCb`
+        view.turn(ListGo.NEXT)
+    elif action == ProductListAction.PREV:
+        view.turn(ListGo.PREV)
     elif action == ProductListAction.SEARCH:
         await state.set_state(ProductsForm.query)
         await ask(query, i18n, i18n.get("pd-ask-query"))
         return
     elif action == ProductListAction.CLEAR_SEARCH:
-        view.update(q="", cur=None, stack=[])
+        view.query = ""
+        view.reset_pages()
     elif action == ProductListAction.SELECT_MODE:
-        view["mode"] = not view.get("mode")
+        view.select_mode = not view.select_mode
     elif action == ProductListAction.SELECT_PAGE:
-        view["sel"] = list(dict.fromkeys([*(view.get("sel") or []), *view.get("page_ids", [])]))[
-            :MAX_SELECTED
-        ]
+        view.selected = list(dict.fromkeys([*view.selected, *view.page_ids]))[:MAX_SELECTED]
     elif action in (ProductListAction.BULK_DEFAULTS, ProductListAction.BULK_STOP):
-        ids = list(view.get("sel") or [])
-        if not ids:
+        if not view.selected:
             await answer(query, i18n.get("pd-bulk-empty"), alert=True)
             return
         if action == ProductListAction.BULK_DEFAULTS:
-            count = await products.apply_defaults(view["store"], ids)
+            count = await products.apply_defaults(view.store_id, view.selected)
         else:
-            count = await products.stop_work(view["store"], ids)
-        view.update(sel=[], mode=False)
+            count = await products.stop_work(view.store_id, view.selected)
+        view.selected, view.select_mode = [], False
         note = i18n.get("pd-bulk-done", count=count)
-    await show_list(query, i18n, products, state, view)
+    await show_list(screen, view_id, view)
     await answer(query, note)
 
 
 @router.message(ProductsForm.query, F.text)
-async def on_query(
-    message: Message,
-    i18n: I18nContext,
-    products: Products,
-    members: Members,
-    state: FSMContext,
-    user: UserRow,
-) -> None:
-    view = await _view(state)
-    await state.set_state(None)
-    if not view.get("store") or not await members.role(user.id, view["store"]):
-        await _entry(message, i18n, products, members, state, user)
+async def on_query(message: Message, screen: ListScreen, members: Members, user: UserRow) -> None:
+    current = await _current(screen.state)
+    await screen.state.set_state(None)
+    if current is None or not await members.role(user.id, current[1].store_id):
+        await PRODUCTS.enter(screen, members, user)
         return
-    view.update(q=(message.text or "").strip()[:100], cur=None, stack=[], mode=False)
-    await show_list(message, i18n, products, state, view)
+    view_id, view = current
+    view.query, view.select_mode = (message.text or "").strip()[:100], False
+    view.reset_pages()
+    await show_list(screen, view_id, view)
 
 
 def render_card(i18n: I18nContext, card: svc.ProductCard) -> str:
@@ -302,12 +246,11 @@ def render_card(i18n: I18nContext, card: svc.ProductCard) -> str:
 async def on_product(
     query: CallbackQuery,
     callback_data: ProductCb,
-    i18n: I18nContext,
-    products: Products,
+    screen: ListScreen,
     members: Members,
-    state: FSMContext,
     user: UserRow,
 ) -> None:
+    state, i18n, products = screen.state, screen.i18n, screen.products
     pid = callback_data.product_id
     store_id = await members.may_act(user.id, "product", pid)
     if store_id is None:
@@ -317,17 +260,16 @@ async def on_product(
     note: str | None = None
     try:
         if action == ProductAction.SELECT:
-            view = await _view(state)
-            if view.get("store") != store_id:
+            current = await _current(state)
+            if current is None or current[1].store_id != store_id:
                 await answer(query, i18n.get("error-stale"))
                 return
-            chosen = list(view.get("sel") or [])
-            if pid in chosen:
-                chosen.remove(pid)
-            elif len(chosen) < MAX_SELECTED:
-                chosen.append(pid)
-            view["sel"] = chosen
-            await show_list(query, i18n, products, state, view)
+            view_id, view = current
+            if pid in view.selected:
+                view.selected.remove(pid)
+            elif len(view.selected) < MAX_SELECTED:
+                view.selected.append(pid)
+            await show_list(screen, view_id, view)
             return
         if action == ProductAction.TOGGLE and arg in BOOL_CODES:
             card = await products.toggle_rule(pid, BOOL_CODES[arg])
@@ -352,9 +294,10 @@ async def on_product(
             note = i18n.get("pd-defaults-done")
         elif action == ProductAction.OPEN:
             card = await products.card(pid)
-            view = await _view(state)
-            if view.get("store") != store_id:
-                await _save(state, {"store": store_id, "stack": [], "sel": []})
+            current = await _current(state)
+            if current is None or current[1].store_id != store_id:  # "back to the list" shows
+                await save_view(state, ProductListView(store_id=store_id))  # this store's
+
         else:
             raise svc.ProductError("bad_action")
     except svc.ProductError:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from aiogram import BaseMiddleware, F, Router
 from aiogram.fsm.context import FSMContext
@@ -35,6 +35,7 @@ from bot.keyboards.questions import (
 )
 from bot.render import esc
 from bot.ui import answer, busy, show
+from bot.views.lists import View, load_view, save_view
 from bot.views.questions import render_card, render_list
 from services.questions import (
     PAGE_SIZE,
@@ -58,29 +59,18 @@ class Cursor(BaseModel):
     id: str
 
 
-class QuestionListView(BaseModel):
+class QuestionListView(View):
     """A store's question list: the cursor each shown page started after (None: the first)."""
 
+    key: ClassVar[str] = VIEW_KEY
+
     store_id: str
-    starts: list[Cursor | None] = [None]
+    starts: list[Cursor | None] = [None]  # noqa: RUF012 - pydantic copies a default
 
 
-class EditForm(BaseModel):
+class EditForm(View):
+    key: ClassVar[str] = "question_edit"
     question_id: str
-
-
-async def _load_view(state: FSMContext) -> QuestionListView | None:
-    raw = (await state.get_data()).get(VIEW_KEY)
-    if not isinstance(raw, dict):
-        return None
-    try:
-        return QuestionListView.model_validate(raw)
-    except ValueError:
-        return None
-
-
-async def _save_view(state: FSMContext, view: QuestionListView) -> None:
-    await state.update_data({VIEW_KEY: view.model_dump(mode="json")})
 
 
 class QuestionAccess(BaseMiddleware):
@@ -152,7 +142,7 @@ def setup() -> Router:
             await show(query, i18n.get("q-no-stores"), only_menu(i18n))
         elif len(stores) == 1:
             view = QuestionListView(store_id=stores[0][0])
-            await _save_view(state, view)
+            await save_view(state, view)
             await _render_list(query, i18n, questions, view, stores)
         else:
             await show(query, i18n.get("q-pick-store"), stores_keyboard(i18n, stores))
@@ -183,7 +173,7 @@ def setup() -> Router:
         questions: QuestionService,
         user: Any,
     ) -> None:
-        view = await _load_view(state)
+        view = await load_view(state, QuestionListView)
         if (
             callback_data.action is QListAction.OPEN
             or view is None
@@ -199,7 +189,7 @@ def setup() -> Router:
                 view.starts.append(Cursor(answered=a, created=c, id=i))
         elif callback_data.action is QListAction.PREV and len(view.starts) > 1:
             view.starts.pop()
-        await _save_view(state, view)
+        await save_view(state, view)
         await _render_list(query, i18n, questions, view, await questions.stores_of(user.id))
         await answer(query)
 
@@ -214,10 +204,10 @@ def setup() -> Router:
     ) -> None:
         await state.set_state(None)
         store_id = await questions.store_of(callback_data.question_id) or ""
-        view = await _load_view(state)
+        view = await load_view(state, QuestionListView)
         if view is None or view.store_id != store_id:
             view = QuestionListView(store_id=store_id)
-            await _save_view(state, view)
+            await save_view(state, view)
         await _render_list(query, i18n, questions, view, await questions.stores_of(user.id))
         await answer(query)
 
@@ -264,9 +254,7 @@ def setup() -> Router:
         i18n: I18nContext,
     ) -> None:
         await state.set_state(QuestionStates.edit)
-        await state.update_data(
-            {"question_edit": EditForm(question_id=callback_data.question_id).model_dump()}
-        )
+        await save_view(state, EditForm(question_id=callback_data.question_id))
         await show(
             query, i18n.get("q-edit-prompt"), cancel_keyboard(i18n, callback_data.question_id)
         )
@@ -280,12 +268,11 @@ def setup() -> Router:
         questions: QuestionService,
         user: Any,
     ) -> None:
-        raw = (await state.get_data()).get("question_edit")
+        form = await load_view(state, EditForm)
         await state.set_state(None)
-        if not isinstance(raw, dict):
+        if form is None:
             await message.answer(i18n.get("q-err-not_found"))
             return
-        form = EditForm.model_validate(raw)
         if await questions.may_act(user.id, form.question_id) is None:
             await message.answer(i18n.get("q-no-access"))
             return

@@ -7,9 +7,6 @@ one refusal that says nothing about whose it is.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
-from typing import Any
-
 from aiogram import F
 from aiogram.filters import StateFilter, or_f
 from aiogram.fsm.context import FSMContext
@@ -29,7 +26,6 @@ from bot.callbacks import (
 from bot.filters import Approved
 from bot.keyboards.menu import back_to_menu
 from bot.keyboards.reviews import (
-    FILTER_OPTIONS,
     filter_keyboard,
     product_keyboard,
     review_list_keyboard,
@@ -41,23 +37,22 @@ from bot.ui import answer, ask, busy, show
 from bot.views.ai_settings import ai_failure
 from bot.views.common import clip
 from bot.views.lists import (
+    OPTIONS,
+    ProductFilterForm,
+    ReviewListFilter,
+    ReviewListView,
     ViewOf,
-    dump_cursor,
-    get_view,
-    load_cursor,
-    new_view,
+    load_view,
     pages,
-    put_view,
-    reset_pages,
+    save_view,
 )
 from bot.views.reviews import render_review_line
 from bot.views.screens import show_complaint, show_review
-from bot.views.sections import StoreList
+from bot.views.sections import ListScreen, StoreList
 from services.ai.errors import AIError
 from services.complaints import ComplaintError, ComplaintService
 from services.members import Members
-from services.msk import MSK
-from services.records import ReviewFilter, UserRow
+from services.records import UserRow
 from services.reviews import ReplyError, ReviewService
 from services.screens import Screens
 
@@ -68,7 +63,6 @@ router.callback_query.middleware(ObjectAccess())
 
 PRODUCT_PAGE = 8
 PAGE_SIZE = 5
-DEFAULT_FILTER = {"r": "le3", "a": "any", "c": "open", "d": "0", "act": "on", "p": None}
 
 
 TYPED_DRAFT_MAX = 2500
@@ -81,41 +75,8 @@ class ReviewStates(StatesGroup):
     product_query = State()
 
 
-# --- filters -------------------------------------------------------------------------------
-
-
-def to_filter(f: dict[str, Any], now: datetime | None = None) -> ReviewFilter:
-    r = f.get("r", "le3")
-    ratings = (1, 2, 3) if r == "le3" else None if r == "all" else (int(r),)
-    answered = {"any": None, "no": False, "yes": True}[f.get("a", "any")]
-    c = f.get("c", "open")
-    statuses: tuple[str, ...] | None = {
-        "open": ("not_sent", "draft"),
-        "sent": ("sent", "pending"),
-        "all": None,
-    }.get(c, (c,))
-    return ReviewFilter(
-        ratings=ratings,
-        answered=answered,
-        complaint_statuses=statuses,
-        product_id=f.get("p"),
-        active_products_only=f.get("act", "on") == "on",
-        date_from=days_back(int(f.get("d") or 0), now),
-    )
-
-
-def days_back(days: int, now: datetime | None = None) -> datetime | None:
-    """ "The last N days": from Moscow midnight N days back, computed when the page is fetched
-    (a list kept open past midnight moves with the date)."""
-    if not days:
-        return None
-    today = (now or datetime.now(UTC)).astimezone(MSK).date()
-    start = today - timedelta(days=days)
-    return datetime.combine(start, time(), tzinfo=MSK)
-
-
-def describe_filter(i18n: I18nContext, f: dict[str, Any], product: str | None) -> str:
-    parts = [i18n.get(f"rv-f-{key}-{f.get(key, DEFAULT_FILTER[key])}") for key in FILTER_OPTIONS]
+def describe_filter(i18n: I18nContext, f: ReviewListFilter, product: str | None) -> str:
+    parts = [i18n.get(f"rv-f-{field}-{f.option(field)}") for field in OPTIONS]
     if product:
         parts.append(clip(product, 60))
     return " · ".join(parts)
@@ -124,36 +85,23 @@ def describe_filter(i18n: I18nContext, f: dict[str, Any], product: str | None) -
 # --- the list ------------------------------------------------------------------------------
 
 
-async def open_store_list(
-    query: CallbackQuery, state: FSMContext, i18n: I18nContext, screens: Screens, store_id: str
-) -> None:
-    f = dict(DEFAULT_FILTER)
-    view = {"k": "rv", "s": store_id, "f": f, "n": await screens.count(store_id)}
-    view_id = await new_view(state, view)
-    await show_list(query, state, i18n, screens, view_id, view)
+async def open_store_list(screen: ListScreen, store_id: str) -> None:
+    view = ReviewListView(store_id=store_id, total=await screen.screens.count(store_id))
+    await show_list(screen, await save_view(screen.state, view), view)
 
 
-async def show_list(
-    target: CallbackQuery,
-    state: FSMContext,
-    i18n: I18nContext,
-    screens: Screens,
-    view_id: str,
-    view: dict[str, Any],
-) -> None:
-    f = view["f"]
-    store_id = view["s"]
-    if view.get("n") is None:  # an action changed the store's reviews since it was counted
-        view["n"] = await _recount(screens, view)
-    after = load_cursor(view["starts"][view["pg"]])
-    found = await screens.card_page(store_id, to_filter(f), after=after, limit=PAGE_SIZE + 1)
+async def show_list(screen: ListScreen, view_id: str, view: ReviewListView) -> None:
+    i18n, screens, f = screen.i18n, screen.screens, view.filter
+    if view.total is None:  # an action changed the store's reviews since it was counted
+        view.total = await _recount(screen, view)
+    found = await screens.card_page(view.store_id, f.query(), after=view.after, limit=PAGE_SIZE + 1)
     has_next = len(found) > PAGE_SIZE
     cards = found[:PAGE_SIZE]
-    view["next"] = dump_cursor(cards[-1].cursor) if has_next else None
-    await put_view(state, view_id, view)
-    store_name = await screens.store_name(store_id)
-    product = await screens.product_label(f["p"]) if f.get("p") else None
-    total, page = int(view["n"]), int(view["pg"])
+    view.next = cards[-1].cursor if has_next else None
+    await save_view(screen.state, view, view_id)
+    store_name = await screens.store_name(view.store_id)
+    product = await screens.product_label(f.product_id) if f.product_id else None
+    total, page = view.total, view.page
     first = page * PAGE_SIZE + 1
     lines = [
         i18n.get("rv-list-title", store=esc(store_name)),
@@ -175,43 +123,46 @@ async def show_list(
         first_index=first,
         back=back_to_menu(i18n),
     )
-    await show(target, "\n".join(lines), keyboard)
+    await show(screen.target, "\n".join(lines), keyboard)
 
 
-async def _recount(screens: Screens, view: dict[str, Any]) -> int:
-    return await screens.count(view["s"], to_filter(view["f"]))
+async def _recount(screen: ListScreen, view: ReviewListView) -> int:
+    return await screen.screens.count(view.store_id, view.filter.query())
 
 
-StoreList(
+REVIEWS = StoreList(
     section="rv",
+    view=ReviewListView,
     menu=MenuSection.REVIEWS,
     pick_text="rv-pick-store",
     open_store=open_store_list,
     show_list=show_list,
     recount=_recount,
-).register(router)
+)
+REVIEWS.register(router)
 
 
-@router.callback_query(FilterCb.filter(), ViewOf("rv"))
+@router.callback_query(FilterCb.filter(), ViewOf(ReviewListView))
 async def on_filter(
     query: CallbackQuery,
     callback_data: FilterCb,
-    view: dict[str, Any],
+    view: ReviewListView,
     view_id: str,
-    state: FSMContext,
-    i18n: I18nContext,
-    screens: Screens,
+    screen: ListScreen,
     members: Members,
     user: UserRow,
 ) -> None:
     field, value = callback_data.field, callback_data.value
-    f: dict[str, Any] = dict(view["f"])
+    state, i18n, screens = screen.state, screen.i18n, screen.screens
+    f: ReviewListFilter | None = view.filter
     if field == FilterField.MENU:
-        product = await screens.product_label(f["p"]) if f.get("p") else None
+        product = (
+            await screens.product_label(view.filter.product_id) if view.filter.product_id else None
+        )
         await show(
             query,
-            i18n.get("rv-filter-title", filter=describe_filter(i18n, f, product)),
-            filter_keyboard(i18n, view_id, f),
+            i18n.get("rv-filter-title", filter=describe_filter(i18n, view.filter, product)),
+            filter_keyboard(i18n, view_id, view.filter),
         )
         return
     if field == FilterField.PRODUCT_MENU:
@@ -220,32 +171,33 @@ async def on_filter(
         return
     if field == FilterField.PRODUCT_SEARCH:
         if value == "x":
-            view["pq"] = ""
-            await put_view(state, view_id, view)
+            view.product_query = ""
+            await save_view(state, view, view_id)
             await show_product_filter(query, i18n, screens, view_id, view, 0)
         else:
             await state.set_state(ReviewStates.product_query)
-            await state.update_data(product_view=view_id)
+            await save_view(state, ProductFilterForm(view_id=view_id))
             await ask(query, i18n, i18n.get("pd-ask-query"))
         return
     if field == FilterField.RESET:
-        f = dict(DEFAULT_FILTER)
+        f = ReviewListFilter()
     elif field == FilterField.PRODUCT:
-        if value != "all" and await members.may_act(user.id, "product", value) != view["s"]:
+        if value != "all" and await members.may_act(user.id, "product", value) != view.store_id:
             await answer(query, i18n.get("rv-unavailable"), alert=True)
             return
-        f["p"] = None if value == "all" else value
-    elif field in FILTER_OPTIONS and value in FILTER_OPTIONS[field]:
-        f[field] = value
-        f.pop("since", None)  # older views kept a frozen start; it is computed per fetch now
+        f = view.filter.model_copy(update={"product_id": None if value == "all" else value})
+    elif field in OPTIONS:
+        f = view.filter.with_option(field, value)
     else:
+        f = None
+    if f is None:
         await answer(query, i18n.get("error-stale"))
         return
-    if f != view["f"]:  # a new filter: count it once, start from its first page
-        view["f"] = f
-        view["n"] = await screens.count(view["s"], to_filter(f))
-        reset_pages(view)
-    await show_list(query, state, i18n, screens, view_id, view)
+    if f != view.filter:  # a new filter: count it once, start from its first page
+        view.filter = f
+        view.total = await screens.count(view.store_id, f.query())
+        view.reset_pages()
+    await show_list(screen, view_id, view)
 
 
 async def show_product_filter(
@@ -253,13 +205,13 @@ async def show_product_filter(
     i18n: I18nContext,
     screens: Screens,
     view_id: str,
-    view: dict[str, Any],
+    view: ReviewListView,
     page: int,
 ) -> None:
     """The product filter: every product of the store, a page at a time, searchable."""
-    search = str(view.get("pq") or "")
+    search = view.product_query
     products, has_next = await screens.filter_product_page(
-        view["s"], query=search, page=page, size=PRODUCT_PAGE
+        view.store_id, query=search, page=page, size=PRODUCT_PAGE
     )
     lines = [i18n.get("rv-filter-product")]
     if search:
@@ -270,7 +222,7 @@ async def show_product_filter(
         i18n,
         view_id,
         products,
-        view["f"].get("p"),
+        view.filter.product_id,
         page=page,
         has_next=has_next,
         searching=bool(search),
@@ -287,15 +239,15 @@ async def on_product_query(
     members: Members,
     user: UserRow,
 ) -> None:
-    view_id = str((await state.get_data()).get("product_view") or "")
+    form = await load_view(state, ProductFilterForm)
     await state.set_state(None)
-    view = await get_view(state, view_id)
-    if view is None or view.get("k") != "rv" or not await members.role(user.id, view["s"]):
+    view = await load_view(state, ReviewListView, form.view_id) if form else None
+    if form is None or view is None or not await members.role(user.id, view.store_id):
         await message.answer(i18n.get("rv-unavailable"))
         return
-    view["pq"] = (message.text or "").strip()[:100]
-    await put_view(state, view_id, view)
-    await show_product_filter(message, i18n, screens, view_id, view, 0)
+    view.product_query = (message.text or "").strip()[:100]
+    await save_view(state, view, form.view_id)
+    await show_product_filter(message, i18n, screens, form.view_id, view, 0)
 
 
 # --- the card ------------------------------------------------------------------------------

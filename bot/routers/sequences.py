@@ -6,7 +6,7 @@ Handlers parse, call `MessageSetService` / `SequenceService` (injected by name),
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Protocol
+from typing import ClassVar, Protocol
 
 from aiogram import F
 from aiogram.filters import Command
@@ -14,7 +14,6 @@ from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram_i18n import I18nContext
-from pydantic import BaseModel
 
 from bot.filters import Approved
 from bot.keyboards import sequences as kb
@@ -22,6 +21,7 @@ from bot.keyboards.sequences import AutoAction, AutoStartCb, SeqAction, SeqCb
 from bot.routing import Handlers
 from bot.ui import answer, show
 from bot.views import sequences as views
+from bot.views.lists import View, load_view, save_view
 from services.message_sets import MessageSetError, MessageSetService
 from services.sequences import MessageSet, SequenceService
 
@@ -45,8 +45,10 @@ class SeqInput(StatesGroup):
     text = State()
 
 
-class PendingInput(BaseModel):
+class PendingInput(View):
     """What the next text message is for (FSM data under `seq`)."""
+
+    key: ClassVar[str] = "seq"
 
     set_no: int
     kind: InputKind
@@ -116,7 +118,7 @@ async def on_seq(
                 return
             pending = PendingInput(set_no=int(set_no), kind=kind, index=index)
             await state.set_state(SeqInput.text)
-            await state.update_data(seq=pending.model_dump(mode="json"))
+            await save_view(state, pending)
             if kind is InputKind.TRIGGER:
                 prompt = i18n.get("seq-ask-trigger")
             elif kind is InputKind.STOP:
@@ -142,10 +144,8 @@ async def on_text(
     message_sets: MessageSetService,
     state: FSMContext,
 ) -> None:
-    data = await state.get_data()
-    try:
-        pending = PendingInput.model_validate(data.get("seq"))
-    except ValueError:
+    pending = await load_view(state, PendingInput)
+    if pending is None:
         await state.set_state(None)
         await _show_home(message, i18n, message_sets, user.id)
         return

@@ -4,12 +4,14 @@ buyer or WB goes through `clip`/`esc`; every line has a budget so a card fits on
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import ClassVar
 
 from aiogram_i18n import I18nContext
-from pydantic import BaseModel
+from pydantic import Field
 
 from bot.callbacks import ChatCol
 from bot.render import clip, esc, fmt_date, stars
+from bot.views.lists import View
 from bot.views.sequences import schedule_text
 from services.ai.guard import describe_problems
 from services.chats.service import Board, ChatCard, ChatStatus, ColumnPage
@@ -25,16 +27,18 @@ COL_OF: dict[ChatStatus, ChatCol] = {
 STATUS_OF: dict[ChatCol, ChatStatus] = {v: k for k, v in COL_OF.items()}
 
 
-class ChatListView(BaseModel):
+class ChatListView(View):
     """A column list a person has open (FSM data `chat_list`): scope, filter and the cursors
     of the pages before the current one (ISO time and chat id)."""
+
+    key: ClassVar[str] = "chat_list"
 
     store: str = ""
     col: ChatCol = ChatCol.INBOX
     tag: str | None = None
     product: str | None = None
     waiting: bool = False
-    cursors: list[tuple[str, str]] = []
+    cursors: list[tuple[str, str]] = Field(default_factory=list)
     """Cursor of each page shown so far; the last one is the current page's (empty: first)."""
 
     def current(self) -> tuple[datetime, str] | None:
@@ -42,6 +46,15 @@ class ChatListView(BaseModel):
             return None
         at, chat_id = self.cursors[-1]
         return datetime.fromisoformat(at), chat_id
+
+
+class OlderMessages(View):
+    """The chat card shows messages older than this one (FSM data `chat_older`)."""
+
+    key: ClassVar[str] = "chat_older"
+    chat: str
+    at: datetime
+    id: str
 
 
 MESSAGE_ALONE = 250

@@ -17,6 +17,7 @@ import pytest
 
 from bot.i18n import create_core
 from bot.notifier import TelegramNotifier
+from services.access import AccessService
 from services.alerts import AlertService
 from tests.fakes.telegram import FakeTelegram
 from tests.support.alerts import alert_batch
@@ -45,7 +46,7 @@ async def test_bench_alert_batch_pacing(pool: asyncpg.Pool) -> None:
             tg.user(tid)
         bot = tg.make_bot()
         try:
-            service = AlertService(pool, TelegramNotifier(bot, pool, create_core()))
+            service = AlertService(pool, TelegramNotifier(bot, AccessService(pool), create_core()))
             started = time.perf_counter()
             report = await service.dispatch(now=datetime.now(UTC))
             elapsed = time.perf_counter() - started

@@ -22,7 +22,9 @@ OWNER_TG = 701
 
 
 def jobs_for(env: BotEnv) -> Jobs:
-    notifier = TelegramNotifier(env.bot, env.pool, create_core(), pacer=Pacer(per_chat=0.0))
+    notifier = TelegramNotifier(
+        env.bot, env.services.access, create_core(), pacer=Pacer(per_chat=0.0)
+    )
     s = env.services
     return Jobs(
         env.pool,
@@ -92,7 +94,7 @@ async def test_notifier_waits_out_429_and_paces_per_chat(bot_env: BotEnv) -> Non
 
     bot = env.tg.make_bot()  # no session middleware: the notifier meets the 429 itself
     pacer = Pacer(per_second=25, per_chat=1.0, clock=lambda: clock[0], sleep=fake_sleep)
-    notifier = TelegramNotifier(bot, env.pool, create_core(), pacer=pacer)
+    notifier = TelegramNotifier(bot, env.services.access, create_core(), pacer=pacer)
     user = env.user(702)
     to = Recipient("u", 702, "en")
     card = ReviewCard(
@@ -147,7 +149,7 @@ async def test_long_alert_and_digest_fit_one_message(bot_env: BotEnv) -> None:
     alert and the digest are still accepted (the fake checks HTML and the UTF-16 length)."""
     env = bot_env
     notifier = TelegramNotifier(
-        env.tg.make_bot(), env.pool, create_core(), pacer=Pacer(per_chat=0.0)
+        env.tg.make_bot(), env.services.access, create_core(), pacer=Pacer(per_chat=0.0)
     )
     user = env.user(703)
     to = Recipient("u", 703, "ru")
@@ -186,7 +188,7 @@ async def test_notifier_is_the_only_retry_layer(bot_env: BotEnv) -> None:
         clock[0] += seconds
 
     pacer = Pacer(per_second=25, per_chat=0.0, clock=lambda: clock[0], sleep=fake_sleep)
-    notifier = TelegramNotifier(env.bot, env.pool, create_core(), pacer=pacer, retries=3)
+    notifier = TelegramNotifier(env.bot, env.services.access, create_core(), pacer=pacer, retries=3)
     env.user(704)
     to = Recipient("u", 704, "en")
     before = len(env.tg.calls_to("sendMessage"))

@@ -100,7 +100,7 @@ async def test_cancel_window_message_and_dont_send(bot_env: BotEnv) -> None:
     )
     autoreplies = bot_env.services.autoreplies
     await autoreplies.set_mode(store, 5, Mode.AUTOMATIC)
-    notifier = TelegramNotifier(bot_env.bot, bot_env.pool, create_core())
+    notifier = TelegramNotifier(bot_env.bot, bot_env.services.access, create_core())
     job = AutoReplyJob(
         bot_env.pool,
         bot_env.services.ai,
@@ -205,7 +205,7 @@ async def test_new_questions_alert_leads_to_the_list(bot_env: BotEnv) -> None:
     user, _, store = await seller(bot_env, 608)
     ask(bot_env, 7)
     await bot_env.services.sync.sync_all(store, kinds=("products", "questions"))
-    notifier = TelegramNotifier(bot_env.bot, bot_env.pool, create_core())
+    notifier = TelegramNotifier(bot_env.bot, bot_env.services.access, create_core())
     alerts = QuestionAlerts(bot_env.pool, TelegramQuestionAlerts(notifier))
     assert await alerts.dispatch(now=datetime.now(UTC)) == 1
     alert = await user.wait_message("новых вопросов без ответа — 7")

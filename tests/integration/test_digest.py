@@ -117,6 +117,7 @@ async def test_stale_claim_of_a_dead_instance_is_taken_over(pool: asyncpg.Pool) 
 async def test_digest_sent_through_the_telegram_notifier(pool: asyncpg.Pool) -> None:
     from bot.i18n import create_core
     from bot.notifier import TelegramNotifier
+    from services.access import AccessService
     from tests.fakes.telegram import FakeTelegram
 
     store, _ = await seed(pool)
@@ -127,7 +128,7 @@ async def test_digest_sent_through_the_telegram_notifier(pool: asyncpg.Pool) -> 
         person = tg.user(4001)
         bot = tg.make_bot()
         try:
-            notifier = TelegramNotifier(bot, pool, create_core())
+            notifier = TelegramNotifier(bot, AccessService(pool), create_core())
             service = DigestService(
                 pool, StatsService(pool, clock=lambda: MONDAY_10_05_MSK), notifier.weekly_digest
             )

@@ -53,11 +53,13 @@ def test_fit_without_a_safe_line_sends_plain_text() -> None:
 def test_last_n_days_start_at_moscow_midnight_when_fetched() -> None:
     from datetime import UTC, datetime
 
-    from bot.routers.reviews import days_back, to_filter
+    from bot.views.lists import ReviewListFilter, days_back
     from services.msk import MSK
 
     now = datetime(2024, 3, 10, 22, 30, tzinfo=UTC)  # 01:30 on 11 March in Moscow
     assert days_back(7, now) == datetime(2024, 3, 4, tzinfo=MSK)
     assert days_back(0, now) is None
     stale = {"d": "7", "since": "2020-01-01T00:00:00+00:00"}  # a view saved by the old code
-    assert to_filter(stale, now).date_from == datetime(2024, 3, 4, tzinfo=MSK)
+    assert ReviewListFilter.model_validate(stale).query(now).date_from == datetime(
+        2024, 3, 4, tzinfo=MSK
+    )
