@@ -22,19 +22,17 @@ import pytest
 
 from db.migrate import apply_migrations
 from db.pool import create_pool
-from db.secrets import Key, Keyring, configure
+from db.secrets import Keyring, configure
+from tests.support.keys import use_test_key
 
 LOCAL_PG = "postgresql://postgres@127.0.0.1:5432/postgres"
 LOCAL_REDIS = "redis://127.0.0.1:6379/15"
-TEST_SECRET_KEY = "test-secret-key-for-sealing-tokens-at-rest-0001"
 
 
 @pytest.fixture(scope="session", autouse=True)
 def test_keyring() -> Iterator[Keyring]:
     """Every test seals with one known key (the app would read SECRET_KEY or its key file)."""
-    keyring = Keyring(Key.from_secret(TEST_SECRET_KEY))
-    configure(keyring)
-    yield keyring
+    yield use_test_key()
     configure(None)
 
 

@@ -41,9 +41,9 @@ import pytest
 from db.migrate import MIGRATIONS_DIR, apply_migrations
 from db.pool import create_pool
 from services.access import add_user
-from tests.conftest import TEST_SECRET_KEY
 from tests.fakes.telegram import FakeTelegram, FakeUser
-from tests.support.stores import make_store
+from tests.support.keys import TEST_SECRET_KEY
+from tests.support.stores import make_products, make_store
 
 PEOPLE = min(int(os.environ.get("BENCH_PRESS_PEOPLE", "50")), 50)
 SECONDS = float(os.environ.get("BENCH_PRESS_SECONDS", "20"))
@@ -77,14 +77,7 @@ async def _seed(url: str, reviews: int) -> None:
             "INSERT INTO store_members (store_id, user_id, invited_by) VALUES ($1, $2, $3)",
             [(store, r.user.id, owner) for r in regs[1:]],
         )
-        await pool.execute(
-            """INSERT INTO products (id, store_id, owner_id, name, wb_product_id, vendor_code)
-               SELECT 'p' || g, $1, $2, 'Товар № ' || g, (100000 + g)::text, 'V' || g
-                 FROM generate_series(1, $3) g""",
-            store,
-            owner,
-            PRODUCTS,
-        )
+        await make_products(pool, store, owner, PRODUCTS)
         await pool.execute(
             """INSERT INTO reviews (id, product_id, store_id, owner_id, rating, text, author,
                                     date, has_answer)

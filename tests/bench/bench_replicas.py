@@ -20,8 +20,8 @@ import pytest
 
 from tests.fakes.telegram import FakeTelegram
 from tests.integration.test_alerts import World, add_manager, person, world
-from tests.integration.test_cli import free_port
 from tests.integration.test_shutdown import start, stop
+from tests.support.processes import free_port
 
 __all__ = ["world"]
 

@@ -16,7 +16,7 @@ import asyncpg
 import pytest
 
 from services.stats import Chart, StatsService
-from tests.support.stores import make_store, make_user
+from tests.support.stores import make_products, make_store, make_user
 
 REVIEWS = 1_000_000
 PRODUCTS = 200
@@ -28,14 +28,7 @@ SEED_TIMEOUT = 1200.0
 async def seed_million(pool: asyncpg.Pool) -> str:
     owner = await make_user(pool)
     store = await make_store(pool, owner, "tok", name="Миллион")
-    await pool.execute(
-        """INSERT INTO products (id, store_id, owner_id, name, wb_product_id, vendor_code)
-           SELECT 'p' || g, $1, $2, 'Товар № ' || g, (100000 + g)::text, 'V' || g
-             FROM generate_series(1, $3) g""",
-        store,
-        owner,
-        PRODUCTS,
-    )
+    await make_products(pool, store, owner, PRODUCTS)
     await pool.execute(
         """INSERT INTO reviews (id, product_id, store_id, owner_id, rating, text, author, date,
                                 has_answer, review_status_wb)

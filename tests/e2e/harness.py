@@ -18,22 +18,21 @@ import httpx
 from aiogram import Bot, Dispatcher
 
 from bot.app import create_bot, create_dispatcher
+from bot.callbacks import ReviewCb
 from bot.context import AppServices, build_services
-from services.ai.client import AIConfig
 from services.settings import Settings
 from services.sync.base import SyncOptions
-from services.wb.client import RetryPolicy, WBUrls
-from services.wb.factory import WBClientFactory
-from services.wb.limits import LimitsConfig, MemoryRateLimiter
 from tests.fakes.llm import LLMStub
 from tests.fakes.telegram import FakeTelegram, FakeUser
+from tests.fakes.telegram.models import ChatMessage
 from tests.fakes.wb.app import WBEmulator
 from tests.fakes.wb.context import EmulatorConfig
 from tests.fakes.wb.generator import generate_shop
 from tests.fakes.wb.state import SellerState
+from tests.support.ai import ai_config
+from tests.support.wb import PATIENT_RETRY, SCALE, wb_factory
 
 ADMIN_ID = 1000
-SCALE = 200.0
 SYNC_OPTIONS = SyncOptions(feedbacks_take=500, questions_take=200)
 
 
@@ -57,6 +56,24 @@ class BotEnv:
     @property
     def admin(self) -> FakeUser:
         return self.user(ADMIN_ID, first_name="Админ")
+
+
+async def add_store_until_token(
+    user: FakeUser, name: str = "Пледы", *, button: str = "Добавить магазин"
+) -> ChatMessage:
+    """The add-store form from the stores list, led up to its token prompt (returned)."""
+    await user.press(button)
+    await user.wait_message("Как назвать")
+    await user.send(name)
+    return await user.wait_message("токен WB API")
+
+
+async def open_review(user: FakeUser, review_id: str) -> ChatMessage:
+    """The review's card, opened from the menu by its button as a list row would open it."""
+    menu = await user.send("/menu")
+    await user.wait_message("WB")
+    await user.press_data(ReviewCb(action="o", review_id=review_id).pack(), menu.id + 1)
+    return await user.wait_message("📦")
 
 
 def small_shop(seed: int = 11) -> SellerState:
@@ -85,25 +102,12 @@ async def running_bot(
             **{f"wb_{host}_url": url for host, url in wb.urls.items()},  # type: ignore[arg-type]
         )
         http = httpx.AsyncClient(timeout=httpx.Timeout(5.0))
-        factory = WBClientFactory(
-            WBUrls.from_mapping(wb.urls),
-            http,
-            MemoryRateLimiter(LimitsConfig(scale=SCALE)),
-            RetryPolicy(max_attempts=4, base_backoff=0.01, max_backoff=0.05, jitter=False),
-        )
         services = build_services(
             settings,
             pool,
-            wb=factory,
+            wb=wb_factory(wb.urls, http, retry=PATIENT_RETRY),
             sync_options=SYNC_OPTIONS,
-            ai_config=AIConfig(
-                base_url=llm.base_url,
-                default_api_key="sk-test",
-                timeout_seconds=3.0,
-                attempts=2,
-                backoff_base_seconds=0.01,
-                backoff_max_seconds=0.02,
-            ),
+            ai_config=ai_config(llm.base_url, timeout_seconds=3.0, attempts=2),
         )
         dp = create_dispatcher(services)
         bot = create_bot(tg.token, settings)

@@ -9,14 +9,14 @@ from datetime import UTC, datetime, timedelta
 
 from bot.i18n import create_core
 from bot.notifier import Pacer, TelegramNotifier
-from services import products as products_service
 from services.access import add_user
 from services.alerts import AlertService
 from services.jobs import Jobs
 from services.notifier import Recipient, ReviewCard
 from services.reminders import ReminderService
 from tests.e2e.harness import BotEnv
-from tests.support.stores import make_store
+from tests.support.fake_time import FakeTime
+from tests.support.stores import make_store, work_every_product
 
 OWNER_TG = 701
 
@@ -57,10 +57,7 @@ async def test_new_review_alert_card_and_draft_buttons(bot_env: BotEnv) -> None:
     assert len(owner.messages) == 1, "the 5-star review is not alerted"
 
     # Work every product by default: the next review is auto-drafted before the alert.
-    ids = [
-        r["id"] for r in await env.pool.fetch("SELECT id FROM products WHERE store_id = $1", store)
-    ]
-    await products_service.apply_defaults(env.pool, store, ids)
+    await work_every_product(env.pool, store)
     env.wb.state.land_feedback("Ткань порвалась", valuation=2, created=created + 60)
     await jobs.sync_store(store, "reviews", now=now + timedelta(minutes=10))
     drafted = await owner.wait_message("Черновик жалобы")
@@ -85,15 +82,9 @@ async def test_new_review_alert_card_and_draft_buttons(bot_env: BotEnv) -> None:
 
 async def test_notifier_waits_out_429_and_paces_per_chat(bot_env: BotEnv) -> None:
     env = bot_env
-    waits: list[float] = []
-    clock = [0.0]
-
-    async def fake_sleep(seconds: float) -> None:
-        waits.append(seconds)
-        clock[0] += seconds
-
+    t = FakeTime(start=0.0)
     bot = env.tg.make_bot()  # no session middleware: the notifier meets the 429 itself
-    pacer = Pacer(per_second=25, per_chat=1.0, clock=lambda: clock[0], sleep=fake_sleep)
+    pacer = Pacer(per_second=25, per_chat=1.0, clock=t.clock, sleep=t.sleep)
     notifier = TelegramNotifier(bot, env.services.access, create_core(), pacer=pacer)
     user = env.user(702)
     to = Recipient("u", 702, "en")
@@ -115,9 +106,9 @@ async def test_notifier_waits_out_429_and_paces_per_chat(bot_env: BotEnv) -> Non
     try:
         env.tg.flood("sendMessage", times=1, retry_after=7)
         assert await notifier.review_alert(to, card) == "sent"
-        assert sum(waits) == 7.0, "the 429's retry_after was waited (on the fake clock)"
+        assert sum(t.sleeps) == 7.0, "the 429's retry_after was waited (on the fake clock)"
         assert await notifier.review_alert(to, card) == "sent"
-        assert waits[-1] == 1.0, "one message a second per chat"
+        assert t.sleeps[-1] == 1.0, "one message a second per chat"
         msg = await user.wait_message("New review")
         assert "Open review" in " ".join(msg.labels)
     finally:
@@ -180,14 +171,8 @@ async def test_notifier_is_the_only_retry_layer(bot_env: BotEnv) -> None:
     """The app's bot carries RetryAfterMiddleware; the notifier's sends pass it by, so each 429
     pauses the pacer (on the fake clock, no real sleep) and is tried once per pause."""
     env = bot_env
-    waits: list[float] = []
-    clock = [0.0]
-
-    async def fake_sleep(seconds: float) -> None:
-        waits.append(seconds)
-        clock[0] += seconds
-
-    pacer = Pacer(per_second=25, per_chat=0.0, clock=lambda: clock[0], sleep=fake_sleep)
+    t = FakeTime(start=0.0)
+    pacer = Pacer(per_second=25, per_chat=0.0, clock=t.clock, sleep=t.sleep)
     notifier = TelegramNotifier(env.bot, env.services.access, create_core(), pacer=pacer, retries=3)
     env.user(704)
     to = Recipient("u", 704, "en")
@@ -196,7 +181,7 @@ async def test_notifier_is_the_only_retry_layer(bot_env: BotEnv) -> None:
     env.tg.flood("sendMessage", times=2, retry_after=1)
     assert await notifier.review_alert(to, long_card(0, "Bad")) == "sent"
     assert asyncio.get_running_loop().time() - started < 0.9, "no real sleep in a middleware"
-    assert waits.count(1.0) == 2, "both 429s reached the pacer"
+    assert t.sleeps.count(1.0) == 2, "both 429s reached the pacer"
     assert len(env.tg.calls_to("sendMessage")) - before == 3
     env.tg.flood("sendMessage", times=5, retry_after=1)
     assert await notifier.review_alert(to, long_card(1, "Bad")) == "failed"

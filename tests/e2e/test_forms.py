@@ -3,8 +3,8 @@
 
 from __future__ import annotations
 
-from bot.callbacks import MenuCb, MenuSection, ReviewCb
-from tests.e2e.harness import BotEnv
+from bot.callbacks import MenuCb, MenuSection
+from tests.e2e.harness import BotEnv, open_review
 from tests.e2e.test_stores import approved, never_echoed, open_card, open_list, store_of
 from tests.support.stores import make_product, make_review
 
@@ -41,10 +41,7 @@ async def test_a_token_inside_a_reply_draft_is_deleted_and_not_saved(bot_env: Bo
              AND is_product_active ORDER BY date DESC LIMIT 1""",
         store,
     )
-    menu = await seller.send("/menu")
-    await seller.wait_message("WB")
-    await seller.press_data(ReviewCb(action="o", review_id=review_id).pack(), menu.id + 1)
-    await seller.wait_message("📦")
+    await open_review(seller, review_id)
     await seller.press("Ответ (ИИ)")
     await seller.wait_message("Черновик ответа")
     draft = await bot_env.pool.fetchval("SELECT draft_reply FROM reviews WHERE id = $1", review_id)

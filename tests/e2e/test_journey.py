@@ -16,7 +16,7 @@ import pytest
 from bot.callbacks import ComplaintCb, ReviewCb, StoreCb
 from bot.routers import stores as stores_router
 from services.access import add_user
-from tests.e2e.harness import BotEnv
+from tests.e2e.harness import BotEnv, add_store_until_token
 from tests.fakes.telegram import FakeUser
 from tests.fakes.telegram.models import ChatMessage
 
@@ -97,10 +97,7 @@ async def test_the_whole_journey(bot_env: BotEnv, monkeypatch: pytest.MonkeyPatc
     # --- a store: name, token (deleted at once), sync now ------------------------------------
     await owner.press("Магазины", message=welcome)
     await owner.wait_message("Магазинов пока нет")
-    await owner.press("Добавить магазин")
-    await owner.wait_message("Как назвать")
-    await owner.send(STORE)
-    await owner.wait_message("токен WB API")
+    await add_store_until_token(owner, STORE)
     token = env.wb.token()
     sent = await owner.send(token)
     added = await owner.wait_message("добавлен")

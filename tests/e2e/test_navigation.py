@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from services.access import add_user
 from services.wb.tokens import BOT_CATEGORIES
-from tests.e2e.harness import BotEnv
+from tests.e2e.harness import BotEnv, add_store_until_token
 from tests.fakes.telegram import FakeUser
 from tests.fakes.telegram.models import ChatMessage
 from tests.support.stores import make_product, make_review, make_store
@@ -115,10 +115,7 @@ async def test_help_at_a_text_step_is_answered_as_a_command(bot_env: BotEnv) -> 
     await user.wait_message("WB")
     await user.press("Магазины")
     await user.wait_message("Магазин")
-    await user.press("Добавить")
-    await user.wait_message("Как назвать")
-    await user.send("Пледы")
-    await user.wait_message("токен WB API")
+    await add_store_until_token(user, button="Добавить")
     await user.send("/help")  # at the token step: help, not a bad token
     await user.wait_message("Как это работает")
 
@@ -159,10 +156,7 @@ async def test_the_token_help_names_the_categories_the_check_wants(bot_env: BotE
     await user.wait_message("WB")
     await user.press("Магазины")
     await user.wait_message("Магазин")
-    await user.press("Добавить")
-    await user.wait_message("Как назвать")
-    await user.send("Пледы")
-    prompt = await user.wait_message("токен WB API")
+    prompt = await add_store_until_token(user, button="Добавить")
     for name in PORTAL_NAMES.values():
         assert name in help_text.text and name in prompt.text
 

@@ -3,6 +3,8 @@ published to the WB emulator, access checks on forged buttons."""
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -12,10 +14,14 @@ from db.claims import STALE_CLAIM
 from db.repos import review_pages
 from services.access import add_user
 from services.reviews import ReviewService, draft_fingerprint
-from tests.e2e.harness import BotEnv
+from services.wb.client import WBClient
+from services.wb.errors import WBNetworkError
+from tests.e2e.harness import BotEnv, open_review
 from tests.fakes.llm import injection_order, obedient_responder
 from tests.fakes.telegram import FakeUser
 from tests.support.stores import make_product, make_review, make_store, make_user
+
+DRAFT = "Спасибо за отзыв, мы всё проверим."
 
 
 async def seller(env: BotEnv, tg_id: int = 501) -> tuple[FakeUser, str, str]:
@@ -29,6 +35,36 @@ async def open_reviews(user: FakeUser) -> None:
     await user.send("/menu")
     await user.wait_message("WB")
     await user.press("Отзывы")
+
+
+async def unanswered_review(env: BotEnv, store: str) -> str:
+    await env.services.sync.sync_all(store, kinds=("products", "reviews"))
+    review_id = await env.pool.fetchval(
+        """SELECT id FROM reviews WHERE store_id = $1 AND NOT has_answer AND rating <= 3
+             AND is_product_active ORDER BY date DESC LIMIT 1""",
+        store,
+    )
+    assert review_id
+    return str(review_id)
+
+
+async def drafted_review(env: BotEnv, store: str) -> str:
+    """An unanswered review of the store with `DRAFT` as its reply draft."""
+    review_id = await unanswered_review(env, store)
+    await env.pool.execute("UPDATE reviews SET draft_reply = $2 WHERE id = $1", review_id, DRAFT)
+    return review_id
+
+
+@contextlib.contextmanager
+def wb_answers_lost() -> Iterator[None]:
+    """Within the block WB takes a reply but its answer is lost: the outcome is unknown."""
+
+    async def lost(self: WBClient, feedback_id: str, text: str) -> None:
+        raise WBNetworkError("reset", endpoint="answer", outcome_unknown=True)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(WBClient, "answer_feedback", lost)
+        yield
 
 
 async def test_browse_pages_and_filters(bot_env: BotEnv, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -139,10 +175,7 @@ async def test_a_typed_reply_is_kept_to_what_the_card_shows_whole(bot_env: BotEn
         cons="минусы " * 200,
         draft_reply="Спасибо за отзыв.",
     )
-    menu = await user.send("/menu")
-    await user.wait_message("WB")
-    await user.press_data(ReviewCb(action="o", review_id=review).pack(), menu.id + 1)
-    await user.wait_message("📦")
+    await open_review(user, review)
     await user.press("✏️ Изменить")
     await user.wait_message("до 2500 символов")
     await user.send("Спасибо за отзыв, проверим партию. " * 80)  # 2,800 characters
@@ -162,17 +195,8 @@ async def test_a_typed_reply_is_kept_to_what_the_card_shows_whole(bot_env: BotEn
 
 async def test_reply_draft_edit_publish(bot_env: BotEnv) -> None:
     user, _, store = await seller(bot_env)
-    await bot_env.services.sync.sync_all(store, kinds=("products", "reviews"))
-    review_id = await bot_env.pool.fetchval(
-        """SELECT id FROM reviews WHERE store_id = $1 AND NOT has_answer AND rating <= 3
-             AND is_product_active ORDER BY date DESC LIMIT 1""",
-        store,
-    )
-    assert review_id
-    card_msg = await user.send("/menu")
-    await user.wait_message("WB")
-    await user.press_data(ReviewCb(action="o", review_id=review_id).pack(), card_msg.id + 1)
-    opened = await user.wait_message("📦")
+    review_id = await unanswered_review(bot_env, store)
+    opened = await open_review(user, review_id)
     assert "✍️ Ответ (ИИ)" in opened.labels
     await user.press("Ответ (ИИ)")
     drafted = await user.wait_message("Черновик ответа")
@@ -253,69 +277,28 @@ async def test_forged_review_button_is_refused(bot_env: BotEnv) -> None:
     assert not bot_env.llm.requests
 
 
-async def test_unconfirmed_publish_offers_only_a_checked_resend(
-    bot_env: BotEnv, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from services.wb.client import WBClient
-    from services.wb.errors import WBNetworkError
-
+async def test_unconfirmed_publish_offers_only_a_checked_resend(bot_env: BotEnv) -> None:
     user, _, store = await seller(bot_env)
-    await bot_env.services.sync.sync_all(store, kinds=("products", "reviews"))
-    review_id = await bot_env.pool.fetchval(
-        """SELECT id FROM reviews WHERE store_id = $1 AND NOT has_answer AND rating <= 3
-             AND is_product_active ORDER BY date DESC LIMIT 1""",
-        store,
-    )
-    await bot_env.pool.execute(
-        "UPDATE reviews SET draft_reply = 'Спасибо за отзыв, мы всё проверим.' WHERE id = $1",
-        review_id,
-    )
-    real_answer = WBClient.answer_feedback
-
-    async def lost(self: WBClient, feedback_id: str, text: str) -> None:
-        raise WBNetworkError("reset", endpoint="answer", outcome_unknown=True)
-
-    monkeypatch.setattr(WBClient, "answer_feedback", lost)
-    menu = await user.send("/menu")
-    await user.wait_message("WB")
-    await user.press_data(ReviewCb(action="o", review_id=review_id).pack(), menu.id + 1)
-    await user.wait_message("📦")
-    await user.press("Опубликовать на WB")
-    warned = await user.wait_message("не подтвердил")
+    review_id = await drafted_review(bot_env, store)
+    with wb_answers_lost():
+        await open_review(user, review_id)
+        await user.press("Опубликовать на WB")
+        warned = await user.wait_message("не подтвердил")
     labels = " ".join(warned.labels)
     assert "Опубликовать на WB" not in labels and "отправить снова" in labels
 
-    monkeypatch.setattr(WBClient, "answer_feedback", real_answer)
     await user.press("отправить снова")
     done = await user.wait_message("опубликован")
     assert "Ответ продавца" in done.text
     assert len(bot_env.wb.stats.feedback_answers) == 1
 
 
-async def unanswered_review(env: BotEnv, store: str) -> str:
-    await env.services.sync.sync_all(store, kinds=("products", "reviews"))
-    review_id = await env.pool.fetchval(
-        """SELECT id FROM reviews WHERE store_id = $1 AND NOT has_answer AND rating <= 3
-             AND is_product_active ORDER BY date DESC LIMIT 1""",
-        store,
-    )
-    assert review_id
-    return str(review_id)
-
-
 async def test_publish_sends_only_the_draft_the_card_showed(bot_env: BotEnv) -> None:
     """Another member regenerates the draft after this card was drawn: the card's Publish
     sends nothing, says why, and shows the current draft with a button for it."""
     user, _, store = await seller(bot_env)
-    review_id = await unanswered_review(bot_env, store)
-    shown = "Спасибо за отзыв, мы всё проверим."
-    await bot_env.pool.execute(
-        "UPDATE reviews SET draft_reply = $2 WHERE id = $1", review_id, shown
-    )
-    menu = await user.send("/menu")
-    await user.wait_message("WB")
-    await user.press_data(ReviewCb(action="o", review_id=review_id).pack(), menu.id + 1)
-    card = await user.wait_message("📦")
+    review_id, shown = await drafted_review(bot_env, store), DRAFT
+    card = await open_review(user, review_id)
     assert shown in card.text
     old_publish = card.button("Опубликовать на WB").callback_data
     assert old_publish is not None
@@ -359,33 +342,15 @@ async def test_publish_sends_only_the_draft_the_card_showed(bot_env: BotEnv) -> 
     assert answer is not None and answer.text == changed
 
 
-async def test_publish_again_after_unknown_outcome_checks_the_draft(
-    bot_env: BotEnv, monkeypatch: pytest.MonkeyPatch
-) -> None:
+async def test_publish_again_after_unknown_outcome_checks_the_draft(bot_env: BotEnv) -> None:
     """ "Checked WB: send again" carries the fingerprint too: a draft edited after the
     unconfirmed publish is not sent by the old card."""
-    from services.wb.client import WBClient
-    from services.wb.errors import WBNetworkError
-
     user, _, store = await seller(bot_env)
-    review_id = await unanswered_review(bot_env, store)
-    await bot_env.pool.execute(
-        "UPDATE reviews SET draft_reply = 'Спасибо за отзыв, мы всё проверим.' WHERE id = $1",
-        review_id,
-    )
-    real_answer = WBClient.answer_feedback
-
-    async def lost(self: WBClient, feedback_id: str, text: str) -> None:
-        raise WBNetworkError("reset", endpoint="answer", outcome_unknown=True)
-
-    monkeypatch.setattr(WBClient, "answer_feedback", lost)
-    menu = await user.send("/menu")
-    await user.wait_message("WB")
-    await user.press_data(ReviewCb(action="o", review_id=review_id).pack(), menu.id + 1)
-    await user.wait_message("📦")
-    await user.press("Опубликовать на WB")
-    warned = await user.wait_message("не подтвердил")
-    monkeypatch.setattr(WBClient, "answer_feedback", real_answer)
+    review_id = await drafted_review(bot_env, store)
+    with wb_answers_lost():
+        await open_review(user, review_id)
+        await user.press("Опубликовать на WB")
+        warned = await user.wait_message("не подтвердил")
 
     changed = "Спасибо, что написали. Мы разберёмся с качеством товара."
     await bot_env.pool.execute(
@@ -405,11 +370,7 @@ async def test_publish_button_without_fingerprint_publishes_nothing(bot_env: Bot
     """A Publish button drawn before buttons carried the fingerprint cannot say what the
     person saw: the card comes back with a current button, nothing goes to WB."""
     user, _, store = await seller(bot_env)
-    review_id = await unanswered_review(bot_env, store)
-    draft = "Спасибо за отзыв, мы всё проверим."
-    await bot_env.pool.execute(
-        "UPDATE reviews SET draft_reply = $2 WHERE id = $1", review_id, draft
-    )
+    review_id, draft = await drafted_review(bot_env, store), DRAFT
     menu = await user.send("/menu")
     await user.wait_message("WB")
     query = await user.press_data(ReviewCb(action="rp", review_id=review_id).pack(), menu.id + 1)
@@ -437,12 +398,8 @@ async def test_draft_changed_between_the_look_and_the_publish(
     """The draft changes after the handler's look but before the publish reads it: the
     publish's own comparison refuses, and the card says so."""
     user, _, store = await seller(bot_env)
-    review_id = await unanswered_review(bot_env, store)
-    shown = "Спасибо за отзыв, мы всё проверим."
+    review_id, shown = await drafted_review(bot_env, store), DRAFT
     changed = "Спасибо, что написали. Мы разберёмся с качеством товара."
-    await bot_env.pool.execute(
-        "UPDATE reviews SET draft_reply = $2 WHERE id = $1", review_id, shown
-    )
     real_look = ReviewService.draft_changed
 
     async def look_then_change(self: ReviewService, rid: str, fp: str) -> bool:
@@ -451,10 +408,7 @@ async def test_draft_changed_between_the_look_and_the_publish(
         return result
 
     monkeypatch.setattr(ReviewService, "draft_changed", look_then_change)
-    menu = await user.send("/menu")
-    await user.wait_message("WB")
-    await user.press_data(ReviewCb(action="o", review_id=review_id).pack(), menu.id + 1)
-    card = await user.wait_message("📦")
+    card = await open_review(user, review_id)
     await user.press("Опубликовать на WB", message=card)
     redrawn = await user.wait_message("Не опубликовано")
     assert changed in redrawn.text and shown not in redrawn.text
@@ -508,11 +462,7 @@ async def test_a_publish_claim_left_by_a_killed_process_offers_send_again(bot_en
     claim stayed 'publishing' and no card ever offered to finish it; past its lease it is an
     unknown outcome, and the person who checked WB may send again."""
     user, _, store = await seller(bot_env)
-    review_id = await unanswered_review(bot_env, store)
-    draft = "Спасибо за отзыв, мы всё проверим."
-    await bot_env.pool.execute(
-        "UPDATE reviews SET draft_reply = $2 WHERE id = $1", review_id, draft
-    )
+    review_id, draft = await drafted_review(bot_env, store), DRAFT
     # What the killed process left: its committed claim, and nothing after it.
     await bot_env.pool.execute(
         "INSERT INTO review_publishes (review_id, state, text, started_at)"
@@ -520,10 +470,7 @@ async def test_a_publish_claim_left_by_a_killed_process_offers_send_again(bot_en
         review_id,
         draft,
     )
-    menu = await user.send("/menu")
-    await user.wait_message("WB")
-    await user.press_data(ReviewCb(action="o", review_id=review_id).pack(), menu.id + 1)
-    card = await user.wait_message("📦")
+    card = await open_review(user, review_id)
     labels = " ".join(card.labels)
     assert "Опубликовать на WB" not in labels and "отправить снова" not in labels, "in flight"
 

@@ -6,7 +6,7 @@ import pytest
 
 from services import access
 from services.members import create_invite, remove_manager
-from tests.e2e.harness import BotEnv
+from tests.e2e.harness import BotEnv, add_store_until_token
 from tests.e2e.test_products import product
 from tests.e2e.test_reviews import seller as reviews_seller
 from tests.support.stores import make_product, make_review, make_store
@@ -79,10 +79,7 @@ async def test_an_html_error_page_from_wb_is_told_in_words(bot_env: BotEnv) -> N
     await seller.wait_message("WB")
     await seller.press("Магазины")
     await seller.wait_message("Магазин")
-    await seller.press("Добавить магазин")
-    await seller.wait_message("Как назвать")
-    await seller.send("Пледы")
-    await seller.wait_message("токен WB API")
+    await add_store_until_token(seller)
     bot_env.wb.faults.html_pages = 1  # the token check's ping gets nginx's 401 page
     await seller.send(bot_env.wb.token())
     refused = await seller.wait_message("ничего не сохранено")

@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-import sys
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,14 +17,14 @@ from db.secrets import unseal
 from services import stores as stores_svc
 from services.access import add_user
 from services.members import accept_invite, create_invite
-from tests.e2e.harness import BotEnv
+from tests.e2e.harness import BotEnv, add_store_until_token
 from tests.fakes.telegram import FakeUser
 from tests.fakes.telegram.models import ChatMessage
 from tests.fakes.wb import Faults
+from tests.support.processes import start_child
 from tests.support.stores import sealed_with_another_key, sync_held_elsewhere
 
 OWNER_TG = 501
-ROOT = Path(__file__).resolve().parents[2]
 
 
 async def approved(env: BotEnv, telegram_id: int, email: str) -> tuple[FakeUser, str]:
@@ -65,10 +63,7 @@ async def test_add_store_with_valid_token(bot_env: BotEnv) -> None:
     seller, _ = await approved(bot_env, OWNER_TG, "seller@example.com")
     listing = await open_list(seller)
     assert "Магазинов пока нет" in listing.text
-    await seller.press("Добавить магазин")
-    await seller.wait_message("Как назвать")
-    await seller.send("Пледы <и> подушки")
-    await seller.wait_message("токен WB API")
+    await add_store_until_token(seller, "Пледы <и> подушки")
     token = bot_env.wb.token()
     sent = await seller.send(token)
     added = await seller.wait_message("добавлен")
@@ -96,10 +91,7 @@ async def test_add_store_with_valid_token(bot_env: BotEnv) -> None:
 async def test_bad_tokens_are_explained_and_nothing_is_saved(bot_env: BotEnv) -> None:
     seller, _ = await approved(bot_env, OWNER_TG, "seller@example.com")
     await open_list(seller)
-    await seller.press("Добавить магазин")
-    await seller.wait_message("Как назвать")
-    await seller.send("Пледы")
-    await seller.wait_message("токен WB API")
+    await add_store_until_token(seller)
     past = datetime.now(UTC) - timedelta(days=1)
     cases = [
         ("не токен вовсе", "Это не токен WB API"),
@@ -123,10 +115,7 @@ async def test_bad_tokens_are_explained_and_nothing_is_saved(bot_env: BotEnv) ->
 async def test_base_token_and_missing_chat_category_are_warned(bot_env: BotEnv) -> None:
     seller, _ = await approved(bot_env, OWNER_TG, "seller@example.com")
     await open_list(seller)
-    await seller.press("Добавить магазин")
-    await seller.wait_message("Как назвать")
-    await seller.send("Пледы")
-    await seller.wait_message("токен WB API")
+    await add_store_until_token(seller)
     await seller.send(bot_env.wb.token(acc=1, categories=("feedbacks", "content")))
     added = await seller.wait_message("добавлен")
     assert "базовый" in added.text
@@ -390,10 +379,7 @@ async def test_a_token_pasted_with_bearer_is_stored_bare(bot_env: BotEnv) -> Non
     """Issue 10, item 10: the portal's "Bearer <token>" was stored and sent with the prefix."""
     seller, owner_id = await approved(bot_env, OWNER_TG, "seller@example.com")
     await open_list(seller)
-    await seller.press("Добавить магазин")
-    await seller.wait_message("Как назвать")
-    await seller.send("Пледы")
-    await seller.wait_message("токен WB API")
+    await add_store_until_token(seller)
     token = bot_env.wb.token()
     sent = await seller.send(f"Bearer {token}")
     await seller.wait_message("добавлен")
@@ -421,10 +407,7 @@ async def test_a_token_in_a_caption_at_the_token_step_is_deleted_and_explained(
 ) -> None:
     seller, _ = await approved(bot_env, OWNER_TG, "seller@example.com")
     await open_list(seller)
-    await seller.press("Добавить магазин")
-    await seller.wait_message("Как назвать")
-    await seller.send("Пледы")
-    await seller.wait_message("токен WB API")
+    await add_store_until_token(seller)
     token = bot_env.wb.token()
     sent = await seller.send_document(b"%PDF-1.4", "token.pdf", caption=token)
     told = await seller.wait_message("подписью")
@@ -448,18 +431,8 @@ async def test_a_sync_killed_mid_run_shows_as_interrupted_with_what_it_stored(
     bot_env.wb.faults = Faults(
         hang_rate=1.0, hang_seconds=60, path_prefix="/feedbacks/api/v1/feedbacks/archive"
     )
-    child = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "tests.support.sync_child",
-        db_url,
-        store_id,
-        "reviews",
-        json.dumps(bot_env.wb.urls),
-        "1.5",
-        cwd=ROOT,
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.DEVNULL,
+    child = await start_child(
+        "sync_child", db_url, store_id, "reviews", json.dumps(bot_env.wb.urls), "1.5"
     )
     try:
         for _ in range(600):

@@ -15,7 +15,7 @@ import pytest
 
 from db.repos.ai_settings import audit_rows, insert_audit
 from db.repos.user_settings import get_user_settings
-from services.ai.client import AIClient, AIConfig
+from services.ai.client import AIClient
 from services.ai.errors import AIBudgetExceeded, AIErrorCode
 from services.ai.pricing import Pricing
 from services.ai.prompting import ProductInfo, ReviewInfo, StoreInfo
@@ -29,6 +29,7 @@ from services.ai_settings import (
 )
 from services.complaints import ComplaintService
 from tests.fakes.llm import LLMStub
+from tests.support.ai import ai_config
 from tests.support.stores import make_product, make_review, make_store, make_user
 
 KEY = "sk-h12userkey0123456789abcdef"
@@ -49,15 +50,7 @@ async def env(pool: asyncpg.Pool) -> AsyncIterator[Env]:
     owner = await make_user(pool)
     store = await make_store(pool, owner, "wb-token", name="Уютный дом")
     async with LLMStub() as llm:
-        client = AIClient(
-            AIConfig(
-                base_url=llm.base_url,
-                default_api_key="sk-operator",
-                timeout_seconds=2.0,
-                attempts=1,
-                backoff_base_seconds=0.01,
-            )
-        )
+        client = AIClient(ai_config(llm.base_url, default_api_key="sk-operator"))
         ai = AITasks(client, pool, pricing=Pricing.of("0.27", "1.10"))
         service = AISettingsService(pool, client, ai, ComplaintService(pool, ai))
         yield Env(pool, llm, ai, service, owner, store)

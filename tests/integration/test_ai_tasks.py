@@ -15,7 +15,7 @@ import pytest
 
 from db.repos.ai_logs import AILogRow, list_ai_logs
 from db.repos.user_settings import update_user_settings
-from services.ai.client import AIClient, AIConfig
+from services.ai.client import AIClient
 from services.ai.errors import AICallError, AIConfigError, AIInvalidOutput
 from services.ai.pricing import Pricing
 from services.ai.prompting import (
@@ -29,6 +29,7 @@ from services.ai.prompting import (
 )
 from services.ai.tasks import KEY_UNREADABLE, AITasks
 from tests.fakes.llm import LLMStub, count_tokens
+from tests.support.ai import ai_config
 from tests.support.stores import make_store, make_user, sealed_with_another_key
 
 PRICING = Pricing.of("0.27", "1.10")
@@ -62,16 +63,8 @@ class Env:
 
 
 def make_tasks(pool: asyncpg.Pool, llm: LLMStub, **config: object) -> tuple[AIClient, AITasks]:
-    params: dict[str, object] = {
-        "base_url": llm.base_url,
-        "default_api_key": "sk-operator",
-        "timeout_seconds": 2.0,
-        "attempts": 2,
-        "backoff_base_seconds": 0.01,
-        "backoff_max_seconds": 0.02,
-    }
-    params.update(config)
-    client = AIClient(AIConfig(**params))  # type: ignore[arg-type]
+    fields = {"default_api_key": "sk-operator", "attempts": 2, **config}
+    client = AIClient(ai_config(llm.base_url, **fields))
     return client, AITasks(client, pool, pricing=PRICING)
 
 

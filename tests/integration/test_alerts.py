@@ -13,14 +13,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import asyncpg
-import httpx
 import pytest
 
 from db.repos import stores as stores_repo
 from db.repos import users as users_repo
-from services.ai.client import AIClient, AIConfig
 from services.ai.pricing import Pricing
-from services.ai.tasks import AITasks
 from services.alerts import AlertConfig, AlertService
 from services.complaints import ComplaintService
 from services.jobs import JobConfig, Jobs
@@ -29,16 +26,11 @@ from services.notifier import Delivery, Notice, Recipient, ReviewCard
 from services.reminders import ReminderService
 from services.sync.base import SyncOptions
 from services.sync.service import Clock, SyncService
-from services.wb.client import RetryPolicy, WBUrls
-from services.wb.factory import WBClientFactory
-from services.wb.limits import LimitsConfig, MemoryRateLimiter
-from tests.fakes.llm import LLMStub
-from tests.fakes.wb.app import WBEmulator
-from tests.fakes.wb.context import EmulatorConfig
 from tests.fakes.wb.generator import generate_shop
-from tests.support.stores import make_store, make_user
+from tests.support.store_env import StoreEnv, store_env
+from tests.support.stores import make_user, work_every_product
+from tests.support.wb import PATIENT_RETRY
 
-SCALE = 200.0
 OPTIONS = SyncOptions(feedbacks_take=200, questions_take=100)
 
 
@@ -83,14 +75,7 @@ class RecordingNotifier:
 
 
 @dataclass
-class World:
-    pool: asyncpg.Pool
-    wb: WBEmulator
-    llm: LLMStub
-    factory: WBClientFactory
-    ai: AITasks
-    owner: str
-    store: str
+class World(StoreEnv):
     notifier: RecordingNotifier = field(default_factory=RecordingNotifier)
 
     def jobs(
@@ -145,33 +130,12 @@ async def add_manager(pool: asyncpg.Pool, store: str, user: str, *, alerts: bool
 @pytest.fixture
 async def world(pool: asyncpg.Pool) -> AsyncIterator[World]:
     shop = generate_shop(5, reviews=60, products=5, questions=5, chats=2)
-    async with (
-        WBEmulator(shop, config=EmulatorConfig(limit_scale=SCALE)) as wb,
-        LLMStub() as llm,
-    ):
-        http = httpx.AsyncClient(timeout=httpx.Timeout(5.0))
-        factory = WBClientFactory(
-            WBUrls.from_mapping(wb.urls),
-            http,
-            MemoryRateLimiter(LimitsConfig(scale=SCALE)),
-            RetryPolicy(max_attempts=4, base_backoff=0.01, max_backoff=0.05, jitter=False),
-        )
-        client = AIClient(
-            AIConfig(
-                base_url=llm.base_url,
-                default_api_key="sk-test",
-                timeout_seconds=3.0,
-                attempts=2,
-                backoff_base_seconds=0.01,
-                backoff_max_seconds=0.02,
-            )
-        )
-        ai = AITasks(client, pool, pricing=Pricing.of("0.27", "1.10"))
-        owner = await person(pool, 9001)
-        store = await make_store(pool, owner, wb.token())
-        yield World(pool, wb, llm, factory, ai, owner, store)
-        await client.aclose()
-        await http.aclose()
+    owner = await person(pool, 9001)
+    pricing = Pricing.of("0.27", "1.10")
+    async with store_env(
+        pool, shop, retry=PATIENT_RETRY, owner=owner, ai_timeout=3.0, ai_attempts=2, pricing=pricing
+    ) as w:
+        yield World.extend(w)
 
 
 def now_utc() -> datetime:
@@ -306,12 +270,7 @@ async def test_alert_of_auto_drafted_review_carries_the_draft(world: World) -> N
     now = now_utc()
     await jobs.sync_store(w.store, "reviews", now=now)
     await w.pool.execute("UPDATE products SET work_status = 'active' WHERE store_id = $1", w.store)
-    from services.products import apply_defaults
-
-    ids = [
-        r["id"] for r in await w.pool.fetch("SELECT id FROM products WHERE store_id = $1", w.store)
-    ]
-    await apply_defaults(w.pool, w.store, ids)
+    await work_every_product(w.pool, w.store)
     review = land(w, now, 1)
     await jobs.sync_store(w.store, "reviews", now=now + timedelta(minutes=1))
     (card,) = w.notifier.cards
@@ -436,16 +395,11 @@ async def test_people_who_lost_access_and_paused_stores_get_no_digest_or_retry(
 
 async def test_queue_rows_older_than_48_hours_are_closed_after_a_pause(world: World) -> None:
     """Pause, then resume days later: the old queue is neither drafted nor alerted."""
-    from services.products import apply_defaults
-
     w = world
     jobs = w.jobs()
     now = now_utc()
     await jobs.sync_store(w.store, "reviews", now=now)
-    ids = [
-        r["id"] for r in await w.pool.fetch("SELECT id FROM products WHERE store_id = $1", w.store)
-    ]
-    await apply_defaults(w.pool, w.store, ids)
+    await work_every_product(w.pool, w.store)
     land(w, now, 1)
     await jobs.sync.sync(w.store, "reviews", now=now + timedelta(minutes=1))  # queued
     await stores_repo.set_store_status(w.pool, w.store, "inactive")
@@ -510,6 +464,23 @@ class SlowNotifier(RecordingNotifier):
         return outcome
 
 
+async def stopped_mid_batch(
+    w: World, reviews: int, stop_after: int
+) -> tuple[SlowNotifier, list[str], datetime]:
+    """An instance syncs `reviews` new reviews and is told to stop after `stop_after` alerts:
+    its notifier, the reviews, and when it synced them."""
+    stopping = asyncio.Event()
+    leaving = SlowNotifier(0.01, stopping, stop_after=stop_after)
+    jobs = w.jobs(notifier=leaving)
+    jobs.alerts.stopping = stopping
+    now = now_utc()
+    await jobs.sync_store(w.store, "reviews", now=now)
+    landed = [land(w, now, 1, f"Брак {i}") for i in range(reviews)]
+    later = now + timedelta(minutes=1)
+    await jobs.sync_store(w.store, "reviews", now=later)
+    return leaving, landed, later
+
+
 async def test_sent_at_is_when_telegram_accepted_each_message(world: World) -> None:
     w = world
     notifier = SlowNotifier(0.2)
@@ -535,15 +506,7 @@ async def test_a_stopping_instance_releases_its_unsent_claims_for_another(
     goes to the next sweep of another instance at once, not after the 10-minute stale window,
     and nothing is sent twice."""
     w = world
-    stopping = asyncio.Event()
-    leaving = SlowNotifier(0.01, stopping, stop_after=2)
-    jobs = w.jobs(notifier=leaving)
-    jobs.alerts.stopping = stopping
-    now = now_utc()
-    await jobs.sync_store(w.store, "reviews", now=now)
-    landed = [land(w, now, 1, f"Брак {i}") for i in range(5)]
-    later = now + timedelta(minutes=1)
-    await jobs.sync_store(w.store, "reviews", now=later)
+    leaving, landed, later = await stopped_mid_batch(w, reviews=5, stop_after=2)
     assert len(leaving.alerts) == 2
     released = await w.pool.fetch(
         "SELECT attempts FROM review_alerts WHERE status = 'claimed' AND claimed_at = 'epoch'"
@@ -562,15 +525,7 @@ async def test_released_claims_go_with_the_store_s_next_sync(world: World) -> No
     """The next sync of the store, on any instance, sends what a stopping instance released:
     within one sync interval, without waiting for the 30-second sweep."""
     w = world
-    stopping = asyncio.Event()
-    leaving = SlowNotifier(0.01, stopping, stop_after=1)
-    jobs = w.jobs(notifier=leaving)
-    jobs.alerts.stopping = stopping
-    now = now_utc()
-    await jobs.sync_store(w.store, "reviews", now=now)
-    landed = [land(w, now, 1, f"Брак {i}") for i in range(3)]
-    later = now + timedelta(minutes=1)
-    await jobs.sync_store(w.store, "reviews", now=later)
+    leaving, landed, later = await stopped_mid_batch(w, reviews=3, stop_after=1)
     assert len(leaving.alerts) == 1
 
     staying = RecordingNotifier()

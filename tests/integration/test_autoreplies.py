@@ -13,7 +13,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import asyncpg
-import httpx
 import pytest
 
 from db.claims import STALE_CLAIM
@@ -21,8 +20,6 @@ from db.pool import create_pool
 from db.repos import autoreplies as repo
 from db.repos import stores as stores_repo
 from db.repos import users as users_repo
-from services.ai.client import AIClient, AIConfig
-from services.ai.tasks import AITasks
 from services.autoreplies import (
     AutoReplyError,
     AutoReplyJob,
@@ -35,17 +32,10 @@ from services.autoreplies import (
 from services.notifier import Delivery, Recipient
 from services.reviews import ReviewService
 from services.sync.base import SyncOptions
-from services.sync.service import SyncService
-from services.wb.client import RetryPolicy, WBUrls
-from services.wb.factory import WBClientFactory
-from services.wb.limits import LimitsConfig, MemoryRateLimiter
-from tests.fakes.llm import LLMStub
-from tests.fakes.wb.app import WBEmulator
-from tests.fakes.wb.context import EmulatorConfig
 from tests.fakes.wb.generator import generate_shop
 from tests.fakes.wb.state import Feedback, SellerState
 from tests.support.positive_reviews import LabelledReview, review_set
-from tests.support.stores import make_store, make_user
+from tests.support.store_env import StoreEnv, store_env
 
 SCALE = 500.0
 
@@ -97,16 +87,10 @@ def varied_responder() -> Any:
 
 
 @dataclass
-class Env:
+class Env(StoreEnv):
     db_url: str
-    pool: asyncpg.Pool
-    wb: WBEmulator
     seller: SellerState
-    llm: LLMStub
-    factory: WBClientFactory
-    ai: AITasks
     service: AutoReplyService
-    store: str
     labels: dict[str, LabelledReview]
     now: datetime
 
@@ -120,20 +104,6 @@ class Announcements:
         self.items.extend(items)
         self.messages.append((to.user_id, list(items)))
         return "sent"
-
-
-def _ai(llm: LLMStub, pool: asyncpg.Pool) -> tuple[AIClient, AITasks]:
-    client = AIClient(
-        AIConfig(
-            base_url=llm.base_url,
-            default_api_key="sk-test",
-            timeout_seconds=5.0,
-            attempts=1,
-            backoff_base_seconds=0.01,
-            backoff_max_seconds=0.02,
-        )
-    )
-    return client, AITasks(client, pool)
 
 
 @pytest.fixture
@@ -159,28 +129,14 @@ async def env(pool: asyncpg.Pool, db_url: str) -> AsyncIterator[Env]:
             )
         )
     shop.add_feedbacks(feedbacks)
-    async with (
-        WBEmulator(shop, config=EmulatorConfig(limit_scale=SCALE)) as wb,
-        LLMStub() as llm,
-        httpx.AsyncClient(timeout=httpx.Timeout(5.0)) as http,
-    ):
-        llm.set_responder(varied_responder())
-        factory = WBClientFactory(
-            WBUrls.from_mapping(wb.urls),
-            http,
-            MemoryRateLimiter(LimitsConfig(scale=SCALE)),
-            RetryPolicy(max_attempts=2, base_backoff=0.01, max_backoff=0.02, jitter=False),
+    async with store_env(pool, shop, scale=SCALE, ai_timeout=5.0) as w:
+        w.llm.set_responder(varied_responder())
+        await w.sync_all("products", "reviews", options=SyncOptions(feedbacks_take=500))
+        assert (
+            await pool.fetchval("SELECT count(*) FROM reviews WHERE store_id = $1", w.store) == 200
         )
-        owner = await make_user(pool)
-        store = await make_store(pool, owner, wb.token(shop.sid))
-        await SyncService(pool, factory, SyncOptions(feedbacks_take=500)).sync_all(
-            store, kinds=("products", "reviews")
-        )
-        assert await pool.fetchval("SELECT count(*) FROM reviews WHERE store_id = $1", store) == 200
-        client, ai = _ai(llm, pool)
-        service = AutoReplyService(pool, ReviewService(pool, ai, factory), lambda: now)
-        yield Env(db_url, pool, wb, shop, llm, factory, ai, service, store, labels, now)
-        await client.aclose()
+        service = AutoReplyService(pool, ReviewService(pool, w.ai, w.factory), lambda: now)
+        yield Env.extend(w, db_url=db_url, seller=shop, service=service, labels=labels, now=now)
 
 
 def answers(env: Env) -> Counter[str]:

@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import asyncpg
-import httpx
 import pytest
 
 from services.chats.alerts import ChatAlert, ChatAlertService
@@ -19,16 +18,11 @@ from services.msk import MSK
 from services.notifier import Delivery, Recipient
 from services.sync.base import NewMessage, SyncOptions
 from services.sync.service import SyncService
-from services.wb.client import RetryPolicy, WBUrls
-from services.wb.factory import WBClientFactory
-from services.wb.limits import LimitsConfig, MemoryRateLimiter
 from tests.fakes.wb.app import WBEmulator
-from tests.fakes.wb.context import EmulatorConfig
 from tests.fakes.wb.generator import generate_shop
 from tests.integration.test_alerts import add_manager, person
+from tests.support.store_env import wb_side
 from tests.support.stores import make_store
-
-SCALE = 200.0
 
 
 @dataclass
@@ -54,16 +48,7 @@ class World:
 @pytest.fixture
 async def world(pool: asyncpg.Pool) -> AsyncIterator[World]:
     shop = generate_shop(9, reviews=0, products=2, questions=0, chats=0)
-    async with (
-        WBEmulator(shop, config=EmulatorConfig(limit_scale=SCALE)) as wb,
-        httpx.AsyncClient(timeout=httpx.Timeout(5.0)) as http,
-    ):
-        factory = WBClientFactory(
-            WBUrls.from_mapping(wb.urls),
-            http,
-            MemoryRateLimiter(LimitsConfig(scale=SCALE)),
-            RetryPolicy(max_attempts=2, base_backoff=0.01, max_backoff=0.02, jitter=False),
-        )
+    async with wb_side(shop) as (wb, factory):
         owner = await person(pool, 9101)
         store = await make_store(pool, owner, wb.token())
         sync = SyncService(pool, factory, SyncOptions())

@@ -11,13 +11,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import asyncpg
-import httpx
 import pytest
 
 from db.pool import create_pool
 from db.repos import sequences as sequences_repo
-from services.ai.client import AIClient, AIConfig
-from services.ai.tasks import AITasks
 from services.chats.service import (
     ChatError,
     ChatErrorCode,
@@ -27,72 +24,26 @@ from services.chats.service import (
     text_fingerprint,
 )
 from services.chats.tagger import ChatTagger
-from services.sync.base import SyncOptions
 from services.sync.service import SyncService
-from services.wb.client import RetryPolicy, WBUrls
-from services.wb.factory import WBClientFactory
-from services.wb.limits import LimitsConfig, MemoryRateLimiter
-from tests.fakes.llm import LLMStub
-from tests.fakes.wb.app import WBEmulator
-from tests.fakes.wb.context import EmulatorConfig
 from tests.fakes.wb.generator import generate_shop
-from tests.support.stores import make_product, make_review, make_store, make_user
-
-SCALE = 200.0
+from tests.support.store_env import StoreEnv, store_env
+from tests.support.stores import make_product, make_review, make_user
 
 
 @dataclass
-class Env:
-    pool: asyncpg.Pool
-    wb: WBEmulator
+class Env(StoreEnv):
     sync: SyncService
     service: ChatService
     tagger: ChatTagger
-    factory: WBClientFactory
-    store: str
-    owner: str
 
 
 @pytest.fixture
 async def env(pool: asyncpg.Pool) -> AsyncIterator[Env]:
     shop = generate_shop(7, reviews=0, products=2, questions=0, chats=0)
-    async with (
-        WBEmulator(shop, config=EmulatorConfig(limit_scale=SCALE)) as wb,
-        LLMStub() as llm,
-        httpx.AsyncClient(timeout=httpx.Timeout(5.0)) as http,
-    ):
-        factory = WBClientFactory(
-            WBUrls.from_mapping(wb.urls),
-            http,
-            MemoryRateLimiter(LimitsConfig(scale=SCALE)),
-            RetryPolicy(max_attempts=2, base_backoff=0.01, max_backoff=0.02, jitter=False),
-        )
-        owner = await make_user(pool)
-        store = await make_store(pool, owner, wb.token())
-        sync = SyncService(pool, factory, SyncOptions())
-        await sync.sync_all(store, kinds=("products", "chats"))
-        client = AIClient(
-            AIConfig(
-                base_url=llm.base_url,
-                default_api_key="sk-test",
-                timeout_seconds=2.0,
-                attempts=1,
-                backoff_base_seconds=0.01,
-                backoff_max_seconds=0.02,
-            )
-        )
-        ai = AITasks(client, pool)
-        yield Env(
-            pool,
-            wb,
-            sync,
-            ChatService(pool, ai, factory),
-            ChatTagger(pool, ai),
-            factory,
-            store,
-            owner,
-        )
-        await client.aclose()
+    async with store_env(pool, shop) as w:
+        sync = await w.sync_all("products", "chats")
+        service, tagger = ChatService(pool, w.ai, w.factory), ChatTagger(pool, w.ai)
+        yield Env.extend(w, sync=sync, service=service, tagger=tagger)
 
 
 def _now_ms() -> int:

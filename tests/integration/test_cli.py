@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
-import os
 import re
-import socket
-import sys
 from pathlib import Path
 
 import asyncpg
@@ -16,30 +12,7 @@ from db.migrate import migration_files
 from db.secrets import token_hash
 from services import access
 from tests.fakes.telegram.server import FakeTelegram
-
-WBREP = [sys.executable, "-m", "bot.cli"]
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-async def wbrep(*args: str, env: dict[str, str], stdin: str | None = None) -> tuple[int, str, str]:
-    base = {k: v for k, v in os.environ.items() if not k.startswith(("WB_", "BOT_", "DATABASE"))}
-    proc = await asyncio.create_subprocess_exec(
-        *WBREP,
-        *args,
-        cwd=ROOT,
-        env={**base, **env},
-        stdin=asyncio.subprocess.PIPE,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    out, err = await asyncio.wait_for(proc.communicate(stdin.encode() if stdin else None), 120)
-    return proc.returncode or 0, out.decode(), err.decode()
+from tests.support.processes import free_port, wbrep
 
 
 async def test_migrate_on_empty_database_then_nothing(empty_db_url: str, tmp_path: Path) -> None:

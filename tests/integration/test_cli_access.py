@@ -9,7 +9,7 @@ import pytest
 
 from services import access
 from services.access import AccessError
-from tests.integration.test_cli import wbrep
+from tests.support.processes import wbrep
 from tests.support.stores import make_store
 
 

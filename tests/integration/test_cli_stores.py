@@ -9,7 +9,7 @@ import asyncpg
 from services import access
 from tests.fakes.wb.app import WBEmulator
 from tests.fakes.wb.generator import generate_shop
-from tests.integration.test_cli import wbrep
+from tests.support.processes import wbrep
 
 
 async def test_store_add_takes_a_token_pasted_with_bearer(

@@ -14,12 +14,14 @@ import pytest
 from db.pool import create_pool
 from db.repos.leases import LeaseKind, claim_lease
 from db.repos.user_settings import update_user_settings
-from services.ai.client import AIClient, AIConfig
+from services.ai.client import AIClient
 from services.ai.errors import AIError
 from services.ai.pricing import Pricing
 from services.ai.tasks import AITasks
 from services.complaints import ComplaintError, ComplaintService, complaint_fingerprint
 from tests.fakes.llm import LLMStub
+from tests.support.ai import ai_config
+from tests.support.processes import wbrep
 from tests.support.stores import make_product, make_review, make_store, make_user
 
 ALL_ON = {
@@ -46,16 +48,7 @@ async def env(pool: asyncpg.Pool) -> AsyncIterator[Env]:
     store = await make_store(pool, owner, "wb-token")
     product = await make_product(pool, store, rules=ALL_ON)
     async with LLMStub() as llm:
-        client = AIClient(
-            AIConfig(
-                base_url=llm.base_url,
-                default_api_key="sk-test",
-                timeout_seconds=2.0,
-                attempts=2,
-                backoff_base_seconds=0.01,
-                backoff_max_seconds=0.02,
-            )
-        )
+        client = AIClient(ai_config(llm.base_url, attempts=2))
         tasks = AITasks(client, pool, pricing=Pricing.of("0.27", "1.10"))
         yield Env(pool, llm, ComplaintService(pool, tasks), owner, store, product)
         await client.aclose()
@@ -249,50 +242,32 @@ async def test_batch_drafts_eligible_newest_first_and_counts_gates(env: Env) -> 
     assert drafted == len(eligible)
 
 
-async def test_cli_drafts_a_store_and_prints_a_summary(env: Env, db_url: str) -> None:
-    import os
-    import sys
+def draft_env(env: Env, db_url: str) -> dict[str, str]:
+    """`wbrep complaints draft` on the test's database and the LLM stub."""
+    return {
+        "DATABASE_URL": db_url,
+        "DEEPSEEK_BASE_URL": env.llm.base_url,
+        "DEEPSEEK_API_KEY": "sk-test",
+    }
 
+
+async def test_cli_drafts_a_store_and_prints_a_summary(env: Env, db_url: str) -> None:
     for rating in (1, 2, 5):
         await make_review(env.pool, env.product, rating=rating)
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot.cli",
-        "complaints",
-        "draft",
-        env.store,
-        env={
-            **os.environ,
-            "DATABASE_URL": db_url,
-            "DEEPSEEK_BASE_URL": env.llm.base_url,
-            "DEEPSEEK_API_KEY": "sk-test",
-        },
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
+    code, out, err = await wbrep(
+        "complaints", "draft", env.store, env=draft_env(env, db_url), timeout=60
     )
-    out, err = await asyncio.wait_for(proc.communicate(), 60)
-    assert proc.returncode == 0, err.decode()
-    text = out.decode()
-    assert "drafted 2 " in text and "failed 0" in text
-    assert "rating" in text  # the 5-star review, skipped by its gate
-    assert "eligible reviews: 2" in err.decode()
+    assert code == 0, err
+    assert "drafted 2 " in out and "failed 0" in out
+    assert "rating" in out  # the 5-star review, skipped by its gate
+    assert "eligible reviews: 2" in err
 
 
 # --- no pooled connection across the LLM call (issue 10, item 1) -----------------------------
 
 
-def llm_client(llm: LLMStub, **overrides: object) -> AIClient:
-    params: dict[str, object] = {
-        "base_url": llm.base_url,
-        "default_api_key": "sk-test",
-        "timeout_seconds": 5.0,
-        "attempts": 2,
-        "backoff_base_seconds": 0.01,
-        "backoff_max_seconds": 0.02,
-    }
-    params.update(overrides)
-    return AIClient(AIConfig(**params))  # type: ignore[arg-type]
+def llm_client(llm: LLMStub) -> AIClient:
+    return AIClient(ai_config(llm.base_url, timeout_seconds=5.0, attempts=2))
 
 
 async def test_batch_of_30_with_a_pool_of_2_and_concurrency_10_finishes(
@@ -366,43 +341,18 @@ async def test_two_cli_processes_draft_a_store_once_with_their_pools_of_5(
 ) -> None:
     """`wbrep complaints draft` hung after "eligible reviews" on its pool of 5; two of them
     at once pay for each review once and print their progress."""
-    import os
-    import sys
-
     for i in range(20):
         await make_review(env.pool, env.product, rating=1 + i % 3, text=f"Плохо {i}")
     env.llm.set_latency(0.2)
-    procs = [
-        await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bot.cli",
-            "complaints",
-            "draft",
-            env.store,
-            env={
-                **os.environ,
-                "DATABASE_URL": db_url,
-                "DEEPSEEK_BASE_URL": env.llm.base_url,
-                "DEEPSEEK_API_KEY": "sk-test",
-                "DB_POOL_MAX": "5",
-            },
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-        )
-        for _ in range(2)
-    ]
-    try:
-        outputs = await asyncio.wait_for(asyncio.gather(*(p.communicate() for p in procs)), 90)
-    finally:
-        for p in procs:
-            if p.returncode is None:
-                p.kill()
-    for proc, (out, err) in zip(procs, outputs, strict=True):
-        assert proc.returncode == 0, err.decode()
-        assert "failed 0" in out.decode()
-        assert re.search(r"drafting: (\d+)/\1$", err.decode(), re.M), "progress to the end"
-    errs = [err.decode() for _, err in outputs]
+    pool_of_5 = {**draft_env(env, db_url), "DB_POOL_MAX": "5"}
+    outputs = await asyncio.gather(
+        *(wbrep("complaints", "draft", env.store, env=pool_of_5, timeout=90) for _ in range(2))
+    )
+    for code, out, err in outputs:
+        assert code == 0, err
+        assert "failed 0" in out
+        assert re.search(r"drafting: (\d+)/\1$", err, re.M), "progress to the end"
+    errs = [err for _, _, err in outputs]
     assert any("drafting: 20/20" in e for e in errs), errs
     assert await env.pool.fetchval("SELECT count(*) FROM review_complaints") == 20
     assert len(env.llm.completed) == 20, "each review paid for once across both processes"

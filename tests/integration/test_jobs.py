@@ -30,7 +30,7 @@ from tests.integration.test_alerts import (
     person,
     world,
 )
-from tests.support.stores import sync_held_elsewhere
+from tests.support.stores import sync_held_elsewhere, work_every_product
 
 __all__ = ["world"]
 
@@ -232,10 +232,7 @@ async def test_empty_review_gets_a_template_draft(world: World) -> None:
     jobs = w.jobs()
     now = now_utc()
     await jobs.sync_store(w.store, "reviews", now=now)
-    ids = [
-        r["id"] for r in await w.pool.fetch("SELECT id FROM products WHERE store_id = $1", w.store)
-    ]
-    await products_service.apply_defaults(w.pool, w.store, ids)
+    await work_every_product(w.pool, w.store)
     review = land(w, now, 2, "")
     await jobs.sync_store(w.store, "reviews", now=now + timedelta(minutes=1))
     row = await w.pool.fetchrow(

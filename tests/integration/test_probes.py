@@ -14,8 +14,8 @@ import httpx
 from bot.health import Readiness
 from bot.lifecycle import Lifecycle
 from tests.fakes.telegram import FakeTelegram
-from tests.integration.test_cli import free_port
 from tests.integration.test_shutdown import start, stop
+from tests.support.processes import free_port
 
 
 async def get(url: str) -> httpx.Response:

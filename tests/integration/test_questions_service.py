@@ -7,76 +7,32 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 import asyncpg
-import httpx
 import pytest
 
-from services.ai.client import AIClient, AIConfig
-from services.ai.tasks import AITasks
 from services.questions import PublishAction, QuestionError, QuestionErrorCode, QuestionService
 from services.reviews import draft_fingerprint
-from services.sync.base import SyncOptions
-from services.sync.service import SyncService
-from services.wb.client import RetryPolicy, WBUrls
-from services.wb.factory import WBClientFactory
-from services.wb.limits import LimitsConfig, MemoryRateLimiter
-from tests.fakes.llm import LLMStub
-from tests.fakes.wb.app import WBEmulator
-from tests.fakes.wb.context import EmulatorConfig
 from tests.fakes.wb.generator import generate_shop
-from tests.support.stores import make_store, make_user
-
-SCALE = 200.0
+from tests.support.store_env import StoreEnv, store_env
 
 
 @dataclass
-class Env:
-    pool: asyncpg.Pool
-    wb: WBEmulator
-    llm: LLMStub
+class Env(StoreEnv):
     service: QuestionService
-    store: str
     question: str
 
 
 @pytest.fixture
 async def env(pool: asyncpg.Pool) -> AsyncIterator[Env]:
     shop = generate_shop(7, reviews=0, products=3, questions=40, chats=0)
-    async with (
-        WBEmulator(shop, config=EmulatorConfig(limit_scale=SCALE)) as wb,
-        LLMStub() as llm,
-        httpx.AsyncClient(timeout=httpx.Timeout(5.0)) as http,
-    ):
-        factory = WBClientFactory(
-            WBUrls.from_mapping(wb.urls),
-            http,
-            MemoryRateLimiter(LimitsConfig(scale=SCALE)),
-            RetryPolicy(max_attempts=2, base_backoff=0.01, max_backoff=0.02, jitter=False),
-        )
-        owner = await make_user(pool)
-        store = await make_store(pool, owner, wb.token())
-        await SyncService(pool, factory, SyncOptions()).sync_all(
-            store, kinds=("products", "questions")
-        )
+    async with store_env(pool, shop) as w:
+        await w.sync_all("products", "questions")
         question = await pool.fetchval(
             "SELECT id FROM questions WHERE store_id = $1 AND is_answered IS NOT TRUE"
             " ORDER BY created_date DESC LIMIT 1",
-            store,
+            w.store,
         )
         assert question is not None
-        client = AIClient(
-            AIConfig(
-                base_url=llm.base_url,
-                default_api_key="sk-test",
-                timeout_seconds=2.0,
-                attempts=1,
-                backoff_base_seconds=0.01,
-                backoff_max_seconds=0.02,
-            )
-        )
-        yield Env(
-            pool, wb, llm, QuestionService(pool, AITasks(client, pool), factory), store, question
-        )
-        await client.aclose()
+        yield Env.extend(w, service=QuestionService(pool, w.ai, w.factory), question=question)
 
 
 async def test_list_is_unanswered_first_and_keyset_paged(env: Env) -> None:

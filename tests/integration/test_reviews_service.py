@@ -7,7 +7,6 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 import asyncpg
-import httpx
 import pytest
 
 from db.pool import create_pool
@@ -17,66 +16,31 @@ from services.ai.leases import AI_LEASE_TTL
 from services.ai.tasks import AITasks
 from services.reviews import ReplyError, ReviewService, draft_fingerprint
 from services.sync.base import SyncOptions
-from services.sync.service import SyncService
-from services.wb.client import RetryPolicy, WBClient, WBUrls
+from services.wb.client import WBClient
 from services.wb.errors import WBNetworkError
-from services.wb.factory import WBClientFactory
-from services.wb.limits import LimitsConfig, MemoryRateLimiter
-from tests.fakes.llm import LLMStub, injection_order, obedient_responder
-from tests.fakes.wb.app import WBEmulator
-from tests.fakes.wb.context import EmulatorConfig
+from tests.fakes.llm import injection_order, obedient_responder
 from tests.fakes.wb.generator import generate_shop
-from tests.support.stores import make_store, make_user, sealed_with_another_key
-
-SCALE = 200.0
+from tests.support.store_env import StoreEnv, store_env
+from tests.support.stores import sealed_with_another_key
 
 
 @dataclass
-class Env:
-    pool: asyncpg.Pool
-    wb: WBEmulator
-    llm: LLMStub
+class Env(StoreEnv):
     service: ReviewService
-    store: str
     review: str
 
 
 @pytest.fixture
 async def env(pool: asyncpg.Pool) -> AsyncIterator[Env]:
     shop = generate_shop(5, reviews=120, products=3, questions=0, chats=0)
-    async with (
-        WBEmulator(shop, config=EmulatorConfig(limit_scale=SCALE)) as wb,
-        LLMStub() as llm,
-        httpx.AsyncClient(timeout=httpx.Timeout(5.0)) as http,
-    ):
-        factory = WBClientFactory(
-            WBUrls.from_mapping(wb.urls),
-            http,
-            MemoryRateLimiter(LimitsConfig(scale=SCALE)),
-            RetryPolicy(max_attempts=2, base_backoff=0.01, max_backoff=0.02, jitter=False),
-        )
-        owner = await make_user(pool)
-        store = await make_store(pool, owner, wb.token())
-        await SyncService(pool, factory, SyncOptions(feedbacks_take=500)).sync_all(
-            store, kinds=("products", "reviews")
-        )
+    async with store_env(pool, shop) as w:
+        await w.sync_all("products", "reviews", options=SyncOptions(feedbacks_take=500))
         review = await pool.fetchval(
             "SELECT id FROM reviews WHERE store_id = $1 AND NOT has_answer AND rating < 5"
             " ORDER BY rating, date DESC LIMIT 1",
-            store,
+            w.store,
         )
-        client = AIClient(
-            AIConfig(
-                base_url=llm.base_url,
-                default_api_key="sk-test",
-                timeout_seconds=2.0,
-                attempts=1,
-                backoff_base_seconds=0.01,
-                backoff_max_seconds=0.02,
-            )
-        )
-        yield Env(pool, wb, llm, ReviewService(pool, AITasks(client, pool), factory), store, review)
-        await client.aclose()
+        yield Env.extend(w, service=ReviewService(pool, w.ai, w.factory), review=review)
 
 
 async def review_row(env: Env) -> asyncpg.Record:

@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-import sys
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import asyncpg
 import httpx
@@ -23,10 +21,10 @@ from services.wb.client import RetryPolicy, WBUrls
 from services.wb.factory import WBClientFactory
 from services.wb.limits import LimitsConfig, MemoryRateLimiter
 from tests.fakes.wb import EmulatorConfig, WBEmulator, generate_shop
+from tests.support.processes import start_child
 from tests.support.sequences import Clock, NoticeRecorder, deliver, load_chats, msk
 from tests.support.stores import make_product, make_review, make_store, make_user
 
-ROOT = Path(__file__).resolve().parents[2]
 SCALE = 200.0
 DAY0 = msk(datetime(2026, 12, 1, tzinfo=UTC), 0, 0)
 SET1 = ["Первое сообщение", "Второе сообщение"]
@@ -91,16 +89,12 @@ async def test_killed_between_call_and_record_does_not_send_again(
     await service.start(chats[0], now=clock.now, set_no=MessageSet.FIRST)
     day1 = msk(DAY0, 1, 10)
     clock.now = day1
-    child = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "tests.support.sequence_child",
+    child = await start_child(
+        "sequence_child",
         db_url,
         json.dumps(wb.urls),
         day1.isoformat(),
-        cwd=ROOT,
         stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.DEVNULL,
     )
     try:
         assert child.stdout is not None

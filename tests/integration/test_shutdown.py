@@ -6,9 +6,7 @@ within its grace time, and a second process delivers the rest at once (not after
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
-import sys
 import time
 from collections import Counter
 from pathlib import Path
@@ -18,11 +16,10 @@ import pytest
 
 from tests.fakes.telegram import FakeTelegram
 from tests.integration.test_alerts import World, add_manager, land, now_utc, person, world
-from tests.integration.test_cli import free_port
+from tests.support.processes import ROOT, WBREP, cli_env, free_port
 
 __all__ = ["world"]
 
-ROOT = Path(__file__).resolve().parents[2]
 PEOPLE = 8
 REVIEWS = 6
 
@@ -52,14 +49,11 @@ async def prepare(w: World, tg: FakeTelegram) -> dict[int, list[str]]:
 
 
 async def start(env: dict[str, str]) -> asyncio.subprocess.Process:
-    base = {k: v for k, v in os.environ.items() if not k.startswith(("WB_", "BOT_", "DATABASE"))}
     return await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot.cli",
+        *WBREP,
         "run",
         cwd=ROOT,
-        env={**base, **env},
+        env=cli_env(env),
         stdout=asyncio.subprocess.DEVNULL,
         stderr=asyncio.subprocess.PIPE,
     )

@@ -12,26 +12,13 @@ import pytest
 from redis.asyncio import Redis
 
 from services.wb.limits import LimitsConfig, RateLimitExceeded, RedisRateLimiter
+from tests.support.fake_time import FakeTime
 
 #: WB's exact values, no headroom, so expected waits are WB's numbers.
 EXACT = LimitsConfig(burst_reserve=0, rate_margin=0.0)
 
+START = 1_700_000_000.0  # an epoch time, as Redis' own TIME would give the script
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
-
-
-class FakeTime:
-    def __init__(self, *, advance_on_sleep: bool = True) -> None:
-        self.now = 1_700_000_000.0
-        self.sleeps: list[float] = []
-        self.advance_on_sleep = advance_on_sleep
-
-    def clock(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        if self.advance_on_sleep:
-            self.now += seconds
 
 
 @pytest.fixture
@@ -56,7 +43,7 @@ async def prefix(redis: Redis) -> AsyncIterator[str]:
 
 
 async def test_burst_then_rate(redis: Redis, prefix: str) -> None:
-    t = FakeTime()
+    t = FakeTime(start=START)
     lim = RedisRateLimiter(redis, EXACT, prefix=prefix, clock=t.clock, sleep=t.sleep)
     for _ in range(8):
         await lim.acquire("sid", "feedbacks", "personal")
@@ -67,7 +54,7 @@ async def test_burst_then_rate(redis: Redis, prefix: str) -> None:
 
 
 async def test_two_instances_share_one_budget(redis: Redis, prefix: str) -> None:
-    t = FakeTime(advance_on_sleep=False)
+    t = FakeTime(start=START, advance_on_sleep=False)
     one = RedisRateLimiter(redis, EXACT, prefix=prefix, clock=t.clock, sleep=t.sleep)
     two = RedisRateLimiter(redis, EXACT, prefix=prefix, clock=t.clock, sleep=t.sleep)
     calls = [one.acquire("sid", "chat", "personal") for _ in range(6)]
@@ -78,7 +65,7 @@ async def test_two_instances_share_one_budget(redis: Redis, prefix: str) -> None
 
 
 async def test_other_seller_and_group_are_free(redis: Redis, prefix: str) -> None:
-    t = FakeTime()
+    t = FakeTime(start=START)
     lim = RedisRateLimiter(redis, EXACT, prefix=prefix, clock=t.clock, sleep=t.sleep)
     for _ in range(5):
         await lim.acquire("a", "prices", "personal")
@@ -88,7 +75,7 @@ async def test_other_seller_and_group_are_free(redis: Redis, prefix: str) -> Non
 
 
 async def test_max_wait_raises_and_reserves_nothing(redis: Redis, prefix: str) -> None:
-    t = FakeTime()
+    t = FakeTime(start=START)
     cfg = replace(EXACT, max_wait=60.0)
     lim = RedisRateLimiter(redis, cfg, prefix=prefix, clock=t.clock, sleep=t.sleep)
     await lim.acquire("sid", "chat", "base")
@@ -101,7 +88,7 @@ async def test_max_wait_raises_and_reserves_nothing(redis: Redis, prefix: str) -
 
 
 async def test_penalize_is_seen_by_other_instances(redis: Redis, prefix: str) -> None:
-    t = FakeTime()
+    t = FakeTime(start=START)
     one = RedisRateLimiter(redis, EXACT, prefix=prefix, clock=t.clock, sleep=t.sleep)
     two = RedisRateLimiter(redis, EXACT, prefix=prefix, clock=t.clock, sleep=t.sleep)
     await one.penalize("sid", "feedbacks", "personal", 3.0)
@@ -126,7 +113,7 @@ async def test_redis_server_clock_and_scale(redis: Redis, prefix: str) -> None:
 
 async def test_falls_back_to_memory_when_redis_is_down(caplog: pytest.LogCaptureFixture) -> None:
     dead = Redis.from_url("redis://127.0.0.1:1/0", socket_connect_timeout=0.2)
-    t = FakeTime()
+    t = FakeTime(start=START)
     lim = RedisRateLimiter(dead, EXACT, prefix="wbrep-test:dead", clock=t.clock, sleep=t.sleep)
     try:
         for _ in range(7):

@@ -16,11 +16,9 @@ from datetime import datetime
 import httpx
 
 from db.pool import create_pool
-from db.secrets import Key, Keyring, configure
 from services.sequences import SequenceService
-from services.wb.client import RetryPolicy, WBUrls
-from services.wb.factory import WBClientFactory
-from services.wb.limits import LimitsConfig, MemoryRateLimiter
+from tests.support.keys import use_test_key
+from tests.support.wb import wb_factory
 
 
 def _hold() -> None:
@@ -29,17 +27,10 @@ def _hold() -> None:
 
 
 async def main(dsn: str, urls: str, now: datetime) -> None:
-    from tests.conftest import TEST_SECRET_KEY  # the key the tests sealed the token with
-
-    configure(Keyring(Key.from_secret(TEST_SECRET_KEY)))
+    use_test_key()  # the key the parent test sealed the store's token with
     pool = await create_pool(dsn, max_size=2)
     http = httpx.AsyncClient(timeout=httpx.Timeout(30.0))
-    factory = WBClientFactory(
-        WBUrls.from_mapping(json.loads(urls)),
-        http,
-        MemoryRateLimiter(LimitsConfig(scale=200.0)),
-        RetryPolicy(max_attempts=2, base_backoff=0.01, max_backoff=0.05, jitter=False),
-    )
+    factory = wb_factory(json.loads(urls), http)
     await SequenceService(pool, factory, crash_after_send=_hold).run_due(now=now)
 
 

@@ -36,6 +36,18 @@ async def make_store(
     return store_id
 
 
+async def make_products(pool: asyncpg.Pool, store_id: str, owner_id: str, count: int) -> None:
+    """`count` products at once for the benchmarks: ids p1..pN, nmIds from 100001."""
+    await pool.execute(
+        """INSERT INTO products (id, store_id, owner_id, name, wb_product_id, vendor_code)
+           SELECT 'p' || g, $1, $2, 'Товар № ' || g, (100000 + g)::text, 'V' || g
+             FROM generate_series(1, $3) g""",
+        store_id,
+        owner_id,
+        count,
+    )
+
+
 async def make_product(
     pool: asyncpg.Pool,
     store_id: str,
@@ -97,6 +109,14 @@ async def make_review(
         *fields.values(),
     )
     return review_id
+
+
+async def work_every_product(pool: asyncpg.Pool, store_id: str) -> None:
+    """Every product of the store worked on the default rules, as the seller's button does."""
+    from services.products import apply_defaults
+
+    rows = await pool.fetch("SELECT id FROM products WHERE store_id = $1", store_id)
+    await apply_defaults(pool, store_id, [r["id"] for r in rows])
 
 
 OTHER_SECRET_KEY = "another-secret-key-the-bot-does-not-have-0002"

@@ -13,26 +13,17 @@ from datetime import timedelta
 import httpx
 
 from db.pool import create_pool
-from db.secrets import Key, Keyring, configure
 from services.sync.base import SyncKind, SyncOptions
 from services.sync.service import SyncService
-from services.wb.client import RetryPolicy, WBUrls
-from services.wb.factory import WBClientFactory
-from services.wb.limits import LimitsConfig, MemoryRateLimiter
+from tests.support.keys import use_test_key
+from tests.support.wb import wb_factory
 
 
 async def main(dsn: str, store_id: str, kind: SyncKind, urls: str, lease: float) -> None:
-    from tests.conftest import TEST_SECRET_KEY  # the key the tests sealed the token with
-
-    configure(Keyring(Key.from_secret(TEST_SECRET_KEY)))
+    use_test_key()  # the key the parent test sealed the store's token with
     pool = await create_pool(dsn, max_size=4)
     http = httpx.AsyncClient(timeout=httpx.Timeout(120.0))
-    factory = WBClientFactory(
-        WBUrls.from_mapping(json.loads(urls)),
-        http,
-        MemoryRateLimiter(LimitsConfig(scale=200.0)),
-        RetryPolicy(max_attempts=2, base_backoff=0.01, max_backoff=0.05, jitter=False),
-    )
+    factory = wb_factory(json.loads(urls), http)
     options = SyncOptions(feedbacks_take=20, lease=timedelta(seconds=lease))
     await SyncService(pool, factory, options).sync(store_id, kind)
 

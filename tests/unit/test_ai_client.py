@@ -15,6 +15,7 @@ from services.ai.errors import AICallError, AIConfigError
 from services.ai.leases import AI_LEASE_TTL, lease_ttl
 from services.settings import load_settings
 from tests.fakes.llm import LLMStub
+from tests.support.ai import ai_config
 
 MSGS = [{"role": "system", "content": "s"}, {"role": "user", "content": "Задача: ответ"}]
 
@@ -30,16 +31,8 @@ async def llm() -> AsyncIterator[LLMStub]:
 
 
 def make_client(llm: LLMStub, **overrides: object) -> AIClient:
-    params: dict[str, object] = {
-        "base_url": llm.base_url,
-        "default_api_key": "sk-operator",
-        "timeout_seconds": 2.0,
-        "attempts": 3,
-        "backoff_base_seconds": 0.01,
-        "backoff_max_seconds": 0.05,
-    }
-    params.update(overrides)
-    return AIClient(AIConfig(**params))  # type: ignore[arg-type]
+    fields = {"default_api_key": "sk-operator", "attempts": 3, "backoff_max_seconds": 0.05}
+    return AIClient(ai_config(llm.base_url, **{**fields, **overrides}))
 
 
 @pytest.fixture

@@ -13,26 +13,10 @@ from services.wb.limits import (
     RateLimitExceeded,
     limit_for,
 )
+from tests.support.fake_time import FakeTime
 
 #: WB's exact values, no headroom, so expected waits are WB's numbers.
 EXACT = LimitsConfig(burst_reserve=0, rate_margin=0.0)
-
-
-class FakeTime:
-    """A clock that moves only when someone sleeps (or the test says so)."""
-
-    def __init__(self, *, advance_on_sleep: bool = True) -> None:
-        self.now = 1000.0
-        self.sleeps: list[float] = []
-        self.advance_on_sleep = advance_on_sleep
-
-    def clock(self) -> float:
-        return self.now
-
-    async def sleep(self, seconds: float) -> None:
-        self.sleeps.append(seconds)
-        if self.advance_on_sleep:
-            self.now += seconds
 
 
 def test_wb_values() -> None:
