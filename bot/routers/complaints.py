@@ -36,7 +36,7 @@ from bot.keyboards.complaints import (
     reason_keyboard,
 )
 from bot.keyboards.menu import back_to_menu
-from bot.middlewares.object_access import ObjectAccess
+from bot.middlewares.access import REVIEWS, Access
 from bot.render import esc
 from bot.routing import Handlers
 from bot.ui import answer, ask, busy, show
@@ -68,7 +68,7 @@ log = logging.getLogger(__name__)
 router = Handlers(name="complaints")
 router.message.filter(Approved())
 router.callback_query.filter(Approved())
-router.callback_query.middleware(ObjectAccess())
+router.callback_query.middleware(Access(*REVIEWS, refusal="rv-unavailable"))
 
 PAGE_SIZE = 5
 TAB_STATUSES = {"draft": ("draft",), "sent": ("sent", "pending"), "done": ("approved", "rejected")}

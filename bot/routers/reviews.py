@@ -34,7 +34,7 @@ from bot.keyboards.reviews import (
     product_keyboard,
     review_list_keyboard,
 )
-from bot.middlewares.object_access import ObjectAccess
+from bot.middlewares.access import REVIEWS, Access
 from bot.render import esc
 from bot.routing import Handlers
 from bot.ui import answer, ask, busy, show
@@ -64,7 +64,7 @@ from services.screens import Screens
 router = Handlers(name="reviews")
 router.message.filter(Approved())
 router.callback_query.filter(Approved())
-router.callback_query.middleware(ObjectAccess())
+router.callback_query.middleware(Access(*REVIEWS, refusal="rv-unavailable"))
 
 PRODUCT_PAGE = 8
 PAGE_SIZE = 5

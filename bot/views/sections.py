@@ -57,7 +57,7 @@ Recount = Callable[[Screens, dict[str, Any]], Awaitable[int]]
 class StoreList:
     """A section that pages one store's objects (reviews, the complaint queue): entering it
     from the menu, picking the store, turning pages. The feature says how to open, show and
-    count its list; the feature's router checks the store of every press (`ObjectAccess`)."""
+    count its list; the feature's router checks the store of every press (`Access`)."""
 
     section: str
     """`PickStoreCb.section` and the list view's kind (`ViewOf`)."""

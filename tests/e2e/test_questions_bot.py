@@ -5,8 +5,15 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from bot.keyboards.autoreplies import AutoReplyCb, ReplyAction
-from bot.keyboards.questions import QAction, QuestionCb
+from bot.keyboards.autoreplies import AutoAction, AutoCb, AutoReplyCb, ExcludeCb, ReplyAction
+from bot.keyboards.questions import (
+    QAction,
+    QListAction,
+    QListCb,
+    QPublishAction,
+    QPublishCb,
+    QuestionCb,
+)
 from services.access import add_user
 from services.autoreplies import AutoReplyJob, Mode
 from tests.e2e.harness import BotEnv
@@ -84,6 +91,103 @@ async def test_someone_elses_question_is_refused(bot_env: BotEnv) -> None:
     answer = await stranger.wait_answer()
     assert "недоступен" in (answer.text or "")
     assert not bot_env.wb.stats.question_patches
+
+
+async def test_forged_question_and_autoreply_buttons_of_another_owner_are_refused(
+    bot_env: BotEnv,
+) -> None:
+    """Every question and automatic-reply button names an id the stranger's role is checked
+    on: a list, a card, a publish, the settings (even to look), an exclusion, a suggestion."""
+    _, _, store = await seller(bot_env, 609)
+    ask(bot_env, 2)
+    await bot_env.services.sync.sync_all(store, kinds=("products", "reviews", "questions"))
+    now = datetime.now(UTC)
+    await bot_env.pool.execute(
+        "UPDATE reviews SET date = $2 WHERE store_id = $1", store, now - timedelta(days=1)
+    )
+    await bot_env.services.autoreplies.set_mode(store, 5, Mode.SUGGEST)
+    job = AutoReplyJob(
+        bot_env.pool, bot_env.services.ai, bot_env.services.wb, holder="e2e", batch=2
+    )
+    assert (await job.tick(now)).suggested >= 1
+    qid = await bot_env.pool.fetchval(
+        "SELECT id FROM questions WHERE store_id = $1 AND is_answered IS NOT TRUE LIMIT 1", store
+    )
+    suggested = await bot_env.pool.fetchrow(
+        "SELECT review_id, text FROM autoreplies WHERE store_id = $1 AND state = 'suggested'"
+        " LIMIT 1",
+        store,
+    )
+    product = await bot_env.pool.fetchval(
+        "SELECT id FROM products WHERE store_id = $1 LIMIT 1", store
+    )
+    assert qid and suggested and product
+    rid = suggested["review_id"]
+    states_before = await bot_env.pool.fetch(
+        "SELECT review_id, state FROM autoreplies WHERE store_id = $1 ORDER BY review_id", store
+    )
+    settings_before = await bot_env.services.autoreplies.settings(store)
+
+    stranger, _, _ = await seller(bot_env, 610)  # the owner of another store
+    await stranger.send("/menu")
+    menu = await stranger.wait_message("WB")
+    from services.reviews import draft_fingerprint
+
+    forged = {
+        "q-no-access": [
+            QListCb(action=QListAction.OPEN, store_id=store).pack(),
+            QListCb(action=QListAction.NEXT, store_id=store).pack(),
+            QuestionCb(action=QAction.OPEN, question_id=qid).pack(),
+            QuestionCb(action=QAction.DRAFT, question_id=qid).pack(),
+            QuestionCb(action=QAction.VIEWED, question_id=qid).pack(),
+            QPublishCb(action=QPublishAction.ANSWER, question_id=qid, fp="x").pack(),
+            QPublishCb(action=QPublishAction.REJECT, question_id=qid, fp="x").pack(),
+        ],
+        "ar-no-access": [
+            AutoCb(action=AutoAction.OPEN, store_id=store).pack(),
+            AutoCb(action=AutoAction.QUEUE, store_id=store).pack(),
+            AutoCb(action=AutoAction.MODE5, store_id=store).pack(),
+            ExcludeCb(product_id=product).pack(),
+            AutoReplyCb(
+                action=ReplyAction.PUBLISH,
+                review_id=rid,
+                fp=draft_fingerprint(suggested["text"]),
+            ).pack(),
+            AutoReplyCb(action=ReplyAction.DROP, review_id=rid).pack(),
+            AutoReplyCb(action=ReplyAction.CANCEL, review_id=rid).pack(),
+        ],
+    }
+    refusals = {"q-no-access": "недоступен", "ar-no-access": "владельцу"}
+    for key, presses in forged.items():
+        for data in presses:
+            reply = await stranger.wait_answer(await stranger.press_data(data, menu))
+            assert reply.show_alert and refusals[key] in (reply.text or ""), data
+    assert all(m.message_id == menu.message_id for m in stranger.messages if m.keyboard)
+    assert "Подскажите" not in " ".join(m.text for m in stranger.messages)
+    assert not bot_env.wb.stats.question_patches and not bot_env.wb.stats.feedback_answers
+    assert (
+        await bot_env.pool.fetchval("SELECT draft_reply FROM questions WHERE id = $1", qid) is None
+    )
+    states_after = await bot_env.pool.fetch(
+        "SELECT review_id, state FROM autoreplies WHERE store_id = $1 ORDER BY review_id", store
+    )
+    assert states_after == states_before
+    assert await bot_env.services.autoreplies.settings(store) == settings_before
+    # a manager of the store may look at the settings but not exclude a product
+    manager_reg = await add_user(bot_env.pool, "m609@example.com", telegram_id=611, approve=True)
+    await bot_env.pool.execute(
+        "INSERT INTO store_members (store_id, user_id) VALUES ($1, $2)", store, manager_reg.user.id
+    )
+    manager = bot_env.user(611)
+    await manager.send("/menu")
+    menu = await manager.wait_message("WB")
+    refused = await manager.wait_answer(
+        await manager.press_data(ExcludeCb(product_id=product).pack(), menu)
+    )
+    assert "владельцу" in (refused.text or "")
+    assert await bot_env.services.autoreplies.settings(store) == settings_before
+    await manager.press_data(QListCb(action=QListAction.OPEN, store_id=store).pack(), menu)
+    await manager.wait_message("Без ответа")
 
 
 async def test_cancel_window_message_and_dont_send(bot_env: BotEnv) -> None:
