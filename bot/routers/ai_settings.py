@@ -1,6 +1,8 @@
 """AI settings from the phone (issue 16): key, concurrency, prompts with preview, monthly cap,
 spend, store instructions, the weekly digest switch. Business rules live in
-`services/ai_settings.py`; this module parses, checks access, calls it and renders.
+`services/ai_settings.py`; this module parses, calls it and renders. A store's instructions
+are its owner's: the `Access` middleware checks the store of every such button
+(`bot/middlewares/access.py` `AI_SETTINGS`).
 
 The key's message is deleted first thing, before the key is checked or stored, and the key
 is never put into a reply, the FSM data or a log line.
@@ -10,18 +12,20 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from collections.abc import Awaitable, Callable
 
 from aiogram import F
 from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram_i18n import I18nContext
 from pydantic import BaseModel, ValidationError
 
 from bot.callbacks import AIAction, AICb
 from bot.filters import Approved
+from bot.middlewares.access import AI_SETTINGS, AI_STORE_ACTIONS, Access
 from bot.render import esc
 from bot.routing import Handlers
 from bot.ui import answer, busy, show
@@ -34,6 +38,7 @@ log = logging.getLogger(__name__)
 router = Handlers(name="ai_settings")
 router.message.filter(Approved())
 router.callback_query.filter(Approved())
+router.callback_query.middleware(Access(*AI_SETTINGS, refusal="error-forbidden"))
 
 DRAFT_KEY = "ai_prompt_draft"
 
@@ -67,22 +72,82 @@ async def _put_draft(state: FSMContext, draft: PromptDraft) -> None:
     await state.update_data({DRAFT_KEY: draft.model_dump(mode="json")})
 
 
+Screen = Callable[
+    [I18nContext, AISettingsService, UserRow], Awaitable[tuple[str, InlineKeyboardMarkup]]
+]
+
+
+async def _home_screen(
+    i18n: I18nContext, ai_settings: AISettingsService, user: UserRow
+) -> tuple[str, InlineKeyboardMarkup]:
+    overview = await ai_settings.overview(user.id)
+    digest = await ai_settings.digest_enabled(user.id)
+    owns = bool(await ai_settings.owned_stores(user.id))
+    return views.home(i18n, overview, digest, owns)
+
+
 async def _home(
     target: Message | CallbackQuery,
     i18n: I18nContext,
     ai_settings: AISettingsService,
     user: UserRow,
 ) -> None:
-    overview = await ai_settings.overview(user.id)
-    digest = await ai_settings.digest_enabled(user.id)
-    owns = bool(await ai_settings.owned_stores(user.id))
-    await show(target, *views.home(i18n, overview, digest, owns))
+    await show(target, *await _home_screen(i18n, ai_settings, user))
 
 
-def _kind(arg: str) -> PromptKind | None:
+async def _prompts_screen(
+    i18n: I18nContext, ai_settings: AISettingsService, user: UserRow
+) -> tuple[str, InlineKeyboardMarkup]:
+    return views.prompts(i18n, (await ai_settings.overview(user.id)).custom_prompts)
+
+
+async def _spend_screen(
+    i18n: I18nContext, ai_settings: AISettingsService, user: UserRow
+) -> tuple[str, InlineKeyboardMarkup]:
+    return views.spend(i18n, await ai_settings.spend(user.id))
+
+
+async def _stores_screen(
+    i18n: I18nContext, ai_settings: AISettingsService, user: UserRow
+) -> tuple[str, InlineKeyboardMarkup]:
+    return views.stores(i18n, await ai_settings.owned_stores(user.id))
+
+
+SCREENS: dict[AIAction, Screen] = {
+    AIAction.HOME: _home_screen,
+    AIAction.PROMPTS: _prompts_screen,
+    AIAction.SPEND: _spend_screen,
+    AIAction.STORES: _stores_screen,
+}
+"""Buttons that only show a screen."""
+
+ASKS: dict[AIAction, tuple[State, Callable[[I18nContext], tuple[str, InlineKeyboardMarkup]]]] = {
+    AIAction.KEY: (AIForm.key, views.ask_key),
+    AIAction.CAP: (AIForm.cap, views.ask_cap),
+}
+"""Buttons that open a text form: its state and its question."""
+
+Setter = Callable[[AISettingsService, str, str], Awaitable[object]]
+
+SETTERS: dict[AIAction, tuple[Setter, str]] = {
+    AIAction.KEY_REMOVE: (lambda ai, user_id, arg: ai.remove_key(user_id), "ai-key-removed"),
+    AIAction.CONCURRENCY: (
+        lambda ai, user_id, arg: ai.set_concurrency(user_id, int(arg)),
+        "set-saved",
+    ),
+    AIAction.DIGEST: (lambda ai, user_id, arg: ai.set_digest(user_id, arg == "1"), "set-saved"),
+}
+"""Buttons that change a setting (from the button's `arg`), say so and show the home screen."""
+
+
+async def _prompt_kind(
+    query: CallbackQuery, callback_data: AICb, i18n: I18nContext
+) -> PromptKind | None:
+    """The prompt a button names; a stale one is answered here."""
     try:
-        return PromptKind(arg)
+        return PromptKind(callback_data.arg)
     except ValueError:
+        await answer(query, i18n.get("error-stale"))
         return None
 
 
@@ -98,9 +163,10 @@ async def on_ai_command(
     await _home(message, i18n, ai_settings, user)
 
 
-@router.callback_query(AICb.filter(F.action == AIAction.HOME))
-async def on_home(
+@router.callback_query(AICb.filter(F.action.in_(set(SCREENS))))
+async def on_screen(
     query: CallbackQuery,
+    callback_data: AICb,
     state: FSMContext,
     i18n: I18nContext,
     ai_settings: AISettingsService,
@@ -108,17 +174,39 @@ async def on_home(
 ) -> None:
     await answer(query)
     await state.set_state(None)
+    await show(query, *await SCREENS[callback_data.action](i18n, ai_settings, user))
+
+
+@router.callback_query(AICb.filter(F.action.in_(set(ASKS))))
+async def on_ask(
+    query: CallbackQuery, callback_data: AICb, state: FSMContext, i18n: I18nContext
+) -> None:
+    form, ask = ASKS[callback_data.action]
+    await answer(query)
+    await state.set_state(form)
+    await show(query, *ask(i18n))
+
+
+@router.callback_query(AICb.filter(F.action.in_(set(SETTERS))))
+async def on_setting(
+    query: CallbackQuery,
+    callback_data: AICb,
+    i18n: I18nContext,
+    ai_settings: AISettingsService,
+    user: UserRow,
+) -> None:
+    setter, saved = SETTERS[callback_data.action]
+    try:
+        change = setter(ai_settings, user.id, callback_data.arg)
+    except ValueError:  # not a number where one was sent: an old or forged button
+        await answer(query, i18n.get("error-stale"))
+        return
+    await change
+    await answer(query, i18n.get(saved))
     await _home(query, i18n, ai_settings, user)
 
 
-# --- key ------------------------------------------------------------------------------------
-
-
-@router.callback_query(AICb.filter(F.action == AIAction.KEY))
-async def on_key(query: CallbackQuery, state: FSMContext, i18n: I18nContext) -> None:
-    await answer(query)
-    await state.set_state(AIForm.key)
-    await show(query, *views.ask_key(i18n))
+# --- the key and the cap: text forms -------------------------------------------------------
 
 
 @router.message(AIForm.key)
@@ -147,43 +235,6 @@ async def on_key_text(
     await _home(message, i18n, ai_settings, user)
 
 
-@router.callback_query(AICb.filter(F.action == AIAction.KEY_REMOVE))
-async def on_key_remove(
-    query: CallbackQuery, i18n: I18nContext, ai_settings: AISettingsService, user: UserRow
-) -> None:
-    await ai_settings.remove_key(user.id)
-    await answer(query, i18n.get("ai-key-removed"))
-    await _home(query, i18n, ai_settings, user)
-
-
-# --- numbers --------------------------------------------------------------------------------
-
-
-@router.callback_query(AICb.filter(F.action == AIAction.CONCURRENCY))
-async def on_concurrency(
-    query: CallbackQuery,
-    callback_data: AICb,
-    i18n: I18nContext,
-    ai_settings: AISettingsService,
-    user: UserRow,
-) -> None:
-    try:
-        value = int(callback_data.arg)
-    except ValueError:
-        await answer(query, i18n.get("error-stale"))
-        return
-    await ai_settings.set_concurrency(user.id, value)
-    await answer(query, i18n.get("set-saved"))
-    await _home(query, i18n, ai_settings, user)
-
-
-@router.callback_query(AICb.filter(F.action == AIAction.CAP))
-async def on_cap(query: CallbackQuery, state: FSMContext, i18n: I18nContext) -> None:
-    await answer(query)
-    await state.set_state(AIForm.cap)
-    await show(query, *views.ask_cap(i18n))
-
-
 @router.message(AIForm.cap, F.text)
 async def on_cap_text(
     message: Message,
@@ -202,42 +253,7 @@ async def on_cap_text(
     await _home(message, i18n, ai_settings, user)
 
 
-@router.callback_query(AICb.filter(F.action == AIAction.SPEND))
-async def on_spend(
-    query: CallbackQuery, i18n: I18nContext, ai_settings: AISettingsService, user: UserRow
-) -> None:
-    await answer(query)
-    await show(query, *views.spend(i18n, await ai_settings.spend(user.id)))
-
-
-@router.callback_query(AICb.filter(F.action == AIAction.DIGEST))
-async def on_digest(
-    query: CallbackQuery,
-    callback_data: AICb,
-    i18n: I18nContext,
-    ai_settings: AISettingsService,
-    user: UserRow,
-) -> None:
-    await ai_settings.set_digest(user.id, callback_data.arg == "1")
-    await answer(query, i18n.get("set-saved"))
-    await _home(query, i18n, ai_settings, user)
-
-
 # --- prompts --------------------------------------------------------------------------------
-
-
-@router.callback_query(AICb.filter(F.action == AIAction.PROMPTS))
-async def on_prompts(
-    query: CallbackQuery,
-    state: FSMContext,
-    i18n: I18nContext,
-    ai_settings: AISettingsService,
-    user: UserRow,
-) -> None:
-    await answer(query)
-    await state.set_state(None)
-    overview = await ai_settings.overview(user.id)
-    await show(query, *views.prompts(i18n, overview.custom_prompts))
 
 
 @router.callback_query(AICb.filter(F.action.in_({AIAction.PROMPT, AIAction.RESET})))
@@ -249,9 +265,8 @@ async def on_prompt(
     ai_settings: AISettingsService,
     user: UserRow,
 ) -> None:
-    kind = _kind(callback_data.arg)
+    kind = await _prompt_kind(query, callback_data, i18n)
     if kind is None:
-        await answer(query, i18n.get("error-stale"))
         return
     await state.set_state(None)
     if callback_data.action == AIAction.RESET:
@@ -267,9 +282,8 @@ async def on_prompt(
 async def on_replace(
     query: CallbackQuery, callback_data: AICb, state: FSMContext, i18n: I18nContext
 ) -> None:
-    kind = _kind(callback_data.arg)
+    kind = await _prompt_kind(query, callback_data, i18n)
     if kind is None:
-        await answer(query, i18n.get("error-stale"))
         return
     await answer(query)
     await _put_draft(state, PromptDraft(kind=kind))
@@ -356,26 +370,7 @@ async def on_save(
 # --- store instructions ---------------------------------------------------------------------
 
 
-@router.callback_query(AICb.filter(F.action == AIAction.STORES))
-async def on_stores(
-    query: CallbackQuery,
-    state: FSMContext,
-    i18n: I18nContext,
-    ai_settings: AISettingsService,
-    user: UserRow,
-) -> None:
-    await answer(query)
-    await state.set_state(None)
-    await show(query, *views.stores(i18n, await ai_settings.owned_stores(user.id)))
-
-
-@router.callback_query(
-    AICb.filter(
-        F.action.in_(
-            {AIAction.INSTRUCTIONS, AIAction.INSTRUCTIONS_EDIT, AIAction.INSTRUCTIONS_CLEAR}
-        )
-    )
-)
+@router.callback_query(AICb.filter(F.action.in_(AI_STORE_ACTIONS)))
 async def on_instructions(
     query: CallbackQuery,
     callback_data: AICb,
@@ -384,10 +379,7 @@ async def on_instructions(
     ai_settings: AISettingsService,
     user: UserRow,
 ) -> None:
-    store_id = callback_data.arg
-    if not await ai_settings.owns(user.id, store_id):
-        await answer(query, i18n.get("error-forbidden"), alert=True)
-        return
+    store_id = callback_data.arg  # the person owns it (`Access`)
     await answer(query)
     if callback_data.action == AIAction.INSTRUCTIONS_EDIT:
         await _put_draft(state, PromptDraft(kind=PromptKind.REVIEW_REPLY, store_id=store_id))
