@@ -139,16 +139,8 @@ SETTERS: dict[AIAction, tuple[Setter, str]] = {
 }
 """Buttons that change a setting (from the button's `arg`), say so and show the home screen."""
 
-
-async def _prompt_kind(
-    query: CallbackQuery, callback_data: AICb, i18n: I18nContext
-) -> PromptKind | None:
-    """The prompt a button names; a stale one is answered here."""
-    try:
-        return PromptKind(callback_data.arg)
-    except ValueError:
-        await answer(query, i18n.get("error-stale"))
-        return None
+PROMPT_ACTIONS = frozenset({AIAction.PROMPT, AIAction.RESET, AIAction.REPLACE})
+"""Buttons whose `arg` is a prompt kind."""
 
 
 @router.message(Command("ai"))
@@ -256,7 +248,7 @@ async def on_cap_text(
 # --- prompts --------------------------------------------------------------------------------
 
 
-@router.callback_query(AICb.filter(F.action.in_({AIAction.PROMPT, AIAction.RESET})))
+@router.callback_query(AICb.filter(F.action.in_(PROMPT_ACTIONS)))
 async def on_prompt(
     query: CallbackQuery,
     callback_data: AICb,
@@ -265,8 +257,17 @@ async def on_prompt(
     ai_settings: AISettingsService,
     user: UserRow,
 ) -> None:
-    kind = await _prompt_kind(query, callback_data, i18n)
-    if kind is None:
+    """A prompt's screen, its reset to the default, or the form for a new text."""
+    try:
+        kind = PromptKind(callback_data.arg)
+    except ValueError:
+        await answer(query, i18n.get("error-stale"))
+        return
+    if callback_data.action == AIAction.REPLACE:
+        await answer(query)
+        await _put_draft(state, PromptDraft(kind=kind))
+        await state.set_state(AIForm.prompt)
+        await show(query, *views.ask_prompt(i18n, kind))
         return
     await state.set_state(None)
     if callback_data.action == AIAction.RESET:
@@ -276,19 +277,6 @@ async def on_prompt(
         view = await ai_settings.prompt(user.id, kind)
         await answer(query)
     await show(query, *views.prompt(i18n, view))
-
-
-@router.callback_query(AICb.filter(F.action == AIAction.REPLACE))
-async def on_replace(
-    query: CallbackQuery, callback_data: AICb, state: FSMContext, i18n: I18nContext
-) -> None:
-    kind = await _prompt_kind(query, callback_data, i18n)
-    if kind is None:
-        return
-    await answer(query)
-    await _put_draft(state, PromptDraft(kind=kind))
-    await state.set_state(AIForm.prompt)
-    await show(query, *views.ask_prompt(i18n, kind))
 
 
 @router.message(AIForm.prompt, F.text)
@@ -311,18 +299,8 @@ async def on_prompt_text(
     await show(message, *views.candidate(i18n, draft.kind, draft.text))
 
 
-async def _candidate(
-    query: CallbackQuery, callback_data: AICb, state: FSMContext, i18n: I18nContext
-) -> PromptDraft | None:
-    draft = await _draft(state)
-    if draft is None or not draft.text or draft.kind.value != callback_data.arg:
-        await answer(query, i18n.get("error-stale"))
-        return None
-    return draft
-
-
-@router.callback_query(AICb.filter(F.action == AIAction.PREVIEW))
-async def on_preview(
+@router.callback_query(AICb.filter(F.action.in_({AIAction.PREVIEW, AIAction.SAVE})))
+async def on_candidate(
     query: CallbackQuery,
     callback_data: AICb,
     state: FSMContext,
@@ -330,9 +308,28 @@ async def on_preview(
     ai_settings: AISettingsService,
     user: UserRow,
 ) -> None:
-    draft = await _candidate(query, callback_data, state, i18n)
-    if draft is None:
+    """Preview or save the prompt typed (FSM data), if it is the one the button came with."""
+    draft = await _draft(state)
+    if draft is None or not draft.text or draft.kind.value != callback_data.arg:
+        await answer(query, i18n.get("error-stale"))
         return
+    if callback_data.action == AIAction.PREVIEW:
+        await _preview(query, i18n, ai_settings, user, draft)
+        return
+    view = await ai_settings.set_prompt(user.id, draft.kind, draft.text)
+    await state.update_data({DRAFT_KEY: None})
+    await answer(query, i18n.get("set-saved"))
+    await show(query, *views.prompt(i18n, view))
+
+
+async def _preview(
+    query: CallbackQuery,
+    i18n: I18nContext,
+    ai_settings: AISettingsService,
+    user: UserRow,
+    draft: PromptDraft,
+) -> None:
+    """The draft tried on one of the person's reviews or chats; one preview at a time."""
     with busy(f"ai-preview:{user.id}") as mine:
         if not mine:
             await answer(query, i18n.get("ai-preview-busy"))
@@ -347,24 +344,6 @@ async def on_preview(
                 await query.message.answer(views.error_text(i18n, exc.code))
             return
     await show(query, *views.candidate(i18n, draft.kind, draft.text, preview))
-
-
-@router.callback_query(AICb.filter(F.action == AIAction.SAVE))
-async def on_save(
-    query: CallbackQuery,
-    callback_data: AICb,
-    state: FSMContext,
-    i18n: I18nContext,
-    ai_settings: AISettingsService,
-    user: UserRow,
-) -> None:
-    draft = await _candidate(query, callback_data, state, i18n)
-    if draft is None:
-        return
-    view = await ai_settings.set_prompt(user.id, draft.kind, draft.text)
-    await state.update_data({DRAFT_KEY: None})
-    await answer(query, i18n.get("set-saved"))
-    await show(query, *views.prompt(i18n, view))
 
 
 # --- store instructions ---------------------------------------------------------------------
