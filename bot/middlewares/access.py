@@ -10,8 +10,8 @@ guard that covers a press decides; a press no guard covers goes through unchecke
 does not exist and one of someone else's store get the same refusal, so a forged id learns
 nothing.
 
-The tables (`REVIEWS` for the reviews and complaints routers, `CHATS`, `QUESTIONS`,
-`AUTOREPLIES`, `AI_SETTINGS`) are at the end of this module.
+The tables (`STORES`, `REVIEWS` for the reviews and complaints routers, `CHATS`,
+`QUESTIONS`, `AUTOREPLIES`, `AI_SETTINGS`) are at the end of this module.
 """
 
 from __future__ import annotations
@@ -44,12 +44,17 @@ from bot.keyboards.questions import QListCb, QPublishCb, QuestionCb
 from bot.ui import answer
 from bot.views.lists import needs_recount
 from services.members import Members
+from services.stores import StoreService
 
 Names = Callable[[Any, dict[str, Any]], str | None]
 """The id a press names (`callback_data`, the handler data), or None: not this guard's press."""
 
 After = Callable[[Any, str, dict[str, Any]], Awaitable[None]]
 """Run after the handler with the press, its store and the handler data."""
+
+HandOn = Callable[[str, str, dict[str, Any]], Awaitable[bool]]
+"""Run before the handler with the store, the role and the handler data: puts what the
+handler takes into its data; False refuses the press (the object went meanwhile)."""
 
 
 def field(
@@ -69,6 +74,16 @@ def field(
     return names
 
 
+def keep_as(name: str) -> HandOn:
+    """Hand the store id to the handler as `name`."""
+
+    async def keep(store: str, role: str, data: dict[str, Any]) -> bool:
+        data[name] = store
+        return True
+
+    return keep
+
+
 def _never(cb: Any) -> bool:
     return False
 
@@ -85,17 +100,19 @@ class Guard:
     kind: str = "store"
     """"store": the id is a store's; else the entity `Members.store_of` resolves."""
     owner_only: Callable[[Any], bool] = _never
-    keep_store_as: str = ""
-    """Hand the store id to the handler under this name."""
+    hand_on: HandOn | None = None
     after: After | None = None
 
 
 class Access(BaseMiddleware):
-    """The guards of one router, and the text key of its refusal (an alert)."""
+    """The guards of one router, and the text keys of its refusals (alerts): `refusal` for an
+    id that is not there or not theirs, `owner_refusal` (default: the same) for a manager's
+    press of an owner's button."""
 
-    def __init__(self, *guards: Guard, refusal: str) -> None:
+    def __init__(self, *guards: Guard, refusal: str, owner_refusal: str = "") -> None:
         self.guards = guards
         self.refusal = refusal
+        self.owner_refusal = owner_refusal or refusal
 
     async def __call__(
         self,
@@ -110,22 +127,22 @@ class Access(BaseMiddleware):
                 break
         else:
             return await handler(event, data)
-        store = await self.store(guard, cb, object_id, data)
-        if store is None:
+        refusal, store = await self.check(guard, cb, object_id, data)
+        if refusal:
             i18n: I18nContext = data["i18n"]
             if isinstance(event, CallbackQuery):
-                await answer(event, i18n.get(self.refusal), alert=True)
+                await answer(event, i18n.get(refusal), alert=True)
             return None
-        if guard.keep_store_as:
-            data[guard.keep_store_as] = store
         result = await handler(event, data)
         if guard.after is not None:
             await guard.after(cb, store, data)
         return result
 
-    @staticmethod
-    async def store(guard: Guard, cb: Any, object_id: str, data: dict[str, Any]) -> str | None:
-        """The store the press acts on if this person may press it, else None."""
+    async def check(
+        self, guard: Guard, cb: Any, object_id: str, data: dict[str, Any]
+    ) -> tuple[str, str]:
+        """('', the store the press acts on) if this person may press it, else (the text key
+        of the refusal, '')."""
         members: Members = data["members"]
         user = data.get("user")
         user_id = user.id if user is not None else None
@@ -134,11 +151,15 @@ class Access(BaseMiddleware):
         else:
             store = await members.store_of(guard.kind, object_id)
         if not store:
-            return None
+            return self.refusal, ""
         role = await members.role(user_id, store)
-        if role is None or (guard.owner_only(cb) and role != "owner"):
-            return None
-        return store
+        if role is None:
+            return self.refusal, ""
+        if guard.owner_only(cb) and role != "owner":
+            return self.owner_refusal, ""
+        if guard.hand_on is not None and not await guard.hand_on(store, role, data):
+            return self.refusal, ""
+        return "", store
 
 
 # --- the tables -----------------------------------------------------------------------------
@@ -163,6 +184,26 @@ def _list_view(cb: Any, data: dict[str, Any]) -> str | None:
     return str(view.get("s", "")) if isinstance(view, dict) else None
 
 
+OWNER_ACTIONS = frozenset({"ren", "tok", "pause", "resume", "del", "delok", "mgrs", "inv", "rmm"})
+"""Store buttons only the owner may press (name, token, status, team); managers view and sync."""
+
+
+async def _store_row(store_id: str, role: str, data: dict[str, Any]) -> bool:
+    """The stores router's handlers take the store's row and the role, never the id."""
+    stores: StoreService = data["stores"]
+    data["store"], data["role"] = await stores.get(store_id), role
+    return data["store"] is not None
+
+
+STORES = (
+    Guard(
+        field(StoreCb, "store_id", when=lambda cb: cb.action != "add"),
+        owner_only=lambda cb: cb.action in OWNER_ACTIONS,
+        hand_on=_store_row,
+    ),
+)
+"""The stores router: a store's card and its actions (`store`, `role` handed on)."""
+
 REVIEWS = (
     Guard(field(ReviewCb | PublishCb, "review_id"), "review", after=_recount),
     Guard(field(ComplaintCb, "complaint_id"), "complaint", after=_recount),
@@ -172,7 +213,7 @@ REVIEWS = (
 """The reviews and complaints routers: cards, store picks, batches and list pages."""
 
 CHATS = (
-    Guard(field(ChatCb, "chat", decode=decode_chat_id), "chat", keep_store_as="chat_store"),
+    Guard(field(ChatCb, "chat", decode=decode_chat_id), "chat", hand_on=keep_as("chat_store")),
     Guard(field(ChatBoardCb, "store", when=lambda cb: bool(cb.store))),
     Guard(field(StoreCb, "store_id")),
     Guard(

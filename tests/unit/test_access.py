@@ -139,3 +139,25 @@ async def test_a_list_page_is_checked_on_its_views_store(alerts: list[str]) -> N
     assert await press(mw, None, "u1", alerts, view={"s": "s1"}) is not None
     assert await press(mw, None, "u3", alerts, view={"s": "s1"}) is None
     assert await press(mw, None, "u3", alerts) is not None  # no view, no id: nothing to check
+
+
+class FakeStores:
+    async def get(self, store_id: str) -> str | None:
+        return f"row of {store_id}" if store_id in ("s1", "s2") else None
+
+
+async def test_a_store_button_hands_on_the_row_and_owner_buttons_need_the_owner(
+    alerts: list[str],
+) -> None:
+    mw = Access(*access_mod.STORES, refusal="unavailable", owner_refusal="owner-only")
+    stores = FakeStores()
+    card = StoreCb(action="open", store_id="s1")
+    data = await press(mw, card, "u2", alerts, stores=stores)
+    assert data is not None and (data["store"], data["role"]) == ("row of s1", "manager")
+    assert (
+        await press(mw, StoreCb(action="ren", store_id="s1"), "u2", alerts, stores=stores) is None
+    )
+    assert await press(mw, StoreCb(action="ren", store_id="s1"), "u1", alerts, stores=stores)
+    assert await press(mw, card, "u3", alerts, stores=stores) is None
+    assert await press(mw, StoreCb(action="add", store_id=""), "u3", alerts) is not None
+    assert alerts == ["owner-only", "unavailable"]
