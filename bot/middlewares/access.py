@@ -3,12 +3,12 @@ handler runs: one middleware, `Access`, configured per router with a table of `G
 
 A guard says which presses it covers and which id of the press it checks (`field`), what
 that id is (a store, or an object `Members.store_of` resolves to its store: review,
-complaint, chat, question, product, autoreply), and whether the press needs the owner.
-`Access` is an inner middleware of a router's `callback_query`, so it runs after the filters
-unpacked `callback_data` (and `ViewOf` found the list `view`), before the handler. The first
-guard that covers a press decides; a press no guard covers goes through unchecked. An id that
-does not exist and one of someone else's store get the same refusal, so a forged id learns
-nothing.
+complaint, chat, question, product, autoreply), whether the press needs the owner, what
+the handler is handed (`hand_on`) and what runs after it (`after`). `Access` is an inner
+middleware of a router's `callback_query`, so it runs after the filters unpacked
+`callback_data` (and `ViewOf` found the list `view`), before the handler. The first guard
+that covers a press decides; a press no guard covers goes through unchecked. An id that does
+not exist and one of someone else's store get the same refusal, so a forged id learns nothing.
 
 The tables (`STORES`, `REVIEWS` for the reviews and complaints routers, `CHATS`,
 `QUESTIONS`, `AUTOREPLIES`, `AI_SETTINGS`) are at the end of this module.
@@ -98,7 +98,7 @@ class Guard:
 
     names: Names
     kind: str = "store"
-    """"store": the id is a store's; else the entity `Members.store_of` resolves."""
+    """What the id is: "store", or an entity `Members.store_of` resolves to its store."""
     owner_only: Callable[[Any], bool] = _never
     hand_on: HandOn | None = None
     after: After | None = None
