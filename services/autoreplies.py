@@ -43,7 +43,6 @@ from services.ai.tasks import AITasks
 from services.ai.textnorm import asks_other_language
 from services.delivery import deliver, per_person_and_store
 from services.hidden_complaints import judge_review
-from services.members import Role, store_role
 from services.msk import MSK
 from services.notifier import Delivery, Recipient
 from services.reviews import ReplyError, ReviewService, draft_fingerprint
@@ -209,23 +208,9 @@ class AutoReplyService:
     async def exclusion_page(self, store_id: str, *, limit: int = 10, offset: int = 0) -> list[Any]:
         return await repo.exclusion_page(self.pool, store_id, limit=limit, offset=offset)
 
-    async def product_role(self, user_id: str, product_id: str) -> Role | None:
-        store_id = await repo.product_store(self.pool, product_id)
-        return None if store_id is None else await store_role(self.pool, user_id, store_id)
-
     async def store_of(self, review_id: str) -> str | None:
         row = await repo.get(self.pool, review_id)
         return None if row is None else str(row["store_id"])
-
-    async def role(self, user_id: str, store_id: str) -> Role | None:
-        return await store_role(self.pool, user_id, store_id)
-
-    async def may_act(self, user_id: str, review_id: str) -> str | None:
-        """The store of the review's automatic reply when this person works it, else None."""
-        store_id = await self.store_of(review_id)
-        if store_id is None or await store_role(self.pool, user_id, store_id) is None:
-            return None
-        return store_id
 
     async def store_name(self, store_id: str) -> str:
         return await repo.store_name(self.pool, store_id) or ""

@@ -118,10 +118,17 @@ class Members:
         theirs: the caller shows one refusal for both, so a forged id learns nothing)."""
         if user_id is None or not entity_id:
             return None
-        store_id = await store_of(self._pool, entity, entity_id)
+        store_id = await self.store_of(entity, entity_id)
         if store_id is None:
             return None
         return store_id if await store_role(self._pool, user_id, store_id) else None
+
+    async def store_of(self, entity: str, entity_id: str) -> str | None:
+        """The store of a review, complaint, chat, product, question or automatic reply;
+        None when there is no such object. Says nothing of who may act on it (`may_act`)."""
+        if not entity_id:
+            return None
+        return await store_of(self._pool, entity, entity_id)
 
     async def role(self, user_id: str | None, store_id: str) -> Role | None:
         if user_id is None or not store_id:

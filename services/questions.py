@@ -30,7 +30,7 @@ from services.ai.prompting import ProductInfo, QuestionInfo, StoreInfo, select_c
 from services.ai.tasks import AITasks, ReplyDraft
 from services.ai.textnorm import asks_other_language
 from services.delivery import deliver, per_person_and_store
-from services.members import Role, store_role, user_stores
+from services.members import user_stores
 from services.msk import MSK
 from services.notifier import Delivery, Recipient
 from services.reviews import draft_fingerprint
@@ -143,17 +143,6 @@ class QuestionService:
     async def store_of(self, question_id: str) -> str | None:
         """For access checks: the question's store, None when there is no such question."""
         return await repo.store_of(self.pool, question_id)
-
-    async def role(self, user_id: str, store_id: str) -> Role | None:
-        return await store_role(self.pool, user_id, store_id)
-
-    async def may_act(self, user_id: str, question_id: str) -> str | None:
-        """The question's store when this person works it, else None (unknown or not theirs
-        get the same answer, so a forged id learns nothing)."""
-        store_id = await repo.store_of(self.pool, question_id)
-        if store_id is None or await store_role(self.pool, user_id, store_id) is None:
-            return None
-        return store_id
 
     async def stores_of(self, user_id: str) -> list[tuple[str, str, int]]:
         """(store id, name, unanswered questions) of every store the person works."""

@@ -7,10 +7,10 @@ from enum import StrEnum
 from typing import Any
 
 from aiogram.filters.callback_data import CallbackData
-from aiogram.types import InlineKeyboardMarkup
-from aiogram.utils.keyboard import InlineKeyboardBuilder
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram_i18n import I18nContext
 
+from bot.keyboards.builder import Button, button, column
 from bot.keyboards.menu import back_to_menu
 from services.autoreplies import AutoReplySettings, Mode
 from services.reviews import draft_fingerprint
@@ -62,65 +62,53 @@ def next_in(values: Sequence[Any], current: Any) -> Any:
 def settings_keyboard(
     i18n: I18nContext, s: AutoReplySettings, *, queued: int
 ) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
-    sid = s.store_id
-    for rating, action in ((5, AutoAction.MODE5), (4, AutoAction.MODE4)):
-        kb.button(
-            text=i18n.get("ar-btn-mode", rating=rating, mode=i18n.get(f"ar-mode-{s.mode(rating)}")),
-            callback_data=AutoCb(action=action, store_id=sid),
+    def to(action: AutoAction) -> AutoCb:
+        return AutoCb(action=action, store_id=s.store_id)
+
+    modes: list[Button] = [
+        (
+            i18n.get("ar-btn-mode", rating=rating, mode=i18n.get(f"ar-mode-{s.mode(rating)}")),
+            to(action),
         )
-    kb.button(
-        text=i18n.get("ar-btn-cap", n=s.daily_cap),
-        callback_data=AutoCb(action=AutoAction.CAP, store_id=sid),
+        for rating, action in ((5, AutoAction.MODE5), (4, AutoAction.MODE4))
+    ]
+    return column(
+        [
+            *modes,
+            (i18n.get("ar-btn-cap", n=s.daily_cap), to(AutoAction.CAP)),
+            (i18n.get("ar-btn-window", n=s.cancel_minutes), to(AutoAction.WINDOW)),
+            (i18n.get("ar-btn-excluded", n=len(s.excluded)), to(AutoAction.EXCLUDED)),
+            (i18n.get("ar-btn-shadow"), to(AutoAction.SHADOW)),
+            (i18n.get("ar-btn-queue", n=queued), to(AutoAction.QUEUE)),
+        ],
+        [back_to_menu(i18n)],
     )
-    kb.button(
-        text=i18n.get("ar-btn-window", n=s.cancel_minutes),
-        callback_data=AutoCb(action=AutoAction.WINDOW, store_id=sid),
-    )
-    kb.button(
-        text=i18n.get("ar-btn-excluded", n=len(s.excluded)),
-        callback_data=AutoCb(action=AutoAction.EXCLUDED, store_id=sid),
-    )
-    kb.button(
-        text=i18n.get("ar-btn-shadow"), callback_data=AutoCb(action=AutoAction.SHADOW, store_id=sid)
-    )
-    kb.button(
-        text=i18n.get("ar-btn-queue", n=queued),
-        callback_data=AutoCb(action=AutoAction.QUEUE, store_id=sid),
-    )
-    kb.adjust(1)
-    kb.row(back_to_menu(i18n))
-    return kb.as_markup()
+
+
+def _back(i18n: I18nContext, store_id: str) -> InlineKeyboardButton:
+    """To the store's settings."""
+    return button(i18n.get("ar-btn-back"), AutoCb(action=AutoAction.OPEN, store_id=store_id))
 
 
 def back_keyboard(i18n: I18nContext, store_id: str) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
-    kb.button(
-        text=i18n.get("ar-btn-back"),
-        callback_data=AutoCb(action=AutoAction.OPEN, store_id=store_id),
-    )
-    kb.row(back_to_menu(i18n))
-    return kb.as_markup()
+    return column((), [_back(i18n, store_id)], [back_to_menu(i18n)])
 
 
 def queue_keyboard(i18n: I18nContext, store_id: str, rows: Sequence[Any]) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
+    buttons: list[Button] = []
     for n, row in enumerate(rows, 1):
-        kb.button(
-            text=i18n.get("ar-btn-publish-n", n=n),
-            callback_data=AutoReplyCb(
-                action=ReplyAction.PUBLISH,
-                review_id=row["review_id"],
-                fp=draft_fingerprint(row["text"]),
-            ),
+        rid = row["review_id"]
+        fp = draft_fingerprint(row["text"])
+        buttons.append(
+            (
+                i18n.get("ar-btn-publish-n", n=n),
+                AutoReplyCb(action=ReplyAction.PUBLISH, review_id=rid, fp=fp),
+            )
         )
-        kb.button(
-            text=i18n.get("ar-btn-drop-n", n=n),
-            callback_data=AutoReplyCb(action=ReplyAction.DROP, review_id=row["review_id"]),
+        buttons.append(
+            (i18n.get("ar-btn-drop-n", n=n), AutoReplyCb(action=ReplyAction.DROP, review_id=rid))
         )
-    kb.adjust(2)
-    kb.row(*back_keyboard(i18n, store_id).inline_keyboard[0])
-    return kb.as_markup()
+    return column(buttons, [_back(i18n, store_id)], width=2)
 
 
 def cancel_window_keyboard(i18n: Any, review_id: str) -> InlineKeyboardMarkup:
@@ -131,24 +119,28 @@ def cancel_window_keyboard(i18n: Any, review_id: str) -> InlineKeyboardMarkup:
 def cancel_windows_keyboard(i18n: Any, numbered: Sequence[tuple[int, str]]) -> InlineKeyboardMarkup:
     """A "Не отправлять" button per reply still in its window, numbered as the message
     numbers them (0: a lone reply, no number)."""
-    kb = InlineKeyboardBuilder()
     label = i18n.get("ar-btn-dont-send")
-    for n, review_id in numbered:
-        kb.button(
-            text=f"{label} · {n}" if n else label,
-            callback_data=AutoReplyCb(action=ReplyAction.CANCEL, review_id=review_id),
-        )
-    kb.adjust(1)
-    return kb.as_markup()
+    return column(
+        [
+            (
+                f"{label} · {n}" if n else label,
+                AutoReplyCb(action=ReplyAction.CANCEL, review_id=review_id),
+            )
+            for n, review_id in numbered
+        ]
+    )
 
 
 def exclusion_keyboard(
     i18n: I18nContext, store_id: str, rows: Sequence[Any]
 ) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
-    for row in rows:
-        mark = "🚫" if row["excluded"] else "✅"
-        kb.button(text=f"{mark} {row['name'][:40]}", callback_data=ExcludeCb(product_id=row["id"]))
-    kb.adjust(1)
-    kb.row(*back_keyboard(i18n, store_id).inline_keyboard[0])
-    return kb.as_markup()
+    return column(
+        (
+            (
+                f"{'🚫' if row['excluded'] else '✅'} {row['name'][:40]}",
+                ExcludeCb(product_id=row["id"]),
+            )
+            for row in rows
+        ),
+        [_back(i18n, store_id)],
+    )

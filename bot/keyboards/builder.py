@@ -1,8 +1,12 @@
-"""A keyboard builder without aiogram's deep copy on export."""
+"""A keyboard builder without aiogram's deep copy on export, and `column`: the shape most
+screens share (their buttons a few to a row, then rows of their own: paging, back, menu)."""
 
 from __future__ import annotations
 
-from aiogram.types import InlineKeyboardButton
+from collections.abc import Iterable, Sequence
+
+from aiogram.filters.callback_data import CallbackData
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from aiogram.utils.keyboard import InlineKeyboardBuilder
 
 
@@ -15,3 +19,25 @@ class Keyboard(InlineKeyboardBuilder):
 
     def export(self) -> list[list[InlineKeyboardButton]]:
         return [list(row) for row in self._markup]
+
+
+Button = tuple[str, CallbackData]
+"""A button's label and what it sends."""
+
+
+def button(text: str, data: CallbackData) -> InlineKeyboardButton:
+    return InlineKeyboardButton(text=text, callback_data=data.pack())
+
+
+def column(
+    buttons: Iterable[Button], *rows: Sequence[InlineKeyboardButton], width: int = 1
+) -> InlineKeyboardMarkup:
+    """`buttons` `width` to a row, then each of `rows` that is not empty."""
+    kb = Keyboard()
+    for text, data in buttons:
+        kb.button(text=text, callback_data=data)
+    kb.adjust(width)
+    for row in rows:
+        if row:
+            kb.row(*row)
+    return kb.as_markup()

@@ -5,10 +5,10 @@ from __future__ import annotations
 from enum import StrEnum
 
 from aiogram.filters.callback_data import CallbackData
-from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
-from aiogram.utils.keyboard import InlineKeyboardBuilder
+from aiogram.types import InlineKeyboardMarkup
 from aiogram_i18n import I18nContext
 
+from bot.keyboards.builder import Button, button, column
 from bot.keyboards.menu import back_to_menu
 from services.questions import QuestionCard, QuestionPage
 
@@ -55,109 +55,85 @@ class QPublishCb(CallbackData, prefix="qp"):
 
 
 def stores_keyboard(i18n: I18nContext, stores: list[tuple[str, str, int]]) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
-    for store_id, name, unanswered in stores:
-        kb.button(
-            text=i18n.get("q-store-btn", name=name[:40], count=unanswered),
-            callback_data=QListCb(action=QListAction.OPEN, store_id=store_id),
-        )
-    kb.adjust(1)
-    kb.row(back_to_menu(i18n))
-    return kb.as_markup()
+    return column(
+        (
+            (
+                i18n.get("q-store-btn", name=name[:40], count=unanswered),
+                QListCb(action=QListAction.OPEN, store_id=store_id),
+            )
+            for store_id, name, unanswered in stores
+        ),
+        [back_to_menu(i18n)],
+    )
 
 
 def list_keyboard(
     i18n: I18nContext, page: QuestionPage, store_id: str, *, has_prev: bool
 ) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
-    for n, item in enumerate(page.items, 1):
-        mark = "✅" if item.answered else "❓"
-        kb.button(
-            text=f"{mark} {n}. {item.product_name[:30]}",
-            callback_data=QuestionCb(action=QAction.OPEN, question_id=item.id),
-        )
-    kb.adjust(1)
     nav = []
     if has_prev:
         nav.append(
-            (i18n.get("btn-prev"), QListCb(action=QListAction.PREV, store_id=store_id).pack())
+            button(i18n.get("btn-prev"), QListCb(action=QListAction.PREV, store_id=store_id))
         )
     if page.next_after is not None:
         nav.append(
-            (i18n.get("btn-next"), QListCb(action=QListAction.NEXT, store_id=store_id).pack())
+            button(i18n.get("btn-next"), QListCb(action=QListAction.NEXT, store_id=store_id))
         )
-    if nav:
-        kb.row(*(InlineKeyboardButton(text=t, callback_data=d) for t, d in nav))
-    kb.row(back_to_menu(i18n))
-    return kb.as_markup()
+    return column(
+        (
+            (
+                f"{'✅' if item.answered else '❓'} {n}. {item.product_name[:30]}",
+                QuestionCb(action=QAction.OPEN, question_id=item.id),
+            )
+            for n, item in enumerate(page.items, 1)
+        ),
+        nav,
+        [back_to_menu(i18n)],
+    )
 
 
 def card_keyboard(
     i18n: I18nContext, card: QuestionCard, *, publishable: bool
 ) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
     qid = card.id
+
+    def act(action: QAction) -> QuestionCb:
+        return QuestionCb(action=action, question_id=qid)
+
+    def publish(action: QPublishAction) -> QPublishCb:
+        return QPublishCb(action=action, question_id=qid, fp=card.fingerprint)
+
+    buttons: list[Button] = []
     if not card.answered:
         if card.publish_state == "unknown":
-            kb.button(
-                text=i18n.get("q-btn-publish-again"),
-                callback_data=QPublishCb(
-                    action=QPublishAction.CONFIRM, question_id=qid, fp=card.fingerprint
-                ),
-            )
+            buttons.append((i18n.get("q-btn-publish-again"), publish(QPublishAction.CONFIRM)))
         elif publishable and card.publish_state is None:
-            kb.button(
-                text=i18n.get("q-btn-publish"),
-                callback_data=QPublishCb(
-                    action=QPublishAction.ANSWER, question_id=qid, fp=card.fingerprint
-                ),
-            )
-        kb.button(
-            text=i18n.get("q-btn-regenerate" if card.draft else "q-btn-draft"),
-            callback_data=QuestionCb(action=QAction.DRAFT, question_id=qid),
+            buttons.append((i18n.get("q-btn-publish"), publish(QPublishAction.ANSWER)))
+        buttons.append(
+            (i18n.get("q-btn-regenerate" if card.draft else "q-btn-draft"), act(QAction.DRAFT))
         )
-        kb.button(
-            text=i18n.get("q-btn-edit"),
-            callback_data=QuestionCb(action=QAction.EDIT, question_id=qid),
-        )
+        buttons.append((i18n.get("q-btn-edit"), act(QAction.EDIT)))
         if card.draft and card.publish_state is None:
-            kb.button(
-                text=i18n.get("q-btn-reject"),
-                callback_data=QuestionCb(action=QAction.REJECT_ASK, question_id=qid),
-            )
+            buttons.append((i18n.get("q-btn-reject"), act(QAction.REJECT_ASK)))
         if not card.was_viewed:
-            kb.button(
-                text=i18n.get("q-btn-viewed"),
-                callback_data=QuestionCb(action=QAction.VIEWED, question_id=qid),
-            )
-    kb.button(
-        text=i18n.get("q-btn-list"), callback_data=QuestionCb(action=QAction.BACK, question_id=qid)
-    )
-    kb.adjust(1)
-    kb.row(back_to_menu(i18n))
-    return kb.as_markup()
+            buttons.append((i18n.get("q-btn-viewed"), act(QAction.VIEWED)))
+    buttons.append((i18n.get("q-btn-list"), act(QAction.BACK)))
+    return column(buttons, [back_to_menu(i18n)])
 
 
 def reject_keyboard(i18n: I18nContext, card: QuestionCard) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
-    kb.button(
-        text=i18n.get("q-btn-reject-yes"),
-        callback_data=QPublishCb(
-            action=QPublishAction.REJECT, question_id=card.id, fp=card.fingerprint
-        ),
+    return column(
+        [
+            (
+                i18n.get("q-btn-reject-yes"),
+                QPublishCb(action=QPublishAction.REJECT, question_id=card.id, fp=card.fingerprint),
+            ),
+            (i18n.get("q-btn-cancel"), QuestionCb(action=QAction.OPEN, question_id=card.id)),
+        ]
     )
-    kb.button(
-        text=i18n.get("q-btn-cancel"),
-        callback_data=QuestionCb(action=QAction.OPEN, question_id=card.id),
-    )
-    kb.adjust(1)
-    return kb.as_markup()
 
 
 def cancel_keyboard(i18n: I18nContext, question_id: str) -> InlineKeyboardMarkup:
-    kb = InlineKeyboardBuilder()
-    kb.button(
-        text=i18n.get("q-btn-cancel"),
-        callback_data=QuestionCb(action=QAction.OPEN, question_id=question_id),
+    return column(
+        [(i18n.get("q-btn-cancel"), QuestionCb(action=QAction.OPEN, question_id=question_id))]
     )
-    return kb.as_markup()

@@ -1,6 +1,8 @@
 """AI settings from the phone (issue 16): key, concurrency, prompts with preview, monthly cap,
 spend, store instructions, the weekly digest switch. Business rules live in
-`services/ai_settings.py`; this module parses, checks access, calls it and renders.
+`services/ai_settings.py`; this module parses, calls it and renders. A store's instructions
+are its owner's: the `Access` middleware checks the store of every such button
+(`bot/middlewares/access.py` `AI_SETTINGS`).
 
 The key's message is deleted first thing, before the key is checked or stored, and the key
 is never put into a reply, the FSM data or a log line.
@@ -10,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from collections.abc import Awaitable, Callable
 from typing import ClassVar
 
 from aiogram import F
@@ -17,12 +20,13 @@ from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, Message
+from aiogram.types import CallbackQuery, InlineKeyboardMarkup, Message
 from aiogram_i18n import I18nContext
 
 from bot.background import Background
 from bot.callbacks import AIAction, AICb
 from bot.filters import Approved
+from bot.middlewares.access import AI_SETTINGS, AI_STORE_ACTIONS, Access
 from bot.render import esc
 from bot.routing import Handlers
 from bot.ui import answer, show
@@ -36,6 +40,7 @@ log = logging.getLogger(__name__)
 router = Handlers(name="ai_settings")
 router.message.filter(Approved())
 router.callback_query.filter(Approved())
+router.callback_query.middleware(Access(*AI_SETTINGS, refusal="error-forbidden"))
 
 DRAFT_KEY = "ai_prompt_draft"
 
@@ -57,23 +62,75 @@ class PromptDraft(View):
     store_id: str = ""
 
 
+Screen = Callable[
+    [I18nContext, AISettingsService, UserRow], Awaitable[tuple[str, InlineKeyboardMarkup]]
+]
+
+
+async def _home_screen(
+    i18n: I18nContext, ai_settings: AISettingsService, user: UserRow
+) -> tuple[str, InlineKeyboardMarkup]:
+    overview = await ai_settings.overview(user.id)
+    digest = await ai_settings.digest_enabled(user.id)
+    owns = bool(await ai_settings.owned_stores(user.id))
+    return views.home(i18n, overview, digest, owns)
+
+
 async def _home(
     target: Message | CallbackQuery,
     i18n: I18nContext,
     ai_settings: AISettingsService,
     user: UserRow,
 ) -> None:
-    overview = await ai_settings.overview(user.id)
-    digest = await ai_settings.digest_enabled(user.id)
-    owns = bool(await ai_settings.owned_stores(user.id))
-    await show(target, *views.home(i18n, overview, digest, owns))
+    await show(target, *await _home_screen(i18n, ai_settings, user))
 
 
-def _kind(arg: str) -> PromptKind | None:
-    try:
-        return PromptKind(arg)
-    except ValueError:
-        return None
+async def _prompts_screen(
+    i18n: I18nContext, ai_settings: AISettingsService, user: UserRow
+) -> tuple[str, InlineKeyboardMarkup]:
+    return views.prompts(i18n, (await ai_settings.overview(user.id)).custom_prompts)
+
+
+async def _spend_screen(
+    i18n: I18nContext, ai_settings: AISettingsService, user: UserRow
+) -> tuple[str, InlineKeyboardMarkup]:
+    return views.spend(i18n, await ai_settings.spend(user.id))
+
+
+async def _stores_screen(
+    i18n: I18nContext, ai_settings: AISettingsService, user: UserRow
+) -> tuple[str, InlineKeyboardMarkup]:
+    return views.stores(i18n, await ai_settings.owned_stores(user.id))
+
+
+SCREENS: dict[AIAction, Screen] = {
+    AIAction.HOME: _home_screen,
+    AIAction.PROMPTS: _prompts_screen,
+    AIAction.SPEND: _spend_screen,
+    AIAction.STORES: _stores_screen,
+}
+"""Buttons that only show a screen."""
+
+ASKS: dict[AIAction, tuple[State, Callable[[I18nContext], tuple[str, InlineKeyboardMarkup]]]] = {
+    AIAction.KEY: (AIForm.key, views.ask_key),
+    AIAction.CAP: (AIForm.cap, views.ask_cap),
+}
+"""Buttons that open a text form: its state and its question."""
+
+Setter = Callable[[AISettingsService, str, str], Awaitable[object]]
+
+SETTERS: dict[AIAction, tuple[Setter, str]] = {
+    AIAction.KEY_REMOVE: (lambda ai, user_id, arg: ai.remove_key(user_id), "ai-key-removed"),
+    AIAction.CONCURRENCY: (
+        lambda ai, user_id, arg: ai.set_concurrency(user_id, int(arg)),
+        "set-saved",
+    ),
+    AIAction.DIGEST: (lambda ai, user_id, arg: ai.set_digest(user_id, arg == "1"), "set-saved"),
+}
+"""Buttons that change a setting (from the button's `arg`), say so and show the home screen."""
+
+PROMPT_ACTIONS = frozenset({AIAction.PROMPT, AIAction.RESET, AIAction.REPLACE})
+"""Buttons whose `arg` is a prompt kind."""
 
 
 @router.message(Command("ai"))
@@ -88,9 +145,10 @@ async def on_ai_command(
     await _home(message, i18n, ai_settings, user)
 
 
-@router.callback_query(AICb.filter(F.action == AIAction.HOME))
-async def on_home(
+@router.callback_query(AICb.filter(F.action.in_(set(SCREENS))))
+async def on_screen(
     query: CallbackQuery,
+    callback_data: AICb,
     state: FSMContext,
     i18n: I18nContext,
     ai_settings: AISettingsService,
@@ -98,17 +156,39 @@ async def on_home(
 ) -> None:
     await answer(query)
     await state.set_state(None)
+    await show(query, *await SCREENS[callback_data.action](i18n, ai_settings, user))
+
+
+@router.callback_query(AICb.filter(F.action.in_(set(ASKS))))
+async def on_ask(
+    query: CallbackQuery, callback_data: AICb, state: FSMContext, i18n: I18nContext
+) -> None:
+    form, ask = ASKS[callback_data.action]
+    await answer(query)
+    await state.set_state(form)
+    await show(query, *ask(i18n))
+
+
+@router.callback_query(AICb.filter(F.action.in_(set(SETTERS))))
+async def on_setting(
+    query: CallbackQuery,
+    callback_data: AICb,
+    i18n: I18nContext,
+    ai_settings: AISettingsService,
+    user: UserRow,
+) -> None:
+    setter, saved = SETTERS[callback_data.action]
+    try:
+        change = setter(ai_settings, user.id, callback_data.arg)
+    except ValueError:  # not a number where one was sent: an old or forged button
+        await answer(query, i18n.get("error-stale"))
+        return
+    await change
+    await answer(query, i18n.get(saved))
     await _home(query, i18n, ai_settings, user)
 
 
-# --- key ------------------------------------------------------------------------------------
-
-
-@router.callback_query(AICb.filter(F.action == AIAction.KEY))
-async def on_key(query: CallbackQuery, state: FSMContext, i18n: I18nContext) -> None:
-    await answer(query)
-    await state.set_state(AIForm.key)
-    await show(query, *views.ask_key(i18n))
+# --- the key and the cap: text forms -------------------------------------------------------
 
 
 @router.message(AIForm.key)
@@ -137,43 +217,6 @@ async def on_key_text(
     await _home(message, i18n, ai_settings, user)
 
 
-@router.callback_query(AICb.filter(F.action == AIAction.KEY_REMOVE))
-async def on_key_remove(
-    query: CallbackQuery, i18n: I18nContext, ai_settings: AISettingsService, user: UserRow
-) -> None:
-    await ai_settings.remove_key(user.id)
-    await answer(query, i18n.get("ai-key-removed"))
-    await _home(query, i18n, ai_settings, user)
-
-
-# --- numbers --------------------------------------------------------------------------------
-
-
-@router.callback_query(AICb.filter(F.action == AIAction.CONCURRENCY))
-async def on_concurrency(
-    query: CallbackQuery,
-    callback_data: AICb,
-    i18n: I18nContext,
-    ai_settings: AISettingsService,
-    user: UserRow,
-) -> None:
-    try:
-        value = int(callback_data.arg)
-    except ValueError:
-        await answer(query, i18n.get("error-stale"))
-        return
-    await ai_settings.set_concurrency(user.id, value)
-    await answer(query, i18n.get("set-saved"))
-    await _home(query, i18n, ai_settings, user)
-
-
-@router.callback_query(AICb.filter(F.action == AIAction.CAP))
-async def on_cap(query: CallbackQuery, state: FSMContext, i18n: I18nContext) -> None:
-    await answer(query)
-    await state.set_state(AIForm.cap)
-    await show(query, *views.ask_cap(i18n))
-
-
 @router.message(AIForm.cap, F.text)
 async def on_cap_text(
     message: Message,
@@ -192,45 +235,10 @@ async def on_cap_text(
     await _home(message, i18n, ai_settings, user)
 
 
-@router.callback_query(AICb.filter(F.action == AIAction.SPEND))
-async def on_spend(
-    query: CallbackQuery, i18n: I18nContext, ai_settings: AISettingsService, user: UserRow
-) -> None:
-    await answer(query)
-    await show(query, *views.spend(i18n, await ai_settings.spend(user.id)))
-
-
-@router.callback_query(AICb.filter(F.action == AIAction.DIGEST))
-async def on_digest(
-    query: CallbackQuery,
-    callback_data: AICb,
-    i18n: I18nContext,
-    ai_settings: AISettingsService,
-    user: UserRow,
-) -> None:
-    await ai_settings.set_digest(user.id, callback_data.arg == "1")
-    await answer(query, i18n.get("set-saved"))
-    await _home(query, i18n, ai_settings, user)
-
-
 # --- prompts --------------------------------------------------------------------------------
 
 
-@router.callback_query(AICb.filter(F.action == AIAction.PROMPTS))
-async def on_prompts(
-    query: CallbackQuery,
-    state: FSMContext,
-    i18n: I18nContext,
-    ai_settings: AISettingsService,
-    user: UserRow,
-) -> None:
-    await answer(query)
-    await state.set_state(None)
-    overview = await ai_settings.overview(user.id)
-    await show(query, *views.prompts(i18n, overview.custom_prompts))
-
-
-@router.callback_query(AICb.filter(F.action.in_({AIAction.PROMPT, AIAction.RESET})))
+@router.callback_query(AICb.filter(F.action.in_(PROMPT_ACTIONS)))
 async def on_prompt(
     query: CallbackQuery,
     callback_data: AICb,
@@ -239,9 +247,17 @@ async def on_prompt(
     ai_settings: AISettingsService,
     user: UserRow,
 ) -> None:
-    kind = _kind(callback_data.arg)
-    if kind is None:
+    """A prompt's screen, its reset to the default, or the form for a new text."""
+    try:
+        kind = PromptKind(callback_data.arg)
+    except ValueError:
         await answer(query, i18n.get("error-stale"))
+        return
+    if callback_data.action == AIAction.REPLACE:
+        await answer(query)
+        await save_view(state, PromptDraft(kind=kind))
+        await state.set_state(AIForm.prompt)
+        await show(query, *views.ask_prompt(i18n, kind))
         return
     await state.set_state(None)
     if callback_data.action == AIAction.RESET:
@@ -251,20 +267,6 @@ async def on_prompt(
         view = await ai_settings.prompt(user.id, kind)
         await answer(query)
     await show(query, *views.prompt(i18n, view))
-
-
-@router.callback_query(AICb.filter(F.action == AIAction.REPLACE))
-async def on_replace(
-    query: CallbackQuery, callback_data: AICb, state: FSMContext, i18n: I18nContext
-) -> None:
-    kind = _kind(callback_data.arg)
-    if kind is None:
-        await answer(query, i18n.get("error-stale"))
-        return
-    await answer(query)
-    await save_view(state, PromptDraft(kind=kind))
-    await state.set_state(AIForm.prompt)
-    await show(query, *views.ask_prompt(i18n, kind))
 
 
 @router.message(AIForm.prompt, F.text)
@@ -287,18 +289,8 @@ async def on_prompt_text(
     await show(message, *views.candidate(i18n, draft.kind, draft.text))
 
 
-async def _candidate(
-    query: CallbackQuery, callback_data: AICb, state: FSMContext, i18n: I18nContext
-) -> PromptDraft | None:
-    draft = await load_view(state, PromptDraft)
-    if draft is None or not draft.text or draft.kind.value != callback_data.arg:
-        await answer(query, i18n.get("error-stale"))
-        return None
-    return draft
-
-
-@router.callback_query(AICb.filter(F.action == AIAction.PREVIEW))
-async def on_preview(
+@router.callback_query(AICb.filter(F.action.in_({AIAction.PREVIEW, AIAction.SAVE})))
+async def on_candidate(
     query: CallbackQuery,
     callback_data: AICb,
     state: FSMContext,
@@ -307,16 +299,24 @@ async def on_preview(
     user: UserRow,
     background: Background,
 ) -> None:
-    """The LLM call runs as background work: the person's next update does not wait for it."""
-    draft = await _candidate(query, callback_data, state, i18n)
-    if draft is None:
+    """Preview or save the prompt typed (FSM data), if it is the one the button came with.
+    The preview's LLM call runs as background work: the person's next update does not wait."""
+    draft = await load_view(state, PromptDraft)
+    if draft is None or not draft.text or draft.kind.value != callback_data.arg:
+        await answer(query, i18n.get("error-stale"))
         return
-    if not background.start(
-        f"ai-preview:{user.id}", _preview(query, i18n, ai_settings, user, draft)
-    ):
-        await answer(query, i18n.get("ai-preview-busy"))
+    if callback_data.action == AIAction.PREVIEW:
+        if not background.start(
+            f"ai-preview:{user.id}", _preview(query, i18n, ai_settings, user, draft)
+        ):
+            await answer(query, i18n.get("ai-preview-busy"))
+            return
+        await answer(query, i18n.get("ai-preview-running"))
         return
-    await answer(query, i18n.get("ai-preview-running"))
+    view = await ai_settings.set_prompt(user.id, draft.kind, draft.text)
+    await clear_view(state, PromptDraft)
+    await answer(query, i18n.get("set-saved"))
+    await show(query, *views.prompt(i18n, view))
 
 
 async def _preview(
@@ -326,6 +326,7 @@ async def _preview(
     user: UserRow,
     draft: PromptDraft,
 ) -> None:
+    """The draft tried on one of the person's reviews or chats (one at a time per person)."""
     try:
         preview = await ai_settings.preview(user.id, draft.kind, draft.text)
     except AISettingsError as exc:
@@ -337,47 +338,10 @@ async def _preview(
     await show(query, *views.candidate(i18n, draft.kind, draft.text, preview))
 
 
-@router.callback_query(AICb.filter(F.action == AIAction.SAVE))
-async def on_save(
-    query: CallbackQuery,
-    callback_data: AICb,
-    state: FSMContext,
-    i18n: I18nContext,
-    ai_settings: AISettingsService,
-    user: UserRow,
-) -> None:
-    draft = await _candidate(query, callback_data, state, i18n)
-    if draft is None:
-        return
-    view = await ai_settings.set_prompt(user.id, draft.kind, draft.text)
-    await clear_view(state, PromptDraft)
-    await answer(query, i18n.get("set-saved"))
-    await show(query, *views.prompt(i18n, view))
-
-
 # --- store instructions ---------------------------------------------------------------------
 
 
-@router.callback_query(AICb.filter(F.action == AIAction.STORES))
-async def on_stores(
-    query: CallbackQuery,
-    state: FSMContext,
-    i18n: I18nContext,
-    ai_settings: AISettingsService,
-    user: UserRow,
-) -> None:
-    await answer(query)
-    await state.set_state(None)
-    await show(query, *views.stores(i18n, await ai_settings.owned_stores(user.id)))
-
-
-@router.callback_query(
-    AICb.filter(
-        F.action.in_(
-            {AIAction.INSTRUCTIONS, AIAction.INSTRUCTIONS_EDIT, AIAction.INSTRUCTIONS_CLEAR}
-        )
-    )
-)
+@router.callback_query(AICb.filter(F.action.in_(AI_STORE_ACTIONS)))
 async def on_instructions(
     query: CallbackQuery,
     callback_data: AICb,
@@ -386,10 +350,7 @@ async def on_instructions(
     ai_settings: AISettingsService,
     user: UserRow,
 ) -> None:
-    store_id = callback_data.arg
-    if not await ai_settings.owns(user.id, store_id):
-        await answer(query, i18n.get("error-forbidden"), alert=True)
-        return
+    store_id = callback_data.arg  # the person owns it (`Access`)
     await answer(query)
     if callback_data.action == AIAction.INSTRUCTIONS_EDIT:
         await save_view(state, PromptDraft(kind=PromptKind.REVIEW_REPLY, store_id=store_id))

@@ -1,15 +1,13 @@
 """Automatic replies to 4-5 star reviews: a store's settings (mode per rating, daily cap,
 cancel window), the shadow list ("what would have been sent this week"), the suggest queue
 (one tap to publish), and "Не отправлять" on a cancel-window announcement. The router's
-middleware checks access; handlers call `AutoReplyService` and render."""
+`Access` middleware checks access (`bot/middlewares/access.py` `AUTOREPLIES`); handlers call
+`AutoReplyService` and render."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from typing import Any
-
-from aiogram import BaseMiddleware, Router
-from aiogram.types import CallbackQuery, InaccessibleMessage, TelegramObject
+from aiogram import Router
+from aiogram.types import CallbackQuery, InaccessibleMessage
 from aiogram_i18n import I18nContext
 
 from bot.filters import Approved
@@ -28,6 +26,7 @@ from bot.keyboards.autoreplies import (
     queue_keyboard,
     settings_keyboard,
 )
+from bot.middlewares.access import AUTOREPLIES, Access
 from bot.ui import answer, busy, show
 from bot.views.autoreplies import render_rows, render_settings
 from services.autoreplies import AutoReplyError, AutoReplyService
@@ -35,38 +34,6 @@ from services.reviews import ReplyError
 
 QUEUE_PAGE = 5
 EXCLUDED_PAGE = 15
-
-
-class AutoReplyAccess(BaseMiddleware):
-    """Settings need the store's owner; a reply's buttons need anyone who works the store."""
-
-    async def __call__(
-        self,
-        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
-        event: TelegramObject,
-        data: dict[str, Any],
-    ) -> Any:
-        cb = data.get("callback_data")
-        user = data.get("user")
-        service: AutoReplyService = data["autoreplies"]
-        if isinstance(cb, AutoCb):
-            role = await service.role(user.id, cb.store_id) if user is not None else None
-            read_only = cb.action in (AutoAction.OPEN, AutoAction.SHADOW, AutoAction.QUEUE)
-            allowed = role == "owner" or (role is not None and read_only)
-        elif isinstance(cb, ExcludeCb):
-            allowed = (
-                user is not None and await service.product_role(user.id, cb.product_id) == "owner"
-            )
-        elif isinstance(cb, AutoReplyCb):
-            allowed = user is not None and await service.may_act(user.id, cb.review_id) is not None
-        else:
-            return await handler(event, data)
-        if not allowed:
-            i18n: I18nContext = data["i18n"]
-            if isinstance(event, CallbackQuery):
-                await answer(event, i18n.get("ar-no-access"), alert=True)
-            return None
-        return await handler(event, data)
 
 
 async def _show_settings(
@@ -88,7 +55,7 @@ async def _show_exclusions(
 def setup() -> Router:
     router = Router(name="autoreplies")
     router.callback_query.filter(Approved())
-    router.callback_query.middleware(AutoReplyAccess())
+    router.callback_query.middleware(Access(*AUTOREPLIES, refusal="ar-no-access"))
 
     @router.callback_query(AutoCb.filter())
     async def on_settings(

@@ -1,8 +1,8 @@
 """Buyer chats: the board, column lists, the chat card and its actions (issue 13).
 
 Handlers are thin: parse the button, call `ChatService` (injected as `chats`), render with
-`bot.views.chats`. Access is the `ChatAccess` middleware's; a refusal of the service becomes
-the text of its code. Drafting runs as a task: the person's next presses are not held up.
+`bot.views.chats`. Access is the `Access` middleware's (`bot/middlewares/access.py` `CHATS`);
+a refusal of the service becomes the text of its code. Drafting runs as a task: the person's next presses are not held up.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ from bot.keyboards.chats import (
     tag_filter_keyboard,
     tag_keyboard,
 )
-from bot.middlewares.chat_access import ChatAccess
+from bot.middlewares.access import CHATS, Access
 from bot.render import esc
 from bot.routing import Handlers
 from bot.ui import answer, busy, show
@@ -70,7 +70,7 @@ log = logging.getLogger(__name__)
 router = Handlers(name="chats")
 router.message.filter(Approved())
 router.callback_query.filter(Approved())
-router.callback_query.middleware(ChatAccess())
+router.callback_query.middleware(Access(*CHATS, refusal="ch-unavailable"))
 
 _tasks: set[asyncio.Task[None]] = set()
 
@@ -183,7 +183,7 @@ async def on_list(
     act, col, arg = callback_data.act, callback_data.col, callback_data.arg
     view = await load_view(state, ChatListView) or ChatListView()
     if act is ChatListAct.OPEN:
-        if arg != "=":  # a store id (checked by `ChatAccess`) or '' for all stores
+        if arg != "=":  # a store id (checked by `Access`) or '' for all stores
             view = ChatListView(store=arg, col=col)
         view.cursors = [("", "")] if not view.cursors else view.cursors
     elif act is ChatListAct.TAG_MENU:
@@ -278,7 +278,7 @@ async def on_follow_up(
     i18n: I18nContext,
     user: UserRow,
 ) -> None:
-    """Start or stop the chat's follow-ups (issue 14). `ChatAccess` has checked the chat's
+    """Start or stop the chat's follow-ups (issue 14). `Access` has checked the chat's
     store; the sequence service asks again (`may_act`) before anything changes."""
     chat_id = decode_chat_id(callback_data.chat)
     act, arg = callback_data.act, callback_data.arg

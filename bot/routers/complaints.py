@@ -35,7 +35,7 @@ from bot.keyboards.complaints import (
     reason_keyboard,
 )
 from bot.keyboards.menu import back_to_menu
-from bot.middlewares.object_access import ObjectAccess
+from bot.middlewares.access import STORE_LISTS, Access
 from bot.render import esc
 from bot.routing import Handlers
 from bot.ui import answer, ask, busy, show
@@ -59,7 +59,7 @@ log = logging.getLogger(__name__)
 router = Handlers(name="complaints")
 router.message.filter(Approved())
 router.callback_query.filter(Approved())
-router.callback_query.middleware(ObjectAccess())
+router.callback_query.middleware(Access(*STORE_LISTS, refusal="rv-unavailable"))
 
 PAGE_SIZE = 5
 PROGRESS_EVERY = 1.0

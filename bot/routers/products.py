@@ -35,7 +35,7 @@ from bot.keyboards.products import (
     card_keyboard,
     list_keyboard,
 )
-from bot.middlewares.object_access import ObjectAccess
+from bot.middlewares.access import STORE_LISTS, Access
 from bot.render import clip, esc
 from bot.routing import Handlers
 from bot.ui import answer, ask, show
@@ -48,7 +48,7 @@ from services.records import UserRow
 router = Handlers(name="products")
 router.message.filter(Approved())
 router.callback_query.filter(Approved())
-router.callback_query.middleware(ObjectAccess())
+router.callback_query.middleware(Access(*STORE_LISTS, refusal="rv-unavailable"))
 
 PAGE = 8
 MAX_SELECTED = 200

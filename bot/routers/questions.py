@@ -1,18 +1,17 @@
 """Buyer questions: "Вопросы" from the main menu and the store card, a store's list
 (unanswered first, keyset pages), the question card with AI draft, edit, regenerate, publish,
-reject and "viewed". Handlers are thin: the router's middleware checks access, one
-`QuestionService` call, one view."""
+reject and "viewed". Handlers are thin: the router's `Access` middleware checks access
+(`bot/middlewares/access.py` `QUESTIONS`), one `QuestionService` call, one view."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
-from aiogram import BaseMiddleware, F, Router
+from aiogram import F, Router
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, Message, TelegramObject
+from aiogram.types import CallbackQuery, Message
 from aiogram_i18n import I18nContext
 from pydantic import BaseModel
 
@@ -33,10 +32,12 @@ from bot.keyboards.questions import (
     reject_keyboard,
     stores_keyboard,
 )
+from bot.middlewares.access import QUESTIONS, Access
 from bot.render import esc
 from bot.ui import answer, busy, show
 from bot.views.lists import View, load_view, save_view
 from bot.views.questions import render_card, render_list
+from services.members import Members
 from services.questions import (
     PAGE_SIZE,
     PublishAction,
@@ -73,33 +74,6 @@ class EditForm(View):
     question_id: str
 
 
-class QuestionAccess(BaseMiddleware):
-    """Every question button: the person works the question's store, or nothing runs."""
-
-    async def __call__(
-        self,
-        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
-        event: TelegramObject,
-        data: dict[str, Any],
-    ) -> Any:
-        cb = data.get("callback_data")
-        user = data.get("user")
-        questions: QuestionService = data["questions"]
-        allowed = False
-        if user is not None and isinstance(cb, QuestionCb | QPublishCb):
-            allowed = await questions.may_act(user.id, cb.question_id) is not None
-        elif user is not None and isinstance(cb, QListCb):
-            allowed = await questions.role(user.id, cb.store_id) is not None
-        else:
-            return await handler(event, data)
-        if not allowed:
-            i18n: I18nContext = data["i18n"]
-            if isinstance(event, CallbackQuery):
-                await answer(event, i18n.get("q-no-access"), alert=True)
-            return None
-        return await handler(event, data)
-
-
 def _error_text(i18n: I18nContext, exc: QuestionError) -> str:
     return i18n.get(f"q-err-{exc.code.value}")
 
@@ -127,7 +101,7 @@ def setup() -> Router:
     router = Router(name="questions")
     router.message.filter(Approved())
     router.callback_query.filter(Approved())
-    router.callback_query.middleware(QuestionAccess())
+    router.callback_query.middleware(Access(*QUESTIONS, refusal="q-no-access"))
 
     @router.callback_query(MenuCb.filter(F.section == MenuSection.QUESTIONS))
     async def on_menu(
@@ -266,6 +240,7 @@ def setup() -> Router:
         state: FSMContext,
         i18n: I18nContext,
         questions: QuestionService,
+        members: Members,
         user: Any,
     ) -> None:
         form = await load_view(state, EditForm)
@@ -273,7 +248,7 @@ def setup() -> Router:
         if form is None:
             await message.answer(i18n.get("q-err-not_found"))
             return
-        if await questions.may_act(user.id, form.question_id) is None:
+        if await members.may_act(user.id, "question", form.question_id) is None:
             await message.answer(i18n.get("q-no-access"))
             return
         text = message.text or ""

@@ -30,7 +30,7 @@ from bot.keyboards.reviews import (
     product_keyboard,
     review_list_keyboard,
 )
-from bot.middlewares.object_access import ObjectAccess
+from bot.middlewares.access import STORE_LISTS, Access
 from bot.render import esc
 from bot.routing import Handlers
 from bot.ui import answer, ask, busy, show
@@ -59,7 +59,7 @@ from services.screens import Screens
 router = Handlers(name="reviews")
 router.message.filter(Approved())
 router.callback_query.filter(Approved())
-router.callback_query.middleware(ObjectAccess())
+router.callback_query.middleware(Access(*STORE_LISTS, refusal="rv-unavailable"))
 
 PRODUCT_PAGE = 8
 PAGE_SIZE = 5

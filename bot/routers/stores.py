@@ -1,9 +1,10 @@
 """Stores: list, card, add (name, then token), rename, replace token, pause, delete, sync now,
 managers and invites.
 
-Callback data is never trusted: `StoreAccess` resolves the store and the person's role before
-any handler of a store button runs. A store that does not exist and a store of someone else get
-the same refusal, so a forged id learns nothing. Only the owner changes the store (name, token, status, team); managers view and sync.
+Callback data is never trusted: `Access` (`bot/middlewares/access.py` `STORES`) resolves the
+store and the person's role before any handler of a store button runs. A store that does not
+exist and a store of someone else get the same refusal, so a forged id learns nothing. Only the
+owner changes the store (name, token, status, team); managers view and sync.
 A message carrying a token is deleted before anything else is done with it.
 """
 
@@ -11,14 +12,13 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable, Sequence
-from typing import Any
+from collections.abc import Sequence
 
-from aiogram import BaseMiddleware, Bot, F
+from aiogram import Bot, F
 from aiogram.exceptions import TelegramAPIError
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import CallbackQuery, Message, TelegramObject
+from aiogram.types import CallbackQuery, Message
 from aiogram_i18n import I18nContext
 from asyncpg import Record
 
@@ -26,6 +26,7 @@ from bot.background import Background, Progress
 from bot.callbacks import MenuCb, MenuSection, StoreAction, StoreCb
 from bot.filters import Approved
 from bot.keyboards import stores as kb
+from bot.middlewares.access import STORES, Access
 from bot.render import esc, fmt_date
 from bot.routing import Handlers
 from bot.ui import answer, ask, show
@@ -56,12 +57,13 @@ log = logging.getLogger(__name__)
 router = Handlers(name="stores")
 router.message.filter(Approved())
 router.callback_query.filter(Approved())
+router.callback_query.middleware(
+    Access(*STORES, refusal="stores-unavailable", owner_refusal="stores-owner-only")
+)
 
 #: At most one progress edit per this many seconds (Telegram limits edits; tests lower it).
 PROGRESS_INTERVAL = 1.0
 #: Syncs started from this process, per store: a second press waits for the first.
-
-OWNER_ACTIONS = frozenset({"ren", "tok", "pause", "resume", "del", "delok", "mgrs", "inv", "rmm"})
 
 
 # A form ends with `set_state(None)`, never `clear()`: open list views live in the FSM data.
@@ -70,45 +72,6 @@ class StoreForm(StatesGroup):
     token = State()
     rename = State()
     new_token = State()
-
-
-# --- access ---------------------------------------------------------------------------------
-
-
-class StoreAccess(BaseMiddleware):
-    """Before any handler of a `StoreCb` press: the store and the person's role on it.
-
-    A store that does not exist and one of someone else's get the same refusal; owner actions
-    need the owner. The handler gets `store` and `role`; it never reads the id itself.
-    """
-
-    async def __call__(
-        self,
-        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
-        event: TelegramObject,
-        data: dict[str, Any],
-    ) -> Any:
-        cb = data.get("callback_data")
-        if not isinstance(cb, StoreCb) or cb.action == "add":
-            return await handler(event, data)
-        members: Members = data["members"]
-        stores: StoreService = data["stores"]
-        user: UserRow = data["user"]
-        i18n: I18nContext = data["i18n"]
-        assert isinstance(event, CallbackQuery)
-        role = await members.role(user.id, cb.store_id) if cb.store_id else None
-        store = await stores.get(cb.store_id) if role else None
-        if role is None or store is None:
-            await answer(event, i18n.get("stores-unavailable"), alert=True)
-            return None
-        if cb.action in OWNER_ACTIONS and role != "owner":
-            await answer(event, i18n.get("stores-owner-only"), alert=True)
-            return None
-        data["store"], data["role"] = store, role
-        return await handler(event, data)
-
-
-router.callback_query.middleware(StoreAccess())
 
 
 async def _owned(

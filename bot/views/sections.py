@@ -69,7 +69,7 @@ class StoreList(Generic[VT]):
     """A section that pages one store's objects (reviews, the complaint queue, products):
     entering it from the menu (or a command), picking the store, turning pages. The feature
     says how to open, show and count its list; the feature's router checks the store of every
-    press (`ObjectAccess`)."""
+    press (`Access`)."""
 
     section: str
     """`PickStoreCb.section` and the list view's kind."""

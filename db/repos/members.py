@@ -57,6 +57,7 @@ _STORE_OF = {
     "chat": "SELECT store_id FROM chats WHERE id = $1",
     "product": "SELECT store_id FROM products WHERE id = $1",
     "question": "SELECT store_id FROM questions WHERE id = $1",
+    "autoreply": "SELECT store_id FROM autoreplies WHERE review_id = $1",
 }
 
 

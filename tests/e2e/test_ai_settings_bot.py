@@ -199,3 +199,53 @@ async def test_cap_set_from_the_phone_stops_ai_drafts_with_a_clear_message(
     await user.press("✍️ Ответ (ИИ)")
     await user.wait_message("Месячный лимит расходов на ИИ исчерпан")
     assert len(bot_env.llm.requests) == calls
+
+
+async def test_setting_buttons_and_store_instructions_are_the_owners(bot_env: BotEnv) -> None:
+    """Concurrency and digest buttons save and show the home screen; a store's instructions
+    are its owner's: a manager's and a stranger's forged buttons for them are refused."""
+    from bot.callbacks import AIAction, AICb
+
+    user, user_id, store = await seller(bot_env, 620)
+    await user.send("/ai")
+    await user.wait_message("Настройки ИИ")
+    await user.press("10")
+    assert (await user.wait_answer()).text == "Сохранено"
+    assert "Одновременных запросов: 10" in (await user.wait_message("Настройки ИИ")).text
+    row = await get_user_settings(bot_env.pool, user_id)
+    assert row is not None and row.ai_concurrency == 10
+    await user.press("📬 Выключить сводку")
+    home = await user.wait_message("Сводка по понедельникам: выключена")
+    assert "📬 Включить сводку" in home.labels
+    await user.press_data(AICb(action=AIAction.CONCURRENCY, arg="x").pack(), home)
+    assert "устарела" in ((await user.wait_answer()).text or "")
+
+    await user.press("🏪 Инструкции магазинов")
+    await user.wait_message("выберите магазин")
+    await user.press("Уютный дом")
+    await user.wait_message("Не заданы")
+    await user.press("✏️ Заменить")
+    await user.wait_message("следующим сообщением")
+    await user.send("Всегда на «вы»")
+    await user.wait_message("Всегда на «вы»")
+    instructions = await bot_env.services.ai_settings.instructions(store)
+    assert instructions == "Всегда на «вы»"
+
+    manager_reg = await add_user(bot_env.pool, "m620@example.com", telegram_id=621, approve=True)
+    await bot_env.pool.execute(
+        "INSERT INTO store_members (store_id, user_id) VALUES ($1, $2)", store, manager_reg.user.id
+    )
+    stranger, _, _ = await seller(bot_env, 622)
+    for person in (bot_env.user(621), stranger):
+        await person.send("/ai")
+        screen = await person.wait_message("Настройки ИИ")
+        for action in (
+            AIAction.INSTRUCTIONS,
+            AIAction.INSTRUCTIONS_EDIT,
+            AIAction.INSTRUCTIONS_CLEAR,
+        ):
+            query = await person.press_data(AICb(action=action, arg=store).pack(), screen)
+            refused = await person.wait_answer(query)
+            assert refused.show_alert and "Нет доступа" in (refused.text or ""), action
+        assert "на «вы»" not in " ".join(m.text for m in person.messages)
+    assert await bot_env.services.ai_settings.instructions(store) == instructions

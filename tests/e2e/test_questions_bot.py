@@ -5,12 +5,19 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from bot.keyboards.autoreplies import AutoReplyCb, ReplyAction
-from bot.keyboards.questions import QAction, QuestionCb
+from bot.keyboards.autoreplies import AutoAction, AutoCb, AutoReplyCb, ExcludeCb, ReplyAction
+from bot.keyboards.questions import (
+    QAction,
+    QListAction,
+    QListCb,
+    QPublishAction,
+    QPublishCb,
+    QuestionCb,
+)
 from services.access import add_user
 from services.autoreplies import AutoReplyJob, Mode
 from tests.e2e.harness import BotEnv
-from tests.fakes.telegram import FakeUser
+from tests.fakes.telegram import ChatMessage, FakeUser
 from tests.fakes.wb.state import Question
 from tests.support.stores import make_store
 
@@ -35,6 +42,28 @@ async def seller(env: BotEnv, tg_id: int = 601) -> tuple[FakeUser, str, str]:
     reg = await add_user(env.pool, f"q{tg_id}@example.com", telegram_id=tg_id, approve=True)
     store_id = await make_store(env.pool, reg.user.id, env.wb.token())
     return env.user(tg_id), reg.user.id, store_id
+
+
+async def manager_on_menu(env: BotEnv, store: str, tg_id: int) -> tuple[FakeUser, ChatMessage]:
+    """A manager of the store, with the main menu open (a message to press forged data on)."""
+    reg = await add_user(env.pool, f"m{tg_id}@example.com", telegram_id=tg_id, approve=True)
+    await env.pool.execute(
+        "INSERT INTO store_members (store_id, user_id) VALUES ($1, $2)", store, reg.user.id
+    )
+    person = env.user(tg_id)
+    await person.send("/menu")
+    return person, await person.wait_message("WB")
+
+
+async def suggest(env: BotEnv, store: str, *, batch: int) -> int:
+    """Yesterday's reviews, 5★ on "suggest", one tick of the job: how many were suggested."""
+    now = datetime.now(UTC)
+    await env.pool.execute(
+        "UPDATE reviews SET date = $2 WHERE store_id = $1", store, now - timedelta(days=1)
+    )
+    await env.services.autoreplies.set_mode(store, 5, Mode.SUGGEST)
+    job = AutoReplyJob(env.pool, env.services.ai, env.services.wb, holder="e2e", batch=batch)
+    return (await job.tick(now)).suggested
 
 
 async def test_a_question_answered_end_to_end_and_recorded_once_by_wb(bot_env: BotEnv) -> None:
@@ -84,6 +113,89 @@ async def test_someone_elses_question_is_refused(bot_env: BotEnv) -> None:
     answer = await stranger.wait_answer()
     assert "недоступен" in (answer.text or "")
     assert not bot_env.wb.stats.question_patches
+
+
+async def test_forged_question_and_autoreply_buttons_of_another_owner_are_refused(
+    bot_env: BotEnv,
+) -> None:
+    """Every question and automatic-reply button names an id the stranger's role is checked
+    on: a list, a card, a publish, the settings (even to look), an exclusion, a suggestion."""
+    _, _, store = await seller(bot_env, 609)
+    ask(bot_env, 2)
+    await bot_env.services.sync.sync_all(store, kinds=("products", "reviews", "questions"))
+    assert await suggest(bot_env, store, batch=2) >= 1
+    qid = await bot_env.pool.fetchval(
+        "SELECT id FROM questions WHERE store_id = $1 AND is_answered IS NOT TRUE LIMIT 1", store
+    )
+    suggested = await bot_env.pool.fetchrow(
+        "SELECT review_id, text FROM autoreplies WHERE store_id = $1 AND state = 'suggested'"
+        " LIMIT 1",
+        store,
+    )
+    product = await bot_env.pool.fetchval(
+        "SELECT id FROM products WHERE store_id = $1 LIMIT 1", store
+    )
+    assert qid and suggested and product
+    rid = suggested["review_id"]
+    states_before = await bot_env.pool.fetch(
+        "SELECT review_id, state FROM autoreplies WHERE store_id = $1 ORDER BY review_id", store
+    )
+    settings_before = await bot_env.services.autoreplies.settings(store)
+
+    stranger, _, _ = await seller(bot_env, 610)  # the owner of another store
+    await stranger.send("/menu")
+    menu = await stranger.wait_message("WB")
+    from services.reviews import draft_fingerprint
+
+    forged = {
+        "q-no-access": [
+            QListCb(action=QListAction.OPEN, store_id=store).pack(),
+            QListCb(action=QListAction.NEXT, store_id=store).pack(),
+            QuestionCb(action=QAction.OPEN, question_id=qid).pack(),
+            QuestionCb(action=QAction.DRAFT, question_id=qid).pack(),
+            QuestionCb(action=QAction.VIEWED, question_id=qid).pack(),
+            QPublishCb(action=QPublishAction.ANSWER, question_id=qid, fp="x").pack(),
+            QPublishCb(action=QPublishAction.REJECT, question_id=qid, fp="x").pack(),
+        ],
+        "ar-no-access": [
+            AutoCb(action=AutoAction.OPEN, store_id=store).pack(),
+            AutoCb(action=AutoAction.QUEUE, store_id=store).pack(),
+            AutoCb(action=AutoAction.MODE5, store_id=store).pack(),
+            ExcludeCb(product_id=product).pack(),
+            AutoReplyCb(
+                action=ReplyAction.PUBLISH,
+                review_id=rid,
+                fp=draft_fingerprint(suggested["text"]),
+            ).pack(),
+            AutoReplyCb(action=ReplyAction.DROP, review_id=rid).pack(),
+            AutoReplyCb(action=ReplyAction.CANCEL, review_id=rid).pack(),
+        ],
+    }
+    refusals = {"q-no-access": "недоступен", "ar-no-access": "владельцу"}
+    for key, presses in forged.items():
+        for data in presses:
+            reply = await stranger.wait_answer(await stranger.press_data(data, menu))
+            assert reply.show_alert and refusals[key] in (reply.text or ""), data
+    assert all(m.message_id == menu.message_id for m in stranger.messages if m.keyboard)
+    assert "Подскажите" not in " ".join(m.text for m in stranger.messages)
+    assert not bot_env.wb.stats.question_patches and not bot_env.wb.stats.feedback_answers
+    assert (
+        await bot_env.pool.fetchval("SELECT draft_reply FROM questions WHERE id = $1", qid) is None
+    )
+    states_after = await bot_env.pool.fetch(
+        "SELECT review_id, state FROM autoreplies WHERE store_id = $1 ORDER BY review_id", store
+    )
+    assert states_after == states_before
+    assert await bot_env.services.autoreplies.settings(store) == settings_before
+    # a manager of the store may look at the settings but not exclude a product
+    manager, menu = await manager_on_menu(bot_env, store, 611)
+    refused = await manager.wait_answer(
+        await manager.press_data(ExcludeCb(product_id=product).pack(), menu)
+    )
+    assert "владельцу" in (refused.text or "")
+    assert await bot_env.services.autoreplies.settings(store) == settings_before
+    await manager.press_data(QListCb(action=QListAction.OPEN, store_id=store).pack(), menu)
+    await manager.wait_message("Без ответа")
 
 
 async def test_cancel_window_message_and_dont_send(bot_env: BotEnv) -> None:
@@ -150,15 +262,7 @@ async def test_auto_reply_settings_from_the_store_card(bot_env: BotEnv) -> None:
     await user.wait_message("🚫")
     assert len((await bot_env.services.autoreplies.settings(store)).excluded) == 1
     # a manager of the store may look but not change the settings
-    manager_reg = await add_user(bot_env.pool, "m605@example.com", telegram_id=606, approve=True)
-    await bot_env.pool.execute(
-        "INSERT INTO store_members (store_id, user_id) VALUES ($1, $2)", store, manager_reg.user.id
-    )
-    manager = bot_env.user(606)
-    await manager.send("/menu")
-    menu = await manager.wait_message("WB")
-    from bot.keyboards.autoreplies import AutoAction, AutoCb
-
+    manager, menu = await manager_on_menu(bot_env, store, 606)
     await manager.press_data(AutoCb(action=AutoAction.MODE4, store_id=store).pack(), menu)
     refused = await manager.wait_answer()
     assert "владельцу" in (refused.text or "")
@@ -170,16 +274,7 @@ async def test_suggest_queue_is_one_tap_each(bot_env: BotEnv) -> None:
 
     user, _, store = await seller(bot_env, 607)
     await bot_env.services.sync.sync_all(store, kinds=("products", "reviews"))
-    now = datetime.now(UTC)
-    await bot_env.pool.execute(
-        "UPDATE reviews SET date = $2 WHERE store_id = $1", store, now - timedelta(days=1)
-    )
-    await bot_env.services.autoreplies.set_mode(store, 5, Mode.SUGGEST)
-    job = AutoReplyJob(
-        bot_env.pool, bot_env.services.ai, bot_env.services.wb, holder="e2e", batch=4
-    )
-    report = await job.tick(now)
-    assert report.suggested >= 2
+    assert await suggest(bot_env, store, batch=4) >= 2
     await open_card(user, "Тестовый магазин")
     await user.press("Автоответы")
     await user.wait_message("Автоответы на отзывы")

@@ -18,3 +18,20 @@ def test_same_markup_as_aiogram_builder_without_copying_buttons() -> None:
     assert markup == theirs.as_markup()
     assert markup.inline_keyboard[0][0] is ours._markup[0][0], "buttons are not deep-copied"
     assert markup.inline_keyboard[0] is not ours._markup[0], "rows are the markup's own lists"
+
+
+def test_column_lays_buttons_out_then_its_rows() -> None:
+    from aiogram.types import InlineKeyboardButton
+
+    from bot.keyboards.builder import button, column
+
+    menu = InlineKeyboardButton(text="menu", callback_data="m")
+    buttons = [(s, MenuCb(section=s)) for s in ("stores", "reviews", "help")]
+    markup = column(buttons, [], [button("back", MenuCb(section="home")), menu], width=2)
+    assert [[b.text for b in row] for row in markup.inline_keyboard] == [
+        ["stores", "reviews"],
+        ["help"],
+        ["back", "menu"],  # an empty row is left out
+    ]
+    assert markup.inline_keyboard[0][1].callback_data == MenuCb(section="reviews").pack()
+    assert column((), [menu]).inline_keyboard == [[menu]]
