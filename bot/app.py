@@ -7,6 +7,8 @@ import contextlib
 import logging
 import os
 import socket
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
 
 import asyncpg
 from aiogram import Bot, Dispatcher, F
@@ -40,7 +42,8 @@ from bot.middlewares.untrusted import ControlChars
 from db.database import database_dsn
 from db.migrate import apply_migrations
 from db.pool import BOT_APP_PREFIX, connection_capacity, create_pool
-from db.repos.sealed import prepare_secrets
+from db.repos.sealed import SealReport, prepare_secrets
+from db.secrets import Keyring
 from services.health import pool_sizing
 from services.settings import Settings
 
@@ -148,25 +151,55 @@ async def warn_pool_sizing(pool: asyncpg.Pool, app_name: str, pool_max: int) -> 
         log.warning("%s", warning)
 
 
+@dataclass(frozen=True)
+class Database:
+    """An open database and what start-up did to it."""
+
+    pool: asyncpg.Pool
+    applied: list[str]
+    """Migrations applied now."""
+    sealed: SealReport
+    """Stored secrets sealed or re-sealed now, and those no key opens."""
+
+
+@contextlib.asynccontextmanager
+async def open_database(
+    settings: Settings,
+    *,
+    max_size: int,
+    application_name: str | None = None,
+    keyring: Keyring | None = None,
+) -> AsyncIterator[Database]:
+    """The database steps of start-up, for `wbrep run` and every CLI command alike: the DSN
+    (DATABASE_URL, else the embedded server in DATA_DIR), the migrations, a pool, and stored
+    secrets sealed with `keyring` (default: the settings' keys), which becomes this process'
+    keyring. The pool is closed on the way out."""
+    keyring = keyring or settings.build_keyring()
+    url = settings.database_url.get_secret_value() if settings.database_url else None
+    async with database_dsn(url, settings.data_dir) as dsn:
+        applied = await apply_migrations(dsn)
+        pool = await create_pool(dsn, max_size=max_size, application_name=application_name)
+        try:
+            sealed = await prepare_secrets(pool, keyring)
+            yield Database(pool, applied, sealed)
+        finally:
+            await pool.close()
+
+
 async def run_bot(settings: Settings) -> None:
     """Run until SIGTERM/SIGINT, then stop gracefully (bot/lifecycle.py) and return."""
     token = settings.require_bot_token()
     if settings.webhook_url:
         settings.require_webhook()  # fail before starting anything
     keyring = settings.build_keyring()  # a bad SECRET_KEY stops start-up before anything runs
-    db_url = settings.database_url.get_secret_value() if settings.database_url else None
     lifecycle = Lifecycle(settings.shutdown_grace_seconds)
-    async with database_dsn(db_url, settings.data_dir) as dsn:
-        applied = await apply_migrations(dsn)
-        if applied:
-            log.info("applied migrations: %s", ", ".join(applied))
-        app_name = f"{BOT_APP_PREFIX}-{socket.gethostname()}-{os.getpid()}"
-        pool = await create_pool(dsn, max_size=settings.db_pool_max, application_name=app_name)
-        try:
-            await prepare_secrets(pool, keyring)
-        except BaseException:
-            await pool.close()
-            raise
+    app_name = f"{BOT_APP_PREFIX}-{socket.gethostname()}-{os.getpid()}"
+    async with open_database(
+        settings, max_size=settings.db_pool_max, application_name=app_name, keyring=keyring
+    ) as db:
+        pool = db.pool
+        if db.applied:
+            log.info("applied migrations: %s", ", ".join(db.applied))
         await warn_pool_sizing(pool, app_name, settings.db_pool_max)
         services = build_services(settings, pool)
         bot = create_bot(token, settings)
@@ -201,7 +234,6 @@ async def run_bot(settings: Settings) -> None:
                 await probes.cleanup()
             await bot.session.close()
             await services.aclose()
-            await pool.close()
     log.info("stopped")
 
 

@@ -6,27 +6,25 @@ import asyncio
 import contextlib
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from typing import Annotated, TypeVar, cast
+from typing import TYPE_CHECKING, Annotated, TypeVar, cast
 
 import asyncpg
 import typer
 from rich.console import Console
 
 from bot.logs import setup_logging
-from db.database import database_dsn
-from db.migrate import apply_migrations
-from db.pool import create_pool
-from db.repos.sealed import prepare_secrets
-from db.repos.stores import store_exists
-from db.repos.users import UserStatus
-from db.secrets import SecretUnreadable, configure
-from services import access
+from services import access, secret_keys, stores
 from services.emails import shown
 from services.members import InviteError
+from services.records import UserStatus
+from services.secret_keys import SecretUnreadable
 from services.settings import Settings, SettingsError, load_settings
 from services.stores import StoreError, StoreTokenError
 from services.sync.base import KINDS, SyncKind, SyncResult
 from services.wb.factory import WBClientFactory
+
+if TYPE_CHECKING:
+    from bot.app import Database
 
 T = TypeVar("T")
 
@@ -80,23 +78,19 @@ async def _as_coro(fn: Callable[[], Awaitable[T]]) -> T:
     return await fn()
 
 
+def _open(settings: Settings, *, max_size: int) -> contextlib.AbstractAsyncContextManager[Database]:
+    """The bot's own start-up steps on the database (`bot.app.open_database`; imported here,
+    as aiogram is, only by the commands that need it)."""
+    from bot.app import open_database
+
+    return open_database(settings, max_size=max_size)
+
+
 @contextlib.asynccontextmanager
-async def _pool(settings: Settings, *, migrate: bool = True) -> AsyncIterator[asyncpg.Pool]:
-    """A small pool on the migrated database, with stored secrets sealed (`prepare_secrets`)."""
-    keyring = settings.build_keyring()
-    url = settings.database_url.get_secret_value() if settings.database_url else None
-    async with database_dsn(url, settings.data_dir) as dsn:
-        if migrate:
-            await apply_migrations(dsn)
-        pool = await create_pool(dsn, max_size=min(settings.db_pool_max, 5))
-        try:
-            if migrate:
-                await prepare_secrets(pool, keyring)
-            else:
-                configure(keyring)
-            yield pool
-        finally:
-            await pool.close()
+async def _pool(settings: Settings) -> AsyncIterator[asyncpg.Pool]:
+    """A small pool on the migrated database, with stored secrets sealed."""
+    async with _open(settings, max_size=min(settings.db_pool_max, 5)) as db:
+        yield db.pool
 
 
 @app.command()
@@ -105,15 +99,8 @@ def migrate() -> None:
     settings = _settings()
 
     async def go() -> None:
-        keyring = settings.build_keyring()
-        url = settings.database_url.get_secret_value() if settings.database_url else None
-        async with database_dsn(url, settings.data_dir) as dsn:
-            applied = await apply_migrations(dsn)
-            pool = await create_pool(dsn, max_size=2)
-            try:
-                sealed = await prepare_secrets(pool, keyring)
-            finally:
-                await pool.close()
+        async with _open(settings, max_size=2) as db:
+            applied, sealed = db.applied, db.sealed
         if applied:
             out.print(f"applied {len(applied)} migration(s): {', '.join(applied)}")
         else:
@@ -402,8 +389,6 @@ def store_add(
     token: Annotated[str, typer.Option(help="WB API token, or - to read it from stdin")],
 ) -> None:
     """Add a store: the token is inspected and pinged first; prints the new store id."""
-    from services import stores
-
     settings = _settings()
     raw_token = _read_token(token)
 
@@ -431,8 +416,6 @@ def store_list(
     owner: Annotated[str | None, typer.Option(help="Only this owner's stores (email)")] = None,
 ) -> None:
     """List stores: id, name, status, owner, reviews, last review sync."""
-    from db.repos import stores as stores_repo
-
     settings = _settings()
 
     async def go() -> None:
@@ -443,7 +426,7 @@ def store_list(
                 if user is None:
                     raise CliError(f"no such user: {owner}")
                 owner_id = user.id
-            rows = await stores_repo.list_stores(pool, owner_id=owner_id)
+            rows = await stores.list_stores(pool, owner_id=owner_id)
         if not rows:
             out.print("no stores")
         for st in rows:
@@ -459,7 +442,6 @@ def store_list(
 @store_app.command("check")
 def store_check(store_id: str) -> None:
     """Ping every WB host with the store's token (uses WB's /ping budget: 3 per 30 s)."""
-    from db.repos import stores as stores_repo
     from services.wb.errors import WBError
     from services.wb.models import HostName
 
@@ -469,7 +451,7 @@ def store_check(store_id: str) -> None:
     async def go() -> bool:
         ok = True
         async with _pool(settings) as pool, _wb(settings) as wb:
-            store = await stores_repo.get_store(pool, store_id)
+            store = await stores.get_store(pool, store_id)
             if store is None:
                 raise CliError(f"no such store: {store_id}")
             client = wb.for_store(store)
@@ -561,7 +543,7 @@ def complaints_draft(
 
     async def go() -> BatchReport:
         async with _pool(settings) as pool:
-            if not await store_exists(pool, store_id):
+            if await stores.get_store(pool, store_id) is None:
                 raise CliError(f"no such store: {store_id}")
             client = AIClient(AIConfig.from_settings(settings))
             pricing = Pricing.of(settings.ai_price_input_per_m, settings.ai_price_output_per_m)
@@ -620,9 +602,7 @@ def _unreadable_line(count: int) -> str:
 @secrets_app.command("generate")
 def secrets_generate() -> None:
     """Print a new random key for SECRET_KEY (nothing is stored or changed)."""
-    from db.secrets import generate_secret
-
-    out.print(generate_secret(), markup=False)
+    out.print(secret_keys.generate(), markup=False)
 
 
 @secrets_app.command("rotate")
@@ -641,36 +621,25 @@ def secrets_rotate(
     With --new-key the configured key (SECRET_KEY, or DATA_DIR/secret.key, which is then
     replaced) is the old one. Without it, set SECRET_KEY to the new key and SECRET_KEY_OLD to
     the old one. Afterwards the old key is no longer needed."""
-    from db.secrets import Key, Keyring, SecretKeyError, write_key_file
-
     settings = _settings()
     fresh = _read_token(new_key) if new_key is not None else None
 
     async def go() -> None:
-        configured = settings.build_keyring()
-        if fresh is not None:
-            try:
-                new = Key.from_secret(fresh)
-            except SecretKeyError as exc:
-                raise CliError(str(exc).replace("SECRET_KEY", "--new-key")) from None
-            keyring = Keyring(new, [configured.current, *configured.old])
-        elif settings.secret_key is None or settings.secret_key_old is None:
-            raise CliError(
-                "give --new-key, or set SECRET_KEY to the new key and SECRET_KEY_OLD to the old one"
-            )
-        else:
-            keyring = configured
-        url = settings.database_url.get_secret_value() if settings.database_url else None
-        async with database_dsn(url, settings.data_dir) as dsn:
-            await apply_migrations(dsn)
-            pool = await create_pool(dsn, max_size=2)
-            try:
-                report = await prepare_secrets(pool, keyring)
-            finally:
-                await pool.close()
-        if fresh is not None and settings.secret_key is None:
-            write_key_file(settings.data_dir, fresh)
-            out.print(f"replaced {settings.data_dir / 'secret.key'} with the new key", markup=False)
+        from bot.app import open_database
+
+        try:
+            keyring = secret_keys.rotation_keyring(settings, fresh)
+        except secret_keys.RotationError as exc:
+            if exc.code == "missing":
+                raise CliError(
+                    "give --new-key, or set SECRET_KEY to the new key and SECRET_KEY_OLD to the"
+                    " old one"
+                ) from None
+            raise CliError(exc.detail.replace("SECRET_KEY", "--new-key")) from None
+        async with open_database(settings, max_size=2, keyring=keyring) as db:
+            report = db.sealed
+        if fresh is not None and (path := secret_keys.keep_new_key(settings, fresh)):
+            out.print(f"replaced {path} with the new key", markup=False)
         out.print(
             f"re-sealed {report.resealed}, sealed {report.sealed} plain-text secret(s) with key"
             f" {keyring.current.id}",

@@ -194,6 +194,15 @@ async def set_paused(pool: asyncpg.Pool, store_id: str, paused: bool) -> None:
         raise StoreError("store not found")
 
 
+async def get_store(pool: asyncpg.Pool, store_id: str) -> StoreRow | None:
+    return await stores_repo.get_store(pool, store_id)
+
+
+async def list_stores(pool: asyncpg.Pool, *, owner_id: str | None = None) -> list[StoreRow]:
+    """Every store, or one owner's, as the operator's `wbrep store list` shows them."""
+    return await stores_repo.list_stores(pool, owner_id=owner_id)
+
+
 async def delete_store(pool: asyncpg.Pool, store_id: str) -> bool:
     """Delete a store and, by cascade, everything synced or drafted for it."""
     return await stores_repo.delete_store(pool, store_id)
@@ -211,7 +220,7 @@ class StoreService:
         return await add_store(self._pool, self._wb, owner_id=owner_id, name=name, token=token)
 
     async def get(self, store_id: str) -> StoreRow | None:
-        return await stores_repo.get_store(self._pool, store_id)
+        return await get_store(self._pool, store_id)
 
     async def replace_token(self, store_id: str, token: str) -> TokenCheck:
         return await replace_token(self._pool, self._wb, store_id, token)
