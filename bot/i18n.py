@@ -39,10 +39,31 @@ class PreferencesManager(BaseManager):
         return None
 
 
+class TextsCore(FluentRuntimeCore):
+    """aiogram-i18n's Fluent core that formats a text without arguments once per language.
+
+    Most texts of a screen (titles, button labels, filter names) take no arguments, so their
+    result never changes; Fluent would resolve the pattern again on every call (a press
+    renders about twenty texts)."""
+
+    def __init__(self, path: Path, default_locale: str) -> None:
+        super().__init__(path=path, default_locale=default_locale)
+        self._plain: dict[tuple[str, str], str] = {}
+
+    def get(self, message_id: str, locale: str | None = None, /, **kwargs: Any) -> str:
+        if kwargs or locale is None:
+            return super().get(message_id, locale, **kwargs)
+        key = (message_id, locale)
+        text = self._plain.get(key)
+        if text is None:
+            text = self._plain[key] = super().get(message_id, locale)
+        return text
+
+
 def new_core() -> FluentRuntimeCore:
     """Fluent texts read from disk; a Dispatcher's middleware owns its own (it clears them
     on shutdown)."""
-    core = FluentRuntimeCore(path=LOCALES_DIR / "{locale}", default_locale=DEFAULT_LANGUAGE)
+    core = TextsCore(path=LOCALES_DIR / "{locale}", default_locale=DEFAULT_LANGUAGE)
     core.locales.update(core.find_locales())  # load now so tests and jobs can render too
     return core
 

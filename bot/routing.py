@@ -3,6 +3,10 @@
 
 aiogram lets a Router join one parent only; a module-level Router could not be taken by a
 second Dispatcher (tests, a restart in place) without touching aiogram's private state.
+
+Filters given as a magic filter (`F.text`) or a bare `State` are registered as coroutine
+filters (`inline`): aiogram runs a plain callable filter in a worker thread
+(`asyncio.to_thread`), a thread hand-off per update for a comparison.
 """
 
 from __future__ import annotations
@@ -12,9 +16,32 @@ from typing import Any, TypeVar
 
 from aiogram import Router
 from aiogram.dispatcher.event.telegram import TelegramEventObserver
+from aiogram.filters import Filter, StateFilter
+from aiogram.fsm.state import State
+from aiogram.types import TelegramObject
+from aiogram.utils.magic_filter import MagicFilter
 
 F = TypeVar("F", bound=Callable[..., Any])
 Step = Callable[[Router], object]
+
+
+class MagicCheck(Filter):
+    """A magic filter (`F.text`, `F.message.chat.type == ...`) resolved in the event loop."""
+
+    def __init__(self, magic: MagicFilter) -> None:
+        self.magic = magic
+
+    async def __call__(self, event: TelegramObject) -> Any:
+        return self.magic.resolve(event)
+
+
+def inline(check: Any) -> Any:
+    """The same filter as a coroutine where aiogram would run it in a thread."""
+    if isinstance(check, MagicFilter):
+        return MagicCheck(check)
+    if isinstance(check, State):
+        return StateFilter(check)
+    return check
 
 
 class _Observer:
@@ -36,10 +63,12 @@ class _Observer:
         return decorate
 
     def register(self, handler: Callable[..., Any], *filters: Any, **kwargs: Any) -> None:
-        self._steps.append(lambda r: self._of(r).register(handler, *filters, **kwargs))
+        checks = [inline(f) for f in filters]
+        self._steps.append(lambda r: self._of(r).register(handler, *checks, **kwargs))
 
     def filter(self, *filters: Any) -> None:
-        self._steps.append(lambda r: self._of(r).filter(*filters))
+        checks = [inline(f) for f in filters]
+        self._steps.append(lambda r: self._of(r).filter(*checks))
 
     def middleware(self, middleware: Any) -> None:
         self._steps.append(lambda r: self._of(r).middleware(middleware))

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from aiogram import BaseMiddleware, F, Router
+from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message, TelegramObject
@@ -34,6 +35,7 @@ from bot.keyboards.questions import (
     stores_keyboard,
 )
 from bot.render import esc
+from bot.routing import MagicCheck
 from bot.ui import answer, busy, show
 from bot.views.questions import render_card, render_list
 from services.questions import (
@@ -278,7 +280,7 @@ def setup() -> Router:
         )
         await answer(query)
 
-    @router.message(QuestionStates.edit, F.text)
+    @router.message(StateFilter(QuestionStates.edit), MagicCheck(F.text))
     async def on_edit_text(
         message: Message,
         state: FSMContext,
