@@ -35,6 +35,17 @@ async def card_page(
     return await review_pages.card_page(conn, store_id, f, after=after, limit=limit)
 
 
+async def titled_card_page(
+    conn: Conn,
+    store_id: str,
+    f: ReviewFilter = DEFAULT_FILTER,
+    *,
+    after: Cursor | None = None,
+    limit: int = 10,
+) -> tuple[str, list[ReviewCard]]:
+    return await review_pages.titled_card_page(conn, store_id, f, after=after, limit=limit)
+
+
 async def count(conn: Conn, store_id: str, f: ReviewFilter = DEFAULT_FILTER) -> int:
     return await review_pages.count(conn, store_id, f)
 
@@ -97,6 +108,17 @@ class Screens:
         limit: int = 10,
     ) -> list[ReviewCard]:
         return await card_page(self._pool, store_id, f, after=after, limit=limit)
+
+    async def titled_card_page(
+        self,
+        store_id: str,
+        f: ReviewFilter = DEFAULT_FILTER,
+        *,
+        after: Cursor | None = None,
+        limit: int = 10,
+    ) -> tuple[str, list[ReviewCard]]:
+        """The store's name and a card page in one statement (a list screen's data)."""
+        return await titled_card_page(self._pool, store_id, f, after=after, limit=limit)
 
     async def count(self, store_id: str, f: ReviewFilter = DEFAULT_FILTER) -> int:
         return await count(self._pool, store_id, f)

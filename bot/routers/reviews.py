@@ -146,12 +146,13 @@ async def show_list(
     if view.get("n") is None:  # an action changed the store's reviews since it was counted
         view["n"] = await _recount(screens, view)
     after = load_cursor(view["starts"][view["pg"]])
-    found = await screens.card_page(store_id, to_filter(f), after=after, limit=PAGE_SIZE + 1)
+    store_name, found = await screens.titled_card_page(
+        store_id, to_filter(f), after=after, limit=PAGE_SIZE + 1
+    )
     has_next = len(found) > PAGE_SIZE
     cards = found[:PAGE_SIZE]
     view["next"] = dump_cursor(cards[-1].cursor) if has_next else None
     await put_view(state, view_id, view)
-    store_name = await screens.store_name(store_id)
     product = await screens.product_label(f["p"]) if f.get("p") else None
     total, page = int(view["n"]), int(view["pg"])
     first = page * PAGE_SIZE + 1
