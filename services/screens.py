@@ -24,17 +24,6 @@ async def card(conn: Conn, review_id: str) -> ReviewCard | None:
     return await review_pages.card(conn, review_id)
 
 
-async def card_page(
-    conn: Conn,
-    store_id: str,
-    f: ReviewFilter = DEFAULT_FILTER,
-    *,
-    after: Cursor | None = None,
-    limit: int = 10,
-) -> list[ReviewCard]:
-    return await review_pages.card_page(conn, store_id, f, after=after, limit=limit)
-
-
 async def titled_card_page(
     conn: Conn,
     store_id: str,
@@ -98,16 +87,6 @@ class Screens:
 
     async def card(self, review_id: str) -> ReviewCard | None:
         return await card(self._pool, review_id)
-
-    async def card_page(
-        self,
-        store_id: str,
-        f: ReviewFilter = DEFAULT_FILTER,
-        *,
-        after: Cursor | None = None,
-        limit: int = 10,
-    ) -> list[ReviewCard]:
-        return await card_page(self._pool, store_id, f, after=after, limit=limit)
 
     async def titled_card_page(
         self,
