@@ -26,7 +26,8 @@ async def test_response_class_outlives_a_full_collection() -> None:
         gc.collect()
         assert kind() is not None  # still alive, so pydantic's weak cache still has it
         assert Response[User] is kind()  # nothing rebuilt
-        assert session.check_response(bot, GetMe(), 200, ME).result.id == 1
+        again = session.check_response(bot, GetMe(), 200, ME).result
+        assert again is not None and again.id == 1
     finally:
         await session.close()
 
