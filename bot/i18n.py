@@ -39,10 +39,42 @@ class PreferencesManager(BaseManager):
         return None
 
 
+class TextsCore(FluentRuntimeCore):
+    """aiogram-i18n's Fluent core that remembers what it formatted.
+
+    A text with the same arguments formats the same (Fluent's functions are pure), and a
+    press renders about twenty texts, most of them with no or the same arguments as the
+    press before (titles, button labels, "page 2 of 9"); Fluent resolves each pattern again,
+    and a number argument goes through babel's formatting every time. At most `REMEMBERED`
+    results are kept (then it starts over)."""
+
+    REMEMBERED = 4096
+
+    def __init__(self, path: Path, default_locale: str) -> None:
+        super().__init__(path=path, default_locale=default_locale)
+        self._done: dict[tuple[Any, ...], str] = {}
+
+    def get(self, message_id: str, locale: str | None = None, /, **kwargs: Any) -> str:
+        if locale is None:  # the locale of the current update: resolved by aiogram-i18n
+            return super().get(message_id, locale, **kwargs)
+        # with each argument's type: 1, 1.0 and True are equal keys but may format apart
+        key = (message_id, locale, *((k, type(v), v) for k, v in kwargs.items()))
+        try:
+            text = self._done.get(key)
+        except TypeError:  # an argument that cannot be a key
+            return super().get(message_id, locale, **kwargs)
+        if text is None:
+            text = super().get(message_id, locale, **kwargs)
+            if len(self._done) >= self.REMEMBERED:
+                self._done.clear()
+            self._done[key] = text
+        return text
+
+
 def new_core() -> FluentRuntimeCore:
     """Fluent texts read from disk; a Dispatcher's middleware owns its own (it clears them
     on shutdown)."""
-    core = FluentRuntimeCore(path=LOCALES_DIR / "{locale}", default_locale=DEFAULT_LANGUAGE)
+    core = TextsCore(path=LOCALES_DIR / "{locale}", default_locale=DEFAULT_LANGUAGE)
     core.locales.update(core.find_locales())  # load now so tests and jobs can render too
     return core
 

@@ -3,6 +3,14 @@
 
 aiogram lets a Router join one parent only; a module-level Router could not be taken by a
 second Dispatcher (tests, a restart in place) without touching aiogram's private state.
+
+Filters given as a magic filter (`F.text`) or a bare `State` are registered as coroutine
+filters (`inline`): aiogram runs a plain callable filter in a worker thread
+(`asyncio.to_thread`), a thread hand-off per update for a comparison.
+
+A router whose every button handler names its `CallbackData` class is built with one filter
+that checks the press's prefix first (`Prefixes`): a press of another feature's button
+skips the router at once instead of trying each of its handlers' filters in turn.
 """
 
 from __future__ import annotations
@@ -12,9 +20,61 @@ from typing import Any, TypeVar
 
 from aiogram import Router
 from aiogram.dispatcher.event.telegram import TelegramEventObserver
+from aiogram.filters import Filter, StateFilter
+from aiogram.filters.callback_data import CallbackQueryFilter
+from aiogram.filters.logic import _OrFilter
+from aiogram.fsm.state import State
+from aiogram.types import CallbackQuery, TelegramObject
+from aiogram.utils.magic_filter import MagicFilter
 
 F = TypeVar("F", bound=Callable[..., Any])
 Step = Callable[[Router], object]
+
+
+class MagicCheck(Filter):
+    """A magic filter (`F.text`, `F.message.chat.type == ...`) resolved in the event loop."""
+
+    def __init__(self, magic: MagicFilter) -> None:
+        self.magic = magic
+
+    async def __call__(self, event: TelegramObject) -> Any:
+        return self.magic.resolve(event)
+
+
+def inline(check: Any) -> Any:
+    """The same filter as a coroutine where aiogram would run it in a thread."""
+    if isinstance(check, MagicFilter):
+        return MagicCheck(check)
+    if isinstance(check, State):
+        return StateFilter(check)
+    return check
+
+
+class Prefixes(Filter):
+    """A press whose data starts with one of these `CallbackData` prefixes (and separator)."""
+
+    def __init__(self, marks: frozenset[tuple[str, str]]) -> None:
+        self.marks = marks
+        self.heads = frozenset(prefix + sep for prefix, sep in marks)
+        self.seps = frozenset(sep for _, sep in marks)
+
+    async def __call__(self, query: CallbackQuery) -> bool:
+        data = query.data or ""
+        return any(data[: data.find(sep) + 1] in self.heads for sep in self.seps if sep in data)
+
+
+def _callback_marks(filters: tuple[Any, ...]) -> set[tuple[str, str]] | None:
+    """The (prefix, separator) pairs a handler's CallbackData filters demand, or None when
+    it has no such filter (it may match any press)."""
+    marks: set[tuple[str, str]] = set()
+    for f in filters:
+        if isinstance(f, CallbackQueryFilter):
+            marks.add((f.callback_data.__prefix__, f.callback_data.__separator__))
+        elif isinstance(f, _OrFilter):  # `or_f(ACb.filter(), BCb.filter())`: each branch's
+            branches = [_callback_marks((t.callback,)) for t in f.targets]
+            if all(branches):
+                marks.update(*(b for b in branches if b))
+    return marks or None
 
 
 class _Observer:
@@ -23,6 +83,8 @@ class _Observer:
     def __init__(self, steps: list[Step], event: str) -> None:
         self._steps = steps
         self._event = event
+        self.marks: set[tuple[str, str]] | None = set()
+        """Every handler's CallbackData prefixes; None once a handler has none."""
 
     def _of(self, router: Router) -> TelegramEventObserver:
         observer: TelegramEventObserver = getattr(router, self._event)
@@ -36,10 +98,15 @@ class _Observer:
         return decorate
 
     def register(self, handler: Callable[..., Any], *filters: Any, **kwargs: Any) -> None:
-        self._steps.append(lambda r: self._of(r).register(handler, *filters, **kwargs))
+        checks = [inline(f) for f in filters]
+        self._steps.append(lambda r: self._of(r).register(handler, *checks, **kwargs))
+        marks = _callback_marks(filters)
+        if self.marks is not None:
+            self.marks = None if marks is None else self.marks | marks
 
     def filter(self, *filters: Any) -> None:
-        self._steps.append(lambda r: self._of(r).filter(*filters))
+        checks = [inline(f) for f in filters]
+        self._steps.append(lambda r: self._of(r).filter(*checks))
 
     def middleware(self, middleware: Any) -> None:
         self._steps.append(lambda r: self._of(r).middleware(middleware))
@@ -55,6 +122,8 @@ class Handlers:
     def build(self) -> Router:
         """A new Router with every handler, filter and middleware, in the order declared."""
         router = Router(name=self.name)
+        if self.callback_query.marks:  # every button handler names its prefix
+            router.callback_query.filter(Prefixes(frozenset(self.callback_query.marks)))
         for step in self._steps:
             step(router)
         return router

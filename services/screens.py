@@ -24,15 +24,15 @@ async def card(conn: Conn, review_id: str) -> ReviewCard | None:
     return await review_pages.card(conn, review_id)
 
 
-async def card_page(
+async def titled_card_page(
     conn: Conn,
     store_id: str,
     f: ReviewFilter = DEFAULT_FILTER,
     *,
     after: Cursor | None = None,
     limit: int = 10,
-) -> list[ReviewCard]:
-    return await review_pages.card_page(conn, store_id, f, after=after, limit=limit)
+) -> tuple[str, list[ReviewCard]]:
+    return await review_pages.titled_card_page(conn, store_id, f, after=after, limit=limit)
 
 
 async def count(conn: Conn, store_id: str, f: ReviewFilter = DEFAULT_FILTER) -> int:
@@ -88,15 +88,16 @@ class Screens:
     async def card(self, review_id: str) -> ReviewCard | None:
         return await card(self._pool, review_id)
 
-    async def card_page(
+    async def titled_card_page(
         self,
         store_id: str,
         f: ReviewFilter = DEFAULT_FILTER,
         *,
         after: Cursor | None = None,
         limit: int = 10,
-    ) -> list[ReviewCard]:
-        return await card_page(self._pool, store_id, f, after=after, limit=limit)
+    ) -> tuple[str, list[ReviewCard]]:
+        """The store's name and a card page in one statement (a list screen's data)."""
+        return await titled_card_page(self._pool, store_id, f, after=after, limit=limit)
 
     async def count(self, store_id: str, f: ReviewFilter = DEFAULT_FILTER) -> int:
         return await count(self._pool, store_id, f)

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 from aiogram import F, Router
+from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
 from aiogram.types import CallbackQuery, Message
@@ -34,6 +35,7 @@ from bot.keyboards.questions import (
 )
 from bot.middlewares.access import QUESTIONS, Access
 from bot.render import esc
+from bot.routing import MagicCheck
 from bot.ui import answer, busy, show
 from bot.views.lists import View, load_view, save_view
 from bot.views.questions import render_card, render_list
@@ -234,7 +236,7 @@ def setup() -> Router:
         )
         await answer(query)
 
-    @router.message(QuestionStates.edit, F.text)
+    @router.message(StateFilter(QuestionStates.edit), MagicCheck(F.text))
     async def on_edit_text(
         message: Message,
         state: FSMContext,

@@ -94,12 +94,13 @@ async def show_list(screen: ListScreen, view_id: str, view: ReviewListView) -> N
     i18n, screens, f = screen.i18n, screen.screens, view.filter
     if view.total is None:  # an action changed the store's reviews since it was counted
         view.total = await _recount(screen, view)
-    found = await screens.card_page(view.store_id, f.query(), after=view.after, limit=PAGE_SIZE + 1)
+    store_name, found = await screens.titled_card_page(
+        view.store_id, f.query(), after=view.after, limit=PAGE_SIZE + 1
+    )
     has_next = len(found) > PAGE_SIZE
     cards = found[:PAGE_SIZE]
     view.next = cards[-1].cursor if has_next else None
     await save_view(screen.state, view, view_id)
-    store_name = await screens.store_name(view.store_id)
     product = await screens.product_label(f.product_id) if f.product_id else None
     total, page = view.total, view.page
     first = page * PAGE_SIZE + 1

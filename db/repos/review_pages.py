@@ -177,6 +177,32 @@ async def card_page(
     return [_card(r) for r in rows]
 
 
+async def titled_card_page(
+    conn: Conn,
+    store_id: str,
+    f: ReviewFilter = DEFAULT_FILTER,
+    *,
+    after: tuple[datetime, str] | None = None,
+    limit: int = 10,
+) -> tuple[str, list[ReviewCard]]:
+    """The store's name ("" for a store that is gone) and `card_page`, in one statement: the
+    list screen's title and lines (one round trip a press, issue 17)."""
+    where, args = _keyset(*_where(store_id, f), after, limit)
+    rows = await conn.fetch(
+        f"""
+        WITH page AS ({_CARD_SELECT} WHERE {where})
+        SELECT s.name AS list_store_name, page.*
+          FROM (SELECT $1::text AS id) wanted
+          LEFT JOIN stores s ON s.id = wanted.id
+          LEFT JOIN page ON TRUE
+         ORDER BY page.date DESC, page.id DESC
+        """,
+        *args,
+    )
+    name = str(rows[0]["list_store_name"] or "") if rows else ""
+    return name, [_card(r) for r in rows if r["id"] is not None]
+
+
 async def filter_products(conn: Conn, store_id: str, *, limit: int = 8) -> list[Record]:
     """Products to pick for the product filter: the most negative reviews first."""
     return await conn.fetch(

@@ -146,3 +146,28 @@ async def test_a_released_connection_keeps_no_session_state(pool: asyncpg.Pool) 
         assert locks == 0
         assert await conn.fetchval("SHOW work_mem") != "64MB"
         assert not conn.is_in_transaction()
+
+
+async def test_titled_card_page_is_the_name_and_the_card_page_in_one_statement(
+    pool: asyncpg.Pool,
+) -> None:
+    owner = await make_user(pool)
+    store = await make_store(pool, owner, "tok", name="Лавка <1>")
+    product = await make_product(pool, store)
+    for i in range(7):
+        await make_review(
+            pool, product, rating=1 + i % 5, date=datetime(2026, 1, 1 + i, tzinfo=UTC)
+        )
+    for f in _FILTERS:
+        after = None
+        while True:
+            expected = await review_pages.card_page(pool, store, f, after=after, limit=3)
+            name, cards = await review_pages.titled_card_page(pool, store, f, after=after, limit=3)
+            assert name == "Лавка <1>"
+            assert cards == expected, f
+            if len(cards) < 3:
+                break
+            after = cards[-1].cursor
+    empty = ReviewFilter(ratings=(1,), complaint_statuses=("approved",))
+    assert await review_pages.titled_card_page(pool, store, empty) == ("Лавка <1>", [])
+    assert await review_pages.titled_card_page(pool, "no-such-store") == ("", [])

@@ -24,3 +24,49 @@ def test_two_dispatchers_each_get_their_own_routers() -> None:
     assert {id(r) for r in one.sub_routers}.isdisjoint({id(r) for r in two.sub_routers})
     assert handler_count(one) == handler_count(two) > 50
     assert [r.name for r in one.sub_routers] == [r.name for r in two.sub_routers]
+
+
+async def test_prefix_gate_passes_its_prefixes_only() -> None:
+    from aiogram.types import CallbackQuery, User
+
+    from bot.routing import Prefixes
+
+    gate = Prefixes(frozenset({("m", ":"), ("rv", ":")}))
+
+    def press(data: str) -> CallbackQuery:
+        user = User(id=1, is_bot=False, first_name="P")
+        return CallbackQuery(id="1", from_user=user, chat_instance="1", data=data)
+
+    assert await gate(press("m:home"))
+    assert await gate(press("rv:o:r1"))
+    for data in ("mx:home", "m", "rvp:1", "", "x:m:rv"):
+        assert not await gate(press(data)), data
+
+
+def test_every_gated_handler_is_behind_its_routers_gate() -> None:
+    """A router's prefix gate lets through every press one of its handlers takes."""
+    from aiogram.filters.callback_data import CallbackQueryFilter
+    from aiogram.filters.logic import _OrFilter
+
+    from bot.routing import Prefixes
+
+    gated = 0
+    for router in setup_routers().sub_routers:
+        gates = [
+            f.callback
+            for f in router.callback_query._handler.filters or []
+            if isinstance(f.callback, Prefixes)
+        ]
+        if not gates:
+            continue
+        gated += 1
+        for handler in router.callback_query.handlers:
+            found = []
+            for f in handler.filters or []:
+                checks = f.callback.targets if isinstance(f.callback, _OrFilter) else [f]
+                found += [c.callback for c in checks if isinstance(c.callback, CallbackQueryFilter)]
+            assert found, f"{router.name}.{handler.callback.__name__} has no CallbackData filter"
+            for cb in found:
+                mark = (cb.callback_data.__prefix__, cb.callback_data.__separator__)
+                assert mark in gates[0].marks, (router.name, mark)
+    assert gated >= 10
