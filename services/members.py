@@ -18,6 +18,7 @@ from db.repos import members as members_repo
 from db.repos.members import (
     Role,
     list_managers,
+    object_role,
     remove_manager,
     store_of,
     store_role,
@@ -116,12 +117,16 @@ class Members:
     async def may_act(self, user_id: str | None, entity: str, entity_id: str) -> str | None:
         """The store of the object if this person may act on it, else None (unknown or not
         theirs: the caller shows one refusal for both, so a forged id learns nothing)."""
+        found = await self.object_role(user_id, entity, entity_id)
+        return found[0] if found is not None else None
+
+    async def object_role(
+        self, user_id: str | None, entity: str, entity_id: str
+    ) -> tuple[str, Role] | None:
+        """The object's store and this person's role on it (one round trip), or None."""
         if user_id is None or not entity_id:
             return None
-        store_id = await self.store_of(entity, entity_id)
-        if store_id is None:
-            return None
-        return store_id if await store_role(self._pool, user_id, store_id) else None
+        return await object_role(self._pool, user_id, entity, entity_id)
 
     async def store_of(self, entity: str, entity_id: str) -> str | None:
         """The store of a review, complaint, chat, product, question or automatic reply;

@@ -2,7 +2,7 @@
 handler runs: one middleware, `Access`, configured per router with a table of `Guard`s.
 
 A guard says which presses it covers and which id of the press it checks (`field`), what
-that id is (a store, or an object `Members.store_of` resolves to its store: review,
+that id is (a store, or an object `Members.object_role` resolves to its store: review,
 complaint, chat, question, product, autoreply), whether the press needs the owner, what
 the handler is handed (`hand_on`) and what runs after it (`after`). `Access` is an inner
 middleware of a router's `callback_query`, so it runs after the filters unpacked
@@ -98,7 +98,7 @@ class Guard:
 
     names: Names
     kind: str = "store"
-    """What the id is: "store", or an entity `Members.store_of` resolves to its store."""
+    """What the id is: "store", or an entity `Members.object_role` resolves to its store (and the role on it, one statement)."""
     owner_only: Callable[[Any], bool] = _never
     hand_on: HandOn | None = None
     after: After | None = None
@@ -147,13 +147,11 @@ class Access(BaseMiddleware):
         user = data.get("user")
         user_id = user.id if user is not None else None
         if guard.kind == "store":
-            store: str | None = object_id
-        else:
-            store = await members.store_of(guard.kind, object_id)
-        if not store:
-            return self.refusal, ""
-        role = await members.role(user_id, store)
-        if role is None:
+            store, role = object_id, await members.role(user_id, object_id)
+        else:  # the object's store and the role on it, one round trip
+            found = await members.object_role(user_id, guard.kind, object_id)
+            store, role = found if found is not None else ("", None)
+        if not store or role is None:
             return self.refusal, ""
         if guard.owner_only(cb) and role != "owner":
             return self.owner_refusal, ""

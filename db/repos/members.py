@@ -13,23 +13,34 @@ from db.pool import Conn
 Role = Literal["owner", "manager"]
 
 
-async def store_role(conn: Conn, user_id: str, store_id: str) -> Role | None:
-    """The person's role on the store; None unless both they and the store's owner are
-    approved (a rejected owner's managers lose the store with them)."""
-    row = await conn.fetchrow(
-        """
-        SELECT CASE WHEN s.owner_id = $1 THEN 'owner'
+_ROLE = """
+        SELECT s.id AS store_id,
+               CASE WHEN s.owner_id = $1 THEN 'owner'
                     WHEN m.user_id IS NOT NULL THEN 'manager' END AS role
           FROM stores s
           JOIN users o ON o.id = s.owner_id AND o.is_approved
           JOIN users me ON me.id = $1 AND me.is_approved
           LEFT JOIN store_members m ON m.store_id = s.id AND m.user_id = $1
-         WHERE s.id = $2
-        """,
-        user_id,
-        store_id,
-    )
+         WHERE s.id = {store}
+"""
+"""The person's role on a store; none unless both they and the store's owner are approved (a
+rejected owner's managers lose the store with them). `{store}` is the store id's expression."""
+
+
+async def store_role(conn: Conn, user_id: str, store_id: str) -> Role | None:
+    """The person's role on the store (`_ROLE`)."""
+    row = await conn.fetchrow(_ROLE.format(store="$2"), user_id, store_id)
     return row["role"] if row and row["role"] else None
+
+
+async def object_role(
+    conn: Conn, user_id: str, entity: str, entity_id: str
+) -> tuple[str, Role] | None:
+    """The store of a review, complaint, chat, ... and the person's role on it, in one round
+    trip (every press on an object asks this); None when either is missing."""
+    store = "(" + _STORE_OF[entity].replace("$1", "$2") + ")"  # the object's id is $2 here
+    row = await conn.fetchrow(_ROLE.format(store=store), user_id, entity_id)
+    return (row["store_id"], row["role"]) if row and row["role"] else None
 
 
 async def user_stores(conn: Conn, user_id: str) -> list[tuple[StoreRow, Role]]:

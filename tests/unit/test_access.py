@@ -34,6 +34,13 @@ class FakeMembers:
     async def role(self, user_id: str | None, store_id: str) -> str | None:
         return ROLES.get((user_id or "", store_id))
 
+    async def object_role(
+        self, user_id: str | None, entity: str, entity_id: str
+    ) -> tuple[str, str] | None:
+        store = await self.store_of(entity, entity_id)
+        role = await self.role(user_id, store) if store else None
+        return (store, role) if store and role else None
+
 
 class I18n:
     def get(self, key: str, **kwargs: Any) -> str:
