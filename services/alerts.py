@@ -261,9 +261,10 @@ class AlertService:
 
     async def _release(self, rows: Sequence[asyncpg.Record], report: DispatchReport) -> None:
         for row in rows:
-            report.released += await alerts_repo.release_claims(
+            released = await alerts_repo.release_claims(  # awaited first: queues run at once
                 self.pool, [(row["review_id"], row["user_id"])], claimed_at=row["claimed_at"]
             )
+            report.released += released
 
     async def _send_digests(
         self, rows: Sequence[asyncpg.Record], at: Callable[[], datetime], report: DispatchReport

@@ -150,8 +150,11 @@ class ChatAlertService:
 
         async def release(_: str, rest: Sequence[list[asyncpg.Record]]) -> None:
             for mine in rest:
-                report.released += await repo.release(
+                # Awaited first: `x += await ...` reads x before the await, and the people's
+                # queues release at once, so one would overwrite another's count.
+                released = await repo.release(
                     self.pool, [r["id"] for r in mine], claimed_at=mine[0]["claimed_at"]
                 )
+                report.released += released
 
         await deliver(queues, send=send, record=record, release=release, stopping=self.stopping)
