@@ -8,8 +8,6 @@ import gc
 import logging
 import os
 import socket
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
 
 import asyncpg
 from aiogram import Bot, Dispatcher
@@ -41,11 +39,8 @@ from bot.middlewares.isolation import create_isolation
 from bot.middlewares.retry import RetryAfterMiddleware
 from bot.middlewares.untrusted import ControlChars
 from bot.session import BotSession
-from db.database import database_dsn
-from db.migrate import apply_migrations
-from db.pool import BOT_APP_PREFIX, connection_capacity, create_pool
-from db.repos.sealed import SealReport, prepare_secrets
-from db.secrets import Keyring
+from db.pool import BOT_APP_PREFIX, connection_capacity
+from services.database import open_database
 from services.health import pool_sizing
 from services.settings import Settings
 
@@ -151,41 +146,6 @@ async def warn_pool_sizing(pool: asyncpg.Pool, app_name: str, pool_max: int) -> 
     warning = pool_sizing(max_connections, reserved, others + 1, pool_max)
     if warning:
         log.warning("%s", warning)
-
-
-@dataclass(frozen=True)
-class Database:
-    """An open database and what start-up did to it."""
-
-    pool: asyncpg.Pool
-    applied: list[str]
-    """Migrations applied now."""
-    sealed: SealReport
-    """Stored secrets sealed or re-sealed now, and those no key opens."""
-
-
-@contextlib.asynccontextmanager
-async def open_database(
-    settings: Settings,
-    *,
-    max_size: int,
-    application_name: str | None = None,
-    keyring: Keyring | None = None,
-) -> AsyncIterator[Database]:
-    """The database steps of start-up, for `wbrep run` and every CLI command alike: the DSN
-    (DATABASE_URL, else the embedded server in DATA_DIR), the migrations, a pool, and stored
-    secrets sealed with `keyring` (default: the settings' keys), which becomes this process'
-    keyring. The pool is closed on the way out."""
-    keyring = keyring or settings.build_keyring()
-    url = settings.database_url.get_secret_value() if settings.database_url else None
-    async with database_dsn(url, settings.data_dir) as dsn:
-        applied = await apply_migrations(dsn)
-        pool = await create_pool(dsn, max_size=max_size, application_name=application_name)
-        try:
-            sealed = await prepare_secrets(pool, keyring)
-            yield Database(pool, applied, sealed)
-        finally:
-            await pool.close()
 
 
 async def run_bot(settings: Settings) -> None:

@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from typing import TYPE_CHECKING, Annotated, TypeVar, cast
+from typing import Annotated, TypeVar, cast
 
 import asyncpg
 import typer
@@ -14,6 +14,7 @@ from rich.console import Console
 
 from bot.logs import setup_logging
 from services import access, secret_keys, stores
+from services.database import Database, open_database
 from services.emails import shown
 from services.members import InviteError
 from services.records import UserStatus
@@ -22,9 +23,6 @@ from services.settings import Settings, SettingsError, load_settings
 from services.stores import StoreError, StoreTokenError
 from services.sync.base import KINDS, SyncKind, SyncResult
 from services.wb.factory import WBClientFactory
-
-if TYPE_CHECKING:
-    from bot.app import Database
 
 T = TypeVar("T")
 
@@ -79,10 +77,7 @@ async def _as_coro(fn: Callable[[], Awaitable[T]]) -> T:
 
 
 def _open(settings: Settings, *, max_size: int) -> contextlib.AbstractAsyncContextManager[Database]:
-    """The bot's own start-up steps on the database (`bot.app.open_database`; imported here,
-    as aiogram is, only by the commands that need it)."""
-    from bot.app import open_database
-
+    """The bot's own start-up steps on the database (`services.database.open_database`)."""
     return open_database(settings, max_size=max_size)
 
 
@@ -625,7 +620,6 @@ def secrets_rotate(
     fresh = _read_token(new_key) if new_key is not None else None
 
     async def go() -> None:
-        from bot.app import open_database
 
         try:
             keyring = secret_keys.rotation_keyring(settings, fresh)

@@ -1,5 +1,5 @@
 """The key that seals WB tokens and LLM keys at rest: a new one, and the keys of a rotation
-(`wbrep secrets`). The re-sealing itself is the start-up step (`bot.app.open_database`) run
+(`wbrep secrets`). The re-sealing itself is the start-up step (`services.database.open_database`) run
 with the rotation's keyring."""
 
 from __future__ import annotations
