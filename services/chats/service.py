@@ -1,7 +1,8 @@
 """Buyer chats for people: the board, a chat's card, moves, tags, AI drafts and sending.
 
 Built once (`bot/context.py`) and injected into handlers. Access is checked before any call
-here (the bot's `Access` middleware, `CHATS` guards, resolves each chat to its store); this service trusts its ids.
+here (the bot's `Access` middleware with its `CHATS` guards resolves each chat to its store);
+this service trusts its ids.
 
 Sending (domain-rules.md, "Delivery": at most once to buyers): the send is claimed in
 `chat_sends` (a committed row), WB is called with no connection held, and the message is
