@@ -140,6 +140,7 @@ class TickReport:
     skipped: int = 0
     over_cap: int = 0
     failed: int = 0
+    released: int = 0
 
 
 def _words(text: str) -> set[tuple[str, str]]:
@@ -458,6 +459,8 @@ class AutoReplyJob:
 
     async def send_due(self, now: datetime, report: TickReport) -> None:
         for store_id in await repo.stores_with_due(self.pool, now=now, stale=STALE_CLAIM):
+            if self.stopping.is_set():  # no new claims once the process is stopping
+                return
             limits = await repo.limits(self.pool, store_id)
             cap = limits[0] if limits else DEFAULT_CAP
             async with self.pool.acquire() as conn:
@@ -483,7 +486,13 @@ class AutoReplyJob:
                 log.warning("autoreply: store %s token unreadable", store_id)
                 report.failed += len(rows)
                 continue
-            for row in rows:
+            for n, row in enumerate(rows):
+                if self.stopping.is_set():  # SIGTERM: the rest go back, not to the stale window
+                    rest = [r["review_id"] for r in rows[n:]]
+                    async with self.pool.acquire() as conn:
+                        released = await repo.release_sends(conn, rest, self.holder)
+                    report.released += released
+                    return
                 await self._send_one(client, row, now, report)
 
     async def _send_one(self, client: Any, row: Any, now: datetime, report: TickReport) -> None:

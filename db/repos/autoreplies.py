@@ -319,6 +319,26 @@ async def record_sent(
         return bool(done)
 
 
+async def release_sends(conn: Connection, review_ids: Sequence[str], holder: str) -> int:
+    """A stopping process gives back sends it claimed and did not start: scheduled again (any
+    instance's next tick sends them, not after the stale window), the publish claim freed."""
+    async with conn.transaction():
+        released = await conn.fetch(
+            "UPDATE autoreplies SET state = 'scheduled', claimed_at = NULL, claimed_by = NULL"
+            " WHERE review_id = ANY($1::text[]) AND state = 'sending' AND claimed_by = $2"
+            " RETURNING review_id, text",
+            list(review_ids),
+            holder,
+        )
+        await conn.execute(
+            """DELETE FROM review_publishes p USING unnest($1::text[], $2::text[]) AS x(rid, t)
+                WHERE p.review_id = x.rid AND p.text = x.t AND p.state = 'publishing'""",
+            [r["review_id"] for r in released],
+            [r["text"] for r in released],
+        )
+    return len(released)
+
+
 async def record_skipped(
     conn: Connection, review_id: str, holder: str, reason: str, *, answered: bool
 ) -> None:

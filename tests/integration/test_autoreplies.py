@@ -26,6 +26,7 @@ from services.autoreplies import (
     AutoReplyService,
     Mode,
     Scheduled,
+    TickReport,
     day_start,
     similarity,
 )
@@ -237,6 +238,35 @@ async def test_cancel_within_the_window_stops_the_send(env: Env) -> None:
     # a reply still inside its window is not sent early
     report2 = await job.tick(env.now + timedelta(minutes=1))
     assert all(s.review_id not in answers(env) for s in report2.scheduled)
+
+
+async def test_a_stopping_instance_gives_back_the_sends_it_did_not_start(env: Env) -> None:
+    """SIGTERM between two sends: the rest of the batch is scheduled again at once, so another
+    instance's next tick sends it (not 10 minutes later); each reply reaches WB once."""
+    await automatic(env)
+    stopping = asyncio.Event()
+    job = AutoReplyJob(env.pool, env.ai, env.factory, holder="leaving", batch=10, stopping=stopping)
+    scheduled = (await job.tick(env.now)).scheduled
+    assert len(scheduled) >= 3
+    later = env.now + timedelta(minutes=16)
+    one_send = job._send_one
+
+    async def send_then_stop(*args: Any) -> None:
+        await one_send(*args)
+        stopping.set()
+
+    job._send_one = send_then_stop  # type: ignore[method-assign,assignment]
+    report = TickReport()
+    await job.send_due(later, report)
+    assert report.sent == 1 and report.released == len(scheduled) - 1
+    assert (
+        await env.pool.fetchval("SELECT count(*) FROM review_publishes WHERE state = 'publishing'")
+        == 0
+    ), "the publish claims of the unsent replies are freed"
+
+    other = AutoReplyJob(env.pool, env.ai, env.factory, holder="staying", batch=10)
+    await other.send_due(later + timedelta(seconds=30), TickReport())
+    assert answers(env) == {s.review_id: 1 for s in scheduled}
 
 
 async def test_daily_cap_is_honoured(env: Env) -> None:
