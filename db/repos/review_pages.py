@@ -163,20 +163,6 @@ async def card(conn: Conn, review_id: str) -> ReviewCard | None:
     return _card(row) if row else None
 
 
-async def card_page(
-    conn: Conn,
-    store_id: str,
-    f: ReviewFilter = DEFAULT_FILTER,
-    *,
-    after: tuple[datetime, str] | None = None,
-    limit: int = 10,
-) -> list[ReviewCard]:
-    """Like `page`, with each review's product and complaint for the list's lines."""
-    where, args = _keyset(*_where(store_id, f), after, limit)
-    rows = await conn.fetch(f"{_CARD_SELECT} WHERE {where}", *args)
-    return [_card(r) for r in rows]
-
-
 async def titled_card_page(
     conn: Conn,
     store_id: str,
@@ -185,8 +171,9 @@ async def titled_card_page(
     after: tuple[datetime, str] | None = None,
     limit: int = 10,
 ) -> tuple[str, list[ReviewCard]]:
-    """The store's name ("" for a store that is gone) and `card_page`, in one statement: the
-    list screen's title and lines (one round trip a press, issue 17)."""
+    """The store's name ("" for a store that is gone) and a keyset page of review cards (each
+    review with its product and complaint), in one statement: the list screen's title and
+    lines (one round trip a press, issue 17)."""
     where, args = _keyset(*_where(store_id, f), after, limit)
     rows = await conn.fetch(
         f"""
