@@ -32,10 +32,13 @@ from bot.callbacks import (
     ChatBoardCb,
     ChatCb,
     ChatListCb,
+    ComplaintAction,
     ComplaintCb,
     PickStoreCb,
     PublishCb,
+    ReviewAction,
     ReviewCb,
+    StoreAction,
     StoreCb,
     decode_chat_id,
 )
@@ -162,7 +165,19 @@ class Access(BaseMiddleware):
 
 # --- the tables -----------------------------------------------------------------------------
 
-KEEPS_COUNTS = frozenset({"o", "rl", "e", "re", "rd", "rg", "g", "rs"})
+KEEPS_COUNTS: frozenset[str] = frozenset(
+    {
+        ReviewAction.OPEN,
+        ReviewAction.EDIT,
+        ReviewAction.DRAFT,
+        ReviewAction.REGENERATE,
+        ComplaintAction.OPEN,
+        ComplaintAction.REASONS,
+        ComplaintAction.EDIT,
+        ComplaintAction.REGENERATE,
+        ComplaintAction.SET_REASON,
+    }
+)
 """Review and complaint buttons that change nothing a list filters on (open, reasons, edit
 prompts, reply drafts, a new complaint variant or reason); the others (a complaint drafted,
 filed, judged or discarded, a reply published) may, so the store's lists count again."""
@@ -182,7 +197,19 @@ def _list_view(cb: Any, data: dict[str, Any]) -> str | None:
     return view.store_id if isinstance(view, StoreView) else None
 
 
-OWNER_ACTIONS = frozenset({"ren", "tok", "pause", "resume", "del", "delok", "mgrs", "inv", "rmm"})
+OWNER_ACTIONS: frozenset[str] = frozenset(
+    {
+        StoreAction.RENAME,
+        StoreAction.TOKEN,
+        StoreAction.PAUSE,
+        StoreAction.RESUME,
+        StoreAction.DELETE,
+        StoreAction.DELETE_CONFIRMED,
+        StoreAction.MANAGERS,
+        StoreAction.INVITE,
+        StoreAction.REMOVE_MANAGER,
+    }
+)
 """Store buttons only the owner may press (name, token, status, team); managers view and sync."""
 
 
