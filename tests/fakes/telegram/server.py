@@ -19,8 +19,9 @@ from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from aiogram.client.session.aiohttp import AiohttpSession
 from aiohttp import web
+
+from bot.session import BotSession
 
 from .markup import EntityParseError, ParsedText, parse_html, utf16_len
 from .models import (
@@ -95,8 +96,9 @@ def _decode_form_value(key: str, value: str) -> Any:
     return value
 
 
-class LoopbackSession(AiohttpSession):
-    """AiohttpSession that closes without aiogram's 250 ms wait for TLS connections to drain.
+class LoopbackSession(BotSession):
+    """The bot's own session (JSON bodies, lean answers: bot/session.py), closing without
+    aiogram's 250 ms wait for TLS connections to drain.
 
     The fake speaks plain HTTP on loopback, so there is nothing to drain, and the wait would
     cost every test a quarter of a second.
