@@ -10,7 +10,10 @@ filters (`inline`): aiogram runs a plain callable filter in a worker thread
 
 A router whose every button handler names its `CallbackData` class is built with one filter
 that checks the press's prefix first (`Prefixes`): a press of another feature's button
-skips the router at once instead of trying each of its handlers' filters in turn.
+skips the router at once instead of trying each of its handlers' filters in turn. The root
+of the feature routers (`FeatureRoutes`) reads those gates before it enters a router at all,
+so a press passes through aiogram's per-router machinery (outer-middleware wrapping, a copy
+of the handler data, the root filters) only for the routers that may take it.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from aiogram import Router
+from aiogram.dispatcher.event.bases import UNHANDLED
 from aiogram.dispatcher.event.telegram import TelegramEventObserver
 from aiogram.filters import Filter, StateFilter
 from aiogram.filters.callback_data import CallbackQueryFilter
@@ -59,7 +63,9 @@ class Prefixes(Filter):
         self.seps = frozenset(sep for _, sep in marks)
 
     async def __call__(self, query: CallbackQuery) -> bool:
-        data = query.data or ""
+        return self.admits(query.data or "")
+
+    def admits(self, data: str) -> bool:
         return any(data[: data.find(sep) + 1] in self.heads for sep in self.seps if sep in data)
 
 
@@ -119,11 +125,54 @@ class Handlers:
         self.message = _Observer(self._steps, "message")
         self.callback_query = _Observer(self._steps, "callback_query")
 
-    def build(self) -> Router:
+    def build(self) -> FeatureRouter:
         """A new Router with every handler, filter and middleware, in the order declared."""
-        router = Router(name=self.name)
+        router = FeatureRouter(name=self.name)
         if self.callback_query.marks:  # every button handler names its prefix
-            router.callback_query.filter(Prefixes(frozenset(self.callback_query.marks)))
+            router.gate = Prefixes(frozenset(self.callback_query.marks))
+            router.callback_query.filter(router.gate)
         for step in self._steps:
             step(router)
         return router
+
+
+class FeatureRouter(Router):
+    """A feature's Router; `gate` is its press filter when every button handler names its
+    prefix (None: it may take any press)."""
+
+    gate: Prefixes | None = None
+
+
+class FeatureRoutes(Router):
+    """The root of the feature routers. A press skips, without entering it, a router whose
+    gate refuses it and that has no outer middleware for presses (entering it could only
+    end in its gate refusing); every other update, and every router a press may reach, is
+    propagated by aiogram in the declared order, as a plain Router would."""
+
+    async def _propagate_event(
+        self,
+        observer: TelegramEventObserver | None,
+        update_type: str,
+        event: TelegramObject,
+        **kwargs: Any,
+    ) -> Any:
+        if not isinstance(event, CallbackQuery) or (observer and observer.handlers):
+            return await super()._propagate_event(observer, update_type, event, **kwargs)
+        if observer is not None:  # this root's own filters (it has no handlers of its own)
+            passed, data = await observer.check_root_filters(event, **kwargs)
+            if not passed:
+                return UNHANDLED
+            kwargs.update(data)
+        pressed = event.data or ""
+        for router in self.sub_routers:
+            if (
+                isinstance(router, FeatureRouter)
+                and router.gate is not None
+                and not router.callback_query.outer_middleware
+                and not router.gate.admits(pressed)
+            ):
+                continue
+            response = await router.propagate_event(update_type=update_type, event=event, **kwargs)
+            if response is not UNHANDLED:
+                return response
+        return UNHANDLED

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from aiogram import Router
 
-from bot.routing import Handlers
+from bot.routing import FeatureRoutes, Handlers
 
 
 def setup_routers() -> Router:
@@ -27,7 +27,7 @@ def setup_routers() -> Router:
         stores,
     )
 
-    root = Router(name="root")
+    root = FeatureRoutes(name="root")
     for feature in (
         start.router,
         admin.router,

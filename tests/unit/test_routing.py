@@ -70,3 +70,65 @@ def test_every_gated_handler_is_behind_its_routers_gate() -> None:
                 mark = (cb.callback_data.__prefix__, cb.callback_data.__separator__)
                 assert mark in gates[0].marks, (router.name, mark)
     assert gated >= 10
+
+
+async def test_feature_routes_enter_only_the_routers_a_press_may_reach() -> None:
+    """The root skips a gated router that refuses the press; the same press through a plain
+    root Router reaches the same handler."""
+    from aiogram import Bot, Router
+    from aiogram.filters.callback_data import CallbackData
+    from aiogram.types import CallbackQuery, Update, User
+
+    from bot.routing import FeatureRoutes, Handlers
+
+    class ACb(CallbackData, prefix="a"):
+        n: int
+
+    class BCb(CallbackData, prefix="b"):
+        n: int
+
+    def build(root: Router) -> tuple[Dispatcher, list[str], list[str]]:
+        taken: list[str] = []
+        entered: list[str] = []
+        for name, cb in (("a", ACb), ("b", BCb)):
+            handlers = Handlers(name)
+
+            @handlers.callback_query(cb.filter())
+            async def take(query: CallbackQuery, name: str = name) -> None:
+                taken.append(name)
+
+            router = handlers.build()
+            original = router.propagate_event
+
+            async def spy(*args: object, name: str = name, original=original, **kw: object):  # type: ignore[no-untyped-def]
+                entered.append(name)
+                return await original(*args, **kw)
+
+            router.propagate_event = spy  # type: ignore[method-assign]
+            root.include_router(router)
+        ungated = Router(name="any")
+
+        @ungated.callback_query()
+        async def anything(query: CallbackQuery) -> None:
+            taken.append("any")
+
+        root.include_router(ungated)
+        dp = Dispatcher()
+        dp.include_router(root)
+        return dp, taken, entered
+
+    bot = Bot("1:x")
+    user = User(id=1, is_bot=False, first_name="P")
+
+    def press(data: str) -> Update:
+        query = CallbackQuery(id="1", from_user=user, chat_instance="1", data=data)
+        return Update(update_id=1, callback_query=query)
+
+    for root, entered_b in ((FeatureRoutes(), ["b"]), (Router(), ["a", "b"])):
+        dp, taken, entered = build(root)
+        await dp.feed_update(bot, press(BCb(n=2).pack()))
+        await dp.feed_update(bot, press("zz:1"))
+        assert taken == ["b", "any"]
+        assert entered[: len(entered_b)] == entered_b
+        assert entered[len(entered_b) :] == ([] if isinstance(root, FeatureRoutes) else ["a", "b"])
+    await bot.session.close()
