@@ -4,8 +4,9 @@ Every press costs at least two Bot API requests (the edit and the callback's ans
 share of a `getUpdates`; in the press benchmark (issue 17) building and parsing them was
 about half of the bot's CPU. Three things aiogram's session does that this one does not:
 
-- Form bodies: aiogram URL-encodes each field, JSON-encoding nested ones (keyboards) first.
-  A request without files is sent as one JSON body instead (the Bot API takes both).
+- Form bodies: aiogram walks every value in Python (`prepare_value`), URL-encodes each field
+  and JSON-encodes nested ones (keyboards) first. A request without files is sent as one
+  JSON body instead (the Bot API takes both), dumped by pydantic and encoded in C.
 - Two parses: aiogram decodes the JSON into dicts, then validates them into models. Answers
   are validated straight from JSON (`model_validate_json`), one pass.
 - Parsing what nobody reads: an edit answers with the whole edited message (a dozen nested
@@ -14,8 +15,12 @@ about half of the bot's CPU. Three things aiogram's session does that this one d
   Bot API itself answers for an edit of an inline message.
 
 Anything unusual (an error status, `ok: false`, a body that does not parse, a request with
-files) goes through aiogram's own code, so its exceptions (`TelegramBadRequest`,
-`TelegramRetryAfter`, `ClientDecodeError`...) are raised exactly as before.
+files or a value the JSON path does not know) goes through aiogram's own code, so its
+exceptions (`TelegramBadRequest`, `TelegramRetryAfter`, `ClientDecodeError`...) are raised
+exactly as before.
+
+A press with nothing to say is answered by `acknowledge`: the same request, without building
+and dumping a method model for one field.
 
 aiogram parses every answer as `Response[<the method's result type>]`, a pydantic generic
 built on first use. pydantic caches those classes by weak reference only, and a class lives
@@ -25,10 +30,13 @@ each method built its class again (several ms of CPU each). One reference per me
 
 from __future__ import annotations
 
+import datetime
+import json
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any, cast
 
 import msgspec
+from aiogram.client.default import Default
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.exceptions import TelegramNetworkError
 from aiogram.methods import (
@@ -40,7 +48,6 @@ from aiogram.methods import (
     TelegramMethod,
 )
 from aiogram.methods.base import TelegramType
-from aiogram.types import InputFile
 from aiohttp import ClientError, ClientTimeout
 from pydantic import ValidationError
 
@@ -63,7 +70,10 @@ class _Ack(msgspec.Struct):
 
 
 _ACK = msgspec.json.Decoder(_Ack)  # skips the result without building it
-_ENCODE = msgspec.json.Encoder().encode
+
+
+class NeedsForm(Exception):
+    """A value only aiogram's form path sends right (a file, an unset nested default)."""
 
 
 def response_type(method: TelegramMethod[TelegramType]) -> type[Response[TelegramType]]:
@@ -82,10 +92,24 @@ class BotSession(AiohttpSession):
         method: TelegramMethod[TelegramType],
         timeout: int | None = None,
     ) -> TelegramType:
-        files: dict[str, InputFile] = {}
-        body = self.json_body(bot, method, files)
-        if files:  # uploads need multipart: aiogram's own way
+        try:
+            body = self.json_body(bot, method)
+        except NeedsForm:  # uploads need multipart: aiogram's own way
             return await super().make_request(bot, method, timeout)
+        return await self.post(bot, method, body, timeout)
+
+    async def acknowledge(self, bot: Bot, query_id: str) -> None:
+        """`answerCallbackQuery` with no text: raises what any call raises."""
+        method = AnswerCallbackQuery.model_construct(callback_query_id=query_id)
+        await self.post(bot, method, json.dumps({"callback_query_id": query_id}).encode())
+
+    async def post(
+        self,
+        bot: Bot,
+        method: TelegramMethod[TelegramType],
+        body: bytes,
+        timeout: float | None = None,
+    ) -> TelegramType:
         session = await self.create_session()
         url = self.api.api_url(token=bot.token, method=method.__api_method__)
         try:
@@ -103,18 +127,33 @@ class BotSession(AiohttpSession):
             raise TelegramNetworkError(method=method, message=f"{type(e).__name__}: {e}") from e
         return self.read_result(bot, method, status, raw)
 
-    def json_body(
-        self, bot: Bot, method: TelegramMethod[TelegramType], files: dict[str, InputFile]
-    ) -> bytes:
-        """The method's fields as aiogram would send them (defaults resolved, files set
-        aside), as one JSON object; unset and empty-string fields are left out, as aiogram's
-        form leaves them out."""
+    def json_body(self, bot: Bot, method: TelegramMethod[TelegramType]) -> bytes:
+        """The method's fields as aiogram would send them, as one JSON object: defaults
+        resolved (`Default`), unset and empty-string fields left out (as aiogram's form
+        leaves them out), times as Unix seconds. Raises `NeedsForm` for a file, or for a
+        nested default the bot does not set (aiogram drops that key; rare, so left to it)."""
+
+        def encode(value: Any) -> Any:
+            if isinstance(value, Default):
+                resolved = bot.default[value.name]
+                if resolved is None:  # aiogram leaves the key out; JSON would say null
+                    raise NeedsForm(f"unset default {value.name}")
+                return resolved
+            if isinstance(value, datetime.datetime):
+                return round(value.timestamp())
+            if isinstance(value, datetime.timedelta):
+                return round((datetime.datetime.now() + value).timestamp())
+            raise NeedsForm(type(value).__name__)  # InputFile, or anything else unknown
+
         fields: dict[str, Any] = {}
-        for key, value in method.model_dump(warnings=False).items():
-            prepared = self.prepare_value(value, bot=bot, files=files, _dumps_json=False)
-            if prepared is not None and prepared != "":
-                fields[key] = prepared
-        return _ENCODE(fields)
+        for key, value in method.model_dump(warnings=False, exclude_none=True).items():
+            if isinstance(value, Default):
+                value = bot.default[value.name]
+            if value is not None and value != "":
+                fields[key] = value
+        return json.dumps(
+            fields, default=encode, ensure_ascii=False, separators=(",", ":")
+        ).encode()
 
     def read_result(
         self, bot: Bot, method: TelegramMethod[TelegramType], status: int, raw: bytes

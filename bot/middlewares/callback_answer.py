@@ -16,6 +16,8 @@ from aiogram import BaseMiddleware
 from aiogram.exceptions import TelegramAPIError
 from aiogram.types import CallbackQuery, TelegramObject
 
+from bot.session import BotSession
+
 Data = dict[str, Any]
 Handler = Callable[[TelegramObject, Data], Awaitable[Any]]
 _answered: ContextVar[list[bool] | None] = ContextVar("callback_answered", default=None)
@@ -41,5 +43,9 @@ class CallbackAnswerMiddleware(BaseMiddleware):
         # A failure is answered by the errors handler (`bot.errors`), with its alert.
         if not flag[0]:
             with contextlib.suppress(TelegramAPIError):
-                await event.answer()
+                session = event.bot.session if event.bot else None
+                if isinstance(session, BotSession) and event.bot:
+                    await session.acknowledge(event.bot, event.id)
+                else:
+                    await event.answer()
         return result

@@ -21,7 +21,7 @@ from aiogram.methods import EditMessageText, GetMe, TelegramMethod
 from aiogram.types import BufferedInputFile, InlineKeyboardButton, InlineKeyboardMarkup, Message
 from aiohttp import web
 
-from bot.session import BotSession
+from bot.session import BotSession, NeedsForm
 from tests.fakes.telegram import FakeTelegram
 
 USER_ID = 4242
@@ -130,3 +130,42 @@ async def test_a_body_that_does_not_parse_is_aiograms_decode_error(
     finally:
         await session.close()
         await runner.cleanup()
+
+
+def test_json_body_resolves_defaults_times_and_leaves_out_unset_fields() -> None:
+    import datetime
+    import json
+
+    from aiogram.methods import BanChatMember, SendMessage
+    from aiogram.types import LinkPreviewOptions
+
+    session = BotSession()
+    bot = Bot("1:x", session=session, default=DefaultBotProperties(parse_mode="HTML"))
+    sent = json.loads(
+        session.json_body(
+            bot,
+            SendMessage(
+                chat_id=5, text="<b>x</b>", reply_markup=_keyboard(), protect_content=False
+            ),
+        )
+    )
+    assert sent == {
+        "chat_id": 5,
+        "text": "<b>x</b>",
+        "parse_mode": "HTML",
+        "protect_content": False,
+        "reply_markup": {"inline_keyboard": [[{"text": "Да & нет <b>", "callback_data": "c:1"}]]},
+    }
+    # a nested default the bot does not set is left to aiogram, which leaves the key out
+    preview = SendMessage(
+        chat_id=5, text="x", link_preview_options=LinkPreviewOptions(is_disabled=True)
+    )
+    with pytest.raises(NeedsForm):
+        session.json_body(bot, preview)
+    form = {field[0]["name"]: field[2] for field in session.build_form_data(bot, preview)._fields}
+    assert json.loads(form["link_preview_options"]) == {"is_disabled": True}
+    until = datetime.datetime(2030, 1, 2, tzinfo=datetime.UTC)
+    banned = json.loads(
+        session.json_body(bot, BanChatMember(chat_id=5, user_id=6, until_date=until))
+    )
+    assert banned == {"chat_id": 5, "user_id": 6, "until_date": round(until.timestamp())}
