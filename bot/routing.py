@@ -6,7 +6,9 @@ second Dispatcher (tests, a restart in place) without touching aiogram's private
 
 Filters given as a magic filter (`F.text`) or a bare `State` are registered as coroutine
 filters (`inline`): aiogram runs a plain callable filter in a worker thread
-(`asyncio.to_thread`), a thread hand-off per update for a comparison.
+(`asyncio.to_thread`), a thread hand-off per update for a comparison. A `CallbackData`
+filter is registered as `ButtonFilter`: aiogram's parses the press for every handler it is
+tried on (a pydantic model, or a raised exception when the prefix is another's).
 
 A router whose every button handler names its `CallbackData` class is built with one filter
 that checks the press's prefix first (`Prefixes`): a press of another feature's button
@@ -19,17 +21,18 @@ of the handler data, the root filters) only for the routers that may take it.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 from aiogram import Router
 from aiogram.dispatcher.event.bases import UNHANDLED
 from aiogram.dispatcher.event.telegram import TelegramEventObserver
 from aiogram.filters import Filter, StateFilter
-from aiogram.filters.callback_data import CallbackQueryFilter
+from aiogram.filters.callback_data import CallbackData, CallbackQueryFilter
 from aiogram.filters.logic import _OrFilter
 from aiogram.fsm.state import State
 from aiogram.types import CallbackQuery, TelegramObject
 from aiogram.utils.magic_filter import MagicFilter
+from magic_filter import MagicFilter as Rule
 
 F = TypeVar("F", bound=Callable[..., Any])
 Step = Callable[[Router], object]
@@ -45,12 +48,56 @@ class MagicCheck(Filter):
         return self.magic.resolve(event)
 
 
+class ButtonFilter(CallbackQueryFilter):
+    """aiogram's `CallbackData` filter that looks at the prefix before parsing, and parses a
+    press once for all the handlers of one class it is tried on."""
+
+    __slots__ = ("head",)
+
+    def __init__(self, *, callback_data: type[CallbackData], rule: Rule | None = None) -> None:
+        super().__init__(callback_data=callback_data, rule=rule)
+        self.head = callback_data.__prefix__ + callback_data.__separator__
+
+    async def __call__(self, query: CallbackQuery) -> Literal[False] | dict[str, Any]:
+        data = query.data
+        if not data or not data.startswith(self.head):
+            return False
+        parsed = _parsed(query.id, data, self.callback_data)
+        if parsed is None or (self.rule is not None and not self.rule.resolve(parsed)):
+            return False
+        return {"callback_data": parsed}
+
+
+_PARSED: dict[tuple[str, type[CallbackData]], tuple[str, CallbackData | None]] = {}
+"""The last presses' parsed data by (press id, class): the handlers a press is tried on in
+turn share one parse. Only the same press shares an object, so a handler's changes to its
+`callback_data` never reach another press."""
+
+
+def _parsed(query_id: str, data: str, kind: type[CallbackData]) -> CallbackData | None:
+    key = (query_id, kind)
+    found = _PARSED.get(key)
+    if found is not None and found[0] == data:
+        return found[1]
+    try:
+        parsed: CallbackData | None = kind.unpack(data)
+    except (TypeError, ValueError):
+        parsed = None
+    if len(_PARSED) >= 256:
+        _PARSED.clear()
+    _PARSED[key] = (data, parsed)
+    return parsed
+
+
 def inline(check: Any) -> Any:
-    """The same filter as a coroutine where aiogram would run it in a thread."""
+    """The same filter as a coroutine where aiogram would run it in a thread; a
+    `CallbackData` filter as a `ButtonFilter`."""
     if isinstance(check, MagicFilter):
         return MagicCheck(check)
     if isinstance(check, State):
         return StateFilter(check)
+    if type(check) is CallbackQueryFilter:
+        return ButtonFilter(callback_data=check.callback_data, rule=check.rule)
     return check
 
 

@@ -132,3 +132,43 @@ async def test_feature_routes_enter_only_the_routers_a_press_may_reach() -> None
         assert entered[: len(entered_b)] == entered_b
         assert entered[len(entered_b) :] == ([] if isinstance(root, FeatureRoutes) else ["a", "b"])
     await bot.session.close()
+
+
+async def test_button_filter_matches_as_aiograms_and_parses_a_press_once() -> None:
+    from aiogram import F
+    from aiogram.filters.callback_data import CallbackData
+    from aiogram.types import CallbackQuery, User
+
+    from bot.routing import ButtonFilter, inline
+
+    parses: list[str] = []
+
+    class RCb(CallbackData, prefix="r"):
+        action: str
+        n: int
+
+        @classmethod
+        def unpack(cls, value: str) -> RCb:
+            parses.append(value)
+            return super().unpack(value)
+
+    def press(data: str, query_id: str = "1") -> CallbackQuery:
+        user = User(id=1, is_bot=False, first_name="P")
+        return CallbackQuery(id=query_id, from_user=user, chat_instance="1", data=data)
+
+    opened, drafted = RCb.filter(F.action == "open"), RCb.filter(F.action == "draft")
+    ours = [inline(opened), inline(drafted)]
+    assert all(isinstance(f, ButtonFilter) for f in ours)
+    cases = ["r:open:1", "r:draft:2", "r:open:x", "r:open", "rx:open:1", "q:open:1", ""]
+    for i, data in enumerate(cases):
+        for aiograms, mine in zip((opened, drafted), ours, strict=True):
+            expected = await aiograms(press(data, f"a{i}"))
+            assert await mine(press(data, f"b{i}")) == expected, data
+    parses.clear()
+    one = press("r:draft:7", "c1")
+    assert await ours[0](one) is False
+    found = await ours[1](one)
+    assert found and found["callback_data"] == RCb(action="draft", n=7)
+    assert parses == ["r:draft:7"]  # tried on two handlers, parsed once
+    await ours[0](press("q:x:1", "c2"))  # another prefix: not parsed at all
+    assert parses == ["r:draft:7"]
