@@ -15,14 +15,23 @@ from typing import Any, Self
 
 from asyncpg import Record
 
+_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def _names(cls: type) -> tuple[str, ...]:
+    """A row class's field names, read once (`dataclasses.fields` walks the class each call)."""
+    names = _NAMES.get(cls)
+    if names is None:
+        names = _NAMES[cls] = tuple(f.name for f in dataclasses.fields(cls))
+    return names
+
 
 class Row:
     """Mixin: build a dataclass from a Record with the same column names."""
 
     @classmethod
     def from_record(cls, record: Record) -> Self:
-        names = [f.name for f in dataclasses.fields(cls)]  # type: ignore[arg-type]
-        return cls(**{n: record[n] for n in names})
+        return cls(**{n: record[n] for n in _names(cls)})
 
     @classmethod
     def columns(cls, alias: str = "") -> str:

@@ -4,6 +4,7 @@ screens share (their buttons a few to a row, then rows of their own: paging, bac
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
@@ -19,6 +20,16 @@ class Keyboard(InlineKeyboardBuilder):
 
     def export(self) -> list[list[InlineKeyboardButton]]:
         return [list(row) for row in self._markup]
+
+    def _button(self, **kwargs: Any) -> Keyboard:
+        """aiogram's `button` passes every optional field, mostly None; pydantic then spends
+        ~15 us a button on them (~4 us for text and data alone): a dozen buttons were a tenth
+        of a list press's CPU. Only the fields given are passed on."""
+        data = kwargs.get("callback_data")
+        if isinstance(data, CallbackData):
+            kwargs["callback_data"] = data.pack()
+        self.add(InlineKeyboardButton(**{k: v for k, v in kwargs.items() if v is not None}))
+        return self
 
 
 Button = tuple[str, CallbackData]

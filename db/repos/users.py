@@ -264,7 +264,8 @@ async def get_identity(
     row = await conn.fetchrow(
         f"""
         SELECT {_TG_T},
-               to_jsonb(u) AS user_row, to_jsonb(p) AS prefs
+               u.id AS u_id, u.email AS u_email, u.is_approved AS u_is_approved,
+               u.created_at AS u_created_at, to_jsonb(p) AS prefs
           FROM telegram_accounts t
           LEFT JOIN users u ON u.id = t.user_id
           LEFT JOIN user_preferences p ON p.user_id = t.user_id
@@ -274,7 +275,14 @@ async def get_identity(
     )
     if row is None:
         return None
-    user = _user_from_json(row["user_row"])
+    user = None
+    if row["u_id"] is not None:
+        user = UserRow(
+            id=row["u_id"],
+            email=row["u_email"],
+            is_approved=row["u_is_approved"],
+            created_at=row["u_created_at"],
+        )
     prefs = _as_dict(row["prefs"])
     return TelegramAccountRow.from_record(row), user, prefs
 
@@ -283,18 +291,6 @@ def _as_dict(value: Any) -> dict[str, Any] | None:
     if value is None:
         return None
     return value if isinstance(value, dict) else json.loads(value)
-
-
-def _user_from_json(value: Any) -> UserRow | None:
-    data = _as_dict(value)
-    if data is None:
-        return None
-    return UserRow(
-        id=data["id"],
-        email=data["email"],
-        is_approved=bool(data["is_approved"]),
-        created_at=datetime.fromisoformat(data["created_at"]),
-    )
 
 
 # --- claims and personal links ---------------------------------------------------------
