@@ -23,6 +23,7 @@ import pytest
 from db.migrate import apply_migrations
 from db.pool import create_pool
 from db.secrets import Keyring, configure
+from tests.fakes.telegram import FakeTelegram
 from tests.support.keys import use_test_key
 
 LOCAL_PG = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -125,3 +126,10 @@ def redis_url() -> str:
     if _reachable("127.0.0.1", 6379):
         return LOCAL_REDIS
     pytest.skip("no Redis reachable (set REDIS_URL)")
+
+
+@pytest.fixture
+async def tg() -> AsyncIterator[FakeTelegram]:
+    """The fake Telegram Bot API on loopback, for tests that talk to it directly."""
+    async with FakeTelegram() as fake:
+        yield fake

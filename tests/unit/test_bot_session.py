@@ -28,12 +28,6 @@ USER_ID = 4242
 
 
 @pytest.fixture
-async def tg() -> AsyncIterator[FakeTelegram]:
-    async with FakeTelegram() as fake:
-        yield fake
-
-
-@pytest.fixture
 async def bot(tg: FakeTelegram) -> AsyncIterator[Bot]:
     session = BotSession(api=TelegramAPIServer.from_base(tg.base_url))
     bot = Bot(tg.token, session=session, default=DefaultBotProperties(parse_mode="HTML"))

@@ -42,12 +42,6 @@ def buttons_router() -> Router:
 
 
 @pytest.fixture
-async def tg() -> AsyncIterator[FakeTelegram]:
-    async with FakeTelegram() as fake:
-        yield fake
-
-
-@pytest.fixture
 async def running(tg: FakeTelegram) -> AsyncIterator[Bot]:
     dp = Dispatcher()
     dp.callback_query.outer_middleware(CallbackAnswerMiddleware())

@@ -44,12 +44,6 @@ from tests.fakes.telegram import FakeTelegram, FakeUser, parse_html
 USER_ID = 1001
 
 
-@pytest.fixture
-async def tg() -> AsyncIterator[FakeTelegram]:
-    async with FakeTelegram() as fake:
-        yield fake
-
-
 def production_like_bot(tg: FakeTelegram) -> Bot:
     """Wired the way bot/app.py wires it for TELEGRAM_API_BASE."""
     session = AiohttpSession(api=TelegramAPIServer.from_base(tg.base_url))
