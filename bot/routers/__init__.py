@@ -41,11 +41,11 @@ def setup_routers() -> Router:
         chats.router,
         ai_settings.router,
         stats.router,
+        questions.router,
+        autoreplies.router,
+        fallback.router,
     ):
         root.include_router(_fresh(feature))
-    root.include_router(questions.setup())
-    root.include_router(autoreplies.setup())
-    root.include_router(_fresh(fallback.router))
     return root
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
-from aiogram import F, Router
+from aiogram import F
 from aiogram.filters import StateFilter
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
@@ -35,7 +35,7 @@ from bot.keyboards.questions import (
 )
 from bot.middlewares.access import QUESTIONS, Access
 from bot.render import esc
-from bot.routing import MagicCheck
+from bot.routing import Handlers, MagicCheck
 from bot.ui import answer, busy, show
 from bot.views.lists import View, load_view, save_view
 from bot.views.questions import render_card, render_list
@@ -98,235 +98,240 @@ async def _show_card(
     )
 
 
-def setup() -> Router:
-    """The questions router (built by a factory so a second Dispatcher gets a fresh one)."""
-    router = Router(name="questions")
-    router.message.filter(Approved())
-    router.callback_query.filter(Approved())
-    router.callback_query.middleware(Access(*QUESTIONS, refusal="q-no-access"))
+router = Handlers("questions")
+router.message.filter(Approved())
+router.callback_query.filter(Approved())
+router.callback_query.middleware(Access(*QUESTIONS, refusal="q-no-access"))
 
-    @router.callback_query(MenuCb.filter(F.section == MenuSection.QUESTIONS))
-    async def on_menu(
-        query: CallbackQuery,
-        state: FSMContext,
-        i18n: I18nContext,
-        questions: QuestionService,
-        user: Any,
-    ) -> None:
-        stores = await questions.stores_of(user.id)
-        if not stores:
-            await show(query, i18n.get("q-no-stores"), only_menu(i18n))
-        elif len(stores) == 1:
-            view = QuestionListView(store_id=stores[0][0])
-            await save_view(state, view)
-            await _render_list(query, i18n, questions, view, stores)
-        else:
-            await show(query, i18n.get("q-pick-store"), stores_keyboard(i18n, stores))
-        await answer(query)
 
-    async def _render_list(
-        target: CallbackQuery | Message,
-        i18n: I18nContext,
-        questions: QuestionService,
-        view: QuestionListView,
-        stores: list[tuple[str, str, int]],
-    ) -> None:
+@router.callback_query(MenuCb.filter(F.section == MenuSection.QUESTIONS))
+async def on_menu(
+    query: CallbackQuery,
+    state: FSMContext,
+    i18n: I18nContext,
+    questions: QuestionService,
+    user: Any,
+) -> None:
+    stores = await questions.stores_of(user.id)
+    if not stores:
+        await show(query, i18n.get("q-no-stores"), only_menu(i18n))
+    elif len(stores) == 1:
+        view = QuestionListView(store_id=stores[0][0])
+        await save_view(state, view)
+        await _render_list(query, i18n, questions, view, stores)
+    else:
+        await show(query, i18n.get("q-pick-store"), stores_keyboard(i18n, stores))
+    await answer(query)
+
+
+async def _render_list(
+    target: CallbackQuery | Message,
+    i18n: I18nContext,
+    questions: QuestionService,
+    view: QuestionListView,
+    stores: list[tuple[str, str, int]],
+) -> None:
+    start = view.starts[-1]
+    after = (start.answered, start.created, start.id) if start else None
+    page = await questions.page(view.store_id, after)
+    names = {sid: name for sid, name, _ in stores}
+    first = (len(view.starts) - 1) * PAGE_SIZE + 1
+    text = render_list(i18n, names.get(view.store_id, ""), page, datetime.now(UTC), first)
+    kb = list_keyboard(i18n, page, view.store_id, has_prev=len(view.starts) > 1)
+    await show(target, text, kb)
+
+
+@router.callback_query(QListCb.filter())
+async def on_list(
+    query: CallbackQuery,
+    callback_data: QListCb,
+    state: FSMContext,
+    i18n: I18nContext,
+    questions: QuestionService,
+    user: Any,
+) -> None:
+    view = await load_view(state, QuestionListView)
+    if (
+        callback_data.action is QListAction.OPEN
+        or view is None
+        or (view.store_id != callback_data.store_id)
+    ):
+        view = QuestionListView(store_id=callback_data.store_id)
+    elif callback_data.action is QListAction.NEXT:
         start = view.starts[-1]
         after = (start.answered, start.created, start.id) if start else None
         page = await questions.page(view.store_id, after)
-        names = {sid: name for sid, name, _ in stores}
-        first = (len(view.starts) - 1) * PAGE_SIZE + 1
-        text = render_list(i18n, names.get(view.store_id, ""), page, datetime.now(UTC), first)
-        kb = list_keyboard(i18n, page, view.store_id, has_prev=len(view.starts) > 1)
-        await show(target, text, kb)
+        if page.next_after is not None:
+            a, c, i = page.next_after
+            view.starts.append(Cursor(answered=a, created=c, id=i))
+    elif callback_data.action is QListAction.PREV and len(view.starts) > 1:
+        view.starts.pop()
+    await save_view(state, view)
+    await _render_list(query, i18n, questions, view, await questions.stores_of(user.id))
+    await answer(query)
 
-    @router.callback_query(QListCb.filter())
-    async def on_list(
-        query: CallbackQuery,
-        callback_data: QListCb,
-        state: FSMContext,
-        i18n: I18nContext,
-        questions: QuestionService,
-        user: Any,
-    ) -> None:
-        view = await load_view(state, QuestionListView)
-        if (
-            callback_data.action is QListAction.OPEN
-            or view is None
-            or (view.store_id != callback_data.store_id)
-        ):
-            view = QuestionListView(store_id=callback_data.store_id)
-        elif callback_data.action is QListAction.NEXT:
-            start = view.starts[-1]
-            after = (start.answered, start.created, start.id) if start else None
-            page = await questions.page(view.store_id, after)
-            if page.next_after is not None:
-                a, c, i = page.next_after
-                view.starts.append(Cursor(answered=a, created=c, id=i))
-        elif callback_data.action is QListAction.PREV and len(view.starts) > 1:
-            view.starts.pop()
+
+@router.callback_query(QuestionCb.filter(F.action == QAction.BACK))
+async def on_back(
+    query: CallbackQuery,
+    callback_data: QuestionCb,
+    state: FSMContext,
+    i18n: I18nContext,
+    questions: QuestionService,
+    user: Any,
+) -> None:
+    await state.set_state(None)
+    store_id = await questions.store_of(callback_data.question_id) or ""
+    view = await load_view(state, QuestionListView)
+    if view is None or view.store_id != store_id:
+        view = QuestionListView(store_id=store_id)
         await save_view(state, view)
-        await _render_list(query, i18n, questions, view, await questions.stores_of(user.id))
-        await answer(query)
+    await _render_list(query, i18n, questions, view, await questions.stores_of(user.id))
+    await answer(query)
 
-    @router.callback_query(QuestionCb.filter(F.action == QAction.BACK))
-    async def on_back(
-        query: CallbackQuery,
-        callback_data: QuestionCb,
-        state: FSMContext,
-        i18n: I18nContext,
-        questions: QuestionService,
-        user: Any,
-    ) -> None:
-        await state.set_state(None)
-        store_id = await questions.store_of(callback_data.question_id) or ""
-        view = await load_view(state, QuestionListView)
-        if view is None or view.store_id != store_id:
-            view = QuestionListView(store_id=store_id)
-            await save_view(state, view)
-        await _render_list(query, i18n, questions, view, await questions.stores_of(user.id))
-        await answer(query)
 
-    @router.callback_query(QuestionCb.filter(F.action == QAction.OPEN))
-    async def on_open(
-        query: CallbackQuery,
-        callback_data: QuestionCb,
-        state: FSMContext,
-        i18n: I18nContext,
-        questions: QuestionService,
-    ) -> None:
-        await state.set_state(None)
-        await _show_card(query, i18n, questions, callback_data.question_id)
-        await answer(query)
+@router.callback_query(QuestionCb.filter(F.action == QAction.OPEN))
+async def on_open(
+    query: CallbackQuery,
+    callback_data: QuestionCb,
+    state: FSMContext,
+    i18n: I18nContext,
+    questions: QuestionService,
+) -> None:
+    await state.set_state(None)
+    await _show_card(query, i18n, questions, callback_data.question_id)
+    await answer(query)
 
-    @router.callback_query(QuestionCb.filter(F.action == QAction.DRAFT))
-    async def on_draft(
-        query: CallbackQuery,
-        callback_data: QuestionCb,
-        i18n: I18nContext,
-        questions: QuestionService,
-        background: Background,
-    ) -> None:
-        qid = callback_data.question_id
-        await answer(query, i18n.get("q-drafting"))
 
-        async def work() -> None:
-            note = None
-            try:
-                await questions.draft(qid)
-            except QuestionError as exc:
-                note = _error_text(i18n, exc)
-            except Exception:
-                note = i18n.get("q-err-ai")
-            await _show_card(query, i18n, questions, qid, note=note)
+@router.callback_query(QuestionCb.filter(F.action == QAction.DRAFT))
+async def on_draft(
+    query: CallbackQuery,
+    callback_data: QuestionCb,
+    i18n: I18nContext,
+    questions: QuestionService,
+    background: Background,
+) -> None:
+    qid = callback_data.question_id
+    await answer(query, i18n.get("q-drafting"))
 
-        background.start(f"q-draft:{qid}", work())  # a second press while it runs: nothing
+    async def work() -> None:
+        note = None
+        try:
+            await questions.draft(qid)
+        except QuestionError as exc:
+            note = _error_text(i18n, exc)
+        except Exception:
+            note = i18n.get("q-err-ai")
+        await _show_card(query, i18n, questions, qid, note=note)
 
-    @router.callback_query(QuestionCb.filter(F.action == QAction.EDIT))
-    async def on_edit(
-        query: CallbackQuery,
-        callback_data: QuestionCb,
-        state: FSMContext,
-        i18n: I18nContext,
-    ) -> None:
+    background.start(f"q-draft:{qid}", work())  # a second press while it runs: nothing
+
+
+@router.callback_query(QuestionCb.filter(F.action == QAction.EDIT))
+async def on_edit(
+    query: CallbackQuery,
+    callback_data: QuestionCb,
+    state: FSMContext,
+    i18n: I18nContext,
+) -> None:
+    await state.set_state(QuestionStates.edit)
+    await save_view(state, EditForm(question_id=callback_data.question_id))
+    await show(query, i18n.get("q-edit-prompt"), cancel_keyboard(i18n, callback_data.question_id))
+    await answer(query)
+
+
+@router.message(StateFilter(QuestionStates.edit), MagicCheck(F.text))
+async def on_edit_text(
+    message: Message,
+    state: FSMContext,
+    i18n: I18nContext,
+    questions: QuestionService,
+    members: Members,
+    user: Any,
+) -> None:
+    form = await load_view(state, EditForm)
+    await state.set_state(None)
+    if form is None:
+        await message.answer(i18n.get("q-err-not_found"))
+        return
+    if await members.may_act(user.id, "question", form.question_id) is None:
+        await message.answer(i18n.get("q-no-access"))
+        return
+    text = message.text or ""
+    if len(text) > TYPED_MAX:
         await state.set_state(QuestionStates.edit)
-        await save_view(state, EditForm(question_id=callback_data.question_id))
-        await show(
-            query, i18n.get("q-edit-prompt"), cancel_keyboard(i18n, callback_data.question_id)
+        await message.answer(
+            i18n.get("q-edit-too-long", limit=TYPED_MAX),
+            reply_markup=cancel_keyboard(i18n, form.question_id),
         )
-        await answer(query)
+        return
+    note = None
+    try:
+        await questions.save_draft(form.question_id, text)
+    except QuestionError as exc:
+        note = _error_text(i18n, exc)
+    await _show_card(message, i18n, questions, form.question_id, note=note)
 
-    @router.message(StateFilter(QuestionStates.edit), MagicCheck(F.text))
-    async def on_edit_text(
-        message: Message,
-        state: FSMContext,
-        i18n: I18nContext,
-        questions: QuestionService,
-        members: Members,
-        user: Any,
-    ) -> None:
-        form = await load_view(state, EditForm)
-        await state.set_state(None)
-        if form is None:
-            await message.answer(i18n.get("q-err-not_found"))
+
+@router.callback_query(QuestionCb.filter(F.action == QAction.REJECT_ASK))
+async def on_reject_ask(
+    query: CallbackQuery,
+    callback_data: QuestionCb,
+    i18n: I18nContext,
+    questions: QuestionService,
+) -> None:
+    card = await questions.card(callback_data.question_id)
+    await show(
+        query, i18n.get("q-reject-ask", text=esc(card.draft or "")), reject_keyboard(i18n, card)
+    )
+    await answer(query)
+
+
+@router.callback_query(QuestionCb.filter(F.action == QAction.VIEWED))
+async def on_viewed(
+    query: CallbackQuery,
+    callback_data: QuestionCb,
+    i18n: I18nContext,
+    questions: QuestionService,
+) -> None:
+    note = None
+    try:
+        await questions.mark_viewed(callback_data.question_id)
+    except QuestionError as exc:
+        note = _error_text(i18n, exc)
+    await _show_card(query, i18n, questions, callback_data.question_id, note=note)
+    await answer(query)
+
+
+@router.callback_query(QPublishCb.filter())
+async def on_publish(
+    query: CallbackQuery,
+    callback_data: QPublishCb,
+    i18n: I18nContext,
+    questions: QuestionService,
+) -> None:
+    qid = callback_data.question_id
+    with busy(f"q-publish:{qid}") as first:
+        if not first:
+            await answer(query, i18n.get("q-err-busy"))
             return
-        if await members.may_act(user.id, "question", form.question_id) is None:
-            await message.answer(i18n.get("q-no-access"))
-            return
-        text = message.text or ""
-        if len(text) > TYPED_MAX:
-            await state.set_state(QuestionStates.edit)
-            await message.answer(
-                i18n.get("q-edit-too-long", limit=TYPED_MAX),
-                reply_markup=cancel_keyboard(i18n, form.question_id),
-            )
-            return
-        note = None
+        action = (
+            PublishAction.REJECT
+            if callback_data.action is QPublishAction.REJECT
+            else PublishAction.ANSWER
+        )
         try:
-            await questions.save_draft(form.question_id, text)
+            await questions.publish(
+                qid,
+                shown=callback_data.fp,
+                action=action,
+                confirm=callback_data.action is QPublishAction.CONFIRM,
+            )
         except QuestionError as exc:
             note = _error_text(i18n, exc)
-        await _show_card(message, i18n, questions, form.question_id, note=note)
-
-    @router.callback_query(QuestionCb.filter(F.action == QAction.REJECT_ASK))
-    async def on_reject_ask(
-        query: CallbackQuery,
-        callback_data: QuestionCb,
-        i18n: I18nContext,
-        questions: QuestionService,
-    ) -> None:
-        card = await questions.card(callback_data.question_id)
-        await show(
-            query, i18n.get("q-reject-ask", text=esc(card.draft or "")), reject_keyboard(i18n, card)
-        )
-        await answer(query)
-
-    @router.callback_query(QuestionCb.filter(F.action == QAction.VIEWED))
-    async def on_viewed(
-        query: CallbackQuery,
-        callback_data: QuestionCb,
-        i18n: I18nContext,
-        questions: QuestionService,
-    ) -> None:
-        note = None
-        try:
-            await questions.mark_viewed(callback_data.question_id)
-        except QuestionError as exc:
-            note = _error_text(i18n, exc)
-        await _show_card(query, i18n, questions, callback_data.question_id, note=note)
-        await answer(query)
-
-    @router.callback_query(QPublishCb.filter())
-    async def on_publish(
-        query: CallbackQuery,
-        callback_data: QPublishCb,
-        i18n: I18nContext,
-        questions: QuestionService,
-    ) -> None:
-        qid = callback_data.question_id
-        with busy(f"q-publish:{qid}") as first:
-            if not first:
-                await answer(query, i18n.get("q-err-busy"))
-                return
-            action = (
-                PublishAction.REJECT
-                if callback_data.action is QPublishAction.REJECT
-                else PublishAction.ANSWER
-            )
-            try:
-                await questions.publish(
-                    qid,
-                    shown=callback_data.fp,
-                    action=action,
-                    confirm=callback_data.action is QPublishAction.CONFIRM,
-                )
-            except QuestionError as exc:
-                note = _error_text(i18n, exc)
-                if exc.code is QuestionErrorCode.GUARD:
-                    note += "\n" + esc("; ".join(exc.problems))
-            else:
-                note = i18n.get("q-published" if action is PublishAction.ANSWER else "q-rejected")
-            await _show_card(query, i18n, questions, qid, note=note)
-        await answer(query)
-
-    return router
+            if exc.code is QuestionErrorCode.GUARD:
+                note += "\n" + esc("; ".join(exc.problems))
+        else:
+            note = i18n.get("q-published" if action is PublishAction.ANSWER else "q-rejected")
+        await _show_card(query, i18n, questions, qid, note=note)
+    await answer(query)
