@@ -20,6 +20,7 @@ from db.repos.members import (
     list_managers,
     object_role,
     remove_manager,
+    store_and_role,
     store_of,
     store_role,
     user_stores,
@@ -30,6 +31,7 @@ __all__ = [
     "Role",
     "list_managers",
     "remove_manager",
+    "store_and_role",
     "store_of",
     "store_role",
     "user_stores",
@@ -139,6 +141,14 @@ class Members:
         if user_id is None or not store_id:
             return None
         return await store_role(self._pool, user_id, store_id)
+
+    async def store_and_role(
+        self, user_id: str | None, store_id: str
+    ) -> tuple[StoreRow, Role] | None:
+        """The store's row and this person's role on it, one round trip, or None."""
+        if user_id is None or not store_id:
+            return None
+        return await store_and_role(self._pool, user_id, store_id)
 
     async def user_stores(self, user_id: str) -> list[tuple[StoreRow, Role]]:
         return await user_stores(self._pool, user_id)

@@ -47,7 +47,6 @@ from bot.keyboards.questions import QListCb, QPublishCb, QuestionCb
 from bot.ui import answer
 from bot.views.lists import StoreView, needs_recount
 from services.members import Members
-from services.stores import StoreService
 
 Names = Callable[[Any, dict[str, Any]], str | None]
 """The id a press names (`callback_data`, the handler data), or None: not this guard's press."""
@@ -101,7 +100,9 @@ class Guard:
 
     names: Names
     kind: str = "store"
-    """What the id is: "store", or an entity `Members.object_role` resolves to its store (and the role on it, one statement)."""
+    """What the id is: "store"; "store_row", a store whose row and role the handler takes as
+    `store` and `role` (read with the check, one statement); or an entity `Members.object_role`
+    resolves to its store (and the role on it, one statement)."""
     owner_only: Callable[[Any], bool] = _never
     hand_on: HandOn | None = None
     after: After | None = None
@@ -151,6 +152,11 @@ class Access(BaseMiddleware):
         user_id = user.id if user is not None else None
         if guard.kind == "store":
             store, role = object_id, await members.role(user_id, object_id)
+        elif guard.kind == "store_row":
+            found_row = await members.store_and_role(user_id, object_id)
+            store, role = (object_id, found_row[1]) if found_row is not None else ("", None)
+            if found_row is not None:
+                data["store"], data["role"] = found_row
         else:  # the object's store and the role on it, one round trip
             found = await members.object_role(user_id, guard.kind, object_id)
             store, role = found if found is not None else ("", None)
@@ -213,18 +219,11 @@ OWNER_ACTIONS: frozenset[str] = frozenset(
 """Store buttons only the owner may press (name, token, status, team); managers view and sync."""
 
 
-async def _store_row(store_id: str, role: str, data: dict[str, Any]) -> bool:
-    """The stores router's handlers take the store's row and the role, never the id."""
-    stores: StoreService = data["stores"]
-    data["store"], data["role"] = await stores.get(store_id), role
-    return data["store"] is not None
-
-
 STORES = (
     Guard(
         field(StoreCb, "store_id", when=lambda cb: cb.action != "add"),
+        "store_row",
         owner_only=lambda cb: cb.action in OWNER_ACTIONS,
-        hand_on=_store_row,
     ),
 )
 """The stores router: a store's card and its actions (`store`, `role` handed on)."""

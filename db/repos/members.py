@@ -14,7 +14,7 @@ Role = Literal["owner", "manager"]
 
 
 _ROLE = """
-        SELECT s.id AS store_id,
+        SELECT s.id AS store_id,{columns}
                CASE WHEN s.owner_id = $1 THEN 'owner'
                     WHEN m.user_id IS NOT NULL THEN 'manager' END AS role
           FROM stores s
@@ -24,13 +24,22 @@ _ROLE = """
          WHERE s.id = {store}
 """
 """The person's role on a store; none unless both they and the store's owner are approved (a
-rejected owner's managers lose the store with them). `{store}` is the store id's expression."""
+rejected owner's managers lose the store with them). `{store}` is the store id's expression;
+`{columns}` more columns of `s` to return with it (or nothing)."""
 
 
 async def store_role(conn: Conn, user_id: str, store_id: str) -> Role | None:
     """The person's role on the store (`_ROLE`)."""
-    row = await conn.fetchrow(_ROLE.format(store="$2"), user_id, store_id)
+    row = await conn.fetchrow(_ROLE.format(store="$2", columns=""), user_id, store_id)
     return row["role"] if row and row["role"] else None
+
+
+async def store_and_role(conn: Conn, user_id: str, store_id: str) -> tuple[StoreRow, Role] | None:
+    """The store's row and the person's role on it (`_ROLE`) in one round trip: a store's
+    card and its actions take both."""
+    columns = StoreRow.columns("s") + ","
+    row = await conn.fetchrow(_ROLE.format(store="$2", columns=columns), user_id, store_id)
+    return (StoreRow.from_record(row), row["role"]) if row and row["role"] else None
 
 
 async def object_role(
@@ -39,7 +48,7 @@ async def object_role(
     """The store of a review, complaint, chat, ... and the person's role on it, in one round
     trip (every press on an object asks this); None when either is missing."""
     store = "(" + _STORE_OF[entity].replace("$1", "$2") + ")"  # the object's id is $2 here
-    row = await conn.fetchrow(_ROLE.format(store=store), user_id, entity_id)
+    row = await conn.fetchrow(_ROLE.format(store=store, columns=""), user_id, entity_id)
     return (row["store_id"], row["role"]) if row and row["role"] else None
 
 

@@ -67,7 +67,18 @@ async def test_an_active_store_of_an_owner_not_approved_is_neither_synced_nor_wo
     assert await jobs.full_sync(now=now) == []
     assert await members.store_role(w.pool, manager, w.store) is None
     assert await members.store_role(w.pool, w.owner, w.store) is None
+    assert await members.store_and_role(w.pool, manager, w.store) is None
+    assert await members.store_and_role(w.pool, w.owner, w.store) is None
     await w.pool.execute("UPDATE users SET is_approved = TRUE WHERE id = $1", w.owner)
+    stranger = await person(w.pool, 9303)
+    for who, role in ((w.owner, "owner"), (manager, "manager"), (stranger, None)):
+        found = await members.store_and_role(w.pool, who, w.store)
+        assert (
+            (found[1] if found else None) == role == await members.store_role(w.pool, who, w.store)
+        )
+        if found:  # the row the stores router's handlers take, read with the check
+            assert found[0] == await stores_svc.get_store(w.pool, w.store)
+    assert await members.store_and_role(w.pool, w.owner, "no-such-store") is None
     assert [r.ok for r in await jobs.sync_due("reviews", now=now)] == [True]
 
 

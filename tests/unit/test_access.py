@@ -41,6 +41,10 @@ class FakeMembers:
         role = await self.role(user_id, store) if store else None
         return (store, role) if store and role else None
 
+    async def store_and_role(self, user_id: str | None, store_id: str) -> tuple[str, str] | None:
+        role = await self.role(user_id, store_id)
+        return (f"row of {store_id}", role) if role else None
+
 
 class I18n:
     def get(self, key: str, **kwargs: Any) -> str:
@@ -150,23 +154,15 @@ async def test_a_list_page_is_checked_on_its_views_store(alerts: list[str]) -> N
     assert await press(mw, None, "u3", alerts) is not None  # no view, no id: nothing to check
 
 
-class FakeStores:
-    async def get(self, store_id: str) -> str | None:
-        return f"row of {store_id}" if store_id in ("s1", "s2") else None
-
-
 async def test_a_store_button_hands_on_the_row_and_owner_buttons_need_the_owner(
     alerts: list[str],
 ) -> None:
     mw = Access(*access_mod.STORES, refusal="unavailable", owner_refusal="owner-only")
-    stores = FakeStores()
     card = StoreCb(action="open", store_id="s1")
-    data = await press(mw, card, "u2", alerts, stores=stores)
+    data = await press(mw, card, "u2", alerts)
     assert data is not None and (data["store"], data["role"]) == ("row of s1", "manager")
-    assert (
-        await press(mw, StoreCb(action="ren", store_id="s1"), "u2", alerts, stores=stores) is None
-    )
-    assert await press(mw, StoreCb(action="ren", store_id="s1"), "u1", alerts, stores=stores)
-    assert await press(mw, card, "u3", alerts, stores=stores) is None
+    assert await press(mw, StoreCb(action="ren", store_id="s1"), "u2", alerts) is None
+    assert await press(mw, StoreCb(action="ren", store_id="s1"), "u1", alerts)
+    assert await press(mw, card, "u3", alerts) is None
     assert await press(mw, StoreCb(action="add", store_id=""), "u3", alerts) is not None
     assert alerts == ["owner-only", "unavailable"]
