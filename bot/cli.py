@@ -120,7 +120,7 @@ def migrate() -> None:
         if sealed.unreadable:
             err.print(_unreadable_line(sealed.unreadable), markup=False)
 
-    _run(go, loop_factory=fast_loop())
+    _run(go)
 
 
 @app.command()
@@ -136,7 +136,7 @@ def run() -> None:
         except StartupError as exc:
             raise CliError(str(exc)) from None
 
-    _run(go)
+    _run(go, loop_factory=fast_loop())
 
 
 @app.command()
