@@ -30,14 +30,21 @@ class Row:
     """Mixin: build a dataclass from a Record with the same column names."""
 
     @classmethod
-    def from_record(cls, record: Record) -> Self:
-        return cls(**{n: record[n] for n in _names(cls)})
+    def from_record(cls, record: Record, prefix: str = "") -> Self:
+        """The row from its columns, named `<prefix><field>` when a prefix is given."""
+        return cls(**{n: record[prefix + n] for n in _names(cls)})
 
     @classmethod
     def columns(cls, alias: str = "") -> str:
         """The select list of this row's columns, each prefixed `alias.` when given."""
-        prefix = f"{alias}." if alias else ""
-        return ", ".join(prefix + f.name for f in dataclasses.fields(cls))  # type: ignore[arg-type]
+        table = f"{alias}." if alias else ""
+        return ", ".join(table + n for n in _names(cls))
+
+    @classmethod
+    def columns_as(cls, alias: str, prefix: str) -> str:
+        """The columns of `alias` named `<prefix><field>`: two tables' rows in one select,
+        read back with `from_record(record, prefix)`."""
+        return ", ".join(f"{alias}.{n} AS {prefix}{n}" for n in _names(cls))
 
 
 @dataclass(frozen=True, slots=True)

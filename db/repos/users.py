@@ -77,6 +77,7 @@ async def list_users(
 
 _TG = TelegramAccountRow.columns()
 _TG_T = TelegramAccountRow.columns("t")
+_USER_U = UserRow.columns_as("u", "u_")  # beside the account's columns in one row
 
 
 async def link_telegram(
@@ -264,8 +265,7 @@ async def get_identity(
     row = await conn.fetchrow(
         f"""
         SELECT {_TG_T},
-               u.id AS u_id, u.email AS u_email, u.is_approved AS u_is_approved,
-               u.created_at AS u_created_at, to_jsonb(p) AS prefs
+               {_USER_U}, to_jsonb(p) AS prefs
           FROM telegram_accounts t
           LEFT JOIN users u ON u.id = t.user_id
           LEFT JOIN user_preferences p ON p.user_id = t.user_id
@@ -275,14 +275,7 @@ async def get_identity(
     )
     if row is None:
         return None
-    user = None
-    if row["u_id"] is not None:
-        user = UserRow(
-            id=row["u_id"],
-            email=row["u_email"],
-            is_approved=row["u_is_approved"],
-            created_at=row["u_created_at"],
-        )
+    user = UserRow.from_record(row, prefix="u_") if row["u_id"] is not None else None
     prefs = _as_dict(row["prefs"])
     return TelegramAccountRow.from_record(row), user, prefs
 

@@ -328,3 +328,20 @@ async def link_by_token(pool: asyncpg.Pool, token: str, telegram_id: int) -> acc
     return await access.link_by_token(
         pool, token, telegram_id=telegram_id, username=None, first_name="Иван", language_code="ru"
     )
+
+
+async def test_identity_is_the_account_its_user_and_their_preferences(pool: asyncpg.Pool) -> None:
+    """One statement per update (the auth middleware): the user's columns come back beside
+    the account's and are read into the same row the users table holds."""
+    user_id = await registered(pool, "who@example.com", 7301)
+    await preferences.set_language(pool, user_id, "en")
+    found = await access.identity(pool, 7301)
+    assert found is not None
+    account, user, prefs = found
+    assert (account.telegram_id, account.user_id, account.first_name) == (7301, user_id, "Иван")
+    record = await pool.fetchrow("SELECT id, email, is_approved, created_at FROM users")
+    assert user is not None and (user.id, user.email, user.is_approved, user.created_at) == tuple(
+        record
+    )
+    assert prefs is not None and prefs["language"] == "en"
+    assert await access.identity(pool, 7302) is None
