@@ -215,8 +215,8 @@ class FeatureRoutes(Router):
             if (
                 isinstance(router, FeatureRouter)
                 and router.gate is not None
-                and not router.callback_query.outer_middleware
                 and not router.gate.admits(pressed)
+                and not router.callback_query.outer_middleware
             ):
                 continue
             response = await router.propagate_event(update_type=update_type, event=event, **kwargs)

@@ -99,7 +99,9 @@ class BotSession(AiohttpSession):
         return await self.post(bot, method, body, timeout)
 
     async def acknowledge(self, bot: Bot, query_id: str) -> None:
-        """`answerCallbackQuery` with no text: raises what any call raises."""
+        """`answerCallbackQuery` with no text: raises what any call raises. It skips the
+        session's middlewares, so a 429 is not retried: a silent answer is not worth a wait
+        (the spinner stops by itself) and its caller drops Bot API errors."""
         method = AnswerCallbackQuery.model_construct(callback_query_id=query_id)
         await self.post(bot, method, json.dumps({"callback_query_id": query_id}).encode())
 

@@ -152,11 +152,11 @@ class Access(BaseMiddleware):
         user_id = user.id if user is not None else None
         if guard.kind == "store":
             store, role = object_id, await members.role(user_id, object_id)
-        elif guard.kind == "store_row":
-            found_row = await members.store_and_role(user_id, object_id)
-            store, role = (object_id, found_row[1]) if found_row is not None else ("", None)
-            if found_row is not None:
-                data["store"], data["role"] = found_row
+        elif guard.kind == "store_row":  # the handler takes the row: read with the role
+            with_row = await members.store_and_role(user_id, object_id)
+            store, role = (object_id, with_row[1]) if with_row else ("", None)
+            if with_row:
+                data["store"], data["role"] = with_row
         else:  # the object's store and the role on it, one round trip
             found = await members.object_role(user_id, guard.kind, object_id)
             store, role = found if found is not None else ("", None)

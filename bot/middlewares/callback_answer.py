@@ -43,9 +43,9 @@ class CallbackAnswerMiddleware(BaseMiddleware):
         # A failure is answered by the errors handler (`bot.errors`), with its alert.
         if not flag[0]:
             with contextlib.suppress(TelegramAPIError):
-                session = event.bot.session if event.bot else None
-                if isinstance(session, BotSession) and event.bot:
-                    await session.acknowledge(event.bot, event.id)
+                bot = event.bot
+                if bot is not None and isinstance(bot.session, BotSession):
+                    await bot.session.acknowledge(bot, event.id)  # no method model to build
                 else:
                     await event.answer()
         return result
