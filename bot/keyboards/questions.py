@@ -68,8 +68,10 @@ def stores_keyboard(i18n: I18nContext, stores: list[tuple[str, str, int]]) -> In
 
 
 def list_keyboard(
-    i18n: I18nContext, page: QuestionPage, store_id: str, *, has_prev: bool
+    i18n: I18nContext, page: QuestionPage, store_id: str, *, has_prev: bool, first: int = 1
 ) -> InlineKeyboardMarkup:
+    """The page's questions numbered as the list's text numbers them (from `first`), paging,
+    the menu."""
     nav = []
     if has_prev:
         nav.append(
@@ -85,7 +87,7 @@ def list_keyboard(
                 f"{'✅' if item.answered else '❓'} {n}. {item.product_name[:30]}",
                 QuestionCb(action=QAction.OPEN, question_id=item.id),
             )
-            for n, item in enumerate(page.items, 1)
+            for n, item in enumerate(page.items, first)
         ),
         nav,
         [back_to_menu(i18n)],

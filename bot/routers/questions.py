@@ -69,6 +69,8 @@ class QuestionListView(View):
 
     store_id: str
     starts: list[Cursor | None] = [None]  # noqa: RUF012 - pydantic copies a default
+    next: Cursor | None = None
+    """Where the shown page's next one starts (None: it is the last), so "next" reads one page."""
 
 
 class EditForm(View):
@@ -117,8 +119,7 @@ async def on_menu(
         await show(query, i18n.get("q-no-stores"), only_menu(i18n))
     elif len(stores) == 1:
         view = QuestionListView(store_id=stores[0][0])
-        await save_view(state, view)
-        await _render_list(query, i18n, questions, view, stores)
+        await _render_list(query, i18n, questions, view, stores, state)
     else:
         await show(query, i18n.get("q-pick-store"), stores_keyboard(i18n, stores))
     await answer(query)
@@ -130,14 +131,22 @@ async def _render_list(
     questions: QuestionService,
     view: QuestionListView,
     stores: list[tuple[str, str, int]],
+    state: FSMContext,
 ) -> None:
+    """Show the view's page and keep the view, with where the next page starts."""
     start = view.starts[-1]
     after = (start.answered, start.created, start.id) if start else None
     page = await questions.page(view.store_id, after)
+    if page.next_after is None:
+        view.next = None
+    else:
+        answered, created, question_id = page.next_after
+        view.next = Cursor(answered=answered, created=created, id=question_id)
+    await save_view(state, view)
     names = {sid: name for sid, name, _ in stores}
     first = (len(view.starts) - 1) * PAGE_SIZE + 1
     text = render_list(i18n, names.get(view.store_id, ""), page, datetime.now(UTC), first)
-    kb = list_keyboard(i18n, page, view.store_id, has_prev=len(view.starts) > 1)
+    kb = list_keyboard(i18n, page, view.store_id, has_prev=len(view.starts) > 1, first=first)
     await show(target, text, kb)
 
 
@@ -157,17 +166,11 @@ async def on_list(
         or (view.store_id != callback_data.store_id)
     ):
         view = QuestionListView(store_id=callback_data.store_id)
-    elif callback_data.action is QListAction.NEXT:
-        start = view.starts[-1]
-        after = (start.answered, start.created, start.id) if start else None
-        page = await questions.page(view.store_id, after)
-        if page.next_after is not None:
-            a, c, i = page.next_after
-            view.starts.append(Cursor(answered=a, created=c, id=i))
+    elif callback_data.action is QListAction.NEXT and view.next is not None:
+        view.starts.append(view.next)
     elif callback_data.action is QListAction.PREV and len(view.starts) > 1:
         view.starts.pop()
-    await save_view(state, view)
-    await _render_list(query, i18n, questions, view, await questions.stores_of(user.id))
+    await _render_list(query, i18n, questions, view, await questions.stores_of(user.id), state)
     await answer(query)
 
 
@@ -185,8 +188,7 @@ async def on_back(
     view = await load_view(state, QuestionListView)
     if view is None or view.store_id != store_id:
         view = QuestionListView(store_id=store_id)
-        await save_view(state, view)
-    await _render_list(query, i18n, questions, view, await questions.stores_of(user.id))
+    await _render_list(query, i18n, questions, view, await questions.stores_of(user.id), state)
     await answer(query)
 
 

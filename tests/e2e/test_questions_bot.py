@@ -308,3 +308,39 @@ async def test_new_questions_alert_leads_to_the_list(bot_env: BotEnv) -> None:
     await user.press("Открыть вопросы")
     await user.wait_message("Без ответа: 7")
     assert await alerts.dispatch(now=datetime.now(UTC)) == 0  # told once
+
+
+async def test_question_list_pages_forward_and_back_reading_one_page_a_press(
+    bot_env: BotEnv,
+) -> None:
+    """ "Далее" starts where the shown page said the next one starts: one page read a press
+    (it used to read the shown page again to find that)."""
+    user, _, store = await seller(bot_env, tg_id=611)
+    ask(bot_env, n=12)
+    await bot_env.services.sync.sync_all(store, kinds=("products", "questions"))
+    await user.send("/menu")
+    await user.wait_message("WB")
+    await user.press("Вопросы")
+    first_page = await user.wait_message("Без ответа")
+    assert any(label.startswith("❓ 1.") for label in first_page.labels)
+    service = bot_env.services.questions
+    reads: list[object] = []
+    page = service.page
+
+    async def counted(*args: object, **kwargs: object) -> object:
+        reads.append(args)
+        return await page(*args, **kwargs)  # type: ignore[arg-type]
+
+    service.page = counted  # type: ignore[method-assign,assignment]
+
+    def numbered(n: int) -> bool:
+        return any(label[2:].startswith(f"{n}.") for label in user.last_message.labels)
+
+    try:
+        await user.press("Далее »")
+        await bot_env.tg.wait_for(lambda: numbered(9), timeout=5, what="the second page")
+        assert len(reads) == 1
+        await user.press("« Назад")
+        await bot_env.tg.wait_for(lambda: numbered(1), timeout=5, what="the first page")
+    finally:
+        del service.page
