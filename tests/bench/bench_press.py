@@ -137,6 +137,9 @@ class Run:
     seconds: float = 0.0
     latencies: dict[str, list[float]] = field(default_factory=lambda: {s: [] for s in STEPS})
     cpu_seconds: float = 0.0
+    harness_cpu_seconds: float = 0.0
+    """This process's CPU in the window: the fake Telegram and the simulated people, who
+    share the machine's two cores with the bot and PostgreSQL."""
     idle_rss: int = 0
     statements: int | None = None
 
@@ -161,7 +164,8 @@ class Run:
         return (
             f"{self.label:<24} {self.rate:7.1f}/s  p50 {self.pct(0.5):6.1f} ms  "
             f"p99 {self.pct(0.99):6.1f} ms  open p50 {self.pct(0.5, 'open'):6.1f} ms  "
-            f"CPU {self.cpu_ms:5.2f} ms/press  idle RSS {self.idle_rss / 2**20:5.0f} MiB  "
+            f"CPU {self.cpu_ms:5.2f} ms/press (harness "
+            f"{self.harness_cpu_seconds / max(self.presses, 1) * 1000:4.2f})  idle RSS {self.idle_rss / 2**20:5.0f} MiB  "
             f"DB statements/press {per}"
         )
 
@@ -271,9 +275,11 @@ async def measure(
         tasks = [asyncio.create_task(_person(u, run, measure_from, stop_at)) for u in users]
         await asyncio.sleep(max(0.0, measure_from - time.perf_counter()))
         cpu0 = sum(proc.cpu_times()[:2])
+        harness0 = time.process_time()
         stmts0 = await _statements(admin_dsn, db_url) if db_url else None
         await asyncio.sleep(max(0.0, stop_at - time.perf_counter()))
         cpu1 = sum(proc.cpu_times()[:2])
+        run.harness_cpu_seconds = time.process_time() - harness0
         await asyncio.gather(*tasks)
         run.seconds = seconds
         run.cpu_seconds = cpu1 - cpu0

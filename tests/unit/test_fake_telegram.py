@@ -547,3 +547,44 @@ async def test_flood_limits_per_chat_and_per_bot() -> None:
             assert tg.flood_errors == 2
         finally:
             await bot.session.close()
+
+
+async def test_snapshots_keep_the_message_as_it_stood(
+    tg: FakeTelegram, user: FakeUser, bot: Bot
+) -> None:
+    sent = await bot.send_message(user.id, "<b>один</b>", reply_markup=keyboard([("A", "a")]))
+    before = user.message(sent.message_id)
+    await bot.edit_message_text(
+        "<i>два</i>",
+        chat_id=user.id,
+        message_id=sent.message_id,
+        reply_markup=keyboard([("B", "b")]),
+    )
+    after = user.message(sent.message_id)
+    assert (before.text, before.labels, before.versions, before.edited) == (
+        "один",
+        ["A"],
+        ["один"],
+        False,
+    )
+    assert before.entities == [{"type": "bold", "offset": 0, "length": 4}]
+    assert (after.text, after.labels, after.versions) == ("два", ["B"], ["один", "два"])
+    after.entities.clear()  # a test changing its snapshot changes nothing in the chat
+    after.keyboard.clear()
+    assert user.message(sent.message_id).entities == [{"type": "italic", "offset": 0, "length": 3}]
+    assert user.message(sent.message_id).labels == ["B"]
+
+
+async def test_a_wait_for_one_chat_wakes_on_that_chat_only(tg: FakeTelegram, bot: Bot) -> None:
+    alice, bob = tg.user(2001, first_name="Alice"), tg.user(2002, first_name="Bob")
+    waiting = asyncio.create_task(alice.wait_message("для Алисы", timeout=5))
+    await asyncio.sleep(0)
+    # Alice's wait hangs on her chat's signal, not on every change of the server
+    assert (len(alice._signal._waiters), len(tg._changes._waiters)) == (1, 0)
+    first = set(alice._signal._waiters)
+    for n in range(3):
+        await bot.send_message(bob.id, f"для Боба {n}")
+    assert not waiting.done()
+    assert alice._signal._waiters == first  # never woken: the same wait, not a new one
+    await bot.send_message(alice.id, "для Алисы")
+    assert (await waiting).text == "для Алисы"

@@ -9,6 +9,7 @@ every text is escaped before it is sent, so a bare `&` means a value skipped `ht
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,6 +21,7 @@ SUPPORTED_TAGS = frozenset(
 )  # fmt: skip
 
 _SPACE = frozenset(b" \t\r\n\x00\x0b")  # td::is_space, NUL included: the text's end stops scans
+_MARKUP = re.compile(rb"[&<]")  # where plain text ends: an entity reference or a tag
 _NAMED = {b"lt": ord("<"), b"gt": ord(">"), b"amp": ord("&"), b"quot": ord('"')}
 _SURROGATE_ERROR = (
     "Text contains invalid Unicode characters after decoding HTML entities, "
@@ -45,7 +47,7 @@ class ParsedText:
 
 def utf16_len(text: str) -> int:
     """Telegram counts lengths and offsets in UTF-16 code units."""
-    return sum(2 if ord(ch) > 0xFFFF else 1 for ch in text)
+    return len(text.encode("utf-16-le", "surrogatepass")) // 2
 
 
 def _is_alpha(c: int) -> bool:
@@ -136,11 +138,12 @@ class _Parser:
                         f'Unescaped "&" at byte offset {i}: write &amp; '
                         "(strict fake check; real Telegram would show it as text)"
                     )
-            if c != ord("<"):
-                if c & 0xC0 != 0x80:
-                    self.utf16 += 2 if c >= 0xF0 else 1
-                self.out.append(c)
-                i += 1
+            if c != ord("<"):  # plain text up to the next `&` or `<`, taken whole
+                found = _MARKUP.search(b, i + 1)
+                end = found.start() if found else len(b)
+                self.out += b[i:end]  # ASCII `&` and `<` never split a UTF-8 sequence
+                self.utf16 += utf16_len(b[i:end].decode("utf-8"))
+                i = end
                 continue
             i = self.end_tag(i) if self.at(i + 1) == ord("/") else self.start_tag(i)
         if self.stack:

@@ -35,6 +35,7 @@ from .models import (
     bad_request,
     plain_html,
 )
+from .signal import Signal
 from .user import FakeUser
 
 if TYPE_CHECKING:
@@ -228,7 +229,7 @@ class FakeTelegram:
         self._next_file = 1
         self._commands: dict[tuple[str, str], list[tuple[str, str]]] = {}
         self._failures: dict[str, deque[_Failure]] = {}
-        self._waiters: set[asyncio.Future[None]] = set()
+        self._changes = Signal()
         self._closing = False
         self._runner: web.AppRunner | None = None
         self._port = 0
@@ -421,9 +422,15 @@ class FakeTelegram:
         return list(self._updates)
 
     async def wait_for(
-        self, predicate: Callable[[], T | None], *, timeout: float = 5.0, what: str = "condition"
+        self,
+        predicate: Callable[[], T | None],
+        *,
+        timeout: float = 5.0,
+        what: str = "condition",
+        signal: Signal | None = None,
     ) -> T:
-        """Re-check `predicate` after every request and state change until it is truthy."""
+        """Re-check `predicate` after every request and state change until it is truthy
+        (after each `signal` only, when the predicate reads nothing else that changes)."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         while True:
@@ -433,7 +440,7 @@ class FakeTelegram:
             remaining = deadline - loop.time()
             if remaining <= 0:
                 raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-            await self._wait_change(remaining)
+            await (signal or self._changes).wait(remaining)
 
     async def wait_call(
         self, method: str, *, timeout: float = 5.0, after: int | None = None
@@ -456,20 +463,10 @@ class FakeTelegram:
         return int(time.time())
 
     def _notify(self) -> None:
-        for waiter in self._waiters:
-            if not waiter.done():
-                waiter.set_result(None)
-        self._waiters.clear()
+        self._changes.notify()
 
     async def _wait_change(self, timeout: float) -> None:
-        waiter = asyncio.get_running_loop().create_future()
-        self._waiters.add(waiter)
-        try:
-            await asyncio.wait_for(waiter, timeout)
-        except TimeoutError:
-            pass
-        finally:
-            self._waiters.discard(waiter)
+        await self._changes.wait(timeout)
 
     def _queue_update(self, kind: str, payload: dict[str, Any]) -> None:
         update = {"update_id": self._next_update_id, kind: payload}

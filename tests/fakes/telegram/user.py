@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import copy
 import mimetypes
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .markup import utf16_len
 from .models import CallbackAnswer, ChatMessage, InlineButton, StoredFile, plain_html
+from .signal import Signal
 
 if TYPE_CHECKING:
     from .server import FakeTelegram
@@ -21,7 +21,7 @@ class _Event:
 
 
 def _snapshot(message: ChatMessage) -> ChatMessage:
-    return copy.deepcopy(message)
+    return message.snapshot()
 
 
 class FakeUser:
@@ -57,6 +57,7 @@ class FakeUser:
         self._by_id: dict[int, ChatMessage] = {}
         self._events: list[_Event] = []
         self._cursor = 0  # wait_message consumes events up to here
+        self._signal = Signal()  # new events and callback answers of this chat
         self._next_message_id = 1
         self._last_query_id: str | None = None
 
@@ -176,7 +177,9 @@ class FakeUser:
             return None
 
         try:
-            return await self._tg.wait_for(find, timeout=timeout, what="message")
+            return await self._tg.wait_for(
+                find, timeout=timeout, what="message", signal=self._signal
+            )
         except AssertionError:
             seen = [
                 f"{e.kind} #{e.message.message_id}: {e.message.text[:80]!r}"
@@ -198,7 +201,9 @@ class FakeUser:
             return next((a for a in self.answers if a.query_id == wanted), None)
 
         try:
-            return await self._tg.wait_for(find, timeout=timeout, what="callback answer")
+            return await self._tg.wait_for(
+                find, timeout=timeout, what="callback answer", signal=self._signal
+            )
         except AssertionError:
             raise AssertionError(
                 f"the bot did not answer callback query {wanted} of user {self.id} in {timeout}s"
@@ -265,10 +270,12 @@ class FakeUser:
 
     def _changed(self, message: ChatMessage, kind: str) -> None:
         self._events.append(_Event(kind, _snapshot(message)))
+        self._signal.notify()
         self._tg._notify()
 
     def _answered(self, answer: CallbackAnswer) -> None:
         self.answers.append(answer)
+        self._signal.notify()
         self._tg._notify()
 
     def _pressed(self, query_id: str) -> None:
