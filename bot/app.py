@@ -40,6 +40,7 @@ from bot.middlewares.retry import RetryAfterMiddleware
 from bot.middlewares.untrusted import ControlChars
 from bot.session import BotSession
 from db.pool import BOT_APP_PREFIX, connection_capacity
+from services.access_cache import watching
 from services.database import open_database
 from services.health import pool_sizing
 from services.settings import Settings
@@ -156,6 +157,7 @@ async def run_bot(settings: Settings) -> None:
     keyring = settings.build_keyring()  # a bad SECRET_KEY stops start-up before anything runs
     lifecycle = Lifecycle(settings.shutdown_grace_seconds)
     app_name = f"{BOT_APP_PREFIX}-{socket.gethostname()}-{os.getpid()}"
+    listen_name = f"wbrep-listen-{socket.gethostname()}-{os.getpid()}"  # not counted as a bot
     async with open_database(
         settings, max_size=settings.db_pool_max, application_name=app_name, keyring=keyring
     ) as db:
@@ -167,7 +169,11 @@ async def run_bot(settings: Settings) -> None:
         bot = create_bot(token, settings)
         scheduler = None
         probes: web.AppRunner | None = None
+        stack = contextlib.AsyncExitStack()
+        # Identities and roles are kept while a connection of its own hears their changes.
+        changes = watching(services.access_cache, db.dsn, listen_name)
         try:
+            await stack.enter_async_context(changes)
             name = await check_telegram(bot, settings)
             dp = create_dispatcher(services, create_storage(settings))
             observe(dp, lifecycle)
@@ -195,6 +201,7 @@ async def run_bot(settings: Settings) -> None:
                 scheduler.shutdown(wait=False)
             if probes is not None:
                 await probes.cleanup()
+            await stack.aclose()
             await bot.session.close()
             await services.aclose()
     log.info("stopped")

@@ -13,6 +13,7 @@ from typing import Any
 import asyncpg
 
 from services.access import AccessService
+from services.access_cache import AccessCache
 from services.ai.client import AIClient, AIConfig
 from services.ai.pricing import Pricing
 from services.ai.tasks import AITasks
@@ -61,6 +62,8 @@ class AppServices:
     preferences: PreferenceService
     access: AccessService
     stores: StoreService
+    access_cache: AccessCache
+    """Identities and roles, kept while a LISTEN hears their changes (`watching`)."""
     redis: Any | None = None
 
     def workflow_data(self) -> dict[str, Any]:
@@ -112,6 +115,7 @@ def build_services(
     ai = AITasks(ai_client, pool, pricing=Pricing.from_settings(settings))
     reviews = ReviewService(pool, ai, wb)
     complaints = ComplaintService(pool, ai)
+    access_cache = AccessCache()  # not live (no caching) until `watching` starts
     return AppServices(
         settings=settings,
         pool=pool,
@@ -130,10 +134,11 @@ def build_services(
         ai_settings=AISettingsService(pool, ai_client, ai, complaints),
         stats=StatsService(pool),
         screens=Screens(pool),
-        members=Members(pool),
+        members=Members(pool, access_cache),
         products=Products(pool),
         preferences=PreferenceService(pool),
-        access=AccessService(pool),
+        access=AccessService(pool, access_cache),
         stores=StoreService(pool, wb),
+        access_cache=access_cache,
         redis=redis,
     )

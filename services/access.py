@@ -20,6 +20,7 @@ from db.repos import stores as stores_repo
 from db.repos import users as users_repo
 from db.repos.users import UserStatus
 from services import emails
+from services.access_cache import AccessCache
 from services.emails import EmailProblem
 from services.members import AcceptedInvite, InviteRef, accept_invite
 
@@ -456,13 +457,22 @@ class AccessService:
     """Who uses the bot (registration, approval, links, invites waiting for approval) on the
     app's pool: built once and injected as `access`."""
 
-    def __init__(self, pool: asyncpg.Pool) -> None:
+    def __init__(self, pool: asyncpg.Pool, cache: AccessCache | None = None) -> None:
         self._pool = pool
+        self._cache = cache or AccessCache()
 
     async def identity(
         self, telegram_id: int
     ) -> tuple[TelegramAccountRow, UserRow | None, dict[str, Any] | None] | None:
-        return await identity(self._pool, telegram_id)
+        """As `identity`, kept in `cache` while it is live; the preferences are a copy each
+        time (the rows are frozen)."""
+        found = await self._cache.get(
+            ("identity", telegram_id), lambda: identity(self._pool, telegram_id)
+        )
+        if found is None:
+            return None
+        account, user, prefs = found
+        return account, user, dict(prefs) if prefs is not None else None
 
     async def set_reachable(self, telegram_id: int, reachable: bool) -> None:
         await set_reachable(self._pool, telegram_id, reachable)

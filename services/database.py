@@ -23,6 +23,8 @@ class Database:
     """An open database and what start-up did to it."""
 
     pool: asyncpg.Pool
+    dsn: str
+    """Where the pool connects (for a connection of its own, such as a LISTEN)."""
     applied: list[str]
     """Migrations applied now."""
     sealed: SealReport
@@ -48,6 +50,6 @@ async def open_database(
         pool = await create_pool(dsn, max_size=max_size, application_name=application_name)
         try:
             sealed = await prepare_secrets(pool, keyring)
-            yield Database(pool, applied, sealed)
+            yield Database(pool, dsn, applied, sealed)
         finally:
             await pool.close()

@@ -138,19 +138,24 @@ def _reason(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
+LISTENING_CONNECTIONS = 1
+"""Held by each bot process beside its pool: the LISTEN for access changes (db/listen.py)."""
+
+
 def pool_sizing(max_connections: int, reserved: int, instances: int, pool_max: int) -> str | None:
-    """One line when the server cannot hold every bot process's full pool (`None` if it can):
-    three replicas at DB_POOL_MAX=50 need 150 connections, over PostgreSQL's default 100."""
+    """One line when the server cannot hold every bot process's full pool and its listening
+    connection (`None` if it can): three replicas at DB_POOL_MAX=50 need 153 connections,
+    over PostgreSQL's default 100."""
     usable = max_connections - reserved
-    need = instances * pool_max
+    need = instances * (pool_max + LISTENING_CONNECTIONS)
     if need <= usable:
         return None
     who = "this bot process" if instances == 1 else f"{instances} bot processes"
-    fit = max(1, usable // max(instances, 1))
+    fit = max(1, usable // max(instances, 1) - LISTENING_CONNECTIONS)
     return (
         f"PostgreSQL max_connections={max_connections} ({usable} usable) cannot hold {who} "
-        f"x DB_POOL_MAX={pool_max} = {need} connections: set DB_POOL_MAX={fit} or lower, "
-        "or raise max_connections"
+        f"x (DB_POOL_MAX={pool_max} + {LISTENING_CONNECTIONS} listening) = {need} connections: "
+        f"set DB_POOL_MAX={fit} or lower, or raise max_connections"
     )
 
 

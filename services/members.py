@@ -26,6 +26,7 @@ from db.repos.members import (
     user_stores,
 )
 from db.secrets import token_hash
+from services.access_cache import AccessCache
 
 __all__ = [
     "Role",
@@ -109,12 +110,22 @@ async def accept_invite(
     return AcceptedInvite(row["store_id"], row["store_name"], row["owner_id"])
 
 
+STORE_FIXED = frozenset({"review", "product", "chat", "question"})
+"""Objects whose store never changes and whose rows go only with their store or its owner
+(a cascade from a `stores` or `users` DELETE, which notifies): which store such an id belongs
+to is kept with the roles (`AccessCache`). Complaints and automatic replies are deleted on
+their own, so they are read each time."""
+
+
 class Members:
     """Who may act on which store, on the app's pool: built once and injected as `members`.
-    Every id from callback or FSM data is checked here before a handler acts on it."""
+    Every id from callback or FSM data is checked here before a handler acts on it. Roles
+    (and the store of a review, product, chat or question) come from `cache` while it is
+    live (services/access_cache.py)."""
 
-    def __init__(self, pool: asyncpg.Pool) -> None:
+    def __init__(self, pool: asyncpg.Pool, cache: AccessCache | None = None) -> None:
         self._pool = pool
+        self._cache = cache or AccessCache()
 
     async def may_act(self, user_id: str | None, entity: str, entity_id: str) -> str | None:
         """The store of the object if this person may act on it, else None (unknown or not
@@ -125,10 +136,21 @@ class Members:
     async def object_role(
         self, user_id: str | None, entity: str, entity_id: str
     ) -> tuple[str, Role] | None:
-        """The object's store and this person's role on it (one round trip), or None."""
+        """The object's store and this person's role on it (one round trip, none when both
+        are kept), or None."""
         if user_id is None or not entity_id:
             return None
-        return await object_role(self._pool, user_id, entity, entity_id)
+        fixed = entity in STORE_FIXED
+        store = self._cache.peek(("store_of", entity, entity_id)) if fixed else None
+        if isinstance(store, str):
+            role = await self.role(user_id, store)
+            return (store, role) if role is not None else None
+        generation = self._cache.generation
+        found = await object_role(self._pool, user_id, entity, entity_id)
+        if found is not None and fixed:
+            self._cache.put(("store_of", entity, entity_id), found[0], generation)
+            self._cache.put(("role", user_id, found[0]), found[1], generation)
+        return found
 
     async def store_of(self, entity: str, entity_id: str) -> str | None:
         """The store of a review, complaint, chat, product, question or automatic reply;
@@ -140,7 +162,9 @@ class Members:
     async def role(self, user_id: str | None, store_id: str) -> Role | None:
         if user_id is None or not store_id:
             return None
-        return await store_role(self._pool, user_id, store_id)
+        return await self._cache.get(
+            ("role", user_id, store_id), lambda: store_role(self._pool, user_id, store_id)
+        )
 
     async def store_and_role(
         self, user_id: str | None, store_id: str

@@ -11,6 +11,6 @@ from tests.e2e.harness import BotEnv, running_bot
 
 
 @pytest.fixture
-async def bot_env(pool: asyncpg.Pool) -> AsyncIterator[BotEnv]:
-    async with running_bot(pool) as env:
+async def bot_env(pool: asyncpg.Pool, db_url: str) -> AsyncIterator[BotEnv]:
+    async with running_bot(pool, dsn=db_url) as env:
         yield env

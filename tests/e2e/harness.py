@@ -9,6 +9,7 @@ the WB emulator, the LLM stub, a real database.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ from aiogram import Bot, Dispatcher
 from bot.app import create_bot, create_dispatcher
 from bot.callbacks import ReviewCb
 from bot.context import AppServices, build_services
+from services.access_cache import watching
 from services.settings import Settings
 from services.sync.base import SyncOptions
 from tests.fakes.llm import LLMStub
@@ -86,7 +88,10 @@ async def running_bot(
     *,
     shop: SellerState | None = None,
     admin_ids: frozenset[int] = frozenset({ADMIN_ID}),
+    dsn: str | None = None,
 ) -> AsyncIterator[BotEnv]:
+    """The bot polling the fake Telegram; with `dsn`, identities and roles are kept while a
+    LISTEN hears their changes, as `wbrep run` keeps them."""
     async with (
         FakeTelegram() as tg,
         WBEmulator(shop or small_shop(), config=EmulatorConfig(limit_scale=SCALE)) as wb,
@@ -112,7 +117,11 @@ async def running_bot(
         dp = create_dispatcher(services)
         bot = create_bot(tg.token, settings)
         try:
-            async with tg.polling(dp, bot) as running:
+            async with contextlib.AsyncExitStack() as stack:
+                if dsn is not None:
+                    watch = await stack.enter_async_context(watching(services.access_cache, dsn))
+                    await asyncio.wait_for(watch.up.wait(), 10)  # live before any update
+                running = await stack.enter_async_context(tg.polling(dp, bot))
                 yield BotEnv(tg, wb, llm, pool, services, dp, running, settings)
         finally:
             await services.aclose()
