@@ -74,6 +74,21 @@ _SYNC_STATUS_KIND = {
 
 
 @dataclass(frozen=True, slots=True)
+class StoreRef(Row):
+    """What a store picker shows of a store: no tokens, no sync columns (which every sync
+    changes), so it can be kept while the store's name, status and owner stay
+    (services/access_cache.py)."""
+
+    id: str
+    name: str
+    status: str | None
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == "active"
+
+
+@dataclass(frozen=True, slots=True)
 class StoreRow(Row):
     """A store as stored: the four token columns hold sealed values (`db.secrets`); use
     `services.wb.factory.store_tokens` for the plaintext, never the fields themselves."""

@@ -22,10 +22,10 @@ CREATE TRIGGER user_preferences_access_changed
   AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON user_preferences
   FOR EACH STATEMENT EXECUTE FUNCTION wbrep_notify_access();
 
--- A role on a store: the store and its owner (not its sync columns, written by every sync),
--- and its managers.
+-- A role on a store: the store and its owner, and its managers; a person's stores as a
+-- picker shows them (name, status). Not a store's sync columns, written by every sync.
 CREATE TRIGGER stores_access_changed
-  AFTER INSERT OR DELETE OR TRUNCATE OR UPDATE OF owner_id ON stores
+  AFTER INSERT OR DELETE OR TRUNCATE OR UPDATE OF owner_id, name, status ON stores
   FOR EACH STATEMENT EXECUTE FUNCTION wbrep_notify_access();
 CREATE TRIGGER store_members_access_changed
   AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON store_members

@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 import asyncpg
 
-from db.models import StoreRow
+from db.models import StoreRef, StoreRow
 from db.pool import Conn
 from db.repos import members as members_repo
 from db.repos.members import (
@@ -23,6 +23,7 @@ from db.repos.members import (
     store_and_role,
     store_of,
     store_role,
+    user_store_refs,
     user_stores,
 )
 from db.secrets import token_hash
@@ -176,6 +177,15 @@ class Members:
 
     async def user_stores(self, user_id: str) -> list[tuple[StoreRow, Role]]:
         return await user_stores(self._pool, user_id)
+
+    async def store_refs(self, user_id: str) -> tuple[tuple[StoreRef, Role], ...]:
+        """The person's stores as a picker shows them (`user_stores`' order), kept with the
+        roles: a section's button reads them on every press."""
+
+        async def load() -> tuple[tuple[StoreRef, Role], ...]:
+            return tuple(await user_store_refs(self._pool, user_id))
+
+        return await self._cache.get(("stores", user_id), load)
 
     async def list_managers(self, store_id: str) -> list[asyncpg.Record]:
         return await list_managers(self._pool, store_id)

@@ -6,7 +6,15 @@ here. They are frozen value objects with no connection behind them.
 
 from __future__ import annotations
 
-from db.models import ComplaintRow, ProductRow, ReviewRow, StoreRow, TelegramAccountRow, UserRow
+from db.models import (
+    ComplaintRow,
+    ProductRow,
+    ReviewRow,
+    StoreRef,
+    StoreRow,
+    TelegramAccountRow,
+    UserRow,
+)
 from db.pool import Conn
 from db.repos.members import Role
 from db.repos.review_pages import ComplaintCard, ReviewCard, ReviewFilter
@@ -21,6 +29,7 @@ __all__ = [
     "ReviewFilter",
     "ReviewRow",
     "Role",
+    "StoreRef",
     "StoreRow",
     "TelegramAccountRow",
     "UserRow",

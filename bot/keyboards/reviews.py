@@ -25,12 +25,12 @@ from bot.callbacks import (
 from bot.keyboards.builder import Keyboard
 from bot.views.common import Texts
 from bot.views.lists import OPTIONS, ReviewListFilter
-from services.records import ReviewCard, StoreRow
+from services.records import ReviewCard, StoreRef
 from services.reviews import draft_fingerprint
 
 
 def store_picker(
-    t: Texts, section: str, stores: Sequence[StoreRow], back: InlineKeyboardButton
+    t: Texts, section: str, stores: Sequence[StoreRef], back: InlineKeyboardButton
 ) -> InlineKeyboardMarkup:
     kb = Keyboard()
     for store in stores:

@@ -39,7 +39,7 @@ async def enter_section(
     open_store: Callable[[str], Awaitable[None]],
 ) -> None:
     """`section` is the PickStoreCb section whose handler opens the chosen store."""
-    stores = [s for s, _ in await members.user_stores(user.id)]
+    stores = [s for s, _ in await members.store_refs(user.id)]
     if not stores:
         await show(target, i18n.get(no_stores_text), only_menu(i18n))
     elif len(stores) == 1:

@@ -7,7 +7,7 @@ from typing import Literal
 
 import asyncpg
 
-from db.models import StoreRow
+from db.models import StoreRef, StoreRow
 from db.pool import Conn
 
 Role = Literal["owner", "manager"]
@@ -52,22 +52,29 @@ async def object_role(
     return (row["store_id"], row["role"]) if row and row["role"] else None
 
 
-async def user_stores(conn: Conn, user_id: str) -> list[tuple[StoreRow, Role]]:
-    """Stores the person owns or was invited to, owned first, then by name; stores whose
-    owner is not approved are left out (store_role refuses them too)."""
-    rows = await conn.fetch(
-        f"""
-        SELECT {StoreRow.columns("s")},
+_USER_STORES = """
+        SELECT {columns},
                CASE WHEN s.owner_id = $1 THEN 'owner' ELSE 'manager' END AS role
           FROM stores s
           JOIN users o ON o.id = s.owner_id AND o.is_approved
          WHERE (s.owner_id = $1
             OR EXISTS (SELECT 1 FROM store_members m WHERE m.store_id = s.id AND m.user_id = $1))
          ORDER BY (s.owner_id = $1) DESC, s.name, s.id
-        """,
-        user_id,
-    )
+"""
+"""Stores the person owns or was invited to, owned first, then by name; stores whose owner
+is not approved are left out (store_role refuses them too)."""
+
+
+async def user_stores(conn: Conn, user_id: str) -> list[tuple[StoreRow, Role]]:
+    """The person's stores (`_USER_STORES`), whole rows."""
+    rows = await conn.fetch(_USER_STORES.format(columns=StoreRow.columns("s")), user_id)
     return [(StoreRow.from_record(r), r["role"]) for r in rows]
+
+
+async def user_store_refs(conn: Conn, user_id: str) -> list[tuple[StoreRef, Role]]:
+    """The same stores in the same order, as a picker shows them."""
+    rows = await conn.fetch(_USER_STORES.format(columns=StoreRef.columns("s")), user_id)
+    return [(StoreRef.from_record(r), r["role"]) for r in rows]
 
 
 # What each entity's id resolves to: its store, so one check covers them all.

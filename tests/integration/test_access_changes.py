@@ -122,13 +122,44 @@ async def test_a_syncs_writes_to_a_store_are_not_a_change(
     await asyncio.sleep(0.1)
     generation = kept.generation
     await pool.execute(
-        "UPDATE stores SET total_reviews = 5, last_chat_update_next = 7 WHERE id = $1", store
+        "UPDATE stores SET total_reviews = 5, last_chat_update_next = 7, "
+        "last_review_update_status = 'success', last_review_update_date = now() WHERE id = $1",
+        store,
     )
-    await pool.execute("UPDATE stores SET name = 'Другое' WHERE id = $1", store)
     await asyncio.sleep(0.3)
     assert kept.generation == generation
     await pool.execute("DELETE FROM stores WHERE id = $1", store)
     await _heard(kept, generation)
+
+
+async def test_a_pickers_stores_follow_renames_pauses_and_new_stores(
+    pool: asyncpg.Pool, cache: tuple[AccessCache, ChannelWatch]
+) -> None:
+    kept, _ = cache
+    owner = await make_user(pool)
+    store = await make_store(pool, owner, "token", name="Пледы")
+    await asyncio.sleep(0.1)
+    members = Members(pool, kept)
+
+    async def shown() -> list[tuple[str, bool, str]]:
+        return [(s.name, s.is_active, role) for s, role in await members.store_refs(owner)]
+
+    assert await shown() == [("Пледы", True, "owner")]
+    misses = kept.misses
+    assert await shown() == [("Пледы", True, "owner")]
+    assert kept.misses == misses
+    for change, expected in [
+        ("UPDATE stores SET name = 'Подушки' WHERE id = $1", [("Подушки", True, "owner")]),
+        ("UPDATE stores SET status = 'inactive' WHERE id = $1", [("Подушки", False, "owner")]),
+    ]:
+        generation = kept.generation
+        await pool.execute(change, store)
+        await _heard(kept, generation)
+        assert await shown() == expected
+    generation = kept.generation
+    await make_store(pool, owner, "token", name="Ковры")
+    await _heard(kept, generation)
+    assert [name for name, _, _ in await shown()] == ["Ковры", "Подушки"]
 
 
 async def test_a_lost_listening_connection_stops_the_keeping_until_it_is_back(
