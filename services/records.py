@@ -17,7 +17,7 @@ from db.models import (
 )
 from db.pool import Conn
 from db.repos.members import Role
-from db.repos.review_pages import ComplaintCard, ReviewCard, ReviewFilter
+from db.repos.review_pages import ComplaintCard, ReviewCard, ReviewFilter, ReviewLine
 from db.repos.users import UserStatus
 
 __all__ = [
@@ -27,6 +27,7 @@ __all__ = [
     "ProductRow",
     "ReviewCard",
     "ReviewFilter",
+    "ReviewLine",
     "ReviewRow",
     "Role",
     "StoreRef",

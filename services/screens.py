@@ -15,7 +15,13 @@ from db.pool import Conn
 from db.repos import products as products_repo
 from db.repos import review_pages
 from db.repos import stores as stores_repo
-from db.repos.review_pages import DEFAULT_FILTER, ComplaintCard, ReviewCard, ReviewFilter
+from db.repos.review_pages import (
+    DEFAULT_FILTER,
+    ComplaintCard,
+    ReviewCard,
+    ReviewFilter,
+    ReviewLine,
+)
 
 Cursor = tuple[datetime, str]
 
@@ -24,15 +30,15 @@ async def card(conn: Conn, review_id: str) -> ReviewCard | None:
     return await review_pages.card(conn, review_id)
 
 
-async def titled_card_page(
+async def titled_line_page(
     conn: Conn,
     store_id: str,
     f: ReviewFilter = DEFAULT_FILTER,
     *,
     after: Cursor | None = None,
     limit: int = 10,
-) -> tuple[str, list[ReviewCard]]:
-    return await review_pages.titled_card_page(conn, store_id, f, after=after, limit=limit)
+) -> tuple[str, list[ReviewLine]]:
+    return await review_pages.titled_line_page(conn, store_id, f, after=after, limit=limit)
 
 
 async def count(conn: Conn, store_id: str, f: ReviewFilter = DEFAULT_FILTER) -> int:
@@ -88,16 +94,16 @@ class Screens:
     async def card(self, review_id: str) -> ReviewCard | None:
         return await card(self._pool, review_id)
 
-    async def titled_card_page(
+    async def titled_line_page(
         self,
         store_id: str,
         f: ReviewFilter = DEFAULT_FILTER,
         *,
         after: Cursor | None = None,
         limit: int = 10,
-    ) -> tuple[str, list[ReviewCard]]:
-        """The store's name and a card page in one statement (a list screen's data)."""
-        return await titled_card_page(self._pool, store_id, f, after=after, limit=limit)
+    ) -> tuple[str, list[ReviewLine]]:
+        """The store's name and a page of list lines in one statement (a list screen's data)."""
+        return await titled_line_page(self._pool, store_id, f, after=after, limit=limit)
 
     async def count(self, store_id: str, f: ReviewFilter = DEFAULT_FILTER) -> int:
         return await count(self._pool, store_id, f)

@@ -25,7 +25,7 @@ from bot.callbacks import (
 from bot.keyboards.builder import Keyboard
 from bot.views.common import Texts
 from bot.views.lists import OPTIONS, ReviewListFilter
-from services.records import ReviewCard, StoreRef
+from services.records import ReviewCard, ReviewLine, StoreRef
 from services.reviews import draft_fingerprint
 
 
@@ -69,7 +69,7 @@ def nav_row(
 def review_list_keyboard(
     t: Texts,
     view: str,
-    cards: Sequence[ReviewCard],
+    lines: Sequence[ReviewLine],
     *,
     page: int,
     pages: int,
@@ -78,13 +78,13 @@ def review_list_keyboard(
     back: InlineKeyboardButton,
 ) -> InlineKeyboardMarkup:
     kb = Keyboard()
-    for i, card in enumerate(cards):
+    for i, line in enumerate(lines):
         kb.button(
             text=str(first_index + i),
-            callback_data=ReviewCb(action=ReviewAction.OPEN, review_id=card.review.id),
+            callback_data=ReviewCb(action=ReviewAction.OPEN, review_id=line.id),
         )
     kb.adjust(5)
-    if cards or page:
+    if lines or page:
         kb.row(*nav_row(t, view, page, pages, has_next))
     kb.row(
         InlineKeyboardButton(

@@ -94,12 +94,12 @@ async def show_list(screen: ListScreen, view_id: str, view: ReviewListView) -> N
     i18n, screens, f = screen.i18n, screen.screens, view.filter
     if view.total is None:  # an action changed the store's reviews since it was counted
         view.total = await _recount(screen, view)
-    store_name, found = await screens.titled_card_page(
+    store_name, found = await screens.titled_line_page(
         view.store_id, f.query(), after=view.after, limit=PAGE_SIZE + 1
     )
     has_next = len(found) > PAGE_SIZE
-    cards = found[:PAGE_SIZE]
-    view.next = cards[-1].cursor if has_next else None
+    shown = found[:PAGE_SIZE]
+    view.next = shown[-1].cursor if has_next else None
     await save_view(screen.state, view, view_id)
     product = await screens.product_label(f.product_id) if f.product_id else None
     total, page = view.total, view.page
@@ -109,15 +109,15 @@ async def show_list(screen: ListScreen, view_id: str, view: ReviewListView) -> N
         i18n.get("rv-list-filter", filter=describe_filter(i18n, f, product)),
         i18n.get("rv-list-found", count=total),
     ]
-    if cards:
+    if shown:
         lines.append("")
-        lines.extend(render_review_line(i18n, first + i, c) for i, c in enumerate(cards))
+        lines.extend(render_review_line(i18n, first + i, r) for i, r in enumerate(shown))
     else:
         lines.append(i18n.get("rv-list-empty"))
     keyboard = review_list_keyboard(
         i18n,
         view_id,
-        cards,
+        shown,
         page=page,
         pages=pages(total, PAGE_SIZE),
         has_next=has_next,

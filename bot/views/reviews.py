@@ -8,7 +8,7 @@ from typing import Any, NamedTuple
 from bot.render import fmt_date, stars
 from bot.views.common import CARD_BUDGET, Texts, clip, share, size
 from services.ai.guard import describe_problems
-from services.records import ReviewCard
+from services.records import ReviewCard, ReviewLine
 
 
 class RenderedCard(NamedTuple):
@@ -124,20 +124,17 @@ def _parts(names: list[str], needs: list[int], room: int) -> list[int]:
     return [*rest[:i], draft, *rest[i:]]
 
 
-def render_review_line(t: Texts, index: int, card: ReviewCard) -> str:
+def render_review_line(t: Texts, index: int, line: ReviewLine) -> str:
     """One compact line of a list: number, stars, date, product, the start of the text."""
-    r = card.review
-    text = r.text or r.cons or r.pros or ""
     marks = []
-    if r.has_answer:
+    if line.has_answer:
         marks.append("💬")
-    if r.complaint_status and r.complaint_status != "not_sent":
-        marks.append(t.get(f"cp-mark-{r.complaint_status}"))
-    photos, _ = media_counts(r.photo_links, r.video)
-    if photos:
-        marks.append(f"📷{photos}")
+    if line.complaint_status and line.complaint_status != "not_sent":
+        marks.append(t.get(f"cp-mark-{line.complaint_status}"))
+    if line.photos:
+        marks.append(f"📷{line.photos}")
     return (
-        f"<b>{index}.</b> {stars(r.rating)} {fmt_date(r.date, with_time=False)}"
-        f" · {clip(card.product_name, 40)}{' ' + ' '.join(marks) if marks else ''}\n"
-        f"<i>{clip(text, 120) or '—'}</i>"
+        f"<b>{index}.</b> {stars(line.rating)} {fmt_date(line.date, with_time=False)}"
+        f" · {clip(line.product_name, 40)}{' ' + ' '.join(marks) if marks else ''}\n"
+        f"<i>{clip(line.excerpt, 120) or '—'}</i>"
     )

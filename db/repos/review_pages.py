@@ -163,21 +163,54 @@ async def card(conn: Conn, review_id: str) -> ReviewCard | None:
     return _card(row) if row else None
 
 
-async def titled_card_page(
+EXCERPT_CHARS = 400
+"""How much of a review's text a list line reads: a line shows at most 120 characters of it
+(`bot.views.reviews.render_review_line`), and a review, its pros and its cons can each run
+to thousands (WB allows 5,000), read for every line of every page otherwise."""
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewLine:
+    """A review as a list line shows it: the start of its text (else its cons, else its
+    pros), its marks and its product; never the whole texts."""
+
+    id: str
+    rating: int
+    date: datetime
+    excerpt: str
+    has_answer: bool | None
+    complaint_status: str | None
+    photos: int
+    product_name: str
+
+    @property
+    def cursor(self) -> tuple[datetime, str]:
+        return self.date, self.id
+
+
+async def titled_line_page(
     conn: Conn,
     store_id: str,
     f: ReviewFilter = DEFAULT_FILTER,
     *,
     after: tuple[datetime, str] | None = None,
     limit: int = 10,
-) -> tuple[str, list[ReviewCard]]:
-    """The store's name ("" for a store that is gone) and a keyset page of review cards (each
-    review with its product and complaint), in one statement: the list screen's title and
-    lines (one round trip a press, issue 17)."""
+) -> tuple[str, list[ReviewLine]]:
+    """The store's name ("" for a store that is gone) and a keyset page of list lines, in one
+    statement: the list screen's title and lines (one round trip a press, issue 17)."""
     where, args = _keyset(*_where(store_id, f), after, limit)
     rows = await conn.fetch(
         f"""
-        WITH page AS ({_CARD_SELECT} WHERE {where})
+        WITH page AS (
+        SELECT r.id, r.rating, r.date, r.has_answer, r.complaint_status,
+               left(COALESCE(NULLIF(r.text, ''), NULLIF(r.cons, ''), NULLIF(r.pros, ''), ''),
+                    {EXCERPT_CHARS}) AS excerpt,
+               CASE WHEN jsonb_typeof(r.photo_links) = 'array'
+                    THEN jsonb_array_length(r.photo_links) ELSE 0 END AS photos,
+               COALESCE(p.name, '') AS product_name
+          FROM reviews r
+          JOIN products p ON p.id = r.product_id
+         WHERE {where})
         SELECT s.name AS list_store_name, page.*
           FROM (SELECT $1::text AS id) wanted
           LEFT JOIN stores s ON s.id = wanted.id
@@ -187,7 +220,20 @@ async def titled_card_page(
         *args,
     )
     name = str(rows[0]["list_store_name"] or "") if rows else ""
-    return name, [_card(r) for r in rows if r["id"] is not None]
+    return name, [
+        ReviewLine(
+            r["id"],
+            r["rating"],
+            r["date"],
+            r["excerpt"],
+            r["has_answer"],
+            r["complaint_status"],
+            r["photos"],
+            r["product_name"],
+        )
+        for r in rows
+        if r["id"] is not None
+    ]
 
 
 async def filter_products(conn: Conn, store_id: str, *, limit: int = 8) -> list[Record]:

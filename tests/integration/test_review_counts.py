@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import asyncpg
 
+from db.models import ReviewRow
 from db.repos import review_pages
 from db.repos import reviews as reviews_repo
 from db.repos.review_pages import ReviewFilter
@@ -162,13 +163,58 @@ async def test_titled_card_page_is_the_name_and_the_card_page_in_one_statement(
         after = None
         while True:
             expected = await review_pages.page(pool, store, f, after=after, limit=3)
-            name, cards = await review_pages.titled_card_page(pool, store, f, after=after, limit=3)
+            name, lines = await review_pages.titled_line_page(pool, store, f, after=after, limit=3)
             assert name == "Лавка <1>"
-            assert [c.review for c in cards] == expected, f
-            assert {c.product_name for c in cards} <= {"Плед флисовый"}
-            if len(cards) < 3:
+            assert [_line_of(r) for r in expected] == [
+                (x.id, x.rating, x.date, x.excerpt, x.has_answer, x.complaint_status, x.photos)
+                for x in lines
+            ], f
+            assert {x.product_name for x in lines} <= {"Плед флисовый"}
+            if len(lines) < 3:
                 break
-            after = cards[-1].cursor
+            after = lines[-1].cursor
     empty = ReviewFilter(ratings=(1,), complaint_statuses=("approved",))
-    assert await review_pages.titled_card_page(pool, store, empty) == ("Лавка <1>", [])
-    assert await review_pages.titled_card_page(pool, "no-such-store") == ("", [])
+    assert await review_pages.titled_line_page(pool, store, empty) == ("Лавка <1>", [])
+    assert await review_pages.titled_line_page(pool, "no-such-store") == ("", [])
+
+
+def _line_of(review: ReviewRow) -> tuple[object, ...]:
+    """What a list line of this review holds, from the whole row."""
+    text = review.text or review.cons or review.pros or ""
+    photos = len(review.photo_links) if isinstance(review.photo_links, list) else 0
+    return (
+        review.id,
+        review.rating,
+        review.date,
+        text[: review_pages.EXCERPT_CHARS],
+        review.has_answer,
+        review.complaint_status,
+        photos,
+    )
+
+
+async def test_a_list_line_reads_the_start_of_the_text_and_counts_photos(
+    pool: asyncpg.Pool,
+) -> None:
+    owner = await make_user(pool)
+    store = await make_store(pool, owner, "tok")
+    product = await make_product(pool, store)
+    long = await make_review(pool, product, rating=1)
+    await pool.execute(
+        "UPDATE reviews SET text = $2, pros = $3, cons = $3, photo_links = $4 WHERE id = $1",
+        long,
+        "Я" * 5000,
+        "п" * 5000,
+        ["https://a/1.jpg", "https://a/2.jpg"],
+    )
+    only_cons = await make_review(pool, product, rating=2)
+    await pool.execute(
+        "UPDATE reviews SET text = '', pros = NULL, cons = 'брак', photo_links = $2 WHERE id = $1",
+        only_cons,
+        {"not": "a list"},
+    )
+    _, lines = await review_pages.titled_line_page(pool, store, ReviewFilter(ratings=None))
+    by_id = {x.id: x for x in lines}
+    assert by_id[long].excerpt == "Я" * review_pages.EXCERPT_CHARS
+    assert by_id[long].photos == 2
+    assert (by_id[only_cons].excerpt, by_id[only_cons].photos) == ("брак", 0)
