@@ -78,17 +78,14 @@ class AccessCache:
         self.misses += 1
         generation = self.generation
         value = await load()
-        if self.live and generation == self.generation:
-            if len(self._entries) >= self._max_entries:
-                del self._entries[next(iter(self._entries))]  # the oldest kept
-            self._entries[key] = (self._clock() + self._ttl, value)
+        self.put(key, value, generation)
         return value
 
     def put(self, key: Hashable, value: object, generation: int) -> None:
-        """Keep a value read elsewhere, if nothing changed since `generation` was read."""
+        """Keep a value read after `generation` was taken, if nothing changed since."""
         if self.live and generation == self.generation:
             if len(self._entries) >= self._max_entries:
-                del self._entries[next(iter(self._entries))]
+                del self._entries[next(iter(self._entries))]  # the oldest kept
             self._entries[key] = (self._clock() + self._ttl, value)
 
     def peek(self, key: Hashable) -> object | None:
