@@ -197,13 +197,15 @@ async def run_bot(settings: Settings) -> None:
                 await bot.delete_webhook(drop_pending_updates=False)
                 await run_polling(dp, bot, lifecycle)
         finally:
-            if scheduler is not None:
-                scheduler.shutdown(wait=False)
-            if probes is not None:
-                await probes.cleanup()
-            await stack.aclose()
-            await bot.session.close()
-            await services.aclose()
+            try:
+                if scheduler is not None:
+                    scheduler.shutdown(wait=False)
+                if probes is not None:
+                    await probes.cleanup()
+            finally:
+                await stack.aclose()
+                await bot.session.close()
+                await services.aclose()
     log.info("stopped")
 
 

@@ -56,11 +56,15 @@ class ChannelWatch:
         """Watch until cancelled."""
         failures = 0
         while True:
+            connections = self.connections
             try:
                 await self._watch_once()
-                failures = 0  # it was up: the next attempt starts quickly again
             except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
                 log.warning("listening on %s failed: %s", self._channel, type(exc).__name__)
+            except Exception:  # anything else: logged, and the watch goes on
+                log.exception("listening on %s failed", self._channel)
+            if self.connections != connections:
+                failures = 0  # it was up: the next attempt starts quickly again
             pause = RETRY_SECONDS[min(failures, len(RETRY_SECONDS) - 1)]
             failures += 1
             await asyncio.sleep(pause)

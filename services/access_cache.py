@@ -15,21 +15,21 @@ again). A read that was under way when a notification came is not kept
 What is left is the time between a change's commit and its notification reaching this
 process (milliseconds on one network): a press that arrives within it is judged as it
 would have been a moment earlier. A person learns of a decision about them from a message
-sent after the commit, so their next press comes later than that.
+sent after the commit, so their next press comes later than that. A listening connection
+cut without a word (a network partition) is noticed by its ping within 15 s
+(`db.listen.PING_SECONDS` + `PING_TIMEOUT`); changes made meanwhile wait that long.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
 from typing import TypeVar
 
 from db.listen import ACCESS_CHANNEL, ChannelWatch
-
-log = logging.getLogger(__name__)
+from services import metrics
 
 T = TypeVar("T")
 
@@ -111,6 +111,7 @@ async def watching(
         on_live=cache.set_live,
         application_name=application_name,
     )
+    metrics.watch_access_cache(lambda: cache.live, lambda: cache.hits, lambda: cache.misses)
     task = asyncio.create_task(watch.run(), name="access-changes")
     try:
         yield watch

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import asyncpg
 
@@ -23,7 +23,7 @@ class Database:
     """An open database and what start-up did to it."""
 
     pool: asyncpg.Pool
-    dsn: str
+    dsn: str = field(repr=False)
     """Where the pool connects (for a connection of its own, such as a LISTEN)."""
     applied: list[str]
     """Migrations applied now."""

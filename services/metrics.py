@@ -64,3 +64,29 @@ def watch_pool(size: Callable[[], int], idle: Callable[[], int], max_size: int) 
     POOL_SIZE.set_function(lambda: float(size()))
     POOL_IN_USE.set_function(lambda: float(size() - idle()))
     POOL_MAX.set(max_size)
+
+
+ACCESS_CACHE_LIVE = Gauge(
+    "wbrep_access_cache_live",
+    "1 while identities and roles are kept (their changes are heard), else 0",
+    registry=REGISTRY,
+)
+ACCESS_CACHE_HITS = Gauge(
+    "wbrep_access_cache_hits",
+    "Identity and role reads served from memory since start",
+    registry=REGISTRY,
+)
+ACCESS_CACHE_MISSES = Gauge(
+    "wbrep_access_cache_misses",
+    "Identity and role reads from the database since start",
+    registry=REGISTRY,
+)
+
+
+def watch_access_cache(
+    live: Callable[[], bool], hits: Callable[[], int], misses: Callable[[], int]
+) -> None:
+    """Access cache gauges are read when scraped (services/access_cache.py)."""
+    ACCESS_CACHE_LIVE.set_function(lambda: float(live()))
+    ACCESS_CACHE_HITS.set_function(lambda: float(hits()))
+    ACCESS_CACHE_MISSES.set_function(lambda: float(misses()))

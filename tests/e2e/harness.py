@@ -59,6 +59,20 @@ class BotEnv:
     def admin(self) -> FakeUser:
         return self.user(ADMIN_ID, first_name="Админ")
 
+    @contextlib.asynccontextmanager
+    async def changing_access(self) -> AsyncIterator[None]:
+        """Around a test's own write to who may act (another process's decision): the bot
+        has heard of it when the block ends. A person's press comes later than that in
+        life; a test's comes at once."""
+        cache = self.services.access_cache
+        generation = cache.generation
+        yield
+        for _ in range(500):
+            if not cache.live or cache.generation != generation:
+                return
+            await asyncio.sleep(0.01)
+        raise AssertionError("the bot heard of no change of access in 5 s")
+
 
 async def add_store_until_token(
     user: FakeUser, name: str = "Пледы", *, button: str = "Добавить магазин"

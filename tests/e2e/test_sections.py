@@ -62,7 +62,8 @@ async def test_forged_store_picks_and_pages_after_access_is_lost_are_refused(
     view = ListCb.unpack(
         next(data for row in listing.buttons for _, data in row if data.startswith("ls:"))
     ).view
-    await bot_env.pool.execute("UPDATE stores SET owner_id = $1 WHERE id = $2", other, store)
+    async with bot_env.changing_access():
+        await bot_env.pool.execute("UPDATE stores SET owner_id = $1 WHERE id = $2", other, store)
     pressed = await user.press_data(ListCb(view=view, go="c").pack(), listing.id)
     refused = await user.wait_answer(pressed)
     assert refused.show_alert and "недоступна" in (refused.text or "")

@@ -76,6 +76,8 @@ async def test_polling_process_serves_probes_and_metrics_and_logs_json(
             assert handled and float(handled[0].split()[-1]) >= 1, text
             assert 'handler="unhandled"' not in "".join(handled)
             assert "wbrep_db_pool_max 50.0" in text
+            assert "wbrep_access_cache_live 1.0" in text  # the real process hears access changes
+            assert "wbrep_access_cache_misses " in text
             assert "wbrep_update_seconds_bucket" in text
             code, err, _ = await stop(proc, timeout=30)
         finally:

@@ -149,7 +149,7 @@ async def test_a_released_connection_keeps_no_session_state(pool: asyncpg.Pool) 
         assert not conn.is_in_transaction()
 
 
-async def test_titled_card_page_is_the_name_and_the_card_page_in_one_statement(
+async def test_titled_line_page_is_the_name_and_the_page_in_one_statement(
     pool: asyncpg.Pool,
 ) -> None:
     owner = await make_user(pool)
