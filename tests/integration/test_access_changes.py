@@ -190,3 +190,25 @@ async def test_a_lost_listening_connection_stops_the_keeping_until_it_is_back(
     misses = kept.misses
     await access.identity(TG_ID)
     assert kept.misses == misses
+
+
+async def test_the_watch_outlives_an_unexpected_error(
+    db_url: str, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    kept = AccessCache()
+    real = ChannelWatch._watch_once
+    calls = 0
+
+    async def first_fails(self: ChannelWatch) -> None:
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            raise RuntimeError("something nobody foresaw")
+        await real(self)
+
+    monkeypatch.setattr(ChannelWatch, "_watch_once", first_fails)
+    async with watching(kept, db_url, "wbrep-listen-test") as watch:
+        await asyncio.wait_for(watch.up.wait(), 10)  # it tried again, and is up
+        assert kept.live and calls == 2
+    assert not kept.live
+    assert "listening on wbrep_access failed" in caplog.text
