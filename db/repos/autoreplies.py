@@ -107,7 +107,7 @@ async def claim_intake(
                  WHERE r.has_answer IS NOT TRUE AND r.rating IN (4, 5) AND r.date >= $3
                    AND NOT {RESOLVED}
                    AND NOT EXISTS (SELECT 1 FROM autoreplies a WHERE a.review_id = r.id)
-                 ORDER BY r.date
+                 ORDER BY r.date, r.id
                  LIMIT $5
                 ON CONFLICT (review_id) DO NOTHING
                 RETURNING review_id
@@ -125,7 +125,7 @@ async def claim_intake(
               LEFT JOIN autoreply_excluded e
                      ON e.store_id = r.store_id AND e.product_id = r.product_id
              WHERE r.id IN (SELECT review_id FROM fresh UNION SELECT review_id FROM lost)
-             ORDER BY r.date
+             ORDER BY r.date, r.id
             """,
             now,
             holder,
