@@ -169,41 +169,36 @@ async def run_bot(settings: Settings) -> None:
         bot = create_bot(token, settings)
         scheduler = None
         probes: web.AppRunner | None = None
-        stack = contextlib.AsyncExitStack()
         # Identities and roles are kept while a connection of its own hears their changes.
-        changes = watching(services.access_cache, db.dsn, listen_name)
-        try:
-            await stack.enter_async_context(changes)
-            name = await check_telegram(bot, settings)
-            dp = create_dispatcher(services, create_storage(settings))
-            observe(dp, lifecycle)
-            readiness = Readiness(pool, bot, lifecycle, services.redis)
-            lifecycle.install_signals()
-            if settings.scheduler_enabled:
-                from bot.scheduler import start_scheduler
-
-                scheduler = start_scheduler(services, bot, lifecycle)
-                lifecycle.on_stop(scheduler.pause)
-            settle_heap()
-            if settings.webhook_url:
-                await run_webhook(dp, bot, settings, lifecycle, readiness)
-            else:
-                if settings.health_port:
-                    probes = await serve_health(
-                        readiness, settings.health_host, settings.health_port
-                    )
-                    log.info("probes on %s:%s", settings.health_host, settings.health_port)
-                log.info("bot %s starts polling", name)
-                await bot.delete_webhook(drop_pending_updates=False)
-                await run_polling(dp, bot, lifecycle)
-        finally:
+        async with watching(services.access_cache, db.dsn, listen_name):
             try:
+                name = await check_telegram(bot, settings)
+                dp = create_dispatcher(services, create_storage(settings))
+                observe(dp, lifecycle)
+                readiness = Readiness(pool, bot, lifecycle, services.redis)
+                lifecycle.install_signals()
+                if settings.scheduler_enabled:
+                    from bot.scheduler import start_scheduler
+
+                    scheduler = start_scheduler(services, bot, lifecycle)
+                    lifecycle.on_stop(scheduler.pause)
+                settle_heap()
+                if settings.webhook_url:
+                    await run_webhook(dp, bot, settings, lifecycle, readiness)
+                else:
+                    if settings.health_port:
+                        probes = await serve_health(
+                            readiness, settings.health_host, settings.health_port
+                        )
+                        log.info("probes on %s:%s", settings.health_host, settings.health_port)
+                    log.info("bot %s starts polling", name)
+                    await bot.delete_webhook(drop_pending_updates=False)
+                    await run_polling(dp, bot, lifecycle)
+            finally:
                 if scheduler is not None:
                     scheduler.shutdown(wait=False)
                 if probes is not None:
                     await probes.cleanup()
-            finally:
-                await stack.aclose()
                 await bot.session.close()
                 await services.aclose()
     log.info("stopped")

@@ -67,8 +67,11 @@ class AccessCache:
         self.changed()
         self.live = live
 
-    async def get(self, key: Hashable, load: Callable[[], Awaitable[T]]) -> T:
-        """The kept value of `key`, else `load()`'s, kept if nothing changed meanwhile. Values
+    async def get(
+        self, key: Hashable, load: Callable[[], Awaitable[T]], *, keep_none: bool = True
+    ) -> T:
+        """The kept value of `key`, else `load()`'s, kept if nothing changed meanwhile (and,
+        with `keep_none=False`, if it is not None: an absence no trigger reports). Values
         must be immutable: every caller gets the same object."""
         if self.live:
             found = self._entries.get(key)
@@ -78,25 +81,12 @@ class AccessCache:
         self.misses += 1
         generation = self.generation
         value = await load()
-        self.put(key, value, generation)
-        return value
-
-    def put(self, key: Hashable, value: object, generation: int) -> None:
-        """Keep a value read after `generation` was taken, if nothing changed since."""
-        if self.live and generation == self.generation:
+        kept = value is not None or keep_none
+        if kept and self.live and generation == self.generation:
             if len(self._entries) >= self._max_entries:
                 del self._entries[next(iter(self._entries))]  # the oldest kept
             self._entries[key] = (self._clock() + self._ttl, value)
-
-    def peek(self, key: Hashable) -> object | None:
-        """The kept value of `key`, or None (nothing is loaded)."""
-        if not self.live:
-            return None
-        found = self._entries.get(key)
-        if found is None or found[0] <= self._clock():
-            return None
-        self.hits += 1
-        return found[1]
+        return value
 
 
 @contextlib.asynccontextmanager

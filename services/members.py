@@ -113,16 +113,17 @@ async def accept_invite(
 
 STORE_FIXED = frozenset({"review", "product", "chat", "question"})
 """Objects whose store never changes and whose rows go only with their store or its owner
-(a cascade from a `stores` or `users` DELETE, which notifies): which store such an id belongs
-to is kept with the roles (`AccessCache`). Complaints and automatic replies are deleted on
-their own, so they are read each time."""
+(a cascade from a `stores` or `users` DELETE, which notifies): the store and role found for
+such an id are kept (`AccessCache`). Not a refusal: the object may come with the next sync,
+which does not notify. Complaints and automatic replies are deleted on their own, so they
+are read each time."""
 
 
 class Members:
     """Who may act on which store, on the app's pool: built once and injected as `members`.
     Every id from callback or FSM data is checked here before a handler acts on it. Roles
-    (and the store of a review, product, chat or question) come from `cache` while it is
-    live (services/access_cache.py)."""
+    (also on a review, product, chat or question) come from `cache` while it is live
+    (services/access_cache.py)."""
 
     def __init__(self, pool: asyncpg.Pool, cache: AccessCache | None = None) -> None:
         self._pool = pool
@@ -137,21 +138,17 @@ class Members:
     async def object_role(
         self, user_id: str | None, entity: str, entity_id: str
     ) -> tuple[str, Role] | None:
-        """The object's store and this person's role on it (one round trip, none when both
-        are kept), or None."""
+        """The object's store and this person's role on it (one round trip, none when kept),
+        or None."""
         if user_id is None or not entity_id:
             return None
-        fixed = entity in STORE_FIXED
-        store = self._cache.peek(("store_of", entity, entity_id)) if fixed else None
-        if isinstance(store, str):
-            role = await self.role(user_id, store)
-            return (store, role) if role is not None else None
-        generation = self._cache.generation
-        found = await object_role(self._pool, user_id, entity, entity_id)
-        if found is not None and fixed:
-            self._cache.put(("store_of", entity, entity_id), found[0], generation)
-            self._cache.put(("role", user_id, found[0]), found[1], generation)
-        return found
+        if entity not in STORE_FIXED:
+            return await object_role(self._pool, user_id, entity, entity_id)
+        return await self._cache.get(
+            ("object_role", user_id, entity, entity_id),
+            lambda: object_role(self._pool, user_id, entity, entity_id),
+            keep_none=False,
+        )
 
     async def store_of(self, entity: str, entity_id: str) -> str | None:
         """The store of a review, complaint, chat, product, question or automatic reply;

@@ -87,13 +87,14 @@ async def test_entries_expire_and_the_oldest_goes_when_full() -> None:
     assert loads[-1] == "c" and len(loads) == 5
 
 
-async def test_put_keeps_only_what_was_read_since_the_last_change() -> None:
+async def test_an_absence_is_not_kept_when_asked() -> None:
     cache = AccessCache()
     cache.set_live(True)
-    generation = cache.generation
-    cache.put("k", "v", generation)
-    assert cache.peek("k") == "v"
-    stale = cache.generation
-    cache.changed()
-    cache.put("k", "v", stale)
-    assert cache.peek("k") is None
+    values = iter([None, "synced since", "not read"])
+
+    async def load() -> str | None:
+        return next(values)
+
+    assert await cache.get("k", load, keep_none=False) is None
+    assert await cache.get("k", load, keep_none=False) == "synced since"
+    assert await cache.get("k", load, keep_none=False) == "synced since"  # kept
